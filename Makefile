@@ -1,0 +1,60 @@
+# The README's two commands, `make run` and `make test`, are the whole set-up on a fresh machine.
+# Each step installs or builds only what is missing or stale, so a second run starts at once.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+BURROW_HTTP_PORT ?= 8080
+DATA_DIR := $(CURDIR)/var
+NPM_STAMP := node_modules/.package-lock.json
+WORKSPACE_MANIFESTS := package.json firmware/package.json api/package.json ui/package.json test/package.json
+UI_SOURCES := $(shell find ui/src ui/index.html ui/vite.config.ts ui/public -type f 2>/dev/null)
+
+.PHONY: help run test build lint unit deps-run deps-test clean format
+
+help:
+	@echo "make run    install what is missing, build, and start Burrow (http://127.0.0.1:$(BURROW_HTTP_PORT))"
+	@echo "make test   install what is missing, build, lint, and run every test suite"
+
+# --- installs ---------------------------------------------------------------
+$(NPM_STAMP): package-lock.json $(WORKSPACE_MANIFESTS)
+	scripts/install-deps.sh npm
+	@touch $@
+
+deps-run:
+	@scripts/install-deps.sh node
+	@scripts/install-deps.sh system run
+
+deps-test:
+	@scripts/install-deps.sh node
+	@scripts/install-deps.sh system test
+
+# --- build ------------------------------------------------------------------
+ui/dist/index.html: $(NPM_STAMP) $(UI_SOURCES) api/openapi.json
+	npm run --silent build -w ui
+
+build: $(NPM_STAMP) ui/dist/index.html
+	npx tsc -b
+
+# --- checks -----------------------------------------------------------------
+lint: build
+	npx eslint --max-warnings 0 .
+	npx prettier --check --log-level warn .
+	npm run --silent check -w ui
+	scripts/check-api-contract.sh
+
+test: deps-test lint
+	npx ava
+
+# --- the appliance ----------------------------------------------------------
+run: deps-run build
+	@mkdir -p -m 0700 $(DATA_DIR)
+	@echo "Burrow: http://127.0.0.1:$(BURROW_HTTP_PORT)/  (data in ./var, Ctrl-C stops)"
+	@BURROW_DATA_DIR=$(DATA_DIR) BURROW_HTTP_PORT=$(BURROW_HTTP_PORT) exec node api/dist/main.js
+
+format: $(NPM_STAMP)
+	npx prettier --write --log-level warn .
+	npx eslint --fix .
+
+clean:
+	rm -rf firmware/dist api/dist test/dist ui/dist test-output

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Installs what is missing and nothing else, so a second run is instant:
+#   install-deps.sh system run|test   Debian packages for `make run` or `make test` (installs only as root)
+#   install-deps.sh npm               npm packages, exactly as package-lock.json says
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian packages each command needs. Keep these lists short and explain each entry.
+RUN_PACKAGES=(
+  iproute2 # ip: namespaces, links, addresses, routes (lab and burrowd)
+)
+TEST_PACKAGES=(
+  "${RUN_PACKAGES[@]}"
+  chromium # the e2e tier drives Debian's headless Chromium through playwright-core
+)
+
+check_node() {
+  local version
+  version=$(node -p 'process.versions.node' 2>/dev/null) || { echo "Node.js >= 20.19 is required and 'node' is not on PATH." >&2; exit 1; }
+  if ! node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)'; then
+    echo "Node.js >= 20.19 is required; this machine has $version." >&2
+    exit 1
+  fi
+}
+
+install_system() {
+  local -a wanted missing=()
+  case "${1:-}" in
+    run) wanted=("${RUN_PACKAGES[@]}") ;;
+    test) wanted=("${TEST_PACKAGES[@]}") ;;
+    *) echo "usage: $0 system run|test" >&2; exit 2 ;;
+  esac
+  command -v dpkg-query >/dev/null || { echo "Not a Debian system: install these by hand if missing: ${wanted[*]}" >&2; return 0; }
+  for pkg in "${wanted[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed' || missing+=("$pkg")
+  done
+  ((${#missing[@]})) || return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "Missing Debian packages (run as root to install them): ${missing[*]}" >&2
+    return 0
+  fi
+  echo "Installing Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+install_npm() {
+  check_node
+  echo "Installing npm packages (package-lock.json changed or node_modules is missing)"
+  npm ci --no-audit --no-fund
+}
+
+case "${1:-}" in
+  system) install_system "${2:-}" ;;
+  npm) install_npm ;;
+  node) check_node ;;
+  *) echo "usage: $0 system run|test | npm | node" >&2; exit 2 ;;
+esac
