@@ -1,0 +1,34 @@
+import test from 'ava';
+import { canonicalPrefix, formatIp, formatIpPrefix, parseIp, parseIpPrefix } from './ip.js';
+
+test('parses and formats IPv4 and IPv6 literals', (t) => {
+  t.deepEqual(parseIp('192.0.2.1'), Uint8Array.of(192, 0, 2, 1));
+  t.is(parseIp('fd00::1')?.length, 16);
+  t.is(formatIp(parseIp('fd00:0:0::1')!), 'fd00::1');
+  t.is(formatIp(parseIp('::ffff:192.0.2.1')!), '::ffff:c000:201');
+});
+
+for (const bad of ['', 'example.com', '10.1', '0x0a.0.0.1', '256.0.0.1', 'fe80::1%eth0', '1.2.3.4 ', ':::1']) {
+  test(`rejects the address ${JSON.stringify(bad)}`, (t) => {
+    t.is(parseIp(bad), null);
+  });
+}
+
+test('parses prefixes, defaulting to a host prefix', (t) => {
+  t.deepEqual(parseIpPrefix('10.0.0.0/8'), { family: 4, bytes: Uint8Array.of(10, 0, 0, 0), cidr: 8 });
+  t.is(parseIpPrefix('10.0.0.1')?.cidr, 32);
+  t.is(parseIpPrefix('::/0')?.cidr, 0);
+  t.is(parseIpPrefix('fd00::1')?.cidr, 128);
+});
+
+for (const bad of ['10.0.0.0/33', 'fd00::/129', '10.0.0.0/', '10.0.0.0/-1', '10.0.0.0/1e1', '/24', '10.0.0.0/24/1']) {
+  test(`rejects the prefix ${JSON.stringify(bad)}`, (t) => {
+    t.is(parseIpPrefix(bad), null);
+  });
+}
+
+test('canonicalPrefix clears host bits', (t) => {
+  t.is(formatIpPrefix(canonicalPrefix(parseIpPrefix('10.1.2.3/20')!)), '10.1.0.0/20');
+  t.is(formatIpPrefix(canonicalPrefix(parseIpPrefix('fd00:1:2:3::9/31')!)), 'fd00::/31');
+  t.is(formatIpPrefix(canonicalPrefix(parseIpPrefix('10.1.2.3/32')!)), '10.1.2.3/32');
+});
