@@ -11,7 +11,10 @@ RUN_PACKAGES=(
 )
 TEST_PACKAGES=(
   "${RUN_PACKAGES[@]}"
-  chromium # the e2e tier drives Debian's headless Chromium through playwright-core
+  chromium        # the e2e tier drives Debian's headless Chromium through playwright-core
+  wireguard-tools # wg(8): the stock tool must configure our engine through its UAPI socket
+  wireguard-go    # the reference userspace peer for the interop tests and benchmarks
+  iperf3          # TCP transfers through the tunnel in the interop tests and `make bench`
 )
 
 check_node() {

@@ -1,0 +1,70 @@
+// Builds the configured Nest application; main.ts makes it listen, medium tests drive it in-process.
+import { ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { type NestExpressApplication } from '@nestjs/platform-express';
+import { SwaggerModule } from '@nestjs/swagger';
+import helmet from 'helmet';
+import { access } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AppModule } from './app.module.js';
+import { type AppEnv } from './env.js';
+import { NestPinoLogger, type Logger } from './logger.js';
+import { AllExceptionsFilter } from './middleware/all-exceptions.filter.js';
+import { requestLogger } from './middleware/request-logger.js';
+import { buildOpenApiDocument, OPENAPI_PATH } from './openapi.js';
+import { isErrno } from './repositories/errno.js';
+
+/** Opens the database (running pending migrations) and wires every route; does not listen. */
+export async function createApp(env: AppEnv, logger: Logger): Promise<NestExpressApplication> {
+  const serveUi = await isUiBuilt(env.uiDir);
+  if (!serveUi) {
+    logger.warn({ uiDir: env.uiDir }, 'no built web page found; serving the API only');
+  }
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(env, { serveUi }), {
+    logger: new NestPinoLogger(logger),
+    // Fail with an exception the caller can report, instead of Nest aborting the process.
+    abortOnError: false,
+  });
+  configureApp(app, logger);
+  return app;
+}
+
+/**
+ * The HTTP pipeline around the routes. Controllers carry the `api/` prefix in their own paths rather
+ * than through a global prefix: that way Nest's JSON 404 handler covers every path, including `/api`
+ * itself and anything the web page fallback declines.
+ */
+function configureApp(app: NestExpressApplication, logger: Logger): void {
+  // First, so every response (static files, 404s, body-parser errors) carries a request id.
+  app.use(requestLogger(logger));
+  app.use(
+    helmet({
+      // The dev and lab servers are plain HTTP on 127.0.0.1, which this directive would break; the
+      // device answers plain HTTP only with a redirect to HTTPS, so it gains nothing there.
+      // No inline scripts or styles anywhere: the UI's build emits files only, so 'self' is all it needs.
+      contentSecurityPolicy: {
+        directives: { upgradeInsecureRequests: null, styleSrc: ["'self'"], imgSrc: ["'self'", 'data:'] },
+      },
+      referrerPolicy: { policy: 'no-referrer' },
+    }),
+  );
+  app.useGlobalPipes(new ValidationPipe({ transform: true, whitelist: true, forbidNonWhitelisted: true }));
+  app.useGlobalFilters(new AllExceptionsFilter(logger));
+  SwaggerModule.setup(OPENAPI_PATH, app, () => buildOpenApiDocument(app), {
+    ui: false,
+    raw: ['json'],
+    jsonDocumentUrl: OPENAPI_PATH,
+  });
+}
+
+async function isUiBuilt(uiDir: string): Promise<boolean> {
+  try {
+    await access(join(uiDir, 'index.html'));
+    return true;
+  } catch (error) {
+    if (isErrno(error, 'ENOENT', 'ENOTDIR')) {
+      return false;
+    }
+    throw error;
+  }
+}

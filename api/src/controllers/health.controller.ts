@@ -1,0 +1,20 @@
+import { Controller, Get, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { type Response } from 'express';
+import { HealthDto } from '../dtos/health.dto.js';
+import { HealthService, healthStatusCode } from '../services/health.service.js';
+
+@ApiTags('health')
+@Controller('api/health')
+export class HealthController {
+  constructor(private readonly service: HealthService) {}
+
+  @Get()
+  @ApiOkResponse({ type: HealthDto, description: 'The database answers; `status` tells whether everything else does.' })
+  @ApiServiceUnavailableResponse({ type: HealthDto, description: 'The database does not answer.' })
+  async getHealth(@Res({ passthrough: true }) response: Response): Promise<HealthDto> {
+    const health = await this.service.check();
+    response.status(healthStatusCode(health));
+    return health;
+  }
+}

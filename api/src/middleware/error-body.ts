@@ -1,0 +1,32 @@
+// The one shape every error response takes; see ErrorResponseDto.
+import { HttpException, HttpStatus } from '@nestjs/common';
+import { STATUS_CODES } from 'node:http';
+import { type ErrorResponseDto } from '../dtos/error.dto.js';
+
+/**
+ * Builds the error body for anything thrown while handling a request. Only HttpExceptions speak to
+ * the client; anything else is a bug whose details stay in the log, not in the response.
+ */
+export function errorBody(exception: unknown, requestId: string): ErrorResponseDto {
+  if (!(exception instanceof HttpException)) {
+    const statusCode = HttpStatus.INTERNAL_SERVER_ERROR;
+    return { statusCode, error: reasonPhrase(statusCode), message: 'Internal server error', requestId };
+  }
+  const statusCode = exception.getStatus();
+  const response = exception.getResponse();
+  const details = typeof response === 'object' && response !== null ? (response as Record<string, unknown>) : {};
+  return {
+    statusCode,
+    error: typeof details.error === 'string' ? details.error : reasonPhrase(statusCode),
+    message: isMessage(details.message) ? details.message : exception.message,
+    requestId,
+  };
+}
+
+function isMessage(value: unknown): value is string | string[] {
+  return typeof value === 'string' || (Array.isArray(value) && value.every((item) => typeof item === 'string'));
+}
+
+function reasonPhrase(statusCode: number): string {
+  return STATUS_CODES[statusCode] ?? 'Error';
+}

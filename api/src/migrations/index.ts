@@ -1,0 +1,6 @@
+// Every schema change, oldest first. TypeORM records which have run in the `migrations` table and runs
+// the rest at boot, each in its own transaction. Add a migration here when an entity changes; never edit one that shipped.
+import { type MigrationInterface } from 'typeorm';
+import { CreateSettings1763800000000 } from './1763800000000-create-settings.js';
+
+export const migrations: Array<new () => MigrationInterface> = [CreateSettings1763800000000];

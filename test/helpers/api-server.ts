@@ -1,0 +1,108 @@
+// Starts the real, built API server (`node api/dist/main.js`) for a test, the way `make run` does.
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { findFreePort } from './free-port.js';
+
+// test/dist/helpers/api-server.js → the repository root.
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const API_MAIN = join(REPO_ROOT, 'api', 'dist', 'main.js');
+const UI_DIST = join(REPO_ROOT, 'ui', 'dist');
+
+const START_TIMEOUT_MS = 20_000;
+const STOP_TIMEOUT_MS = 10_000;
+/** Enough of the server's output to explain a failed start, without flooding the test report. */
+const OUTPUT_TAIL_CHARS = 4000;
+
+export interface ApiServer {
+  /** Base URL such as `http://127.0.0.1:41234`, without a trailing slash. */
+  readonly url: string;
+  /** Everything the server wrote to stdout so far (JSON log lines). */
+  readonly output: () => string;
+  /** Stops the server (SIGTERM, then SIGKILL if it hangs) and removes its data directory. */
+  readonly stop: () => Promise<void>;
+}
+
+export interface ApiServerOptions {
+  /** Built web page to serve; defaults to the repository's `ui/dist`. */
+  uiDir?: string;
+}
+
+/** Starts the server on a free port with a fresh, empty data directory and waits until it listens. */
+export async function startApiServer(options: ApiServerOptions = {}): Promise<ApiServer> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'burrow-e2e-data-'));
+  const port = await findFreePort();
+  const child = spawn(process.execPath, [API_MAIN], {
+    cwd: REPO_ROOT,
+    env: {
+      ...environmentWithoutBurrowVariables(),
+      BURROW_DATA_DIR: dataDir,
+      BURROW_HTTP_HOST: '127.0.0.1',
+      BURROW_HTTP_PORT: String(port),
+      BURROW_LOG_LEVEL: 'info',
+      BURROW_UI_DIR: options.uiDir ?? UI_DIST,
+      // No burrowd in this test: the socket path does not exist, so firmware reads as unavailable.
+      BURROW_FIRMWARE_SOCKET: join(dataDir, 'burrowd.sock'),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+      await exited;
+      clearTimeout(timer);
+    }
+    await rm(dataDir, { recursive: true, force: true });
+  };
+
+  const describeOutput = (): string =>
+    `\n--- stderr ---\n${stderr.slice(-OUTPUT_TAIL_CHARS)}\n--- stdout ---\n${stdout.slice(-OUTPUT_TAIL_CHARS)}`;
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(new Error(`The API server did not log "listening" within ${START_TIMEOUT_MS} ms.${describeOutput()}`));
+      }, START_TIMEOUT_MS);
+      const onData = (): void => {
+        if (stdout.includes('"msg":"listening"')) {
+          clearTimeout(timer);
+          child.stdout.off('data', onData);
+          child.off('exit', onExit);
+          resolve();
+        }
+      };
+      const onExit = (code: number | null, signal: NodeJS.Signals | null): void => {
+        clearTimeout(timer);
+        reject(
+          new Error(`The API server exited (code ${code}, signal ${signal}) before listening.${describeOutput()}`),
+        );
+      };
+      child.stdout.on('data', onData);
+      child.once('exit', onExit);
+      child.once('error', (error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
+    });
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+
+  return { url: `http://127.0.0.1:${port}`, output: () => stdout, stop };
+}
+
+/** The server refuses unknown BURROW_* variables, so none leak in from the shell running the tests. */
+function environmentWithoutBurrowVariables(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('BURROW_')));
+}

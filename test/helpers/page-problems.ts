@@ -1,0 +1,71 @@
+// Collects everything a page does wrong while a test drives it: console errors, uncaught
+// exceptions, Content-Security-Policy violations and failed requests.
+import { type Page } from 'playwright-core';
+
+export interface CspViolation {
+  directive: string;
+  blockedUri: string;
+  sample: string;
+}
+
+/** Window property the init script fills; read back with page.evaluate. */
+const VIOLATIONS_KEY = '__burrowCspViolations';
+
+export class PageProblems {
+  readonly consoleErrors: string[] = [];
+  readonly pageErrors: string[] = [];
+  readonly failedRequests: string[] = [];
+
+  private constructor(private readonly page: Page) {}
+
+  /** Starts watching `page`; call before the first navigation so nothing is missed. */
+  static async watch(page: Page): Promise<PageProblems> {
+    const problems = new PageProblems(page);
+    page.on('console', (message) => {
+      if (message.type() === 'error') {
+        problems.consoleErrors.push(message.text());
+      }
+    });
+    page.on('pageerror', (error) => problems.pageErrors.push(error.stack ?? error.message));
+    page.on('requestfailed', (request) =>
+      problems.failedRequests.push(`${request.method()} ${request.url()}: ${request.failure()?.errorText ?? '?'}`),
+    );
+    page.on('response', (response) => {
+      if (response.status() >= 400) {
+        problems.failedRequests.push(`${response.request().method()} ${response.url()}: HTTP ${response.status()}`);
+      }
+    });
+    // Runs in the page before its own scripts. Chromium also prints violations to the console, but
+    // the event carries the directive, which makes a failure easy to act on.
+    await page.addInitScript((key: string) => {
+      const violations: unknown[] = [];
+      Object.defineProperty(window, key, { value: violations });
+      document.addEventListener('securitypolicyviolation', (event) => {
+        violations.push({
+          directive: event.violatedDirective,
+          blockedUri: event.blockedURI,
+          sample: event.sample,
+        });
+      });
+    }, VIOLATIONS_KEY);
+    return problems;
+  }
+
+  async cspViolations(): Promise<CspViolation[]> {
+    return this.page.evaluate((key: string) => {
+      const violations = (window as unknown as Record<string, unknown>)[key];
+      return Array.isArray(violations) ? (violations as CspViolation[]) : [];
+    }, VIOLATIONS_KEY);
+  }
+
+  /** Every problem as one list of lines; empty when the page behaved. */
+  async all(): Promise<string[]> {
+    const violations = await this.cspViolations();
+    return [
+      ...this.consoleErrors.map((text) => `console error: ${text}`),
+      ...this.pageErrors.map((text) => `uncaught: ${text}`),
+      ...this.failedRequests.map((text) => `request failed: ${text}`),
+      ...violations.map((v) => `CSP violation: ${v.directive} blocked ${v.blockedUri} ${v.sample}`),
+    ];
+  }
+}

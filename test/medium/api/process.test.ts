@@ -1,0 +1,131 @@
+// `node api/dist/main.js` as an operator runs it: refuses a bad environment with one clear message,
+// logs where it listens, and stops cleanly on SIGTERM and SIGINT.
+import test from 'ava';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { findFreePort } from '../../helpers/free-port.js';
+
+const MAIN = fileURLToPath(import.meta.resolve('@burrow/api/main'));
+const START_TIMEOUT_MS = 20_000;
+
+interface Run {
+  stdout: () => string;
+  stderr: () => string;
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  kill: (signal: NodeJS.Signals) => void;
+}
+
+function run(env: Record<string, string>): Run {
+  // Only what the server needs from the test's own environment; no stray BURROW_* variables.
+  const child = spawn(process.execPath, [MAIN], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return { stdout: () => stdout, stderr: () => stderr, exit, kill: (signal) => child.kill(signal) };
+}
+
+function logLines(text: string): Array<Record<string, unknown>> {
+  return text
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+async function waitForListening(server: Run): Promise<string> {
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    const listening = logLines(server.stdout()).find((line) => line.msg === 'listening');
+    if (typeof listening?.url === 'string') {
+      return listening.url;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`no "listening" line:\n${server.stdout()}\n${server.stderr()}`);
+}
+
+async function scratchDir(t: { teardown: (fn: () => Promise<void>) => void }): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'burrow-proc-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+test('a bad environment stops boot with exit code 1 and one message naming every bad variable', async (t) => {
+  const dir = await scratchDir(t);
+  const server = run({
+    BURROW_DATA_DIR: join(dir, 'data'),
+    BURROW_HTTP_PORT: '99999',
+    BURROW_LOG_LEVEL: 'chatty',
+    BURROW_TYPO: 'x',
+  });
+  t.deepEqual(await server.exit, { code: 1, signal: null });
+  t.is(server.stdout(), '');
+  t.is(
+    server.stderr(),
+    [
+      'burrow-api: Invalid environment:',
+      '  BURROW_HTTP_PORT: must be a whole number from 1 to 65535 (got "99999")',
+      '  BURROW_LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent (got "chatty")',
+      '  BURROW_TYPO: is not a known variable (known: BURROW_DATA_DIR, BURROW_HTTP_HOST, BURROW_HTTP_PORT, BURROW_LOG_LEVEL, BURROW_UI_DIR, BURROW_FIRMWARE_SOCKET)',
+      '',
+    ].join('\n'),
+  );
+  // Nothing was created: the data dir is only made by a boot that goes ahead.
+  t.deepEqual(await readdir(dir), []);
+});
+
+test('without BURROW_DATA_DIR the server refuses to start', async (t) => {
+  const server = run({});
+  t.deepEqual(await server.exit, { code: 1, signal: null });
+  t.regex(server.stderr(), /BURROW_DATA_DIR: is required/);
+});
+
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  test(`logs one "listening" line with its URL, serves, and exits 0 on ${signal}`, async (t) => {
+    const dir = await scratchDir(t);
+    const port = await findFreePort();
+    const server = run({ BURROW_DATA_DIR: join(dir, 'data'), BURROW_HTTP_PORT: String(port), BURROW_UI_DIR: dir });
+    t.teardown(() => server.kill('SIGKILL'));
+    const url = await waitForListening(server);
+    t.is(url, `http://127.0.0.1:${port}`);
+    t.is(logLines(server.stdout()).filter((line) => line.msg === 'listening').length, 1);
+    t.is((await fetch(`${url}/api/health`)).status, 200);
+
+    server.kill(signal);
+    t.deepEqual(await server.exit, { code: 0, signal: null });
+    t.like(logLines(server.stdout()).at(-1), { msg: 'stopped' });
+    await t.throwsAsync(fetch(`${url}/api/health`));
+  });
+}
+
+test('a database that cannot be opened ends the process with code 1 and a fatal log line', async (t) => {
+  const dir = await scratchDir(t);
+  await writeFile(join(dir, 'burrow.db'), 'not a database '.repeat(100));
+  const server = run({ BURROW_DATA_DIR: dir, BURROW_HTTP_PORT: String(await findFreePort()), BURROW_UI_DIR: dir });
+  t.deepEqual(await server.exit, { code: 1, signal: null });
+  const fatal = logLines(server.stdout()).find((line) => line.level === 60);
+  t.like(fatal, { msg: 'could not start' });
+  t.regex(JSON.stringify(fatal?.err), /SQLITE_NOTADB|not a database/);
+});
+
+test('a port already in use ends the process with code 1 and says so', async (t) => {
+  const dir = await scratchDir(t);
+  const port = await findFreePort();
+  const first = run({ BURROW_DATA_DIR: join(dir, 'one'), BURROW_HTTP_PORT: String(port), BURROW_UI_DIR: dir });
+  t.teardown(() => first.kill('SIGKILL'));
+  await waitForListening(first);
+  const second = run({ BURROW_DATA_DIR: join(dir, 'two'), BURROW_HTTP_PORT: String(port), BURROW_UI_DIR: dir });
+  t.deepEqual(await second.exit, { code: 1, signal: null });
+  t.regex(second.stdout(), /EADDRINUSE/);
+  first.kill('SIGTERM');
+  t.deepEqual(await first.exit, { code: 0, signal: null });
+});

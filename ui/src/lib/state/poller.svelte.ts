@@ -1,0 +1,91 @@
+/**
+ * Keeps `data` fresh by calling `load` every `intervalMs` while the page is visible.
+ *
+ * - Polls never overlap: the next one is scheduled only after the previous one settles.
+ * - A hidden tab stops polling; becoming visible again refreshes at once and resumes.
+ * - A failed poll keeps the last good `data` and sets `error`; the next success clears it.
+ */
+export class Poller<T> {
+  data = $state<T | undefined>(undefined);
+  error = $state<Error | undefined>(undefined);
+  /** When `data` was last received, in epoch milliseconds. */
+  lastUpdated = $state<number | undefined>(undefined);
+  loading = $state(false);
+  paused = $state(false);
+
+  readonly intervalMs: number;
+  readonly #load: () => Promise<T>;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #running = false;
+  #inFlight = false;
+
+  constructor(load: () => Promise<T>, intervalMs: number) {
+    this.#load = load;
+    this.intervalMs = intervalMs;
+  }
+
+  /** Starts polling; returns the function that stops it (fits `$effect` cleanup). */
+  start(): () => void {
+    if (this.#running) {
+      return () => this.stop();
+    }
+    this.#running = true;
+    document.addEventListener('visibilitychange', this.#onVisibilityChange);
+    this.#onVisibilityChange();
+    return () => this.stop();
+  }
+
+  stop(): void {
+    this.#running = false;
+    this.#cancelTimer();
+    document.removeEventListener('visibilitychange', this.#onVisibilityChange);
+  }
+
+  /** Polls now instead of waiting for the timer (a "refresh" button, or the tab coming back). */
+  refresh(): void {
+    void this.#poll();
+  }
+
+  readonly #onVisibilityChange = (): void => {
+    this.paused = document.hidden;
+    if (document.hidden) {
+      this.#cancelTimer();
+    } else {
+      void this.#poll();
+    }
+  };
+
+  async #poll(): Promise<void> {
+    if (!this.#running || this.#inFlight) {
+      return;
+    }
+    this.#cancelTimer();
+    this.#inFlight = true;
+    this.loading = true;
+    try {
+      const data = await this.#load();
+      this.data = data;
+      this.error = undefined;
+      this.lastUpdated = Date.now();
+    } catch (cause) {
+      this.error = cause instanceof Error ? cause : new Error(String(cause));
+    } finally {
+      this.#inFlight = false;
+      this.loading = false;
+      this.#schedule();
+    }
+  }
+
+  #schedule(): void {
+    if (this.#running && !document.hidden) {
+      this.#timer = setTimeout(() => void this.#poll(), this.intervalMs);
+    }
+  }
+
+  #cancelTimer(): void {
+    if (this.#timer !== undefined) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+  }
+}

@@ -1,0 +1,24 @@
+import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vite';
+
+// The API serves this build under `script-src 'self'; style-src 'self'`, so everything must
+// land in external files: component CSS is emitted (never injected at runtime), nothing is
+// inlined as a data: URL, and no module-preload polyfill is added (every browser we target
+// supports modulepreload).
+export default defineConfig({
+  base: '/',
+  resolve: { alias: { $lib: fileURLToPath(new URL('./src/lib', import.meta.url)) } },
+  plugins: [svelte({ emitCss: true, compilerOptions: { css: 'external' } })],
+  build: {
+    target: 'es2022',
+    assetsInlineLimit: 0,
+    cssCodeSplit: false,
+    modulePreload: { polyfill: false },
+    sourcemap: false,
+  },
+  server: {
+    // `npm run dev -w ui` next to a running API (make run): forward API calls to it.
+    proxy: { '/api': `http://127.0.0.1:${process.env.BURROW_HTTP_PORT ?? '8080'}` },
+  },
+});
