@@ -1,0 +1,58 @@
+import test from 'ava';
+import { loadAddon, loadTunAddon, loadUdpAddon, type TunAddon } from './native.js';
+
+test('a missing addon fails with a message that says how to build it', (t) => {
+  const error = t.throws(() => loadAddon<TunAddon>('burrow_missing'));
+  t.regex(error?.message ?? '', /burrow_missing is not built/);
+  t.regex(error?.message ?? '', /native\/build\/Release\/burrow_missing\.node/);
+  t.regex(error?.message ?? '', /npm rebuild -w @burrow\/firmware/);
+});
+
+test('the built addons load once and export their functions', (t) => {
+  const tun = loadTunAddon();
+  t.is(loadTunAddon(), tun);
+  t.deepEqual(Object.keys(tun).sort(), ['close', 'mtu', 'open', 'start', 'write']);
+  t.deepEqual(Object.keys(loadUdpAddon()).sort(), ['close', 'getMark', 'open', 'send', 'setMark', 'start']);
+});
+
+test('the addons check their arguments before touching the kernel', (t) => {
+  const udp = loadUdpAddon();
+  t.throws(() => udp.open(70000, null), { instanceOf: RangeError });
+  t.throws(() => udp.open(0.5, null), { instanceOf: RangeError });
+  const { handle } = udp.open(0, null);
+  t.teardown(() => udp.close(handle));
+  const data = new Uint8Array(8);
+  const address = Uint8Array.of(127, 0, 0, 1);
+  // A packet that lies outside its buffer is refused whole, before anything is sent.
+  t.throws(() => udp.send(handle, data, Uint32Array.of(4), Uint32Array.of(5), 1, 4, address, 9), {
+    instanceOf: RangeError,
+    message: /outside its data buffer/,
+  });
+  t.throws(() => udp.send(handle, data, Uint32Array.of(0), Uint32Array.of(1), 2, 4, address, 9), {
+    instanceOf: RangeError,
+  });
+  t.throws(() => udp.send(handle, data, Uint32Array.of(0), Uint32Array.of(1), 1, 6, address, 9), {
+    instanceOf: RangeError,
+  });
+  t.throws(() => udp.send(handle, data, new Uint32Array(1), new Uint32Array(1), 1, 4, address, 0), {
+    instanceOf: RangeError,
+  });
+  t.throws(
+    () =>
+      udp.send(
+        handle,
+        data as unknown as Uint8Array,
+        new Uint16Array(1) as unknown as Uint32Array,
+        new Uint32Array(1),
+        1,
+        4,
+        address,
+        9,
+      ),
+    { instanceOf: TypeError, message: /offsets has the wrong type/ },
+  );
+  t.throws(() => udp.getMark({} as typeof handle), { instanceOf: TypeError, message: /not a handle/ });
+  udp.close(handle);
+  t.throws(() => udp.getMark(handle), { message: /EBADF/ });
+  t.notThrows(() => udp.close(handle));
+});

@@ -1,0 +1,108 @@
+/**
+ * Minimal IPv4 packets for tests that talk to a real kernel through a TUN: build UDP datagrams and
+ * ICMP echo requests with valid checksums, and read back the fields tests assert on.
+ */
+import { parseAddress, formatAddress } from '../endpoint.js';
+
+const IPV4_HEADER = 20;
+const UDP_HEADER = 8;
+export const PROTOCOL_ICMP = 1;
+export const PROTOCOL_UDP = 17;
+
+/** The Internet checksum (RFC 1071) of bytes[start, end). */
+export function internetChecksum(bytes: Uint8Array, start = 0, end = bytes.length): number {
+  let sum = 0;
+  for (let i = start; i < end; i += 2) {
+    sum += ((bytes[i] ?? 0) << 8) | (i + 1 < end ? (bytes[i + 1] ?? 0) : 0);
+  }
+  while (sum > 0xffff) {
+    sum = (sum & 0xffff) + (sum >>> 16);
+  }
+  return ~sum & 0xffff;
+}
+
+function ipv4(protocol: number, source: string, destination: string, payload: Uint8Array): Uint8Array {
+  const packet = new Uint8Array(IPV4_HEADER + payload.length);
+  const view = new DataView(packet.buffer);
+  packet[0] = 0x45; // version 4, 5-word header
+  view.setUint16(2, packet.length);
+  view.setUint16(4, 0x1234); // identification
+  view.setUint16(6, 0x4000); // don't fragment
+  packet[8] = 64; // TTL
+  packet[9] = protocol;
+  packet.set(parseAddress(source), 12);
+  packet.set(parseAddress(destination), 16);
+  view.setUint16(10, internetChecksum(packet, 0, IPV4_HEADER));
+  packet.set(payload, IPV4_HEADER);
+  return packet;
+}
+
+/** An IPv4 UDP datagram (UDP checksum 0: "none", which IPv4 allows). */
+export function ipv4Udp(options: {
+  source: string;
+  destination: string;
+  sourcePort: number;
+  destinationPort: number;
+  payload: Uint8Array;
+}): Uint8Array {
+  const udp = new Uint8Array(UDP_HEADER + options.payload.length);
+  const view = new DataView(udp.buffer);
+  view.setUint16(0, options.sourcePort);
+  view.setUint16(2, options.destinationPort);
+  view.setUint16(4, udp.length);
+  udp.set(options.payload, UDP_HEADER);
+  return ipv4(PROTOCOL_UDP, options.source, options.destination, udp);
+}
+
+/** An ICMP echo request ("ping"). */
+export function ipv4EchoRequest(options: {
+  source: string;
+  destination: string;
+  identifier: number;
+  sequence: number;
+  payload: Uint8Array;
+}): Uint8Array {
+  const icmp = new Uint8Array(8 + options.payload.length);
+  const view = new DataView(icmp.buffer);
+  icmp[0] = 8; // echo request
+  view.setUint16(4, options.identifier);
+  view.setUint16(6, options.sequence);
+  icmp.set(options.payload, 8);
+  view.setUint16(2, internetChecksum(icmp));
+  return ipv4(PROTOCOL_ICMP, options.source, options.destination, icmp);
+}
+
+export interface Ipv4Summary {
+  protocol: number;
+  source: string;
+  destination: string;
+  /** The transport payload after the IP header. */
+  payload: Uint8Array;
+  headerChecksumValid: boolean;
+}
+
+/** The fields of an IPv4 packet, or undefined if it is not one. */
+export function readIpv4(packet: Uint8Array): Ipv4Summary | undefined {
+  if (packet.length < IPV4_HEADER || (packet[0] ?? 0) >> 4 !== 4) {
+    return undefined;
+  }
+  const headerLength = ((packet[0] ?? 0) & 0x0f) * 4;
+  const total = ((packet[2] ?? 0) << 8) | (packet[3] ?? 0);
+  return {
+    protocol: packet[9] ?? 0,
+    source: formatAddress(packet.subarray(12, 16)),
+    destination: formatAddress(packet.subarray(16, 20)),
+    payload: packet.subarray(headerLength, total),
+    headerChecksumValid: internetChecksum(packet, 0, headerLength) === 0,
+  };
+}
+
+/** Ports and data of a UDP payload (as readIpv4 returns it). */
+export function readUdp(segment: Uint8Array): { sourcePort: number; destinationPort: number; data: Uint8Array } {
+  const view = new DataView(segment.buffer, segment.byteOffset, segment.byteLength);
+  return {
+    sourcePort: view.getUint16(0),
+    destinationPort: view.getUint16(2),
+    data: segment.subarray(UDP_HEADER, view.getUint16(4)),
+  };
+}
