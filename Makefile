@@ -30,10 +30,16 @@ deps-test:
 	@scripts/install-deps.sh system test
 
 # --- build ------------------------------------------------------------------
+# npm ci builds the native addons; this rebuilds them when their C sources change afterwards.
+NATIVE_ADDONS := firmware/native/build/Release/burrow_tun.node firmware/native/build/Release/burrow_udp.node
+$(NATIVE_ADDONS) &: $(NPM_STAMP) $(wildcard firmware/native/*.c firmware/native/*.h) firmware/native/binding.gyp
+	npm run --silent build:native -w @burrow/firmware
+	@touch $(NATIVE_ADDONS)
+
 ui/dist/index.html: $(NPM_STAMP) $(UI_SOURCES) api/openapi.json
 	npm run --silent build -w ui
 
-build: $(NPM_STAMP) ui/dist/index.html
+build: $(NPM_STAMP) $(NATIVE_ADDONS) ui/dist/index.html
 	npx tsc -b
 
 # --- checks -----------------------------------------------------------------

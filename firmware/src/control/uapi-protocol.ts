@@ -1,7 +1,8 @@
 // WireGuard's cross-platform userspace API (https://www.wireguard.com/xplatform/), the text protocol that wg(8)
 // speaks to wireguard-go. This file is the pure half: parse a whole `set=1` body into a validated change, and render
 // a `get=1` reply from a snapshot. Parsing is all-or-nothing, so a malformed request changes nothing.
-import { formatIp, formatIpPrefix, parseIp, parseIpPrefix, type IpPrefix } from '../net/ip.js';
+import { Endpoint } from '../io/endpoint.js';
+import { formatIpPrefix, parseIpPrefix, type IpPrefix } from '../net/ip.js';
 
 /** Errno values as wireguard-go reports them: negative, after `errno=`. */
 export const UapiErrno = {
@@ -23,12 +24,6 @@ export class UapiError extends Error {
   }
 }
 
-export interface UapiEndpoint {
-  /** 4 or 16 network-order bytes. */
-  readonly address: Uint8Array;
-  readonly port: number;
-}
-
 export interface AllowedIpChange {
   readonly prefix: IpPrefix;
   /** `allowed_ip=-10.0.0.1/32`: newer wg(8) removes a single entry this way. */
@@ -41,7 +36,7 @@ export interface PeerChange {
   updateOnly: boolean;
   /** All zeroes clears the preshared key. */
   presharedKey?: Uint8Array;
-  endpoint?: UapiEndpoint;
+  endpoint?: Endpoint;
   persistentKeepaliveInterval?: number;
   replaceAllowedIps: boolean;
   readonly allowedIps: AllowedIpChange[];
@@ -59,7 +54,7 @@ export interface DeviceChange {
 export interface PeerSnapshot {
   readonly publicKey: Uint8Array;
   readonly presharedKey: Uint8Array | null;
-  readonly endpoint: UapiEndpoint | null;
+  readonly endpoint: Endpoint | null;
   /** Wall-clock time of the last completed handshake in ms since the epoch; 0 when never. */
   readonly lastHandshakeUnixMs: number;
   readonly txBytes: bigint;
@@ -104,22 +99,12 @@ function parseTrue(name: string, value: string): true {
 }
 
 /** "192.0.2.1:51820" or "[2001:db8::1]:51820"; hostnames are resolved by wg(8) before they reach us. */
-export function parseEndpoint(value: string): UapiEndpoint {
-  const match = /^\[([^\]]+)\]:(\d{1,5})$/.exec(value) ?? /^([^:[\]]+):(\d{1,5})$/.exec(value);
-  const address = match ? parseIp(match[1]!) : null;
-  const port = match ? Number(match[2]) : 0;
-  if (!address || port < 1 || port > 65535) {
-    invalid(`endpoint must be an IP address and port, like 192.0.2.1:51820 or [2001:db8::1]:51820`);
+export function parseEndpoint(value: string): Endpoint {
+  try {
+    return Endpoint.parse(value);
+  } catch (error) {
+    return invalid(error instanceof Error ? error.message : 'endpoint must be an IP address and port');
   }
-  if (address.length === 16 && value[0] !== '[') {
-    invalid('an IPv6 endpoint needs brackets, like [2001:db8::1]:51820');
-  }
-  return { address, port };
-}
-
-export function formatEndpoint(endpoint: UapiEndpoint): string {
-  const address = formatIp(endpoint.address);
-  return endpoint.address.length === 16 ? `[${address}]:${endpoint.port}` : `${address}:${endpoint.port}`;
 }
 
 function applyDeviceLine(change: DeviceChange, key: string, value: string): void {
@@ -226,7 +211,7 @@ export function renderGetReply(device: DeviceSnapshot): string {
     lines.push(`preshared_key=${Buffer.from(peer.presharedKey ?? new Uint8Array(32)).toString('hex')}`);
     lines.push('protocol_version=1');
     if (peer.endpoint) {
-      lines.push(`endpoint=${formatEndpoint(peer.endpoint)}`);
+      lines.push(`endpoint=${peer.endpoint.toString()}`);
     }
     const seconds = Math.floor(peer.lastHandshakeUnixMs / 1000);
     lines.push(`last_handshake_time_sec=${seconds}`);

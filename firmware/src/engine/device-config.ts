@@ -1,13 +1,14 @@
 // The configuration of one interface as wg(8) sees it, and the one place that gives meaning to a UAPI `set`:
 // applyDeviceChange() is pure, so the engine computes the whole new configuration first, then makes the runtime
 // follow it. A change that cannot be applied therefore leaves the old configuration untouched.
-import type { DeviceChange, DeviceSnapshot, UapiEndpoint } from '../control/uapi-protocol.js';
+import type { DeviceChange, DeviceSnapshot } from '../control/uapi-protocol.js';
+import type { Endpoint } from '../io/endpoint.js';
 import { canonicalPrefix, type IpPrefix } from '../net/ip.js';
 
 export interface PeerConfig {
   readonly publicKey: Uint8Array;
   readonly presharedKey: Uint8Array | null;
-  readonly endpoint: UapiEndpoint | null;
+  readonly endpoint: Endpoint | null;
   readonly persistentKeepaliveInterval: number;
   readonly allowedIps: readonly IpPrefix[];
 }
@@ -99,7 +100,7 @@ export function applyDeviceChange(
 }
 
 export interface PeerRuntimeFacts {
-  readonly endpoint: UapiEndpoint | null;
+  readonly endpoint: Endpoint | null;
   readonly lastHandshakeUnixMs: number;
   readonly txBytes: bigint;
   readonly rxBytes: bigint;

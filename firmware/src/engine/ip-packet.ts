@@ -1,0 +1,54 @@
+// Just enough of IPv4 and IPv6 headers for cryptokey routing: the version, the addresses, and the length the
+// header claims (inbound plaintext carries padding up to a multiple of 16 that must be cut before the TUN write).
+
+const IPV4_HEADER_MIN = 20;
+const IPV6_HEADER = 40;
+const IPV4_SRC_OFFSET = 12;
+const IPV4_DST_OFFSET = 16;
+const IPV4_TOTAL_LENGTH_OFFSET = 2;
+const IPV6_PAYLOAD_LENGTH_OFFSET = 4;
+const IPV6_SRC_OFFSET = 8;
+const IPV6_DST_OFFSET = 24;
+
+export interface IpPacketInfo {
+  readonly version: 4 | 6;
+  /** Length of the IP packet as its header states; never more than the bytes we hold. */
+  readonly length: number;
+}
+
+/** Reads the version and claimed length of an IP packet; null when it is not a well-formed IPv4 or IPv6 packet. */
+export function ipPacketInfo(packet: Uint8Array): IpPacketInfo | null {
+  if (packet.length < 1) {
+    return null;
+  }
+  const version = packet[0]! >> 4;
+  if (version === 4) {
+    if (packet.length < IPV4_HEADER_MIN) {
+      return null;
+    }
+    const length = (packet[IPV4_TOTAL_LENGTH_OFFSET]! << 8) | packet[IPV4_TOTAL_LENGTH_OFFSET + 1]!;
+    return length >= IPV4_HEADER_MIN && length <= packet.length ? { version: 4, length } : null;
+  }
+  if (version === 6) {
+    if (packet.length < IPV6_HEADER) {
+      return null;
+    }
+    const length = IPV6_HEADER + ((packet[IPV6_PAYLOAD_LENGTH_OFFSET]! << 8) | packet[IPV6_PAYLOAD_LENGTH_OFFSET + 1]!);
+    return length <= packet.length ? { version: 6, length } : null;
+  }
+  return null;
+}
+
+/** The destination address bytes (a view, not a copy); call only after ipPacketInfo() accepted the packet. */
+export function destinationAddress(packet: Uint8Array, version: 4 | 6): Uint8Array {
+  return version === 4
+    ? packet.subarray(IPV4_DST_OFFSET, IPV4_DST_OFFSET + 4)
+    : packet.subarray(IPV6_DST_OFFSET, IPV6_DST_OFFSET + 16);
+}
+
+/** The source address bytes (a view, not a copy); call only after ipPacketInfo() accepted the packet. */
+export function sourceAddress(packet: Uint8Array, version: 4 | 6): Uint8Array {
+  return version === 4
+    ? packet.subarray(IPV4_SRC_OFFSET, IPV4_SRC_OFFSET + 4)
+    : packet.subarray(IPV6_SRC_OFFSET, IPV6_SRC_OFFSET + 16);
+}

@@ -1,0 +1,198 @@
+// Outbound flow, in the order the functions below follow:
+//   1. TUN batch: IP packets with 16 bytes of headroom and 32 of tailroom each (io/tun.ts)
+//   2. Routing: the destination address picks the peer through the allowed-IPs trie
+//   3. Staging: a peer without a usable session keeps the packet and starts a handshake
+//   4. Nonce assignment and encryption: sealed in place, header written into the headroom
+//   5. Transmission: one batched send per peer, pointing into the TUN batch itself
+//   6. Timers: data sent, any authenticated packet sent; rekey when the session is old
+import { type PacketBatch, PacketList } from '../io/packets.js';
+import { TUN_BATCH_SIZE } from '../io/tun.js';
+import {
+  REKEY_AFTER_MESSAGES,
+  REKEY_AFTER_TIME_MS,
+  REJECT_AFTER_TIME_MS,
+  KEEPALIVE_TIMEOUT_MS,
+  REKEY_TIMEOUT_MS,
+} from '../protocol/constants.js';
+import { transportMessageLength, TRANSPORT_HEADER_LENGTH } from '../protocol/messages.js';
+import { sendToPeer, type EngineContext } from './context.js';
+import { ipPacketInfo } from './ip-packet.js';
+import { type Peer } from './peer.js';
+
+const IPV4_DESTINATION_OFFSET = 16;
+const IPV6_DESTINATION_OFFSET = 24;
+const REKEY_AFTER_MESSAGES_NUMBER = Number(REKEY_AFTER_MESSAGES);
+
+export class Outbound {
+  /** Per-peer lists of sealed messages inside the current TUN batch, reused across batches. */
+  private readonly sendLists = new Map<Peer, PacketList>();
+  private readonly needsHandshake = new Set<Peer>();
+
+  constructor(
+    private readonly context: EngineContext,
+    private readonly sendInitiation: (peer: Peer, isRetry: boolean) => void,
+  ) {}
+
+  /** Steps 1–6 for one TUN batch. */
+  onTunBatch(batch: PacketBatch): void {
+    const { context } = this;
+    const now = context.clock.now();
+    const mtu = context.tun.mtu;
+    const { data } = batch;
+    for (let i = 0; i < batch.count; i++) {
+      const offset = batch.offsets[i]!;
+      const length = batch.lengths[i]!;
+      const peer = this.route(data, offset, length);
+      if (peer === undefined) {
+        continue;
+      }
+      const keypair = peer.sendableKeypair(now);
+      if (keypair === null || peer.staged.length > 0) {
+        peer.stage(data.subarray(offset, offset + length));
+        this.needsHandshake.add(peer);
+        continue;
+      }
+      const message = data.subarray(offset - TRANSPORT_HEADER_LENGTH, offset + length + batch.tailroom);
+      const sealed = keypair.seal(message, length, now, mtu);
+      if (!sealed.ok) {
+        peer.stage(data.subarray(offset, offset + length));
+        this.needsHandshake.add(peer);
+        continue;
+      }
+      this.listFor(peer, data).push(offset - TRANSPORT_HEADER_LENGTH, sealed.value);
+    }
+    for (const [peer, list] of this.sendLists) {
+      if (list.count > 0) {
+        this.transmit(peer, list, true);
+        list.reset();
+      }
+    }
+    for (const peer of this.needsHandshake) {
+      this.sendStaged(peer);
+    }
+    this.needsHandshake.clear();
+  }
+
+  /** Step 2: the peer whose allowed IPs hold the packet's destination, or undefined (counted as a drop). */
+  private route(data: Uint8Array, offset: number, length: number): Peer | undefined {
+    const info = ipPacketInfo(data.subarray(offset, offset + length));
+    if (info === null) {
+      this.context.drops.add('malformed');
+      return undefined;
+    }
+    const peer =
+      info.version === 4
+        ? this.context.allowedIps.lookupV4(data, offset + IPV4_DESTINATION_OFFSET)
+        : this.context.allowedIps.lookupV6(data, offset + IPV6_DESTINATION_OFFSET);
+    if (peer === undefined) {
+      this.context.drops.add('no-route');
+    }
+    return peer;
+  }
+
+  private listFor(peer: Peer, data: Uint8Array): PacketList {
+    let list = this.sendLists.get(peer);
+    if (list === undefined) {
+      list = new PacketList(TUN_BATCH_SIZE, data);
+      this.sendLists.set(peer, list);
+    } else if (list.count === 0) {
+      list.reset(data);
+    }
+    return list;
+  }
+
+  /** Steps 5–6. */
+  private transmit(peer: Peer, list: PacketList, carriesData: boolean): void {
+    if (!sendToPeer(this.context, peer, list)) {
+      return;
+    }
+    const timers = this.context.timers.get(peer);
+    timers?.timersAnyAuthenticatedPacketTraversal();
+    timers?.timersAnyAuthenticatedPacketSent();
+    if (carriesData) {
+      timers?.timersDataSent();
+    }
+    this.keepKeyFreshSending(peer);
+  }
+
+  /**
+   * Seals and sends every staged packet with the current session; without a usable session, starts a handshake
+   * and keeps them. Staged packets are copies, so each gets a buffer of its own here (not the hot path).
+   */
+  sendStaged(peer: Peer): void {
+    const now = this.context.clock.now();
+    const keypair = peer.sendableKeypair(now);
+    if (keypair === null) {
+      this.sendInitiation(peer, false);
+      return;
+    }
+    const mtu = this.context.tun.mtu;
+    const packets = peer.staged.splice(0);
+    const sizes = packets.map((packet) => transportMessageLength(packet.length, mtu));
+    const buffer = new Uint8Array(sizes.reduce((sum, size) => sum + size, 0));
+    const list = new PacketList(Math.max(packets.length, 1), buffer);
+    let offset = 0;
+    let carriesData = false;
+    for (const [i, packet] of packets.entries()) {
+      buffer.set(packet, offset + TRANSPORT_HEADER_LENGTH);
+      const sealed = keypair.seal(buffer.subarray(offset, offset + sizes[i]!), packet.length, now, mtu);
+      if (!sealed.ok) {
+        // The session ran out under us: keep the rest for the next one.
+        peer.staged.push(...packets.slice(i));
+        this.sendInitiation(peer, false);
+        break;
+      }
+      list.push(offset, sealed.value);
+      carriesData ||= packet.length > 0;
+      offset += sizes[i]!;
+    }
+    if (list.count > 0) {
+      this.transmit(peer, list, carriesData);
+    }
+  }
+
+  /** Releases what the pipeline keeps for a removed peer. */
+  forget(peer: Peer): void {
+    this.sendLists.delete(peer);
+    this.needsHandshake.delete(peer);
+  }
+
+  /** A keepalive is an empty packet through the normal path, so it waits for a session like any other. */
+  sendKeepalive(peer: Peer): void {
+    if (peer.staged.length === 0) {
+      peer.stage(new Uint8Array(0));
+    }
+    this.sendStaged(peer);
+  }
+
+  /** The initiator rekeys an old or much-used session before it must be rejected (whitepaper §6.2). */
+  private keepKeyFreshSending(peer: Peer): void {
+    const keypair = peer.current;
+    if (keypair === null || !keypair.isInitiator) {
+      return;
+    }
+    const now = this.context.clock.now();
+    if (now - keypair.createdAt >= REKEY_AFTER_TIME_MS || keypair.sendCounter >= REKEY_AFTER_MESSAGES_NUMBER) {
+      this.sendInitiation(peer, false);
+    }
+  }
+}
+
+/**
+ * The initiator of a session about to expire asks for a new one when data arrives on it, once, so a peer that
+ * only receives does not lose its session (whitepaper §6.2: REJECT_AFTER_TIME − KEEPALIVE_TIMEOUT − REKEY_TIMEOUT).
+ */
+export function keepKeyFreshReceiving(
+  peer: Peer,
+  now: number,
+  sendInitiation: (peer: Peer, isRetry: boolean) => void,
+): void {
+  const keypair = peer.current;
+  if (peer.sentLastMinuteHandshake || keypair === null || !keypair.isInitiator) {
+    return;
+  }
+  if (now - keypair.createdAt >= REJECT_AFTER_TIME_MS - KEEPALIVE_TIMEOUT_MS - REKEY_TIMEOUT_MS) {
+    peer.sentLastMinuteHandshake = true;
+    sendInitiation(peer, false);
+  }
+}
