@@ -1,7 +1,9 @@
 import test from 'ava';
 
-import { AllowedIps, canonicalPrefix } from './allowed-ips.js';
-import { formatAllowedIp, formatIp, parseAllowedIp } from './allowed-ips-text.js';
+import { formatIp, maskAddress, parseIpPrefix } from '../net/ip.js';
+import { type AllowedIp, AllowedIps } from './allowed-ips.js';
+
+const formatAllowedIp = (entry: AllowedIp): string => `${formatIp(entry.address)}/${entry.cidr}`;
 
 interface Peer {
   readonly name: string;
@@ -12,11 +14,11 @@ const peers: Record<string, Peer> = Object.fromEntries(
 const peer = (name: string): Peer => peers[name] as Peer;
 
 function prefix(text: string): { address: Uint8Array; cidr: number } {
-  const parsed = parseAllowedIp(text);
-  if (!parsed.ok) {
-    throw new Error(parsed.reason);
+  const parsed = parseIpPrefix(text);
+  if (parsed === null) {
+    throw new Error(`not a prefix: ${text}`);
   }
-  return parsed.value;
+  return { address: maskAddress(parsed.bytes, parsed.cidr), cidr: parsed.cidr };
 }
 
 /** The table as wg would build it from "peer prefix" lines; `raw` keeps host bits to test canonicalisation. */
@@ -24,11 +26,7 @@ function table(lines: Array<[string, string]>): AllowedIps<Peer> {
   const allowed = new AllowedIps<Peer>();
   for (const [name, text] of lines) {
     const [addressText, cidrText] = text.split('/') as [string, string];
-    const raw = parseAllowedIp(addressText);
-    if (!raw.ok) {
-      throw new Error(raw.reason);
-    }
-    allowed.insert(raw.value.address, Number(cidrText), peer(name));
+    allowed.insert(prefix(addressText).address, Number(cidrText), peer(name));
   }
   return allowed;
 }
@@ -213,7 +211,7 @@ test('canonicalPrefix clears exactly the host bits', (t) => {
     ['2444:6800:f0e4:800:eeae:beef:ffff:ffff', 98, '2444:6800:f0e4:800:eeae:beef:c000:0'],
   ];
   for (const [address, cidr, expected] of cases) {
-    t.is(formatIp(canonicalPrefix(prefix(address).address, cidr)), expected, `${address}/${cidr}`);
+    t.is(formatIp(maskAddress(prefix(address).address, cidr)), expected, `${address}/${cidr}`);
   }
 });
 
@@ -245,7 +243,7 @@ function reference(
     if (entry.address.length !== address.length) {
       continue;
     }
-    const masked = canonicalPrefix(address, entry.cidr);
+    const masked = maskAddress(address, entry.cidr);
     if (Buffer.compare(masked, entry.address) === 0 && (best === undefined || entry.cidr > best.cidr)) {
       best = entry;
     }
@@ -272,7 +270,7 @@ for (const family of [4, 16] as const) {
         const cidr = random() % (family * 8 + 1);
         const owner = peer(names[random() % names.length] as string);
         allowed.insert(address, cidr, owner);
-        const key = canonicalPrefix(address, cidr);
+        const key = maskAddress(address, cidr);
         entries.set(`${Buffer.from(key).toString('hex')}/${cidr}`, { address: key, cidr, peer: owner });
       } else if (choice < 9 && entries.size > 0) {
         const keys = [...entries.keys()];

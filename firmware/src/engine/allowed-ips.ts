@@ -11,6 +11,7 @@
 // without a peer exist only to join two subtrees, and are removed as soon as they would have fewer than two.
 
 /** One allowed prefix: `address` has its host bits zero (the canonical form wg prints). */
+import { maskAddress } from '../net/ip.js';
 export interface AllowedIp {
   readonly address: Uint8Array;
   readonly cidr: number;
@@ -50,17 +51,6 @@ function matches(node: TrieNode<unknown>, bytes: Uint8Array, offset: number): bo
   return commonBits(node.key, bytes, offset, node.cidr) === node.cidr;
 }
 
-/** A copy of `address` with every bit after the first `cidr` cleared. */
-export function canonicalPrefix(address: Uint8Array, cidr: number): Uint8Array {
-  const key = Uint8Array.from(address);
-  const fullBytes = cidr >>> 3;
-  if (fullBytes < key.length) {
-    key[fullBytes] = (key[fullBytes] as number) & (0xff << (8 - (cidr & 7)));
-    key.fill(0, fullBytes + 1);
-  }
-  return key;
-}
-
 /**
  * Allowed IPs of all peers of one interface. Generic over the peer type; peers are compared by identity.
  * The zero value (a new instance) is an empty table ready to use.
@@ -77,7 +67,7 @@ export class AllowedIps<P extends object> {
    */
   insert(address: Uint8Array, cidr: number, peer: P): void {
     const trie = this.trieFor(address, cidr);
-    const node = this.insertNode(trie, canonicalPrefix(address, cidr), cidr);
+    const node = this.insertNode(trie, maskAddress(address, cidr), cidr);
     if (node.peer !== undefined && node.peer !== peer) {
       this.forget(node.peer, node);
     }
@@ -93,7 +83,7 @@ export class AllowedIps<P extends object> {
   /** Removes `address/cidr` if it belongs to `peer`; returns whether something was removed. */
   remove(address: Uint8Array, cidr: number, peer: P): boolean {
     const trie = this.trieFor(address, cidr);
-    const key = canonicalPrefix(address, cidr);
+    const key = maskAddress(address, cidr);
     let node = trie.root;
     while (node !== undefined && node.cidr <= cidr && matches(node, key, 0)) {
       if (node.cidr === cidr) {
@@ -218,7 +208,7 @@ export class AllowedIps<P extends object> {
         return fresh;
       }
       // The prefixes diverge at bit `common`: join them under a glue node.
-      const glue = newNode(canonicalPrefix(key, common), common, parent);
+      const glue = newNode(maskAddress(key, common), common, parent);
       replace(trie, node, glue);
       glue.children[bitAt(node.key, 0, common)] = node;
       node.parent = glue;

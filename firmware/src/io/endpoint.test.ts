@@ -1,5 +1,6 @@
 import test from 'ava';
-import { Endpoint, formatAddress, parseAddress } from './endpoint.js';
+import { formatIp } from '../net/ip.js';
+import { Endpoint, parseAddress } from './endpoint.js';
 
 test('endpoints parse and print in canonical form', (t) => {
   const cases: Array<[string, string, 4 | 6]> = [
@@ -48,8 +49,8 @@ test('addresses convert to bytes and back', (t) => {
   t.deepEqual([...parseAddress('192.0.2.1')], [192, 0, 2, 1]);
   t.deepEqual([...parseAddress('::1')], [...new Array<number>(15).fill(0), 1]);
   t.deepEqual([...parseAddress('1:2:3:4:5:6:1.2.3.4')], [0, 1, 0, 2, 0, 3, 0, 4, 0, 5, 0, 6, 1, 2, 3, 4]);
-  t.is(formatAddress(parseAddress('2001:db8:85a3::8a2e:370:7334')), '2001:db8:85a3::8a2e:370:7334');
-  t.is(formatAddress(new Uint8Array(16)), '::');
+  t.is(formatIp(parseAddress('2001:db8:85a3::8a2e:370:7334')), '2001:db8:85a3::8a2e:370:7334');
+  t.is(formatIp(new Uint8Array(16)), '::');
 });
 
 test('equality and allocation-free matching compare family, bytes and port', (t) => {

@@ -5,7 +5,7 @@
  * IPv4-mapped IPv6 addresses (`::ffff:1.2.3.4`) are stored as the IPv4 address they map, so one
  * peer never has two spellings; a dual-stack socket reports IPv4 senders that way too.
  */
-import { isIPv4, isIPv6 } from 'node:net';
+import { formatIp, parseIp } from '../net/ip.js';
 
 export type AddressFamily = 4 | 6;
 
@@ -60,7 +60,7 @@ export class Endpoint {
 
   /** The address in its canonical text form (`192.0.2.1`, `2001:db8::1`). */
   get address(): string {
-    this.#address ??= formatAddress(this.bytes);
+    this.#address ??= formatIp(this.bytes);
     return this.#address;
   }
 
@@ -102,71 +102,9 @@ function isV4Mapped(bytes: Uint8Array, offset: number): boolean {
 
 /** Numeric IPv4 or IPv6 text → 4 or 16 bytes. */
 export function parseAddress(text: string): Uint8Array {
-  if (isIPv4(text)) {
-    return Uint8Array.from(text.split('.').map(Number));
-  }
-  if (text.includes('%') || !isIPv6(text)) {
+  const bytes = parseIp(text);
+  if (bytes === null) {
     throw new SyntaxError(`not a numeric IPv4 or IPv6 address (names are resolved before this): "${text}"`);
   }
-  const bytes = new Uint8Array(16);
-  let groups = text;
-  let tail: number[] = [];
-  // An embedded IPv4 address (::ffff:1.2.3.4) supplies the last two groups.
-  const lastColon = text.lastIndexOf(':');
-  if (text.slice(lastColon + 1).includes('.')) {
-    const v4 = text
-      .slice(lastColon + 1)
-      .split('.')
-      .map(Number);
-    tail = [((v4[0] ?? 0) << 8) | (v4[1] ?? 0), ((v4[2] ?? 0) << 8) | (v4[3] ?? 0)];
-    groups = text.slice(0, lastColon + 1) + '0:0'; // two placeholder groups, replaced below
-  }
-  const [head = '', rest] = groups.split('::');
-  const parseGroups = (part: string): number[] => (part === '' ? [] : part.split(':').map((g) => parseInt(g, 16)));
-  let words = parseGroups(head);
-  if (rest !== undefined) {
-    const after = parseGroups(rest);
-    words = [...words, ...new Array<number>(8 - words.length - after.length).fill(0), ...after];
-  }
-  if (tail.length > 0) {
-    words = [...words.slice(0, 6), ...tail];
-  }
-  words.forEach((word, i) => {
-    bytes[i * 2] = word >> 8;
-    bytes[i * 2 + 1] = word & 0xff;
-  });
   return bytes;
-}
-
-/** 4 or 16 bytes → canonical text (RFC 5952 for IPv6: lowercase, longest zero run as `::`). */
-export function formatAddress(bytes: Uint8Array): string {
-  if (bytes.length === 4) {
-    return bytes.join('.');
-  }
-  const words: number[] = [];
-  for (let i = 0; i < 16; i += 2) {
-    words.push(((bytes[i] ?? 0) << 8) | (bytes[i + 1] ?? 0));
-  }
-  let bestStart = -1;
-  let bestLength = 1; // a single zero group is not compressed
-  for (let i = 0; i < 8;) {
-    if (words[i] !== 0) {
-      i++;
-      continue;
-    }
-    let end = i;
-    while (end < 8 && words[end] === 0) {
-      end++;
-    }
-    if (end - i > bestLength) {
-      bestStart = i;
-      bestLength = end - i;
-    }
-    i = end;
-  }
-  const hex = (part: number[]): string => part.map((word) => word.toString(16)).join(':');
-  if (bestStart < 0) {
-    return hex(words);
-  }
-  return `${hex(words.slice(0, bestStart))}::${hex(words.slice(bestStart + bestLength))}`;
 }

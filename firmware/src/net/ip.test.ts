@@ -5,7 +5,9 @@ test('parses and formats IPv4 and IPv6 literals', (t) => {
   t.deepEqual(parseIp('192.0.2.1'), Uint8Array.of(192, 0, 2, 1));
   t.is(parseIp('fd00::1')?.length, 16);
   t.is(formatIp(parseIp('fd00:0:0::1')!), 'fd00::1');
-  t.is(formatIp(parseIp('::ffff:192.0.2.1')!), '::ffff:c000:201');
+  t.is(formatIp(parseIp('::ffff:192.0.2.1')!), '::ffff:192.0.2.1');
+  t.is(formatIp(parseIp('::1.2.3.4')!), '::102:304', 'IPv4-compatible, not IPv4-mapped, as inet_pton reads it');
+  t.deepEqual([...parseIp('1:2:3:4:5:6:1.2.3.4')!], [0, 1, 0, 2, 0, 3, 0, 4, 0, 5, 0, 6, 1, 2, 3, 4]);
 });
 
 for (const bad of ['', 'example.com', '10.1', '0x0a.0.0.1', '256.0.0.1', 'fe80::1%eth0', '1.2.3.4 ', ':::1']) {
@@ -32,3 +34,30 @@ test('canonicalPrefix clears host bits', (t) => {
   t.is(formatIpPrefix(canonicalPrefix(parseIpPrefix('fd00:1:2:3::9/31')!)), 'fd00::/31');
   t.is(formatIpPrefix(canonicalPrefix(parseIpPrefix('10.1.2.3/32')!)), '10.1.2.3/32');
 });
+
+// Canonical forms as wg(8) and the kernel print them (inet_ntop), from helper tables of the allowed-IPs work.
+const canonicalForms: Array<[string, string]> = [
+  ['10.1.2.3/8', '10.0.0.0/8'],
+  ['192.168.1.7', '192.168.1.7/32'],
+  ['0.0.0.0/0', '0.0.0.0/0'],
+  ['255.255.255.255/32', '255.255.255.255/32'],
+  ['::', '::/128'],
+  ['FD00:0000:0000:0000:0000:0000:0000:0001/128', 'fd00::1/128'],
+  ['2001:db8:0:0:1:0:0:1', '2001:db8::1:0:0:1/128'],
+  ['2001:0:0:1::1', '2001:0:0:1::1/128'],
+  ['1:2:3:4:5:6:7::', '1:2:3:4:5:6:7:0/128'],
+  ['::ffff:192.0.2.1', '::ffff:192.0.2.1/128'],
+  ['64:ff9b::192.0.2.33/96', '64:ff9b::/96'],
+];
+for (const [text, canonical] of canonicalForms) {
+  test(`${text} is canonically ${canonical}`, (t) => {
+    const parsed = parseIpPrefix(text);
+    t.is(parsed && formatIpPrefix(canonicalPrefix(parsed)), canonical);
+  });
+}
+
+for (const bad of ['10.0.0', '10.0.0.0.0', '01.2.3.4', '1.2.3.4/08', ' 1.2.3.4', '1::2::3', '1:2:3:4:5:6:7:8:9', '12345::', '[::1]', '1.2.3.4::', '::1.2.3', 'g::']) {
+  test(`refuses ${JSON.stringify(bad)} as an address or prefix`, (t) => {
+    t.is(parseIpPrefix(bad), null);
+  });
+}

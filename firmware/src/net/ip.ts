@@ -10,9 +10,27 @@ export interface IpPrefix {
   readonly cidr: number;
 }
 
+/**
+ * ipaddr.js reads every "…:a.b.c.d" as IPv4-mapped (::ffff:a.b.c.d), but inet_pton and wg(8) read "::1.2.3.4" as
+ * ::102:304; so a dotted tail is turned into its two hex groups first. Null when the tail is not dotted-decimal.
+ */
+function expandDottedTail(text: string): string | null {
+  const match = /^(.*:)([^:]*\.[^:]*)$/.exec(text);
+  if (!match) {
+    return text;
+  }
+  const v4 = match[2]!;
+  if (!ipaddr.IPv4.isValidFourPartDecimal(v4)) {
+    return null;
+  }
+  const [a, b, c, d] = v4.split('.').map(Number) as [number, number, number, number];
+  return `${match[1]}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+}
+
 /** Parses a literal IPv4 or IPv6 address (no zone, no hostname); null when it is not one. */
-export function parseIp(text: string): Uint8Array | null {
-  if (!ipaddr.isValid(text) || text.includes('%')) {
+export function parseIp(input: string): Uint8Array | null {
+  const text = input.includes(':') ? expandDottedTail(input) : input;
+  if (text === null || !ipaddr.isValid(text) || text.includes('%')) {
     return null;
   }
   const address = ipaddr.parse(text);
@@ -23,8 +41,13 @@ export function parseIp(text: string): Uint8Array | null {
   return Uint8Array.from(address.toByteArray());
 }
 
+/** RFC 5952 text for IPv6 (as inet_ntop prints it, IPv4-mapped addresses in mixed notation); dotted IPv4. */
 export function formatIp(bytes: Uint8Array): string {
-  return ipaddr.fromByteArray(Array.from(bytes)).toString();
+  const address = ipaddr.fromByteArray(Array.from(bytes));
+  if (address.kind() === 'ipv6' && (address as ipaddr.IPv6).isIPv4MappedAddress()) {
+    return `::ffff:${(address as ipaddr.IPv6).toIPv4Address().toString()}`;
+  }
+  return address.toString();
 }
 
 /** Parses "10.0.0.0/24" or "fd00::/64"; a bare address means a host prefix (/32 or /128). */
@@ -39,7 +62,7 @@ export function parseIpPrefix(text: string): IpPrefix | null {
   let cidr = maxCidr;
   if (slash !== -1) {
     const digits = text.slice(slash + 1);
-    if (!/^\d{1,3}$/.test(digits)) {
+    if (!/^(0|[1-9]\d{0,2})$/.test(digits)) {
       return null;
     }
     cidr = Number(digits);
@@ -54,11 +77,18 @@ export function formatIpPrefix(prefix: IpPrefix): string {
   return `${formatIp(prefix.bytes)}/${prefix.cidr}`;
 }
 
+/** A copy of `address` with every bit after the first `cidr` cleared. */
+export function maskAddress(address: Uint8Array, cidr: number): Uint8Array {
+  const masked = Uint8Array.from(address);
+  const fullBytes = cidr >>> 3;
+  if (fullBytes < masked.length) {
+    masked[fullBytes] = masked[fullBytes]! & (0xff << (8 - (cidr & 7)));
+    masked.fill(0, fullBytes + 1);
+  }
+  return masked;
+}
+
 /** The prefix with its host bits cleared, as wg(8) and the kernel store allowed IPs. */
 export function canonicalPrefix(prefix: IpPrefix): IpPrefix {
-  const bytes = Uint8Array.from(prefix.bytes);
-  for (let bit = prefix.cidr; bit < bytes.length * 8; bit++) {
-    bytes[bit >> 3]! &= ~(0x80 >> (bit & 7));
-  }
-  return { family: prefix.family, bytes, cidr: prefix.cidr };
+  return { family: prefix.family, bytes: maskAddress(prefix.bytes, prefix.cidr), cidr: prefix.cidr };
 }

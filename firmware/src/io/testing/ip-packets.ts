@@ -2,7 +2,8 @@
  * Minimal IPv4 packets for tests that talk to a real kernel through a TUN: build UDP datagrams and
  * ICMP echo requests with valid checksums, and read back the fields tests assert on.
  */
-import { parseAddress, formatAddress } from '../endpoint.js';
+import { formatIp as formatAddress } from '../../net/ip.js';
+import { parseAddress } from '../endpoint.js';
 
 const IPV4_HEADER = 20;
 const UDP_HEADER = 8;
