@@ -98,11 +98,12 @@ export class Inbound {
     }
     const plaintext = opened.value;
 
-    if (keypair === peer.next) {
-      this.confirmNextSession(peer);
-    }
+    // Roam first, so packets sent on confirmation below go to where the peer is now (wireguard-go's order).
     if (peer.endpoint === null || !batch.sourceIs(index, peer.endpoint)) {
       peer.endpoint = batch.source(index);
+    }
+    if (keypair === peer.next) {
+      this.confirmNextSession(peer);
     }
     peer.rxBytes += message.bytes.length;
     keepKeyFreshReceiving(peer, now, (target, isRetry) => this.handshakes.sendInitiation(target, isRetry));
@@ -116,12 +117,19 @@ export class Inbound {
     this.acceptInnerPacket(batch.data, plaintext, peer);
   }
 
-  /** Step 5: the initiator used the session we derived as responder, so it becomes the one we send with. */
+  /**
+   * Step 5: the initiator used the session we derived as responder, so it becomes the one we send with. For the
+   * responder this completes the handshake (as in wireguard-go and the kernel): it records the handshake time that
+   * `wg show` reports and stops retransmitting any initiation of its own.
+   */
   private confirmNextSession(peer: Peer): void {
     this.handshakes.dropKeypair(peer.previous);
     peer.previous = peer.current;
     peer.current = peer.next;
     peer.next = null;
+    // For the responder, this is when the handshake is complete (wg show's "latest handshake").
+    this.context.timers.get(peer)?.timersHandshakeComplete(this.context.clock.wallTime());
+    this.context.timers.get(peer)?.timersHandshakeComplete(this.context.clock.wallTime());
     if (peer.staged.length > 0) {
       this.outbound.sendStaged(peer);
     }
