@@ -19,7 +19,7 @@
  *   start(handle, data, offsets, lengths, slotSize, headroom, maxPacket, callback(count, errorCode?))
  *   write(handle, data, offsets, lengths, count) -> packets written
  *   mtu(handle) -> number
- *   close(handle)
+ *   close(handle)             (io_close_binding; closing the descriptor removes the interface)
  */
 #include "io_common.h"
 
@@ -29,16 +29,18 @@
 #include <sys/socket.h>
 
 typedef struct tun_device {
-  io_handle base;     /* must stay first */
-  int control;        /* AF_INET socket in the device's namespace, for interface ioctls */
-  napi_ref data;      /* Uint8Array: the batch's packet slots */
-  napi_ref offsets;   /* Uint32Array: where packet i starts in data */
-  napi_ref lengths;   /* Uint32Array: length of packet i */
-  uint32_t capacity;  /* packets per batch */
-  uint32_t slot_size; /* bytes per slot */
-  uint32_t headroom;  /* bytes left free in front of each packet */
+  io_handle base;    /* must stay first */
+  int control;       /* AF_INET socket in the device's namespace, for interface ioctls */
+  io_batch batch;    /* where reads go */
+  uint32_t headroom; /* bytes left free in front of each packet */
   uint32_t max_packet;
 } tun_device;
+
+/* What open() asks for and learns: the name (the kernel's once it has one) and the ifindex. */
+typedef struct tun_identity {
+  char name[IFNAMSIZ];
+  int ifindex;
+} tun_identity;
 
 static void tun_release(io_handle *h) {
   tun_device *t = (tun_device *)h;
@@ -46,9 +48,7 @@ static void tun_release(io_handle *h) {
     close(t->control);
     t->control = -1;
   }
-  io_delete_ref(h->env, &t->data);
-  io_delete_ref(h->env, &t->offsets);
-  io_delete_ref(h->env, &t->lengths);
+  io_batch_release(h->env, &t->batch);
 }
 
 /* The interface's current name (it can be renamed after open). */
@@ -57,82 +57,62 @@ static int tun_current_name(tun_device *t, struct ifreq *ifr) {
   return ioctl(t->base.fd, TUNGETIFF, ifr) < 0 ? errno : 0;
 }
 
+/* Creates the device where this thread is (io_create_fn); the kernel fills in a "%d" in the name. */
+static int tun_create(io_handle *h, void *arg, const char **failed) {
+  tun_device *t = (tun_device *)h;
+  tun_identity *id = arg;
+  struct ifreq ifr;
+  t->base.fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+  if (t->base.fd < 0) {
+    *failed = "open /dev/net/tun";
+    return errno;
+  }
+  memset(&ifr, 0, sizeof ifr);
+  ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+  memcpy(ifr.ifr_name, id->name, strlen(id->name) + 1);
+  if (ioctl(t->base.fd, TUNSETIFF, &ifr) < 0) {
+    *failed = "TUNSETIFF";
+    return errno;
+  }
+  if ((t->control = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0) {
+    *failed = "socket";
+    return errno;
+  }
+  memcpy(id->name, ifr.ifr_name, IFNAMSIZ);
+  id->name[IFNAMSIZ - 1] = '\0';
+  if (ioctl(t->control, SIOCGIFINDEX, &ifr) < 0) {
+    *failed = "SIOCGIFINDEX";
+    return errno;
+  }
+  id->ifindex = ifr.ifr_ifindex;
+  return 0;
+}
+
 /* open(name, netnsPath | null) */
 static napi_value tun_open(napi_env env, napi_callback_info info) {
   napi_value argv[2];
-  char name[IFNAMSIZ];
+  tun_identity id = {.ifindex = 0};
   char netns[4096];
-  int saved_netns = -1;
-  int err = 0;
-  const char *failed = "";
-  struct ifreq ifr;
   tun_device *t;
   napi_value result;
   napi_value handle;
   napi_value value;
 
-  if (!io_args(env, info, 2, argv) || !io_arg_string(env, argv[0], "name", name, sizeof name) ||
-      !io_arg_optional_string(env, argv[1], "netns", netns, sizeof netns)) {
+  if (!io_args(env, info, 2, argv) || !io_arg_string(env, argv[0], "name", id.name, sizeof id.name) ||
+      !io_arg_optional_string(env, argv[1], "netns", netns, sizeof netns) ||
+      (t = io_alloc(env, sizeof *t, tun_release, "tun")) == NULL) {
     return NULL;
   }
-  t = calloc(1, sizeof *t);
-  if (t == NULL) {
-    io_throw_errno(env, "calloc", "tun", ENOMEM);
-    return NULL;
-  }
-  t->base.fd = -1;
-  t->base.release = tun_release;
   t->control = -1;
-
-  if (netns[0] != '\0' && (err = io_netns_enter(netns, &saved_netns)) != 0) {
-    free(t);
-    io_throw_errno(env, "setns", netns, err);
-    return NULL;
-  }
-  /* Inside the target namespace: the device is born where this thread is. */
-  t->base.fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
-  if (t->base.fd < 0) {
-    err = errno, failed = "open /dev/net/tun";
-  } else {
-    memset(&ifr, 0, sizeof ifr);
-    ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
-    memcpy(ifr.ifr_name, name, strlen(name) + 1);
-    if (ioctl(t->base.fd, TUNSETIFF, &ifr) < 0) {
-      err = errno, failed = "TUNSETIFF";
-    } else if ((t->control = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0) {
-      err = errno, failed = "socket";
-    } else {
-      memcpy(name, ifr.ifr_name, IFNAMSIZ); /* the kernel fills in a "%d" pattern */
-      name[IFNAMSIZ - 1] = '\0';
-      if (ioctl(t->control, SIOCGIFINDEX, &ifr) < 0) {
-        err = errno, failed = "SIOCGIFINDEX";
-      }
-    }
-  }
-  if (saved_netns >= 0) {
-    io_netns_leave(saved_netns);
-  }
-  if (err != 0) {
-    if (t->control >= 0) {
-      close(t->control);
-    }
-    if (t->base.fd >= 0) {
-      close(t->base.fd);
-    }
-    free(t);
-    io_throw_errno(env, failed, name, err);
-    return NULL;
-  }
-
-  handle = io_wrap(env, &t->base);
+  handle = io_open(env, &t->base, netns, id.name, tun_create, &id);
   if (handle == NULL) {
     return NULL;
   }
   IO_NAPI(napi_create_object(env, &result));
   IO_NAPI(napi_set_named_property(env, result, "handle", handle));
-  IO_NAPI(napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &value));
+  IO_NAPI(napi_create_string_utf8(env, id.name, NAPI_AUTO_LENGTH, &value));
   IO_NAPI(napi_set_named_property(env, result, "name", value));
-  IO_NAPI(napi_create_uint32(env, (uint32_t)ifr.ifr_ifindex, &value));
+  IO_NAPI(napi_create_uint32(env, (uint32_t)id.ifindex, &value));
   IO_NAPI(napi_set_named_property(env, result, "ifindex", value));
   return result;
 }
@@ -142,26 +122,20 @@ static void tun_on_readable(uv_poll_t *poll, int status, int events) {
   tun_device *t = poll->data;
   napi_env env = t->base.env;
   napi_handle_scope scope;
-  size_t data_length = 0;
-  size_t offsets_length = 0;
-  size_t lengths_length = 0;
   uint8_t *data;
   uint32_t *offsets;
   uint32_t *lengths;
   uint32_t count = 0;
   int err = 0;
-  napi_value argv[2];
-  char name[64];
+  bool have_memory;
   (void)events;
 
   if (t->base.fd < 0 || napi_open_handle_scope(env, &scope) != napi_ok) {
     return;
   }
-  data = io_ref_data(env, t->data, &data_length);
-  offsets = io_ref_data(env, t->offsets, &offsets_length);
-  lengths = io_ref_data(env, t->lengths, &lengths_length);
-  while (count < t->capacity && data != NULL && offsets != NULL && lengths != NULL) {
-    uint32_t offset = count * t->slot_size + t->headroom;
+  have_memory = io_batch_memory(env, &t->batch, &data, &offsets, &lengths);
+  while (count < t->batch.capacity && have_memory) {
+    uint32_t offset = count * t->batch.slot_size + t->headroom;
     ssize_t n = read(t->base.fd, data + offset, t->max_packet);
     if (n < 0) {
       if (errno == EINTR) {
@@ -181,20 +155,7 @@ static void tun_on_readable(uv_poll_t *poll, int status, int events) {
   if (status < 0 && err == 0) {
     err = -status;
   }
-  if (count > 0 || err != 0) {
-    napi_create_uint32(env, count, &argv[0]);
-    if (err != 0) {
-      napi_create_string_utf8(env, io_errno_name(err, name, sizeof name), NAPI_AUTO_LENGTH, &argv[1]);
-    } else {
-      napi_get_undefined(env, &argv[1]);
-    }
-    io_call_js(&t->base, 2, argv);
-  }
-  /* A read error does not go away by itself: stop rather than spin. The
-   * callback may have closed the device already (fd < 0). */
-  if (err != 0 && t->base.fd >= 0) {
-    uv_poll_stop(&t->base.poll);
-  }
+  io_deliver_batch(&t->base, count, err);
   napi_close_handle_scope(env, scope);
 }
 
@@ -202,19 +163,13 @@ static void tun_on_readable(uv_poll_t *poll, int status, int events) {
 static napi_value tun_start(napi_env env, napi_callback_info info) {
   napi_value argv[8];
   tun_device *t;
-  void *ignored;
-  size_t data_length;
-  size_t offsets_length;
-  size_t lengths_length;
   uint32_t slot_size;
+  size_t capacity;
   uint32_t headroom;
   uint32_t max_packet;
 
   if (!io_args(env, info, 8, argv) || (t = (tun_device *)io_unwrap(env, argv[0])) == NULL ||
-      !io_arg_typed(env, argv[1], napi_uint8_array, "data", &ignored, &data_length) ||
-      !io_arg_typed(env, argv[2], napi_uint32_array, "offsets", &ignored, &offsets_length) ||
-      !io_arg_typed(env, argv[3], napi_uint32_array, "lengths", &ignored, &lengths_length) ||
-      !io_arg_uint32(env, argv[4], "slotSize", &slot_size) || !io_arg_uint32(env, argv[5], "headroom", &headroom) ||
+      !io_arg_batch(env, argv + 1, &slot_size, &capacity) || !io_arg_uint32(env, argv[5], "headroom", &headroom) ||
       !io_arg_uint32(env, argv[6], "maxPacket", &max_packet)) {
     return NULL;
   }
@@ -222,25 +177,16 @@ static napi_value tun_start(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "a slot must hold headroom + maxPacket bytes");
     return NULL;
   }
-  t->slot_size = slot_size;
+  t->batch.slot_size = slot_size;
+  t->batch.capacity = (uint32_t)capacity;
   t->headroom = headroom;
   t->max_packet = max_packet;
-  t->capacity = (uint32_t)(data_length / slot_size);
-  if (t->capacity > offsets_length) {
-    t->capacity = (uint32_t)offsets_length;
-  }
-  if (t->capacity > lengths_length) {
-    t->capacity = (uint32_t)lengths_length;
-  }
-  if (t->capacity == 0) {
+  if (capacity == 0) {
     napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "the batch has no room for a packet");
     return NULL;
   }
-  IO_NAPI(napi_create_reference(env, argv[1], 1, &t->data));
-  IO_NAPI(napi_create_reference(env, argv[2], 1, &t->offsets));
-  IO_NAPI(napi_create_reference(env, argv[3], 1, &t->lengths));
-  if (!io_start(env, &t->base, argv[7], "burrow.tun", tun_on_readable)) {
-    return NULL;
+  if (io_batch_hold(env, argv + 1, &t->batch)) {
+    io_start(env, &t->base, argv[7], "burrow.tun", tun_on_readable);
   }
   return NULL;
 }
@@ -305,22 +251,10 @@ static napi_value tun_mtu(napi_env env, napi_callback_info info) {
   return result;
 }
 
-/* close(handle): stops polling and closes the descriptor, which removes the interface. Idempotent. */
-static napi_value tun_close(napi_env env, napi_callback_info info) {
-  napi_value argv[1];
-  void *data = NULL;
-  if (!io_args(env, info, 1, argv)) {
-    return NULL;
-  }
-  IO_NAPI(napi_get_value_external(env, argv[0], &data));
-  io_close(data);
-  return NULL;
-}
-
 NAPI_MODULE_INIT() {
   if (!io_export(env, exports, "open", tun_open) || !io_export(env, exports, "start", tun_start) ||
       !io_export(env, exports, "write", tun_write) || !io_export(env, exports, "mtu", tun_mtu) ||
-      !io_export(env, exports, "close", tun_close)) {
+      !io_export(env, exports, "close", io_close_binding)) {
     return NULL;
   }
   return exports;

@@ -25,7 +25,7 @@
  *   start(handle, data, offsets, lengths, slotSize, families, addresses, ports, callback(count, errorCode?))
  *   send(handle, data, offsets, lengths, count, family, address, port) -> datagrams sent
  *   setMark(handle, mark), getMark(handle) -> mark
- *   close(handle)
+ *   close(handle)             (io_close_binding)
  */
 #include "io_common.h"
 
@@ -46,9 +46,8 @@
 typedef struct udp_socket {
   io_handle base; /* must stay first */
   int family;     /* AF_INET6 (dual-stack) or AF_INET */
-  napi_ref data, offsets, lengths, families, addresses, ports;
-  uint32_t capacity;
-  uint32_t slot_size;
+  io_batch batch; /* where datagrams go; their senders go into the three arrays below */
+  napi_ref families, addresses, ports;
   struct mmsghdr *recv_messages;
   struct iovec *recv_iov;
   struct sockaddr_in6 *recv_names; /* large enough for sockaddr_in too */
@@ -59,9 +58,7 @@ typedef struct udp_socket {
 
 static void udp_release(io_handle *h) {
   udp_socket *u = (udp_socket *)h;
-  io_delete_ref(h->env, &u->data);
-  io_delete_ref(h->env, &u->offsets);
-  io_delete_ref(h->env, &u->lengths);
+  io_batch_release(h->env, &u->batch);
   io_delete_ref(h->env, &u->families);
   io_delete_ref(h->env, &u->addresses);
   io_delete_ref(h->env, &u->ports);
@@ -85,9 +82,24 @@ static void udp_grow_buffer(int fd, int force_option, int option) {
   }
 }
 
-/* Creates and binds the socket in the current namespace; returns 0 or an errno, naming the failed call. */
-static int udp_create(udp_socket *u, uint32_t port, const char **failed) {
+/* The port the kernel gave us (bind to port 0 picks one). */
+static int udp_bound_port(int fd, uint32_t *port) {
+  struct sockaddr_in6 address;
+  socklen_t length = sizeof address;
+  if (getsockname(fd, (struct sockaddr *)&address, &length) < 0) {
+    return errno;
+  }
+  /* sin_port and sin6_port sit at the same offset */
+  *port = ntohs(address.sin6_port);
+  return 0;
+}
+
+/* Creates and binds the socket where this thread is (io_create_fn); *arg, the port, becomes the bound one. */
+static int udp_create(io_handle *h, void *arg, const char **failed) {
+  udp_socket *u = (udp_socket *)h;
+  uint32_t *port = arg;
   int off = 0;
+  int err;
   int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   u->family = AF_INET6;
   if (fd < 0 && errno == EAFNOSUPPORT) {
@@ -106,31 +118,24 @@ static int udp_create(udp_socket *u, uint32_t port, const char **failed) {
   udp_grow_buffer(fd, SO_RCVBUFFORCE, SO_RCVBUF);
   udp_grow_buffer(fd, SO_SNDBUFFORCE, SO_SNDBUF);
   if (u->family == AF_INET6) {
-    struct sockaddr_in6 address = {.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port), .sin6_addr = in6addr_any};
+    struct sockaddr_in6 address = {
+        .sin6_family = AF_INET6, .sin6_port = htons((uint16_t)*port), .sin6_addr = in6addr_any};
     if (bind(fd, (struct sockaddr *)&address, sizeof address) < 0) {
       *failed = "bind";
       return errno;
     }
   } else {
-    struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port), .sin_addr.s_addr = INADDR_ANY};
+    struct sockaddr_in address = {
+        .sin_family = AF_INET, .sin_port = htons((uint16_t)*port), .sin_addr.s_addr = INADDR_ANY};
     if (bind(fd, (struct sockaddr *)&address, sizeof address) < 0) {
       *failed = "bind";
       return errno;
     }
   }
-  return 0;
-}
-
-/* The port the kernel gave us (bind to port 0 picks one). */
-static int udp_bound_port(int fd, uint32_t *port) {
-  struct sockaddr_in6 address;
-  socklen_t length = sizeof address;
-  if (getsockname(fd, (struct sockaddr *)&address, &length) < 0) {
-    return errno;
+  if ((err = udp_bound_port(fd, port)) != 0) {
+    *failed = "getsockname";
   }
-  /* sin_port and sin6_port sit at the same offset */
-  *port = ntohs(address.sin6_port);
-  return 0;
+  return err;
 }
 
 /* open(port, netnsPath | null) */
@@ -139,9 +144,6 @@ static napi_value udp_open(napi_env env, napi_callback_info info) {
   uint32_t port;
   char netns[4096];
   char subject[32];
-  int saved_netns = -1;
-  int err;
-  const char *failed = "";
   udp_socket *u;
   napi_value result;
   napi_value handle;
@@ -155,36 +157,11 @@ static napi_value udp_open(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "port must be from 0 to 65535");
     return NULL;
   }
-  u = calloc(1, sizeof *u);
-  if (u == NULL) {
-    io_throw_errno(env, "calloc", "udp", ENOMEM);
+  if ((u = io_alloc(env, sizeof *u, udp_release, "udp")) == NULL) {
     return NULL;
   }
-  u->base.fd = -1;
-  u->base.release = udp_release;
-  if (netns[0] != '\0' && (err = io_netns_enter(netns, &saved_netns)) != 0) {
-    free(u);
-    io_throw_errno(env, "setns", netns, err);
-    return NULL;
-  }
-  err = udp_create(u, port, &failed);
-  if (saved_netns >= 0) {
-    io_netns_leave(saved_netns);
-  }
-  if (err == 0 && (err = udp_bound_port(u->base.fd, &port)) != 0) {
-    failed = "getsockname";
-  }
-  if (err != 0) {
-    if (u->base.fd >= 0) {
-      close(u->base.fd);
-    }
-    free(u);
-    snprintf(subject, sizeof subject, "port %u", port);
-    io_throw_errno(env, failed, subject, err);
-    return NULL;
-  }
-
-  handle = io_wrap(env, &u->base);
+  snprintf(subject, sizeof subject, "port %u", port);
+  handle = io_open(env, &u->base, netns, subject, udp_create, &port);
   if (handle == NULL) {
     return NULL;
   }
@@ -224,6 +201,7 @@ static void udp_on_readable(uv_poll_t *poll, int status, int events) {
   napi_env env = u->base.env;
   napi_handle_scope scope;
   size_t ignored;
+  bool have_memory;
   uint8_t *data;
   uint32_t *offsets;
   uint32_t *lengths;
@@ -234,27 +212,23 @@ static void udp_on_readable(uv_poll_t *poll, int status, int events) {
   int skipped = 0;
   uint32_t count = 0;
   int err = 0;
-  napi_value argv[2];
-  char name[64];
   (void)events;
 
   if (u->base.fd < 0 || napi_open_handle_scope(env, &scope) != napi_ok) {
     return;
   }
-  data = io_ref_data(env, u->data, &ignored);
-  offsets = io_ref_data(env, u->offsets, &ignored);
-  lengths = io_ref_data(env, u->lengths, &ignored);
+  have_memory = io_batch_memory(env, &u->batch, &data, &offsets, &lengths);
   families = io_ref_data(env, u->families, &ignored);
   addresses = io_ref_data(env, u->addresses, &ignored);
   ports = io_ref_data(env, u->ports, &ignored);
-  if (data == NULL || offsets == NULL || lengths == NULL || families == NULL || addresses == NULL || ports == NULL) {
+  if (!have_memory || families == NULL || addresses == NULL || ports == NULL) {
     napi_close_handle_scope(env, scope);
     return;
   }
 
-  for (uint32_t i = 0; i < u->capacity; i++) {
-    u->recv_iov[i].iov_base = data + (size_t)i * u->slot_size;
-    u->recv_iov[i].iov_len = u->slot_size;
+  for (uint32_t i = 0; i < u->batch.capacity; i++) {
+    u->recv_iov[i].iov_base = data + (size_t)i * u->batch.slot_size;
+    u->recv_iov[i].iov_len = u->batch.slot_size;
     memset(&u->recv_messages[i].msg_hdr, 0, sizeof u->recv_messages[i].msg_hdr);
     u->recv_messages[i].msg_hdr.msg_name = &u->recv_names[i];
     u->recv_messages[i].msg_hdr.msg_namelen = sizeof u->recv_names[i];
@@ -262,7 +236,7 @@ static void udp_on_readable(uv_poll_t *poll, int status, int events) {
     u->recv_messages[i].msg_hdr.msg_iovlen = 1;
   }
   for (;;) {
-    received = recvmmsg(u->base.fd, u->recv_messages, u->capacity, MSG_DONTWAIT, NULL);
+    received = recvmmsg(u->base.fd, u->recv_messages, u->batch.capacity, MSG_DONTWAIT, NULL);
     if (received >= 0) {
       break;
     }
@@ -299,7 +273,7 @@ static void udp_on_readable(uv_poll_t *poll, int status, int events) {
       memcpy(address, &from4->sin_addr, 4);
       ports[count] = ntohs(from4->sin_port);
     }
-    offsets[count] = (uint32_t)i * u->slot_size;
+    offsets[count] = (uint32_t)i * u->batch.slot_size;
     lengths[count] = u->recv_messages[i].msg_len;
     count++;
   }
@@ -320,18 +294,7 @@ static void udp_on_readable(uv_poll_t *poll, int status, int events) {
     u->error_events = 0;
   }
 
-  if (count > 0 || err != 0) {
-    napi_create_uint32(env, count, &argv[0]);
-    if (err != 0) {
-      napi_create_string_utf8(env, io_errno_name(err, name, sizeof name), NAPI_AUTO_LENGTH, &argv[1]);
-    } else {
-      napi_get_undefined(env, &argv[1]);
-    }
-    io_call_js(&u->base, 2, argv);
-  }
-  if (err != 0 && u->base.fd >= 0) {
-    uv_poll_stop(&u->base.poll); /* do not spin on a broken socket; JavaScript closes it */
-  }
+  io_deliver_batch(&u->base, count, err); /* a broken socket stops polling; JavaScript closes it */
   napi_close_handle_scope(env, scope);
 }
 
@@ -340,9 +303,6 @@ static napi_value udp_start(napi_env env, napi_callback_info info) {
   napi_value argv[9];
   udp_socket *u;
   void *ignored;
-  size_t data_length;
-  size_t offsets_length;
-  size_t lengths_length;
   size_t families_length;
   size_t addresses_length;
   size_t ports_length;
@@ -350,10 +310,7 @@ static napi_value udp_start(napi_env env, napi_callback_info info) {
   size_t capacity;
 
   if (!io_args(env, info, 9, argv) || (u = (udp_socket *)io_unwrap(env, argv[0])) == NULL ||
-      !io_arg_typed(env, argv[1], napi_uint8_array, "data", &ignored, &data_length) ||
-      !io_arg_typed(env, argv[2], napi_uint32_array, "offsets", &ignored, &offsets_length) ||
-      !io_arg_typed(env, argv[3], napi_uint32_array, "lengths", &ignored, &lengths_length) ||
-      !io_arg_uint32(env, argv[4], "slotSize", &slot_size) ||
+      !io_arg_batch(env, argv + 1, &slot_size, &capacity) ||
       !io_arg_typed(env, argv[5], napi_uint8_array, "families", &ignored, &families_length) ||
       !io_arg_typed(env, argv[6], napi_uint8_array, "addresses", &ignored, &addresses_length) ||
       !io_arg_typed(env, argv[7], napi_uint16_array, "ports", &ignored, &ports_length)) {
@@ -363,9 +320,6 @@ static napi_value udp_start(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "slotSize must be positive");
     return NULL;
   }
-  capacity = data_length / slot_size;
-  capacity = capacity < offsets_length ? capacity : offsets_length;
-  capacity = capacity < lengths_length ? capacity : lengths_length;
   capacity = capacity < families_length ? capacity : families_length;
   capacity = capacity < addresses_length / 16 ? capacity : addresses_length / 16;
   capacity = capacity < ports_length ? capacity : ports_length;
@@ -374,8 +328,8 @@ static napi_value udp_start(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "the batch has no room for a datagram");
     return NULL;
   }
-  u->capacity = (uint32_t)capacity;
-  u->slot_size = slot_size;
+  u->batch.capacity = (uint32_t)capacity;
+  u->batch.slot_size = slot_size;
   u->recv_messages = calloc(capacity, sizeof *u->recv_messages);
   u->recv_iov = calloc(capacity, sizeof *u->recv_iov);
   u->recv_names = calloc(capacity, sizeof *u->recv_names);
@@ -383,9 +337,9 @@ static napi_value udp_start(napi_env env, napi_callback_info info) {
     io_throw_errno(env, "calloc", "udp batch", ENOMEM);
     return NULL;
   }
-  IO_NAPI(napi_create_reference(env, argv[1], 1, &u->data));
-  IO_NAPI(napi_create_reference(env, argv[2], 1, &u->offsets));
-  IO_NAPI(napi_create_reference(env, argv[3], 1, &u->lengths));
+  if (!io_batch_hold(env, argv + 1, &u->batch)) {
+    return NULL;
+  }
   IO_NAPI(napi_create_reference(env, argv[5], 1, &u->families));
   IO_NAPI(napi_create_reference(env, argv[6], 1, &u->addresses));
   IO_NAPI(napi_create_reference(env, argv[7], 1, &u->ports));
@@ -524,22 +478,10 @@ static napi_value udp_get_mark(napi_env env, napi_callback_info info) {
   return result;
 }
 
-/* close(handle): stops polling and closes the socket. Idempotent. */
-static napi_value udp_close(napi_env env, napi_callback_info info) {
-  napi_value argv[1];
-  void *data = NULL;
-  if (!io_args(env, info, 1, argv)) {
-    return NULL;
-  }
-  IO_NAPI(napi_get_value_external(env, argv[0], &data));
-  io_close(data);
-  return NULL;
-}
-
 NAPI_MODULE_INIT() {
   if (!io_export(env, exports, "open", udp_open) || !io_export(env, exports, "start", udp_start) ||
       !io_export(env, exports, "send", udp_send) || !io_export(env, exports, "setMark", udp_set_mark) ||
-      !io_export(env, exports, "getMark", udp_get_mark) || !io_export(env, exports, "close", udp_close)) {
+      !io_export(env, exports, "getMark", udp_get_mark) || !io_export(env, exports, "close", io_close_binding)) {
     return NULL;
   }
   return exports;

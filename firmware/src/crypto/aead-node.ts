@@ -4,16 +4,16 @@ import { createCipheriv, createDecipheriv } from 'node:crypto';
 
 import {
   type Aead,
+  type AeadCipher,
   AEAD_TAG_LENGTH,
   CHACHA20_POLY1305_NONCE_LENGTH,
-  checkAeadArguments,
+  checkedAead,
   XCHACHA20_POLY1305_NONCE_LENGTH,
 } from './aead.js';
 
 const ALGORITHM = 'chacha20-poly1305';
 
-function seal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, ad: Uint8Array, out: Uint8Array): Uint8Array {
-  checkAeadArguments(key, nonce, CHACHA20_POLY1305_NONCE_LENGTH, plaintext, out, true);
+const seal: Aead['seal'] = (key, nonce, plaintext, ad, out) => {
   const cipher = createCipheriv(ALGORITHM, key, nonce, { authTagLength: AEAD_TAG_LENGTH });
   if (ad.length > 0) {
     cipher.setAAD(ad, { plaintextLength: plaintext.length });
@@ -24,19 +24,9 @@ function seal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, ad: Uin
   out.set(ciphertext, 0);
   out.set(cipher.getAuthTag(), plaintext.length);
   return out;
-}
+};
 
-function open(
-  key: Uint8Array,
-  nonce: Uint8Array,
-  ciphertext: Uint8Array,
-  ad: Uint8Array,
-  out: Uint8Array,
-): Uint8Array | null {
-  if (ciphertext.length < AEAD_TAG_LENGTH) {
-    return null;
-  }
-  checkAeadArguments(key, nonce, CHACHA20_POLY1305_NONCE_LENGTH, ciphertext, out, false);
+const open: Aead['open'] = (key, nonce, ciphertext, ad, out) => {
   const bodyLength = ciphertext.length - AEAD_TAG_LENGTH;
   const decipher = createDecipheriv(ALGORITHM, key, nonce, { authTagLength: AEAD_TAG_LENGTH });
   decipher.setAuthTag(ciphertext.subarray(bodyLength));
@@ -53,7 +43,7 @@ function open(
   }
   out.set(plaintext, 0);
   return out;
-}
+};
 
 // "expand 32-byte k", the ChaCha constants, as little-endian words.
 const SIGMA = [0x61707865, 0x3320646e, 0x79622d32, 0x6b206574] as const;
@@ -79,41 +69,29 @@ export function hchacha20(key: Uint8Array, nonce16: Uint8Array): Uint8Array {
   return subkey;
 }
 
-/** Turns an XChaCha (key, 24-byte nonce) into the equivalent ChaCha20-Poly1305 (subkey, 12-byte nonce). */
-function extendedNonce(key: Uint8Array, nonce: Uint8Array): { subkey: Uint8Array; chachaNonce: Uint8Array } {
+/**
+ * Runs `use` with the ChaCha20-Poly1305 (subkey, 12-byte nonce) equivalent to an XChaCha (key, 24-byte nonce),
+ * wiping the subkey afterwards.
+ */
+function withSubkey<T>(key: Uint8Array, nonce: Uint8Array, use: (subkey: Uint8Array, chachaNonce: Uint8Array) => T): T {
   const subkey = hchacha20(key, nonce.subarray(0, 16));
   const chachaNonce = new Uint8Array(CHACHA20_POLY1305_NONCE_LENGTH);
   chachaNonce.set(nonce.subarray(16, 24), 4);
-  return { subkey, chachaNonce };
-}
-
-function xseal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, ad: Uint8Array, out: Uint8Array): Uint8Array {
-  checkAeadArguments(key, nonce, XCHACHA20_POLY1305_NONCE_LENGTH, plaintext, out, true);
-  const { subkey, chachaNonce } = extendedNonce(key, nonce);
   try {
-    return seal(subkey, chachaNonce, plaintext, ad, out);
+    return use(subkey, chachaNonce);
   } finally {
     subkey.fill(0);
   }
 }
 
-function xopen(
-  key: Uint8Array,
-  nonce: Uint8Array,
-  ciphertext: Uint8Array,
-  ad: Uint8Array,
-  out: Uint8Array,
-): Uint8Array | null {
-  if (ciphertext.length < AEAD_TAG_LENGTH) {
-    return null;
-  }
-  checkAeadArguments(key, nonce, XCHACHA20_POLY1305_NONCE_LENGTH, ciphertext, out, false);
-  const { subkey, chachaNonce } = extendedNonce(key, nonce);
-  try {
-    return open(subkey, chachaNonce, ciphertext, ad, out);
-  } finally {
-    subkey.fill(0);
-  }
-}
+const chacha20Poly1305: AeadCipher = { nonceLength: CHACHA20_POLY1305_NONCE_LENGTH, seal, open };
 
-export const nodeAead: Aead = { name: 'node', seal, open, xseal, xopen };
+const xchacha20Poly1305: AeadCipher = {
+  nonceLength: XCHACHA20_POLY1305_NONCE_LENGTH,
+  seal: (key, nonce, plaintext, ad, out) =>
+    withSubkey(key, nonce, (subkey, chachaNonce) => seal(subkey, chachaNonce, plaintext, ad, out)),
+  open: (key, nonce, ciphertext, ad, out) =>
+    withSubkey(key, nonce, (subkey, chachaNonce) => open(subkey, chachaNonce, ciphertext, ad, out)),
+};
+
+export const nodeAead: Aead = checkedAead('node', chacha20Poly1305, xchacha20Poly1305);

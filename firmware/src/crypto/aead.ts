@@ -1,4 +1,4 @@
-// The AEAD contract shared by the two implementations (aead-noble.ts, aead-node.ts) and nonce helpers.
+// The AEAD contract shared by the two implementations (aead-noble.ts, aead-node.ts), its checks, and nonce helpers.
 
 export const AEAD_KEY_LENGTH = 32;
 export const AEAD_TAG_LENGTH = 16;
@@ -69,7 +69,7 @@ export function openWithCounter(
   return aead.open(key, counterNonce(counter), ciphertext, ad, new Uint8Array(ciphertext.length - AEAD_TAG_LENGTH));
 }
 
-/** Checks the shared preconditions; implementations call it first. */
+/** Checks the shared preconditions of the buffer contract; `checkedAead` runs it before every cipher call. */
 export function checkAeadArguments(
   key: Uint8Array,
   nonce: Uint8Array,
@@ -95,4 +95,43 @@ export function checkAeadArguments(
       throw new RangeError('AEAD output may overlap its input only when both start at the same byte');
     }
   }
+}
+
+/**
+ * One cipher as an implementation supplies it: the bare operation, called by `checkedAead` only once the buffer
+ * contract holds (open: with a ciphertext of at least one tag). `open` still returns null on a bad tag and leaves
+ * `out` untouched.
+ */
+export interface AeadCipher {
+  readonly nonceLength: number;
+  readonly seal: Aead['seal'];
+  readonly open: Aead['open'];
+}
+
+function checkedSeal(cipher: AeadCipher): Aead['seal'] {
+  return (key, nonce, plaintext, ad, out) => {
+    checkAeadArguments(key, nonce, cipher.nonceLength, plaintext, out, true);
+    return cipher.seal(key, nonce, plaintext, ad, out);
+  };
+}
+
+function checkedOpen(cipher: AeadCipher): Aead['open'] {
+  return (key, nonce, ciphertext, ad, out) => {
+    if (ciphertext.length < AEAD_TAG_LENGTH) {
+      return null;
+    }
+    checkAeadArguments(key, nonce, cipher.nonceLength, ciphertext, out, false);
+    return cipher.open(key, nonce, ciphertext, ad, out);
+  };
+}
+
+/** An Aead from its ChaCha20-Poly1305 and XChaCha20-Poly1305 ciphers, enforcing the buffer contract on every call. */
+export function checkedAead(name: AeadName, chacha: AeadCipher, xchacha: AeadCipher): Aead {
+  return {
+    name,
+    seal: checkedSeal(chacha),
+    open: checkedOpen(chacha),
+    xseal: checkedSeal(xchacha),
+    xopen: checkedOpen(xchacha),
+  };
 }

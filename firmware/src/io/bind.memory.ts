@@ -11,6 +11,7 @@
  * does; datagrams for its old endpoint are then lost. Delivery happens on a microtask (or
  * `flush()` now) and never re-entrantly. The sender's buffers are copied at send time.
  */
+import { deliverQueuedBatch } from './batch-delivery.js';
 import { BIND_BATCH_SIZE, checkMark, checkPort, type Bind, type DatagramHandler } from './bind.js';
 import { DatagramBatch, MAX_DATAGRAM } from './datagrams.js';
 import { Endpoint, parseAddress } from './endpoint.js';
@@ -320,20 +321,10 @@ export class MemoryBind implements Bind {
     }
     this.#delivering = true;
     const batch = this.#batch;
+    const append = (datagram: InFlightDatagram): void => batch.appendFrom(datagram.data, datagram.from);
     try {
       while (this.#queue.length > 0 && this.#port !== undefined) {
-        batch.clear();
-        while (batch.count < batch.capacity && this.#queue.length > 0) {
-          const datagram = this.#queue.shift();
-          if (datagram !== undefined) {
-            batch.appendFrom(datagram.data, datagram.from);
-          }
-        }
-        try {
-          this.#handler(batch);
-        } finally {
-          batch.clear();
-        }
+        deliverQueuedBatch(this.#queue, batch, append, this.#handler);
       }
     } finally {
       this.#delivering = false;

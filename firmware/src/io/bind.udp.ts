@@ -6,6 +6,7 @@
  * handle and receive batch for both families, one port that can never be half-taken by someone
  * else, and one SO_MARK. Kernels without IPv6 fall back to an IPv4-only socket by themselves.
  */
+import { deliverFilledBatch, reportReadError } from './batch-delivery.js';
 import { BIND_BATCH_SIZE, checkMark, checkPort, type Bind, type DatagramHandler } from './bind.js';
 import { DatagramBatch, MAX_DATAGRAM } from './datagrams.js';
 import { type Endpoint } from './endpoint.js';
@@ -149,22 +150,10 @@ export class UdpBind implements Bind {
   }
 
   #deliver(handle: NativeHandle, count: number, error: string | undefined): void {
-    const batch = this.#batch;
-    batch.count = count;
-    try {
-      if (count > 0 && this.#handler !== undefined) {
-        this.#handler(batch);
-      }
-    } finally {
-      batch.count = 0; // the memory is about to be reused
-    }
+    deliverFilledBatch(this.#batch, count, this.#handler);
     // An error from a socket that was since closed (or reopened) is no longer news.
     if (error !== undefined && handle === this.#handle) {
-      const failure = new IoError(error, 'recvmmsg', `recvmmsg on port ${this.#port}: ${error}`);
-      if (this.#errorHandler === undefined) {
-        throw failure;
-      }
-      this.#errorHandler(failure);
+      reportReadError(new IoError(error, 'recvmmsg', `recvmmsg on port ${this.#port}: ${error}`), this.#errorHandler);
     }
   }
 }

@@ -2,6 +2,7 @@
  * A Linux TUN device (IFF_TUN | IFF_NO_PI) through the burrow_tun addon. Reading is driven by the
  * event loop: each readable event reads up to a batch of packets natively and makes one call here.
  */
+import { deliverFilledBatch, reportReadError } from './batch-delivery.js';
 import { IoError, native } from './errors.js';
 import { loadTunAddon, type NativeHandle, type TunAddon } from './native.js';
 import { PacketBatch, type Packets } from './packets.js';
@@ -121,21 +122,9 @@ export class LinuxTun implements Tun {
   }
 
   #deliver(count: number, error: string | undefined): void {
-    const batch = this.#batch;
-    batch.count = count;
-    try {
-      if (count > 0 && this.#handler !== undefined) {
-        this.#handler(batch);
-      }
-    } finally {
-      batch.count = 0; // the memory is about to be reused
-    }
+    deliverFilledBatch(this.#batch, count, this.#handler);
     if (error !== undefined && !this.#closed) {
-      const failure = new IoError(error, 'read', `read ${this.name}: ${error}`);
-      if (this.#errorHandler === undefined) {
-        throw failure;
-      }
-      this.#errorHandler(failure);
+      reportReadError(new IoError(error, 'read', `read ${this.name}: ${error}`), this.#errorHandler);
     }
   }
 }

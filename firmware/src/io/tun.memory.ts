@@ -10,6 +10,7 @@
  * packets waiting until a handler is set, a bounded queue that drops when full (the kernel's
  * txqueuelen), writes of non-IP packets dropped, EBADF after close.
  */
+import { deliverQueuedBatch, reportReadError } from './batch-delivery.js';
 import { IoError } from './errors.js';
 import { PacketBatch, packetAt, type Packets } from './packets.js';
 import { TUN_BATCH_SIZE, TUN_HEADROOM, TUN_MAX_PACKET, TUN_TAILROOM, type PacketHandler, type Tun } from './tun.js';
@@ -130,17 +131,10 @@ export class MemoryTun implements Tun {
     }
     this.#delivering = true;
     const batch = this.#batch;
+    const append = (packet: Uint8Array): void => batch.append(packet);
     try {
       while (this.#queue.length > 0 && !this.#closed) {
-        batch.clear();
-        while (batch.count < batch.capacity && this.#queue.length > 0) {
-          batch.append(this.#queue.shift() ?? new Uint8Array(0));
-        }
-        try {
-          this.#handler(batch);
-        } finally {
-          batch.clear();
-        }
+        deliverQueuedBatch(this.#queue, batch, append, this.#handler);
       }
     } finally {
       this.#delivering = false;
@@ -152,13 +146,9 @@ export class MemoryTun implements Tun {
     const failure = new IoError(code, 'read', `read ${this.name}: ${code}`);
     this.#failed = true;
     queueMicrotask(() => {
-      if (this.#closed) {
-        return;
+      if (!this.#closed) {
+        reportReadError(failure, this.#errorHandler);
       }
-      if (this.#errorHandler === undefined) {
-        throw failure;
-      }
-      this.#errorHandler(failure);
     });
   }
 

@@ -4,22 +4,12 @@ import test from 'ava';
 
 import { aeadImplementations } from '../crypto/aead-select.js';
 import { REJECT_AFTER_TIME_MS } from './constants.js';
-import { type Result, WireGuardError } from './errors.js';
+import { WireGuardError } from './errors.js';
 import { Keypair, SEND_COUNTER_LIMIT } from './keypair.js';
 import { parseMessage, transportCounter, transportMessageLength, writeTransportHeader } from './messages.js';
+import { errorOf, unwrap } from './testing/results.js';
 
 const hex = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'hex'));
-
-function unwrap<T>(result: Result<T>): T {
-  if (!result.ok) {
-    throw new Error(`${result.error}${result.detail ? `: ${result.detail}` : ''}`);
-  }
-  return result.value;
-}
-
-function errorOf<T>(result: Result<T>): string | undefined {
-  return result.ok ? undefined : result.error;
-}
 
 /** A matching pair: what `a` sends, `b` receives. */
 function pair(createdAt = 0): { a: Keypair; b: Keypair } {

@@ -20,15 +20,12 @@ import {
   transportMessageLength,
   writeTransportHeader,
 } from './messages.js';
+import { unwrap } from './testing/results.js';
 
 const filled = (length: number, start: number): Uint8Array => Uint8Array.from({ length }, (_, i) => (start + i) & 0xff);
 
 function parsed(bytes: Uint8Array): Message {
-  const result = parseMessage(bytes);
-  if (!result.ok) {
-    throw new Error(`${result.error}: ${result.detail ?? ''}`);
-  }
-  return result.value;
+  return unwrap(parseMessage(bytes));
 }
 
 test('the wire offsets match the whitepaper layout', (t) => {

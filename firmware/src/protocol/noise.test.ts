@@ -6,26 +6,16 @@ import { isAllZero } from '../crypto/constant-time.js';
 import { type RandomSource } from '../crypto/random.js';
 import { clampPrivateKey, generatePrivateKey, publicKeyFromPrivate } from '../crypto/x25519.js';
 import { CookieChecker, CookieGenerator } from './cookie.js';
-import { type Result, WireGuardError } from './errors.js';
+import { WireGuardError } from './errors.js';
 import { type Keypair } from './keypair.js';
 import { type InitiationMessage, parseMessage, type ResponseMessage, transportMessageLength } from './messages.js';
 import { Handshake, LocalIdentity } from './handshake.js';
 import { consumeInitiation, consumeResponse, createInitiation, createResponse, deriveKeypair } from './noise.js';
 import { encodeTai64n } from './tai64n.js';
+import { errorOf, unwrap } from './testing/results.js';
 
 const hex = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'hex'));
 const toHex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
-
-function unwrap<T>(result: Result<T>): T {
-  if (!result.ok) {
-    throw new Error(`${result.error}${result.detail ? `: ${result.detail}` : ''}`);
-  }
-  return result.value;
-}
-
-function errorOf<T>(result: Result<T>): string | undefined {
-  return result.ok ? undefined : result.error;
-}
 
 /** Hands out the given byte strings in order: makes ephemeral keys deterministic. */
 function sequenceRandom(...chunks: Uint8Array[]): RandomSource {
