@@ -168,6 +168,15 @@ static inline io_handle *io_unwrap(napi_env env, napi_value value) {
   return data;
 }
 
+/* start() runs once per handle: checked before start() changes anything the live poller reads. */
+static inline bool io_not_started(napi_env env, const io_handle *h) {
+  if (h->poll_started) {
+    napi_throw_error(env, "ERR_INVALID_STATE", "already started");
+    return false;
+  }
+  return true;
+}
+
 /* Starts level-triggered polling for readability, delivering to `callback`. */
 static inline bool io_start(napi_env env, io_handle *h, napi_value callback, const char *name, uv_poll_cb on_readable) {
   uv_loop_t *loop;

@@ -168,7 +168,7 @@ static napi_value tun_start(napi_env env, napi_callback_info info) {
   uint32_t headroom;
   uint32_t max_packet;
 
-  if (!io_args(env, info, 8, argv) || (t = (tun_device *)io_unwrap(env, argv[0])) == NULL ||
+  if (!io_args(env, info, 8, argv) || (t = (tun_device *)io_unwrap(env, argv[0])) == NULL || !io_not_started(env, &t->base) ||
       !io_arg_batch(env, argv + 1, &slot_size, &capacity) || !io_arg_uint32(env, argv[5], "headroom", &headroom) ||
       !io_arg_uint32(env, argv[6], "maxPacket", &max_packet)) {
     return NULL;

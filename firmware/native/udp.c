@@ -309,7 +309,7 @@ static napi_value udp_start(napi_env env, napi_callback_info info) {
   uint32_t slot_size;
   size_t capacity;
 
-  if (!io_args(env, info, 9, argv) || (u = (udp_socket *)io_unwrap(env, argv[0])) == NULL ||
+  if (!io_args(env, info, 9, argv) || (u = (udp_socket *)io_unwrap(env, argv[0])) == NULL || !io_not_started(env, &u->base) ||
       !io_arg_batch(env, argv + 1, &slot_size, &capacity) ||
       !io_arg_typed(env, argv[5], napi_uint8_array, "families", &ignored, &families_length) ||
       !io_arg_typed(env, argv[6], napi_uint8_array, "addresses", &ignored, &addresses_length) ||
