@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 import test from 'ava';
+import { randomBytes } from 'node:crypto';
 
 import { decodeKeyBase64, encodeKeyBase64 } from './keys.js';
 import { clampPrivateKey, generatePrivateKey, publicKeyFromPrivate, sharedSecret } from './x25519.js';
@@ -112,4 +113,26 @@ const wgBinary = ['/usr/bin/wg', '/usr/local/bin/wg'].find((path) => existsSync(
 test('a private key of the wrong length is a programming error', (t) => {
   t.throws(() => publicKeyFromPrivate(new Uint8Array(33)), { instanceOf: RangeError });
   t.throws(() => sharedSecret(new Uint8Array(16), new Uint8Array(32)), { instanceOf: RangeError });
+});
+
+test('node:crypto and @noble/curves agree on random keys, generated both ways', async (t) => {
+  const { x25519 } = await import('@noble/curves/ed25519.js');
+  for (let i = 0; i < 20; i++) {
+    const a = i % 2 === 0 ? generatePrivateKey() : clampPrivateKey(randomBytes(32));
+    const b = generatePrivateKey();
+    t.deepEqual(publicKeyFromPrivate(a), x25519.getPublicKey(a));
+    t.deepEqual(sharedSecret(a, publicKeyFromPrivate(b)), x25519.getSharedSecret(a, x25519.getPublicKey(b)));
+  }
+});
+
+test('a key buffer refilled in place is never answered from a stale cached key', async (t) => {
+  const { x25519 } = await import('@noble/curves/ed25519.js');
+  const key = generatePrivateKey();
+  const peer = publicKeyFromPrivate(generatePrivateKey());
+  t.deepEqual(sharedSecret(key, peer), x25519.getSharedSecret(key, peer));
+  key.set(clampPrivateKey(randomBytes(32)));
+  t.deepEqual(publicKeyFromPrivate(key), x25519.getPublicKey(key));
+  t.deepEqual(sharedSecret(key, peer), x25519.getSharedSecret(key, peer));
+  peer.set(publicKeyFromPrivate(generatePrivateKey()));
+  t.deepEqual(sharedSecret(key, peer), x25519.getSharedSecret(key, peer));
 });

@@ -1,5 +1,7 @@
 // Curve25519 Diffie-Hellman as WireGuard uses it: 32-byte keys, private keys clamped like `wg genkey`.
-import { x25519 } from '@noble/curves/ed25519.js';
+// node:crypto does the work (see x25519-node.ts for the measurements); @noble/curves is the reference the tests
+// hold it to, and generates keys from an injected random source (deterministic tests).
+import { nodeGeneratePrivateKey, nodePublicKey, nodeSharedSecret } from './x25519-node.js';
 
 import { isAllZero } from './constant-time.js';
 import { randomBytes, type RandomSource, systemRandom } from './random.js';
@@ -17,6 +19,9 @@ export function clampPrivateKey(privateKey: Uint8Array): Uint8Array {
 
 /** A fresh clamped private key. */
 export function generatePrivateKey(source: RandomSource = systemRandom): Uint8Array {
+  if (source === systemRandom) {
+    return nodeGeneratePrivateKey(clampPrivateKey);
+  }
   const raw = randomBytes(X25519_KEY_LENGTH, source);
   const clamped = clampPrivateKey(raw);
   raw.fill(0);
@@ -26,7 +31,7 @@ export function generatePrivateKey(source: RandomSource = systemRandom): Uint8Ar
 /** The public key of `privateKey`; unclamped input gives the same result, because X25519 clamps anyway. */
 export function publicKeyFromPrivate(privateKey: Uint8Array): Uint8Array {
   assertKeyLength(privateKey, 'private key');
-  return x25519.getPublicKey(privateKey);
+  return nodePublicKey(privateKey);
 }
 
 /**
@@ -38,14 +43,8 @@ export function sharedSecret(privateKey: Uint8Array, publicKey: Uint8Array): Uin
   if (publicKey.length !== X25519_KEY_LENGTH) {
     return null;
   }
-  let secret: Uint8Array;
-  try {
-    secret = x25519.getSharedSecret(privateKey, publicKey);
-  } catch {
-    // @noble/curves throws exactly for the all-zero output.
-    return null;
-  }
-  return isAllZero(secret) ? null : secret;
+  const secret = nodeSharedSecret(privateKey, publicKey);
+  return secret === null || isAllZero(secret) ? null : secret;
 }
 
 function assertKeyLength(key: Uint8Array, what: string): void {
