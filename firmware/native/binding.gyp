@@ -1,4 +1,4 @@
-# Burrow's native I/O: two small N-API addons. `npm install` builds them through
+# Burrow's native code: three small N-API addons. `npm install` builds them through
 # firmware/package.json's install script (`node-gyp rebuild --directory native`), so
 # they land in native/build/Release/, where src/io/native.ts loads them from.
 {
@@ -9,5 +9,6 @@
   "targets": [
     {"target_name": "burrow_tun", "sources": ["tun.c"]},
     {"target_name": "burrow_udp", "sources": ["udp.c"]},
+    {"target_name": "burrow_sock", "sources": ["peercred.c"]},
   ],
 }

@@ -1,5 +1,5 @@
 /**
- * Loads the two native addons built from firmware/native by `npm install` (node-gyp). Loading is
+ * Loads the native addons built from firmware/native by `npm install` (node-gyp). Loading is
  * lazy, so code that only uses the memory twins runs on a machine where nothing was compiled.
  */
 import { createRequire } from 'node:module';
@@ -56,6 +56,10 @@ export interface UdpAddon {
   close(handle: NativeHandle): void;
 }
 
+export interface SockAddon {
+  peerCredentials(fd: number): { pid: number; uid: number; gid: number };
+}
+
 const require = createRequire(import.meta.url);
 // From dist/io/native.js (or src/io/native.ts) up to the package root.
 const RELEASE_DIR = new URL('../../native/build/Release/', import.meta.url);
@@ -94,4 +98,8 @@ export function loadTunAddon(): TunAddon {
 
 export function loadUdpAddon(): UdpAddon {
   return loadAddon<UdpAddon>('burrow_udp');
+}
+
+export function loadSockAddon(): SockAddon {
+  return loadAddon<SockAddon>('burrow_sock');
 }
