@@ -31,7 +31,7 @@ deps-test:
 
 # --- build ------------------------------------------------------------------
 # npm ci builds the native addons; this rebuilds them when their C sources change afterwards.
-NATIVE_ADDONS := firmware/native/build/Release/burrow_tun.node firmware/native/build/Release/burrow_udp.node
+NATIVE_ADDONS := $(addprefix firmware/native/build/Release/,burrow_tun.node burrow_udp.node burrow_sock.node)
 $(NATIVE_ADDONS) &: $(NPM_STAMP) $(wildcard firmware/native/*.c firmware/native/*.h) firmware/native/binding.gyp
 	npm run --silent build:native -w @burrow/firmware
 	@touch $(NATIVE_ADDONS)
@@ -64,3 +64,8 @@ format: $(NPM_STAMP)
 
 clean:
 	rm -rf firmware/dist api/dist test/dist ui/dist test-output
+
+# --- benchmarks (root: network namespaces) -----------------------------------
+.PHONY: bench
+bench: deps-test build
+	node test/dist/netns/bench/tunnel-bench.js $(BENCH_ARGS)

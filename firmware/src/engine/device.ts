@@ -4,6 +4,7 @@
 // on failure, and only then does the runtime follow. So a refused change leaves the interface exactly as it was.
 import { type DeviceChange, type DeviceSnapshot, UapiErrno, UapiError } from '../control/uapi-protocol.js';
 import { type UapiDevice } from '../control/uapi-server.js';
+import { constantTimeEqual } from '../crypto/constant-time.js';
 import { publicKeyFromPrivate } from '../crypto/x25519.js';
 import { type Bind } from '../io/bind.js';
 import { type Clock, type Timer } from '../io/clock.js';
@@ -40,6 +41,9 @@ export interface DeviceOptions {
 
 /** Peers exist before the interface has a key; their handshake state needs an identity, which stays unused. */
 const NO_IDENTITY = new LocalIdentity(new Uint8Array(32));
+
+const sameKey = (a: Uint8Array | null, b: Uint8Array | null): boolean =>
+  a === b || (a !== null && b !== null && constantTimeEqual(a, b));
 
 export class Device implements UapiDevice {
   private config: DeviceConfig = EMPTY_DEVICE_CONFIG;
@@ -105,19 +109,30 @@ export class Device implements UapiDevice {
     );
   }
 
+  /** Every outcome arrives through the promise: a refused change rejects it, and never throws synchronously. */
   apply(change: DeviceChange): Promise<void> {
+    try {
+      this.applyNow(change);
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  private applyNow(change: DeviceChange): void {
     if (this.closed) {
-      return Promise.reject(new UapiError(UapiErrno.io, 'the interface is closing'));
+      throw new UapiError(UapiErrno.io, 'the interface is closing');
     }
     const next = applyDeviceChange(this.config, change, publicKeyFromPrivate);
     this.applyBindSettings(next);
     const previous = this.config;
     this.config = next;
-    if (next.privateKey !== previous.privateKey) {
+    // Compared by value: wg syncconf, and a controller re-applying its whole desired state, send the same key again,
+    // which must not end every session (wireguard-go ignores an unchanged key too).
+    if (!sameKey(next.privateKey, previous.privateKey)) {
       this.replaceIdentity(next.privateKey);
     }
     this.followPeers(previous, next);
-    return Promise.resolve();
   }
 
   /** Stops every timer, wipes every key, closes the socket and the TUN device (which removes the interface). */
@@ -175,6 +190,9 @@ export class Device implements UapiDevice {
     for (const peer of this.context.peers.values()) {
       this.zeroKeyMaterial(peer);
       peer.handshake.setLocalIdentity(identity ?? NO_IDENTITY);
+      // The next packet may start a handshake with the new key at once, even if one went out under the old key
+      // less than REKEY_TIMEOUT ago (wireguard-go's ExpireCurrentKeypairs does the same).
+      peer.lastInitiationSentAt = Number.NEGATIVE_INFINITY;
     }
   }
 

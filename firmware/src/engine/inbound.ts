@@ -129,7 +129,6 @@ export class Inbound {
     peer.next = null;
     // For the responder, this is when the handshake is complete (wg show's "latest handshake").
     this.context.timers.get(peer)?.timersHandshakeComplete(this.context.clock.wallTime());
-    this.context.timers.get(peer)?.timersHandshakeComplete(this.context.clock.wallTime());
     if (peer.staged.length > 0) {
       this.outbound.sendStaged(peer);
     }

@@ -14,7 +14,7 @@ test('reports the pid, uid and gid of the process that connected', async (t) => 
       try {
         resolve(peerCredentials(socket));
       } catch (error) {
-        reject(error);
+        reject(error instanceof Error ? error : new Error(String(error)));
       }
       socket.destroy();
       server.close();
