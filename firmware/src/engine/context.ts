@@ -35,7 +35,8 @@ export type DropReason =
   | 'disallowed-source' // decrypted packet whose source address is not in the peer's allowed IPs
   | 'no-route' // outbound packet to an address no peer is allowed
   | 'no-endpoint'
-  | 'no-session' // staged packets dropped after the handshake gave up
+  | 'no-session' // staged packets dropped after the handshake gave up or the keys were forgotten
+  | 'staged-overflow' // more packets waited for a session than a peer holds
   | 'send-failed'
   | 'tun-write-failed'
   | 'internal';

@@ -257,17 +257,23 @@ export class Device implements UapiDevice {
     peer.handshake.clear();
   }
 
+  private dropStaged(peer: Peer): void {
+    this.context.drops.add('no-session', peer.staged.length);
+    peer.staged.length = 0;
+  }
+
   private readonly timerActions: TimerActions = {
     sendInitiation: (peer, isRetry) => this.handshakes.sendInitiation(peer, isRetry),
     sendKeepalive: (peer) => this.outbound.sendKeepalive(peer),
     zeroKeyMaterial: (peer) => {
       this.context.log.debug(`${peer.label}: forgetting keys after 3 × REJECT_AFTER_TIME without a new session`);
       this.zeroKeyMaterial(peer);
+      // As wireguard-go's ZeroAndFlushAll: packets that waited this long are stale.
+      this.dropStaged(peer);
     },
     handshakeGaveUp: (peer) => {
       this.context.log.info(`${peer.label}: no handshake after REKEY_ATTEMPT_TIME, dropping staged packets`);
-      this.context.drops.add('no-session', peer.staged.length);
-      peer.staged.length = 0;
+      this.dropStaged(peer);
     },
   };
 }

@@ -2,7 +2,7 @@
 //
 // Inbound handshake flow (one datagram):
 //   1. MAC1 must be valid; under load MAC2 too, else answer with a cookie reply and drop
-//   2. under load, initiations are rate-limited per source address
+//   2. under load, handshake messages are rate-limited per source address
 //   3. initiation → consume (static key must be a configured peer, timestamp newer than the last)
 //                   → respond → derive the `next` session (confirmed by the initiator's first data)
 //      response   → the index must be our pending handshake → consume → derive the `current` session
@@ -51,7 +51,8 @@ export class Handshakes {
       peer.handshakeAttempts = 0;
     }
     const now = context.clock.now();
-    if (context.identity === null || peer.endpoint === null || now - peer.lastInitiationSentAt < REKEY_TIMEOUT_MS) {
+    // No endpoint yet still counts as an attempt (sendToPeer drops it), so retries and the give-up run as usual.
+    if (context.identity === null || now - peer.lastInitiationSentAt < REKEY_TIMEOUT_MS) {
       return;
     }
     peer.lastInitiationSentAt = now;
@@ -101,7 +102,7 @@ export class Handshakes {
       context.drops.add('cookie-sent');
       return false;
     }
-    if (underLoad && message.kind === 'initiation' && !context.rateLimiter.allow(source.bytes, now)) {
+    if (underLoad && !context.rateLimiter.allow(source.bytes, now)) {
       context.drops.add('rate-limited');
       return false;
     }

@@ -48,14 +48,14 @@ export class Outbound {
       }
       const keypair = peer.sendableKeypair(now);
       if (keypair === null || peer.staged.length > 0) {
-        peer.stage(data.subarray(offset, offset + length));
+        this.stage(peer, data.subarray(offset, offset + length));
         this.needsHandshake.add(peer);
         continue;
       }
       const message = data.subarray(offset - TRANSPORT_HEADER_LENGTH, offset + length + batch.tailroom);
       const sealed = keypair.seal(message, length, now, mtu);
       if (!sealed.ok) {
-        peer.stage(data.subarray(offset, offset + length));
+        this.stage(peer, data.subarray(offset, offset + length));
         this.needsHandshake.add(peer);
         continue;
       }
@@ -151,6 +151,12 @@ export class Outbound {
     }
   }
 
+  private stage(peer: Peer, packet: Uint8Array): void {
+    if (!peer.stage(packet)) {
+      this.context.drops.add('staged-overflow');
+    }
+  }
+
   /** Releases what the pipeline keeps for a removed peer. */
   forget(peer: Peer): void {
     this.sendLists.delete(peer);
@@ -160,7 +166,7 @@ export class Outbound {
   /** A keepalive is an empty packet through the normal path, so it waits for a session like any other. */
   sendKeepalive(peer: Peer): void {
     if (peer.staged.length === 0) {
-      peer.stage(new Uint8Array(0));
+      this.stage(peer, new Uint8Array(0));
     }
     this.sendStaged(peer);
   }

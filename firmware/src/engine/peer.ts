@@ -55,12 +55,14 @@ export class Peer {
     this.cookieGenerator = new CookieGenerator(publicKey);
   }
 
-  /** Holds a copy of `packet` until a session exists; drops the oldest beyond MAX_STAGED_PACKETS. */
-  stage(packet: Uint8Array): void {
-    if (this.staged.length >= MAX_STAGED_PACKETS) {
+  /** Holds a copy of `packet` until a session exists; returns false when the oldest had to go to make room. */
+  stage(packet: Uint8Array): boolean {
+    const full = this.staged.length >= MAX_STAGED_PACKETS;
+    if (full) {
       this.staged.shift();
     }
     this.staged.push(packet.slice());
+    return !full;
   }
 
   /** The session to send with, if it may still be used at `now`. */

@@ -68,3 +68,26 @@ test('keys are forgotten 3 × REJECT_AFTER_TIME after the last session was deriv
   t.deepEqual(pair.received(a), []);
   t.deepEqual(pair.received(b), []);
 });
+
+test('a peer that has no endpoint yet still gives up its staged packets after REKEY_ATTEMPT_TIME', async (t) => {
+  const pair = await EnginePair.create({ a: { knowsPeerEndpoint: false } });
+  t.teardown(() => pair.close());
+  const { a, b } = pair;
+  pair.send(a, pair.packet(a, b, 'one'), pair.packet(a, b, 'two'));
+  pair.advanceUntil(() => a.device.drops.get('no-session') > 0, 3 * REKEY_ATTEMPT_TIME_MS);
+  t.is(a.device.drops.get('no-session'), 2);
+  t.true(a.device.drops.get('no-endpoint') > 0, 'each attempt was counted as having nowhere to go');
+  t.is(pair.sent(a).length, 0, 'nothing was sent anywhere');
+});
+
+test('forgetting the keys also drops the packets that waited for them', async (t) => {
+  const pair = await EnginePair.create();
+  t.teardown(() => pair.close());
+  const { a, b } = pair;
+  pair.establish(a);
+  pair.impair(() => 'drop');
+  pair.advance(REJECT_AFTER_TIME_MS + 1_000);
+  pair.send(a, pair.packet(a, b, 'late'));
+  pair.advance(3 * REJECT_AFTER_TIME_MS);
+  t.true(a.device.drops.get('no-session') >= 1);
+});
