@@ -1,0 +1,257 @@
+// The kill-switch renderer: table tests on the text of every variant, determinism, and every variant loaded by the
+// real nft(8) inside a throwaway network namespace, proving its syntax for the nft on this machine.
+import test, { type ExecutionContext } from 'ava';
+import { randomBytes } from 'node:crypto';
+import { parseDesiredState, type DesiredState, type DesiredStateInput } from '../control/desired-state.js';
+import { IP_PATH, NamespaceExecutor, run } from './exec.js';
+import { applyRuleset, checkRuleset } from './nft-apply.js';
+import { renderRuleset, rulesetFingerprint, type ResolvedEndpoints } from './nft-ruleset.js';
+
+const PRIVATE_KEY = 'yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=';
+const PEER_KEY = 'xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=';
+const SECOND_PEER_KEY = 'TrMvSoP4jYQlY6RIzBgbssQqY3vxI2Pi+y71lOWWXX0=';
+
+const V4_TUNNEL: NonNullable<DesiredStateInput['tunnel']> = {
+  privateKey: PRIVATE_KEY,
+  addresses: ['10.2.0.2/32'],
+  dns: ['10.2.0.1'],
+  peers: [{ publicKey: PEER_KEY, endpoint: 'vpn.example.net:51820', allowedIps: ['0.0.0.0/0'] }],
+};
+
+const DUAL_TUNNEL: NonNullable<DesiredStateInput['tunnel']> = {
+  ...V4_TUNNEL,
+  addresses: ['10.2.0.2/32', 'fd00:2::2/128'],
+  dns: ['fd00:2::1', '10.2.0.1'],
+  peers: [{ publicKey: PEER_KEY, endpoint: 'vpn.example.net:51820', allowedIps: ['0.0.0.0/0', '::/0'] }],
+};
+
+function state(changes: Partial<DesiredStateInput> & { ipv6Prefix?: string }): DesiredState {
+  const { ipv6Prefix, ...rest } = changes;
+  const result = parseDesiredState({
+    version: 1,
+    wan: { interface: 'eth0' },
+    lan: {
+      ports: ['eth1'],
+      address: '192.168.8.1/24',
+      ...(ipv6Prefix === undefined ? {} : { ipv6Prefix }),
+      dhcp: { rangeStart: '192.168.8.100', rangeEnd: '192.168.8.250' },
+    },
+    tunnel: V4_TUNNEL,
+    ...rest,
+  });
+  if (!result.ok) {
+    throw new Error(result.errors.join('; '));
+  }
+  return result.state;
+}
+
+const ONE_ENDPOINT: ResolvedEndpoints = { endpoints: [{ address: '198.51.100.7', port: 51820 }] };
+const MANY_ENDPOINTS: ResolvedEndpoints = {
+  endpoints: [
+    { address: '2001:db8::7', port: 51820 },
+    { address: '198.51.100.7', port: 51820 },
+    { address: '::ffff:198.51.100.7', port: 51820 },
+    { address: '192.0.2.9', port: 443 },
+    { address: '2001:DB8::7', port: 51820 },
+  ],
+};
+
+interface Variant {
+  readonly name: string;
+  readonly state: DesiredState | null;
+  readonly resolved: ResolvedEndpoints;
+  /** Lines (trimmed) that must be in the text, and fragments that must not be anywhere in it. */
+  readonly has: readonly string[];
+  readonly hasNot: readonly string[];
+}
+
+const LAN_TO_TUNNEL = 'iifname "br-lan" oifname "wg0" ip saddr 192.168.8.0/24 accept comment "LAN to the tunnel"';
+const LAN6_TO_TUNNEL =
+  'iifname "br-lan" oifname "wg0" ip6 saddr fd12:3456:789a::/64 accept comment "LAN IPv6 to the tunnel"';
+const LAN_TO_WAN =
+  'iifname "br-lan" oifname "eth0" ip saddr 192.168.8.0/24 accept comment "kill switch off: LAN IPv4 may use the WAN"';
+const KILL_SWITCH_REJECT =
+  'iifname "br-lan" counter reject with icmpx admin-prohibited comment "kill switch: the LAN leaves only through the tunnel"';
+const IPV6_REJECT =
+  'iifname "br-lan" counter reject with icmpx admin-prohibited comment "LAN IPv6 leaves only through a tunnel that carries it"';
+const OUTPUT_CHAIN = 'type filter hook output priority filter; policy drop;';
+const ENGINE_TO_ENDPOINTS =
+  'meta mark 0xca6c ip daddr . udp dport @endpoints_v4 accept comment "encrypted tunnel packets"';
+
+const variants: Variant[] = [
+  {
+    name: 'minimal table (no desired state yet)',
+    state: null,
+    resolved: { endpoints: [] },
+    has: ['type filter hook forward priority filter; policy drop;'],
+    hasNot: ['chain input', 'chain output', 'accept', 'nat'],
+  },
+  {
+    name: 'kill switch on, no tunnel: forwarding blocked, the router still serves the LAN',
+    state: state({ tunnel: null }),
+    resolved: { endpoints: [] },
+    has: [
+      KILL_SWITCH_REJECT,
+      OUTPUT_CHAIN,
+      'iifname "br-lan" jump input_lan',
+      'udp sport 68 udp dport 67 accept comment "DHCP client"',
+    ],
+    hasNot: ['oifname "eth0" ip saddr', 'wg0', 'masquerade', 'set endpoints'],
+  },
+  {
+    name: 'kill switch off, no tunnel: LAN IPv4 out the WAN, IPv6 still not',
+    state: state({ killSwitch: false, tunnel: null }),
+    resolved: { endpoints: [] },
+    has: [
+      LAN_TO_WAN,
+      IPV6_REJECT,
+      'oifname "eth0" ip saddr 192.168.8.0/24 masquerade comment "kill switch off: LAN IPv4 out the WAN"',
+    ],
+    hasNot: ['chain output', 'wg0'],
+  },
+  {
+    name: 'kill switch on, IPv4-only tunnel',
+    state: state({}),
+    resolved: ONE_ENDPOINT,
+    has: [
+      LAN_TO_TUNNEL,
+      KILL_SWITCH_REJECT,
+      OUTPUT_CHAIN,
+      ENGINE_TO_ENDPOINTS,
+      'elements = { 198.51.100.7 . 51820 }',
+      'elements = { 10.2.0.1 }',
+      'ip daddr @tunnel_dns_v4 drop comment "the tunnel\'s resolvers only through the tunnel"',
+      'oifname "wg0" masquerade',
+      'iifname "br-lan" meta l4proto { tcp, udp } th dport 53 redirect to :53 comment "all LAN DNS goes to the router"',
+      'ip saddr . udp sport @endpoints_v4 accept comment "tunnel endpoints"',
+    ],
+    hasNot: [LAN_TO_WAN, 'ip6 saddr fd12', 'udp sport 51820'],
+  },
+  {
+    name: 'kill switch on, dual-stack tunnel and a LAN IPv6 prefix: LAN IPv6 through the tunnel',
+    state: state({ tunnel: DUAL_TUNNEL, ipv6Prefix: 'fd12:3456:789a::1/64' }),
+    resolved: ONE_ENDPOINT,
+    has: [LAN_TO_TUNNEL, LAN6_TO_TUNNEL, KILL_SWITCH_REJECT, 'elements = { fd00:2::1 }'],
+    hasNot: [LAN_TO_WAN],
+  },
+  {
+    name: 'IPv6 prefix on the LAN but an IPv4-only tunnel: no LAN IPv6 forwarded',
+    state: state({ ipv6Prefix: 'fd12:3456:789a::1/64' }),
+    resolved: ONE_ENDPOINT,
+    has: [LAN_TO_TUNNEL, KILL_SWITCH_REJECT],
+    hasNot: ['ip6 saddr fd12'],
+  },
+  {
+    name: 'kill switch off, dual-stack tunnel: IPv4 may fall back to the WAN, IPv6 only through the tunnel',
+    state: state({ killSwitch: false, tunnel: DUAL_TUNNEL, ipv6Prefix: 'fd12:3456:789a::1/64' }),
+    resolved: ONE_ENDPOINT,
+    has: [LAN_TO_TUNNEL, LAN6_TO_TUNNEL, LAN_TO_WAN, IPV6_REJECT, 'oifname "wg0" masquerade'],
+    hasNot: ['chain output', 'tunnel_dns'],
+  },
+  {
+    name: 'several endpoints of both families, a fixed port, other names and fwmark',
+    state: state({
+      wan: { interface: 'wan0' },
+      lan: {
+        interface: 'lan0',
+        ports: [],
+        address: '10.10.0.1/16',
+        dhcp: { rangeStart: '10.10.1.1', rangeEnd: '10.10.1.200' },
+      },
+      tunnel: {
+        ...DUAL_TUNNEL,
+        interface: 'tun-vpn',
+        listenPort: 51000,
+        fwmark: 0x1234,
+        peers: [
+          ...DUAL_TUNNEL.peers,
+          { publicKey: SECOND_PEER_KEY, endpoint: '[2001:db8::7]:51820', allowedIps: ['10.99.0.0/16'] },
+        ],
+      },
+    }),
+    resolved: MANY_ENDPOINTS,
+    has: [
+      'elements = { 192.0.2.9 . 443, 198.51.100.7 . 51820 }',
+      'elements = { 2001:db8::7 . 51820 }',
+      'meta mark 0x1234 ip6 daddr . udp dport @endpoints_v6 accept comment "encrypted tunnel packets"',
+      'udp sport 51000 ip daddr . udp dport @endpoints_v4 accept comment "encrypted tunnel packets"',
+      'ip saddr . udp sport @endpoints_v4 udp dport 51000 accept comment "tunnel endpoints"',
+      'iifname "lan0" oifname "tun-vpn" ip saddr 10.10.0.0/16 accept comment "LAN to the tunnel"',
+      'oifname "wan0" jump output_wan',
+    ],
+    hasNot: ['"br-lan"', '"eth0"', '"wg0"', 'ip6 saddr fd12'],
+  },
+  {
+    name: 'endpoint names not resolved yet: empty sets, the engine may send nowhere',
+    state: state({}),
+    resolved: { endpoints: [] },
+    has: [ENGINE_TO_ENDPOINTS, KILL_SWITCH_REJECT],
+    hasNot: ['elements = { 198'],
+  },
+];
+
+for (const variant of variants) {
+  test(`renders: ${variant.name}`, (t) => {
+    const text = renderRuleset(variant.state, variant.resolved);
+    const lines = new Set(text.split('\n').map((line) => line.trim()));
+    for (const line of variant.has) {
+      t.true(lines.has(line), `missing line: ${line}`);
+    }
+    for (const fragment of variant.hasNot) {
+      t.false(text.includes(fragment), `unexpected: ${fragment}`);
+    }
+  });
+}
+
+test('every variant replaces the table atomically, matches interfaces by name and carries a fingerprint', (t) => {
+  const fingerprints = new Map<string, string>();
+  for (const { state: desired, resolved } of variants) {
+    const text = renderRuleset(desired, resolved);
+    t.true(text.includes('\ntable inet burrow {}\ndelete table inet burrow\ntable inet burrow {\n'));
+    t.false(/\b(oif|iif) /.test(text), 'interface indexes die with the interface; names do not');
+    t.regex(text, /chain forward \{\n\t\ttype filter hook forward priority filter; policy drop;\n/);
+    const fingerprint = rulesetFingerprint(text);
+    t.regex(fingerprint ?? '', /^burrow ruleset v1 sha256:[0-9a-f]{64}$/);
+    fingerprints.set(text, fingerprint!);
+  }
+  t.is(new Set(fingerprints.values()).size, fingerprints.size, 'different rulesets, different fingerprints');
+  t.true(fingerprints.size >= variants.length - 1, 'only the LAN prefix with an IPv4-only tunnel renders the same');
+});
+
+test('the same state renders the same bytes, whatever the order or spelling of the endpoints', (t) => {
+  const desired = variants.at(-2)!.state;
+  const shuffled = { endpoints: [...MANY_ENDPOINTS.endpoints].reverse() };
+  t.is(renderRuleset(desired, MANY_ENDPOINTS), renderRuleset(desired, shuffled));
+  t.not(renderRuleset(desired, MANY_ENDPOINTS), renderRuleset(desired, ONE_ENDPOINT));
+});
+
+test('the renderer refuses what it cannot render safely, even past the schema', (t) => {
+  const desired = state({});
+  t.throws(() => renderRuleset(desired, { endpoints: [{ address: 'vpn.example.net', port: 51820 }] }), {
+    message: /not a numeric address/,
+  });
+  t.throws(() => renderRuleset(desired, { endpoints: [{ address: '192.0.2.1', port: 0 }] }), { message: /port/ });
+  const injected = { ...desired, wan: { interface: 'eth0" accept #' } };
+  t.throws(() => renderRuleset(injected, ONE_ENDPOINT), { message: /not a valid interface name/ });
+});
+
+const asRoot = process.getuid?.() === 0 ? test : test.skip;
+
+async function namespace(t: ExecutionContext): Promise<NamespaceExecutor> {
+  const name = `burrow-nft-p${process.pid}-${randomBytes(3).toString('hex')}`;
+  await run([IP_PATH, 'netns', 'add', name]);
+  t.teardown(async () => {
+    await run([IP_PATH, 'netns', 'delete', name]);
+  });
+  return new NamespaceExecutor(name);
+}
+
+asRoot('nft accepts and loads every variant, one after the other in the same namespace', async (t) => {
+  const nft = await namespace(t);
+  for (const { name, state: desired, resolved } of variants) {
+    const text = renderRuleset(desired, resolved);
+    await t.notThrowsAsync(checkRuleset(nft, text), name);
+    const loaded = await applyRuleset(nft, text);
+    t.is(loaded.fingerprint, rulesetFingerprint(text), name);
+  }
+});
