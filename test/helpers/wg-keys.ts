@@ -1,0 +1,50 @@
+// WireGuard key pairs from the stock `wg` tool. The private key only ever goes to a 0600 file that
+// `wg set IF private-key FILE` reads; it is never logged or put in an argv.
+import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { run } from './netns-exec.js';
+
+const KEY_PATTERN = /^[A-Za-z0-9+/]{43}=$/;
+
+export interface KeyPair {
+  readonly publicKey: string;
+  /** Path of a 0600 file holding the base64 private key. */
+  readonly privateKeyFile: string;
+}
+
+/** Generates a key pair and writes the private half into `dir` (which should be 0700). */
+export async function generateKeyPair(dir: string): Promise<KeyPair> {
+  const privateKey = (await run(['wg', 'genkey'])).stdout.trim();
+  if (!KEY_PATTERN.test(privateKey)) {
+    throw new Error('`wg genkey` did not print a base64 key');
+  }
+  const publicKey = await publicKeyOf(privateKey);
+  const privateKeyFile = join(dir, `private-${randomBytes(4).toString('hex')}.key`);
+  await writeFile(privateKeyFile, `${privateKey}\n`, { mode: 0o600, flag: 'wx' });
+  return { publicKey, privateKeyFile };
+}
+
+/** A valid public key that belongs to nobody in the test: for "wrong key" cases. */
+export async function generateUnrelatedPublicKey(): Promise<string> {
+  return publicKeyOf((await run(['wg', 'genkey'])).stdout.trim());
+}
+
+async function publicKeyOf(privateKey: string): Promise<string> {
+  const publicKey = (await run(['wg', 'pubkey'], { input: `${privateKey}\n` })).stdout.trim();
+  if (!KEY_PATTERN.test(publicKey)) {
+    throw new Error('`wg pubkey` did not print a base64 key');
+  }
+  return publicKey;
+}
+
+/** A preshared key from `wg genpsk` in a 0600 file in `dir`, for `wg set IF peer PUB preshared-key FILE`. */
+export async function generatePresharedKeyFile(dir: string): Promise<string> {
+  const key = (await run(['wg', 'genpsk'])).stdout.trim();
+  if (!KEY_PATTERN.test(key)) {
+    throw new Error('`wg genpsk` did not print a base64 key');
+  }
+  const file = join(dir, `preshared-${randomBytes(4).toString('hex')}.key`);
+  await writeFile(file, `${key}\n`, { mode: 0o600, flag: 'wx' });
+  return file;
+}
