@@ -1,5 +1,12 @@
 import test from 'ava';
-import { parseEndpoint, parseSetRequest, renderGetReply, UapiErrno, UapiError } from './uapi-protocol.js';
+import {
+  parseEndpoint,
+  parseSetRequest,
+  renderGetReply,
+  renderSetRequest,
+  UapiErrno,
+  UapiError,
+} from './uapi-protocol.js';
 
 const KEY_A = 'a'.repeat(64);
 const KEY_B = 'b'.repeat(64);
@@ -109,4 +116,24 @@ test('renders a get reply in wireguard-go order', (t) => {
       '',
     ].join('\n'),
   );
+});
+
+test('renderSetRequest is the inverse of parseSetRequest', (t) => {
+  const lines = [
+    `private_key=${KEY_A}`,
+    'listen_port=51820',
+    'fwmark=51820',
+    'replace_peers=true',
+    `public_key=${KEY_B}`,
+    `preshared_key=${KEY_A}`,
+    'endpoint=[2001:db8::1]:51820',
+    'persistent_keepalive_interval=25',
+    'replace_allowed_ips=true',
+    'allowed_ip=10.0.0.0/24',
+    'allowed_ip=-10.9.0.1/32',
+    `public_key=${KEY_A}`,
+    'remove=true',
+  ];
+  const rendered = renderSetRequest(parseSetRequest(lines));
+  t.is(rendered, ['set=1', ...lines, '', ''].join('\n'));
 });

@@ -194,6 +194,49 @@ export function parseSetRequest(lines: readonly string[]): DeviceChange {
   return change;
 }
 
+/** Renders a `set=1` request (the inverse of parseSetRequest), for clients such as burrowd. */
+export function renderSetRequest(change: DeviceChange): string {
+  const hex = (key: Uint8Array): string => Buffer.from(key).toString('hex');
+  const lines = ['set=1'];
+  if (change.privateKey !== undefined) {
+    lines.push(`private_key=${hex(change.privateKey)}`);
+  }
+  if (change.listenPort !== undefined) {
+    lines.push(`listen_port=${change.listenPort}`);
+  }
+  if (change.fwmark !== undefined) {
+    lines.push(`fwmark=${change.fwmark}`);
+  }
+  if (change.replacePeers) {
+    lines.push('replace_peers=true');
+  }
+  for (const peer of change.peers) {
+    lines.push(`public_key=${hex(peer.publicKey)}`);
+    if (peer.remove) {
+      lines.push('remove=true');
+    }
+    if (peer.updateOnly) {
+      lines.push('update_only=true');
+    }
+    if (peer.presharedKey !== undefined) {
+      lines.push(`preshared_key=${hex(peer.presharedKey)}`);
+    }
+    if (peer.endpoint !== undefined) {
+      lines.push(`endpoint=${peer.endpoint.toString()}`);
+    }
+    if (peer.persistentKeepaliveInterval !== undefined) {
+      lines.push(`persistent_keepalive_interval=${peer.persistentKeepaliveInterval}`);
+    }
+    if (peer.replaceAllowedIps) {
+      lines.push('replace_allowed_ips=true');
+    }
+    for (const { prefix, remove } of peer.allowedIps) {
+      lines.push(`allowed_ip=${remove ? '-' : ''}${formatIpPrefix(prefix)}`);
+    }
+  }
+  return `${lines.join('\n')}\n\n`;
+}
+
 /** Renders the body of a `get=1` reply in wireguard-go's order, ending before the `errno=` line. */
 export function renderGetReply(device: DeviceSnapshot): string {
   const lines: string[] = [];

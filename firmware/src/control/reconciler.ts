@@ -1,0 +1,149 @@
+// burrowd's reconciler: makes the system match the newest desired state, whole, in a safe order.
+//
+//   submit(state) ─▶ validate ─▶ queue (the newest replaces any queued one) ─▶ apply, one at a time:
+//     1. resolve endpoint names (the router's own DNS)
+//     2. firewall: the kill-switch table, one atomic nft transaction, before anything opens
+//     3. engine: the whole tunnel configuration over the UAPI socket
+//     4. network: bridge, addresses, policy routes and rules, sysctls (idempotent)
+//     5. LAN services: dnsmasq
+//     6. persist the state, so a reboot restores it before anything else starts
+//
+// A state that fails half-way is rolled back by applying the last good state again. Waiters whose state was
+// replaced by a newer one before it ran get the newer one's outcome: that is the state now in force.
+import { type DesiredState, describeState, parseDesiredState } from './desired-state.js';
+import { type ResolvedEndpoints } from './engine-config.js';
+import { type StateStore } from './state-store.js';
+
+export interface ApplySteps {
+  resolve(state: DesiredState): Promise<ResolvedEndpoints | null>;
+  firewall(state: DesiredState, resolved: ResolvedEndpoints | null): Promise<void>;
+  engine(state: DesiredState, resolved: ResolvedEndpoints | null): Promise<void>;
+  network(state: DesiredState): Promise<void>;
+  lanServices(state: DesiredState): Promise<void>;
+}
+
+export interface ReconcilerLog {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export type ApplyOutcome =
+  | { ok: true; generation: number; warnings: string[] }
+  | { ok: false; generation: number; errors: string[]; rolledBack: boolean };
+
+interface Queued {
+  state: DesiredState;
+  readonly waiters: Array<(outcome: ApplyOutcome) => void>;
+}
+
+export class Reconciler {
+  private applied: DesiredState | null = null;
+  private queued: Queued | null = null;
+  private running = false;
+  private generation = 0;
+
+  constructor(
+    private readonly steps: ApplySteps,
+    private readonly store: StateStore,
+    private readonly log: ReconcilerLog,
+  ) {}
+
+  /** The state in force (the last one applied completely), or null. */
+  get current(): DesiredState | null {
+    return this.applied;
+  }
+
+  /** Validates `input` and applies it; a malformed state is refused at once and changes nothing. */
+  submit(input: unknown): Promise<ApplyOutcome> {
+    const parsed = parseDesiredState(input);
+    if (!parsed.ok) {
+      return Promise.resolve({ ok: false, generation: this.generation, errors: parsed.errors, rolledBack: false });
+    }
+    return this.enqueue(parsed.state);
+  }
+
+  /** Applies the state in force again (after the engine restarted, or an interface came back). */
+  reapply(): Promise<ApplyOutcome> | null {
+    return this.applied ? this.enqueue(this.applied) : null;
+  }
+
+  /** Restores the persisted state at boot; null when there was none. */
+  async restore(): Promise<ApplyOutcome | null> {
+    const state = await this.store.load();
+    return state ? this.enqueue(state) : null;
+  }
+
+  private enqueue(state: DesiredState): Promise<ApplyOutcome> {
+    return new Promise((resolve) => {
+      if (this.queued) {
+        this.queued.state = state;
+        this.queued.waiters.push(resolve);
+      } else {
+        this.queued = { state, waiters: [resolve] };
+      }
+      void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    if (this.running) {
+      return;
+    }
+    this.running = true;
+    try {
+      while (this.queued) {
+        const { state, waiters } = this.queued;
+        this.queued = null;
+        const outcome = await this.applyWhole(state);
+        for (const resolve of waiters) {
+          resolve(outcome);
+        }
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async applyWhole(state: DesiredState): Promise<ApplyOutcome> {
+    const generation = ++this.generation;
+    this.log.info(`applying desired state ${generation}: ${describeState(state)}`);
+    try {
+      const warnings = await this.runSteps(state);
+      await this.store.save(state);
+      this.applied = state;
+      this.log.info(`desired state ${generation} applied`);
+      return { ok: true, generation, warnings };
+    } catch (error) {
+      const message = (error as Error).message;
+      this.log.error(`desired state ${generation} failed: ${message}`);
+      const rolledBack = await this.rollBack(state);
+      return { ok: false, generation, errors: [message], rolledBack };
+    }
+  }
+
+  private async runSteps(state: DesiredState): Promise<string[]> {
+    const resolved = await this.steps.resolve(state);
+    await this.steps.firewall(state, resolved);
+    await this.steps.engine(state, resolved);
+    await this.steps.network(state);
+    await this.steps.lanServices(state);
+    return resolved?.problems ?? [];
+  }
+
+  /** Puts the last good state back after a failed apply; the kill switch table of either state blocks leaks. */
+  private async rollBack(failed: DesiredState): Promise<boolean> {
+    const previous = this.applied;
+    if (previous === null || previous === failed) {
+      return false;
+    }
+    try {
+      await this.runSteps(previous);
+      this.log.warn('rolled back to the previous desired state');
+      return true;
+    } catch (error) {
+      this.log.error(`rolling back failed too: ${(error as Error).message}`);
+      return false;
+    }
+  }
+}

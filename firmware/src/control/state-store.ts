@@ -1,0 +1,43 @@
+// The last desired state burrowd applied, kept in the data dir so that after a reboot it is restored before
+// anything else starts. It holds the tunnel's private key: mode 0600, in a directory only root can enter.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { writeFileAtomic } from '../os/atomic-file.js';
+import { type DesiredState, parseDesiredState } from './desired-state.js';
+
+export class StateStore {
+  readonly file: string;
+
+  constructor(dataDir: string) {
+    this.file = path.join(dataDir, 'burrowd', 'desired-state.json');
+  }
+
+  /** The stored state, or null when none was ever applied. A corrupt file is an error, never silently ignored. */
+  async load(): Promise<DesiredState | null> {
+    let text: string;
+    try {
+      text = await fs.readFile(this.file, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        return null;
+      }
+      throw error;
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new Error(`${this.file} is not valid JSON; the kill switch stays closed until a new state is applied`);
+    }
+    const parsed = parseDesiredState(json);
+    if (!parsed.ok) {
+      throw new Error(`${this.file} is not a valid desired state: ${parsed.errors.join('; ')}`);
+    }
+    return parsed.state;
+  }
+
+  async save(state: DesiredState): Promise<void> {
+    await fs.mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
+    await writeFileAtomic(this.file, `${JSON.stringify(state, null, 2)}\n`, 0o600);
+  }
+}
