@@ -112,7 +112,7 @@ test('states submitted during an apply are never lost: the newest one runs next 
   steps.open();
   const outcomes = await Promise.all([first, second, third]);
   t.true(outcomes.every((outcome) => outcome.ok));
-  t.is(outcomes[1]!.generation, outcomes[2]!.generation, 'the replaced state is answered by the newest');
+  t.is(outcomes[1].generation, outcomes[2].generation, 'the replaced state is answered by the newest');
   t.false(
     steps.calls.some((call) => call.includes('100.64.2.1')),
     'the replaced state never ran',
