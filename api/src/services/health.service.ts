@@ -30,7 +30,7 @@ export class HealthService {
 
   private async checkFirmware(): Promise<FirmwareState> {
     try {
-      return (await this.firmware.controlSocketPresent()) ? 'ok' : 'unavailable';
+      return (await this.firmware.answers()) ? 'ok' : 'unavailable';
     } catch (error) {
       this.logger.warn(`firmware socket check failed: ${error instanceof Error ? error.message : String(error)}`);
       return 'unavailable';

@@ -8,6 +8,7 @@ import { cpus, hostname, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { startInProcessApi, type InProcessApi } from './in-process-api.js';
+import { ControlServer } from '@burrow/firmware/control/control-server';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 // Read from api/package.json itself rather than from the API's own constant.
@@ -39,19 +40,36 @@ test('health: database ok, no burrowd yet → 200 degraded, with the release ver
   });
 });
 
-test('health: a listening control socket makes firmware ok and the status ok', async (t) => {
+test('health: burrowd answering on its control socket makes firmware ok and the status ok', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'burrow-sock-'));
   const socketPath = join(dir, 'burrowd.sock');
-  const burrowd = createServer();
-  await new Promise<void>((resolve) => burrowd.listen(socketPath, resolve));
+  const refuse = () => Promise.reject(new Error('not in this test'));
+  const burrowd = await ControlServer.listen(
+    { socketPath, allowedUids: [], log: { warn: () => undefined } },
+    { ping: () => Promise.resolve('pong'), apply: refuse, status: refuse, selfTest: refuse },
+  );
   t.teardown(async () => {
-    await new Promise((resolve) => burrowd.close(resolve));
+    await burrowd.close();
     await rm(dir, { recursive: true, force: true });
   });
   await withApi({ firmwareSocket: socketPath }, async (api) => {
     const { status, body } = await getJson(`${api.url}/api/health`);
     t.is(status, 200);
     t.like(body, { status: 'ok', database: 'ok', firmware: 'ok' });
+  });
+});
+
+test('health: a socket that does not answer the protocol is not burrowd', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'burrow-sock-'));
+  const socketPath = join(dir, 'burrowd.sock');
+  const silent = createServer();
+  await new Promise<void>((resolve) => silent.listen(socketPath, resolve));
+  t.teardown(async () => {
+    silent.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  await withApi({ firmwareSocket: socketPath }, async (api) => {
+    t.like((await getJson(`${api.url}/api/health`)).body, { status: 'degraded', firmware: 'unavailable' });
   });
 });
 
