@@ -1,0 +1,122 @@
+// The LAN's dnsmasq configuration, rendered purely from the desired state. dnsmasq serves DHCP and DNS on the LAN
+// bridge only; it forwards DNS only to the tunnel's resolvers (policy routing sends those queries through the tunnel,
+// and never out the WAN), and with no tunnel it has no upstream at all, so outside names fail closed (REFUSED).
+//
+// The kill switch does not change this file: DNS goes through the tunnel or nowhere, whichever way it is set.
+// IPv6 (when the LAN has a ULA prefix): router advertisements for SLAAC plus stateless DHCPv6; when the tunnel does
+// not carry IPv6 the advertisements say "not a default router", so devices get ULA addresses but no IPv6 route out.
+import { tunnelCarriesIpv6, type DesiredState } from '../control/desired-state.js';
+import { formatIp, maskAddress, parseIpPrefix } from '../net/ip.js';
+
+/** The domain LAN devices' names are answered in (from their DHCP leases), never forwarded upstream. */
+export const LAN_DOMAIN = 'lan';
+
+export interface DnsmasqConfigPaths {
+  /** Where dnsmasq keeps its DHCP leases; belongs in the data dir so leases survive a reboot. */
+  readonly leaseFile: string;
+  /** Where dnsmasq writes its own pid; absent: it writes none (not even its default /run/dnsmasq.pid). */
+  readonly pidFile?: string;
+}
+
+/**
+ * The whole config file. Deterministic: the same state and paths give the same bytes, so comparing texts tells
+ * whether dnsmasq needs a restart. Throws when a value could break out of its line (the schema should have refused
+ * it already; this is the last guard before text lands in a config file).
+ */
+export function renderDnsmasqConfig(state: DesiredState, paths: DnsmasqConfigPaths): string {
+  const lan = state.lan;
+  const router = parseIpPrefix(lan.address);
+  if (router?.family !== 4) {
+    throw new Error(`lan.address: expected an IPv4 address with a prefix length, got ${describeValue(lan.address)}`);
+  }
+  const routerAddress = formatIp(router.bytes);
+  const netmask = formatIp(maskAddress(new Uint8Array(4).fill(0xff), router.cidr));
+  const lanInterface = value('lan.interface', lan.interface);
+  const upstreams = state.tunnel?.dns.map((server, index) => value(`tunnel.dns[${index}]`, server)) ?? [];
+
+  const lines = [
+    '# dnsmasq for the LAN, rendered by burrowd from the desired state: every apply rewrites this file.',
+    '',
+    '# The LAN bridge only, bound to its addresses as they come and go; never loopback, never the WAN.',
+    `interface=${lanInterface}`,
+    'except-interface=lo',
+    'bind-dynamic',
+    '',
+    '# Nothing but this file: no /etc/resolv.conf, no /etc/hosts, no pid file unless asked for.',
+    'no-resolv',
+    'no-hosts',
+    `pid-file=${paths.pidFile === undefined ? '' : path('pidFile', paths.pidFile)}`,
+    '',
+    `# DNS: names in .${LAN_DOMAIN} come from the leases and stay here; plain names and private reverse lookups are`,
+    '# never forwarded; everything else goes only to the resolvers inside the tunnel.',
+    `domain=${LAN_DOMAIN}`,
+    `local=/${LAN_DOMAIN}/`,
+    'domain-needed',
+    'bogus-priv',
+    ...(upstreams.length > 0
+      ? upstreams.map((server) => `server=${server}`)
+      : ['# No tunnel: no upstream servers, so queries for outside names are refused (fail closed).']),
+    '',
+    '# DHCPv4: the only DHCP server on the LAN, so it answers at once for addresses another server handed out.',
+    'dhcp-authoritative',
+    `dhcp-range=${value('lan.dhcp.rangeStart', lan.dhcp.rangeStart)},${value('lan.dhcp.rangeEnd', lan.dhcp.rangeEnd)},${netmask},${seconds('lan.dhcp.leaseSeconds', lan.dhcp.leaseSeconds)}`,
+    `dhcp-option=option:router,${routerAddress}`,
+    `dhcp-option=option:dns-server,${routerAddress}`,
+    `dhcp-leasefile=${path('leaseFile', paths.leaseFile)}`,
+    ...ipv6Lines(state, lanInterface),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+function ipv6Lines(state: DesiredState, lanInterface: string): string[] {
+  if (state.lan.ipv6Prefix === undefined) {
+    return [];
+  }
+  value('lan.ipv6Prefix', state.lan.ipv6Prefix);
+  const lines = [
+    '',
+    '# IPv6: SLAAC in the prefix on the bridge, stateless DHCPv6 for the DNS server; the periodic adverts unlogged.',
+    'enable-ra',
+    `dhcp-range=::,constructor:${lanInterface},ra-stateless`,
+    'quiet-ra',
+  ];
+  if (state.tunnel === null || !tunnelCarriesIpv6(state.tunnel)) {
+    lines.push(
+      '# The tunnel carries no IPv6: router lifetime 0, so devices get ULA addresses but no IPv6 default route.',
+      `ra-param=${lanInterface},0,0`,
+    );
+  }
+  return lines;
+}
+
+/** A value as it goes into the file: no control character (a newline would start a new option). */
+function value(field: string, text: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (/[\x00-\x1f\x7f]/.test(text)) {
+    throw new Error(`${field}: refusing a control character in the dnsmasq config, got ${describeValue(text)}`);
+  }
+  return text;
+}
+
+/** A path as it goes into the file: absolute, and nothing dnsmasq's parser would read as syntax (#, quotes, spaces). */
+function path(field: string, text: string): string {
+  value(field, text);
+  if (!text.startsWith('/') || /[\s#"'\\,]/.test(text)) {
+    throw new Error(
+      `${field}: a dnsmasq path must be absolute, without spaces, commas, quotes, backslashes or #, got ${describeValue(text)}`,
+    );
+  }
+  return text;
+}
+
+function seconds(field: string, count: number): string {
+  if (!Number.isSafeInteger(count) || count < 120) {
+    throw new Error(`${field}: expected whole seconds, at least 120, got ${String(count)}`);
+  }
+  return String(count);
+}
+
+/** Quotes a bad value for an error message, its control characters escaped so a log line stays one line. */
+function describeValue(text: string): string {
+  return JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text);
+}
