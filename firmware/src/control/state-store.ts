@@ -38,6 +38,6 @@ export class StateStore {
 
   async save(state: DesiredState): Promise<void> {
     await fs.mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
-    await writeFileAtomic(this.file, `${JSON.stringify(state, null, 2)}\n`, 0o600);
+    await writeFileAtomic(this.file, `${JSON.stringify(state, null, 2)}\n`);
   }
 }

@@ -31,3 +31,14 @@ test('a failed write leaves the old file exactly as it was', async (t) => {
   t.is(fs.readFileSync(file, 'utf8'), 'old');
   t.deepEqual(fs.readdirSync(dir).sort(), ['blocked', 'state.json'], 'the temporary file was removed');
 });
+
+test('a temporary file the validator refuses never replaces the old one', async (t) => {
+  const dir = scratch(t);
+  const file = path.join(dir, 'dnsmasq.conf');
+  await writeFileAtomic(file, 'good');
+  const validate = (temporary: string) =>
+    fs.readFileSync(temporary, 'utf8') === 'bad' ? Promise.reject(new Error('refused')) : Promise.resolve();
+  await t.throwsAsync(writeFileAtomic(file, 'bad', { validate }), { message: 'refused' });
+  t.is(fs.readFileSync(file, 'utf8'), 'good');
+  t.deepEqual(fs.readdirSync(dir), ['dnsmasq.conf']);
+});

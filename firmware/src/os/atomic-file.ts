@@ -5,7 +5,18 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 
-export async function writeFileAtomic(file: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
+export interface AtomicWriteOptions {
+  readonly mode?: number;
+  /** Checks the complete temporary file before it replaces the old one; throwing keeps the old file. */
+  readonly validate?: (temporaryFile: string) => Promise<void>;
+}
+
+export async function writeFileAtomic(
+  file: string,
+  data: string | Uint8Array,
+  options: AtomicWriteOptions = {},
+): Promise<void> {
+  const { mode = 0o600, validate } = options;
   const directory = path.dirname(file);
   const temporary = path.join(directory, `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
   const handle = await fs.open(temporary, 'wx', mode);
@@ -16,6 +27,7 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, m
     await handle.close();
   }
   try {
+    await validate?.(temporary);
     await fs.rename(temporary, file);
   } catch (error) {
     await fs.rm(temporary, { force: true });

@@ -10,7 +10,8 @@
 // once its sockets are bound; it opens the lease file before dropping privileges and keeps that descriptor, rewriting
 // the file in place through it, so the lease file may stay root-owned in a root-only data dir: no ownership setup,
 // no --user=root.
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
+import { writeFileAtomic } from './atomic-file.js';
 import { dirname, join } from 'node:path';
 import type { DesiredState } from '../control/desired-state.js';
 import { activeLeases, readDhcpLeases, type DhcpLease } from './dhcp-leases.js';
@@ -137,33 +138,14 @@ export class Dnsmasq {
     return result;
   }
 
-  /** temp file + fsync + `dnsmasq --test` + rename + fsync of the directory. */
+  /** Written atomically, and checked by `dnsmasq --test` before it replaces a working config. */
   private async writeConfig(config: string): Promise<void> {
     const { configFile, leaseFile, pidFile } = this.options.paths;
     const runDir = dirname(configFile);
     await mkdir(runDir, { recursive: true, mode: 0o700 });
     await mkdir(dirname(pidFile), { recursive: true, mode: 0o700 });
     await mkdir(dirname(leaseFile), { recursive: true, mode: 0o700 });
-    const temp = `${configFile}.${process.pid}.tmp`;
-    try {
-      const file = await open(temp, 'w', 0o600);
-      try {
-        await file.writeFile(config);
-        await file.sync();
-      } finally {
-        await file.close();
-      }
-      await this.check(temp);
-      await rename(temp, configFile);
-    } finally {
-      await rm(temp, { force: true });
-    }
-    const directory = await open(runDir, 'r');
-    try {
-      await directory.sync();
-    } finally {
-      await directory.close();
-    }
+    await writeFileAtomic(configFile, config, { validate: (temporary) => this.check(temporary) });
   }
 
   private async check(configFile: string): Promise<void> {
