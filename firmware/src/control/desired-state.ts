@@ -6,9 +6,12 @@ import { z } from 'zod';
 import { decodeKeyBase64 } from '../crypto/keys.js';
 import {
   canonicalPrefix,
+  contains,
+  covers,
   formatIp,
   formatIpPrefix,
-  maskAddress,
+  isHostOf,
+  overlaps,
   parseIp,
   parseIpPrefix,
   type IpPrefix,
@@ -342,42 +345,6 @@ function isHostname(host: string): boolean {
 }
 
 const ALL_IPV6: IpPrefix = { family: 6, bytes: new Uint8Array(16), cidr: 0 };
-
-/** Whether the union of `prefixes` includes all of `target`: split the target in halves until each half is inside one. */
-function covers(prefixes: readonly IpPrefix[], target: IpPrefix): boolean {
-  if (prefixes.some((prefix) => prefix.cidr <= target.cidr && contains(prefix, target.bytes))) {
-    return true;
-  }
-  const inside = prefixes.filter((prefix) => prefix.cidr > target.cidr && contains(target, prefix.bytes));
-  if (inside.length === 0 || target.cidr === target.bytes.length * 8) {
-    return false;
-  }
-  const upper = Uint8Array.from(target.bytes);
-  upper[target.cidr >>> 3]! |= 0x80 >>> (target.cidr & 7);
-  const half = (bytes: Uint8Array): IpPrefix => ({ family: target.family, bytes, cidr: target.cidr + 1 });
-  return covers(inside, half(target.bytes)) && covers(inside, half(upper));
-}
-
-function contains(prefix: IpPrefix, address: Uint8Array): boolean {
-  return (
-    address.length === prefix.bytes.length &&
-    compareBytes(maskAddress(address, prefix.cidr), maskAddress(prefix.bytes, prefix.cidr)) === 0
-  );
-}
-
-function overlaps(a: IpPrefix, b: IpPrefix): boolean {
-  return contains(a, b.bytes) || contains(b, a.bytes);
-}
-
-/** Neither the all-zeros host part (the network) nor, for IPv4, the all-ones one (broadcast). */
-function isHostOf(prefix: IpPrefix): boolean {
-  const network = maskAddress(prefix.bytes, prefix.cidr);
-  const hostBits = prefix.bytes.map((byte, index) => byte ^ network[index]!);
-  const hostMask = maskAddress(new Uint8Array(prefix.bytes.length).fill(0xff), prefix.cidr).map((byte) => ~byte & 0xff);
-  const isZero = hostBits.every((byte) => byte === 0);
-  const isAllOnes = hostBits.every((byte, index) => byte === hostMask[index]);
-  return !isZero && !(prefix.family === 4 && isAllOnes);
-}
 
 function compareBytes(a: Uint8Array, b: Uint8Array): number {
   return Buffer.compare(a, b);

@@ -1,5 +1,15 @@
 import test from 'ava';
-import { canonicalPrefix, formatIp, formatIpPrefix, parseIp, parseIpPrefix } from './ip.js';
+import {
+  canonicalPrefix,
+  contains,
+  covers,
+  formatIp,
+  formatIpPrefix,
+  isHostOf,
+  overlaps,
+  parseIp,
+  parseIpPrefix,
+} from './ip.js';
 
 test('parses and formats IPv4 and IPv6 literals', (t) => {
   t.deepEqual(parseIp('192.0.2.1'), Uint8Array.of(192, 0, 2, 1));
@@ -74,3 +84,36 @@ for (const bad of [
     t.is(parseIpPrefix(bad), null);
   });
 }
+
+const prefix = (text: string) => parseIpPrefix(text)!;
+
+test('contains: same family, inside the prefix', (t) => {
+  t.true(contains(prefix('100.64.8.0/24'), parseIp('100.64.8.200')!));
+  t.false(contains(prefix('100.64.8.0/24'), parseIp('100.64.9.1')!));
+  t.true(contains(prefix('0.0.0.0/0'), parseIp('203.0.113.1')!));
+  t.false(contains(prefix('0.0.0.0/0'), parseIp('::1')!), 'never across families');
+  t.true(contains(prefix('fd08::1/64'), parseIp('fd08::ffff')!), 'host bits of the prefix are ignored');
+});
+
+test('overlaps: either contains the other', (t) => {
+  t.true(overlaps(prefix('10.0.0.0/8'), prefix('10.1.0.0/16')));
+  t.true(overlaps(prefix('10.1.0.0/16'), prefix('10.0.0.0/8')));
+  t.false(overlaps(prefix('10.0.0.0/16'), prefix('10.1.0.0/16')));
+});
+
+test('covers: the union of the prefixes includes the whole target', (t) => {
+  const all6 = prefix('::/0');
+  t.true(covers([prefix('::/0')], all6));
+  t.true(covers([prefix('::/1'), prefix('8000::/1')], all6), 'two halves, as wg-quick users split ::/0');
+  t.false(covers([prefix('::/1'), prefix('8000::/2')], all6));
+  t.false(covers([prefix('0.0.0.0/0')], all6));
+  t.true(covers([prefix('10.0.0.0/9'), prefix('10.128.0.0/9')], prefix('10.0.0.0/8')));
+});
+
+test('isHostOf: not the network, and for IPv4 not the broadcast address', (t) => {
+  t.true(isHostOf(prefix('100.64.8.1/24')));
+  t.false(isHostOf(prefix('100.64.8.0/24')));
+  t.false(isHostOf(prefix('100.64.8.255/24')));
+  t.true(isHostOf(prefix('fd08::ffff:ffff:ffff:ffff/64')), 'IPv6 has no broadcast');
+  t.false(isHostOf(prefix('fd08::/64')));
+});

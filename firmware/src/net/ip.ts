@@ -92,3 +92,44 @@ export function maskAddress(address: Uint8Array, cidr: number): Uint8Array {
 export function canonicalPrefix(prefix: IpPrefix): IpPrefix {
   return { family: prefix.family, bytes: maskAddress(prefix.bytes, prefix.cidr), cidr: prefix.cidr };
 }
+
+/** Whether `address` (of the same family) lies inside `prefix`. */
+export function contains(prefix: IpPrefix, address: Uint8Array): boolean {
+  return (
+    address.length === prefix.bytes.length &&
+    Buffer.compare(maskAddress(address, prefix.cidr), maskAddress(prefix.bytes, prefix.cidr)) === 0
+  );
+}
+
+/** Whether two prefixes share any address: one of them then contains the other. */
+export function overlaps(a: IpPrefix, b: IpPrefix): boolean {
+  return contains(a, b.bytes) || contains(b, a.bytes);
+}
+
+/** Whether the union of `prefixes` includes all of `target`: split the target in halves until each is inside one. */
+export function covers(prefixes: readonly IpPrefix[], target: IpPrefix): boolean {
+  if (prefixes.some((prefix) => prefix.cidr <= target.cidr && contains(prefix, target.bytes))) {
+    return true;
+  }
+  const inside = prefixes.filter((prefix) => prefix.cidr > target.cidr && contains(target, prefix.bytes));
+  if (inside.length === 0 || target.cidr === target.bytes.length * 8) {
+    return false;
+  }
+  const upper = Uint8Array.from(target.bytes);
+  upper[target.cidr >>> 3]! |= 0x80 >>> (target.cidr & 7);
+  const half = (bytes: Uint8Array): IpPrefix => ({ family: target.family, bytes, cidr: target.cidr + 1 });
+  return covers(inside, half(target.bytes)) && covers(inside, half(upper));
+}
+
+/**
+ * Whether the address in `prefix` is a host of its subnet: neither the all-zeros host part (the network) nor, for
+ * IPv4, the all-ones one (broadcast).
+ */
+export function isHostOf(prefix: IpPrefix): boolean {
+  const network = maskAddress(prefix.bytes, prefix.cidr);
+  const hostBits = prefix.bytes.map((byte, index) => byte ^ network[index]!);
+  const hostMask = maskAddress(new Uint8Array(prefix.bytes.length).fill(0xff), prefix.cidr).map((byte) => ~byte & 0xff);
+  const isZero = hostBits.every((byte) => byte === 0);
+  const isAllOnes = hostBits.every((byte, index) => byte === hostMask[index]);
+  return !isZero && !(prefix.family === 4 && isAllOnes);
+}
