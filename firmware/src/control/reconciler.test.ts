@@ -145,3 +145,18 @@ test('restore applies the persisted state; a corrupt file is an error, not a sil
   fs.writeFileSync(store.file, '{"version":1');
   await t.throwsAsync(reconciler.restore(), { message: /not valid JSON/ });
 });
+
+test('a re-apply asked for during an apply repeats the newest state, never the older one in force', async (t) => {
+  const { steps, reconciler } = setUp(t);
+  await reconciler.submit(stateWith('100.64.1.1'));
+  steps.calls.length = 0;
+  steps.hold();
+  const newer = reconciler.submit(stateWith('100.64.2.1'));
+  await new Promise((resolve) => setImmediate(resolve));
+  const again = reconciler.reapply();
+  steps.open();
+  await Promise.all([newer, again]);
+  t.is(reconciler.current?.lan.address, '100.64.2.1/24');
+  t.false(steps.calls.some((call) => call.includes('100.64.1.1')), 'the old state was not applied again');
+  t.is(steps.calls.filter((call) => call.startsWith('firewall')).length, 2, 'the newest state ran twice');
+});

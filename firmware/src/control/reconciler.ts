@@ -39,6 +39,8 @@ interface Queued {
 
 export class Reconciler {
   private applied: DesiredState | null = null;
+  /** The state being applied right now, if any. */
+  private inFlight: DesiredState | null = null;
   private queued: Queued | null = null;
   private running = false;
   private generation = 0;
@@ -63,9 +65,13 @@ export class Reconciler {
     return this.enqueue(parsed.state);
   }
 
-  /** Applies the state in force again (after the engine restarted, or an interface came back). */
+  /**
+   * Applies the newest state again (after the engine restarted, or an interface came back): the queued one, else
+   * the one being applied, else the one in force. Never an older state than one already submitted.
+   */
   reapply(): Promise<ApplyOutcome> | null {
-    return this.applied ? this.enqueue(this.applied) : null;
+    const newest = this.queued?.state ?? this.inFlight ?? this.applied;
+    return newest ? this.enqueue(newest) : null;
   }
 
   /** Restores the persisted state at boot; null when there was none. */
@@ -95,7 +101,8 @@ export class Reconciler {
       while (this.queued) {
         const { state, waiters } = this.queued;
         this.queued = null;
-        const outcome = await this.applyWhole(state);
+        this.inFlight = state;
+        const outcome = await this.applyWhole(state).finally(() => (this.inFlight = null));
         for (const resolve of waiters) {
           resolve(outcome);
         }

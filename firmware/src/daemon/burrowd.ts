@@ -1,0 +1,149 @@
+// burrowd, the privileged daemon: owns the tunnel engine, nftables, routing, sysctls and dnsmasq, and takes
+// whole desired states from the API over its control socket.
+//
+// Start-up order is the point: the block-all-forwarding table goes in before anything else, so the LAN has no
+// way out while the rest comes up; then the control socket; then the state persisted by the last run. When
+// burrowd stops (or dies) the kill-switch table stays loaded: the LAN stays blocked until burrowd is back.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { stderrLog } from '../cli/log.js';
+import { ControlError, type ControlHandlers, ControlServer } from '../control/control-server.js';
+import { Reconciler } from '../control/reconciler.js';
+import { runSelfTest } from '../control/self-test.js';
+import { StateStore } from '../control/state-store.js';
+import { Dnsmasq, dnsmasqPaths } from '../os/dnsmasq.js';
+import { SpawnExecutor } from '../os/exec.js';
+import { EngineManager } from './engine-manager.js';
+import { collectStatus } from './status.js';
+import { SystemSteps } from './system-steps.js';
+
+const USAGE = `Usage: burrowd [--data-dir DIR] [--socket PATH] [--api-user NAME | --api-uid UID] [--engine PROGRAM]
+  --data-dir   where the applied state, leases and run files live (default /data)
+  --socket     the control socket for the API (default /run/burrow/burrowd.sock)
+  --api-user   the API's service user, allowed on the control socket besides root (or --api-uid)
+  --engine     a wireguard-go compatible program (default: Burrow's own burrow-wg)
+Environment: LOG_LEVEL=silent|error|info|verbose`;
+
+const DEFAULT_ENGINE = fileURLToPath(new URL('../../bin/burrow-wg', import.meta.url));
+
+/** The uid of a user from /etc/passwd (no shell-out to id(1)). */
+function uidOf(user: string): number {
+  for (const line of fs.readFileSync('/etc/passwd', 'utf8').split('\n')) {
+    const [name, , uid] = line.split(':');
+    if (name === user && uid !== undefined) {
+      return Number(uid);
+    }
+  }
+  throw new Error(`no user named ${user} in /etc/passwd`);
+}
+
+function parseOptions() {
+  const { values } = parseArgs({
+    options: {
+      'data-dir': { type: 'string', default: process.env['BURROWD_DATA_DIR'] ?? '/data' },
+      socket: { type: 'string', default: process.env['BURROWD_SOCKET'] ?? '/run/burrow/burrowd.sock' },
+      'api-user': { type: 'string' },
+      'api-uid': { type: 'string' },
+      engine: { type: 'string', default: DEFAULT_ENGINE },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  const allowedUids = [
+    ...(values['api-user'] ? [uidOf(values['api-user'])] : []),
+    ...(values['api-uid'] ? [Number(values['api-uid'])] : []),
+  ];
+  if (allowedUids.some((uid) => !Number.isInteger(uid) || uid < 0)) {
+    throw new Error('--api-uid must be a user id');
+  }
+  const engine = path.resolve(values.engine);
+  // A Node script (our burrow-wg) runs under this Node; anything else (wireguard-go) runs as it is.
+  const command = engine.endsWith('burrow-wg') ? [process.execPath, engine] : [engine];
+  return { dataDir: path.resolve(values['data-dir']), socketPath: values.socket, allowedUids, command };
+}
+
+async function main(): Promise<void> {
+  const log = stderrLog('burrowd');
+  const options = parseOptions();
+  fs.mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  const runDir = path.join(options.dataDir, 'run');
+  fs.mkdirSync(runDir, { recursive: true, mode: 0o700 });
+
+  const executor = new SpawnExecutor();
+  let reconciler: Reconciler | null = null;
+  const engine = new EngineManager({
+    command: options.command,
+    runDir,
+    log: (line) => log.info(line),
+    onRestarted: () => void reconciler?.reapply(),
+  });
+  const dnsmasq = new Dnsmasq({ paths: dnsmasqPaths(options.dataDir), log: (line) => log.info(line) });
+  const steps = new SystemSteps(executor, engine, dnsmasq, (message) => log.warn(message));
+
+  await steps.closeForwarding();
+  log.info('forwarding is blocked until a desired state says otherwise');
+  reconciler = new Reconciler(steps, new StateStore(options.dataDir), log);
+  const current = reconciler;
+
+  const handlers: ControlHandlers = {
+    ping: () => Promise.resolve('pong'),
+    apply: async (params) => {
+      const outcome = await current.submit(params);
+      if (!outcome.ok) {
+        throw new ControlError(
+          `the desired state was not applied: ${outcome.errors[0] ?? 'unknown error'}`,
+          outcome.errors,
+        );
+      }
+      return { generation: outcome.generation, warnings: outcome.warnings };
+    },
+    status: () => collectStatus({ executor, state: current.current, steps, engine, dnsmasq }),
+    selfTest: async () => ({
+      checks: await runSelfTest({
+        executor,
+        state: current.current,
+        loadedRuleset: steps.loadedRuleset,
+        uapiSocket: engine.socketPath,
+      }),
+    }),
+  };
+  const control = await ControlServer.listen(
+    { socketPath: options.socketPath, allowedUids: options.allowedUids, log },
+    handlers,
+  );
+  log.info(`control socket at ${options.socketPath}`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) {
+      return;
+    }
+    stopping = true;
+    log.info(`${signal}: stopping; the kill-switch table stays loaded`);
+    await control.close().catch(() => undefined);
+    await Promise.allSettled([engine.stop(), dnsmasq.stop()]);
+    process.exit(0);
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => void stop(signal));
+  }
+
+  const restored = await current.restore().catch((error: unknown) => {
+    log.error(`the stored desired state could not be restored: ${(error as Error).message}`);
+    return null;
+  });
+  if (restored && !restored.ok) {
+    log.error(`restoring the stored desired state failed: ${restored.errors.join('; ')}`);
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`burrowd: ${(error as Error).message}\n`);
+  // Whatever failed, the block-forwarding table (if it got in) stays: failing closed.
+  process.exit(1);
+});

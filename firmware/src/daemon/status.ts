@@ -1,0 +1,70 @@
+// What burrowd reports to the API's Status page: the state in force (keys redacted), the kill switch, the
+// engine and its peers, and the LAN's DHCP leases. Never a private or preshared key.
+import { type DesiredState, describeState } from '../control/desired-state.js';
+import { uapiGet } from '../control/uapi-client.js';
+import { type Dnsmasq } from '../os/dnsmasq.js';
+import { type Executor } from '../os/exec.js';
+import { type EngineManager } from './engine-manager.js';
+import { type SystemSteps } from './system-steps.js';
+
+export interface PeerStatus {
+  publicKey: string;
+  endpoint: string | null;
+  lastHandshake: string | null;
+  rxBytes: number;
+  txBytes: number;
+}
+
+export interface StatusInput {
+  readonly executor: Executor;
+  readonly state: DesiredState | null;
+  readonly steps: SystemSteps;
+  readonly engine: EngineManager;
+  readonly dnsmasq: Dnsmasq;
+}
+
+/** The peers as the engine sees them, from `get=1`, keeping only what may be shown. */
+async function peers(socketPath: string | null): Promise<PeerStatus[] | null> {
+  if (socketPath === null) {
+    return null;
+  }
+  try {
+    const result: PeerStatus[] = [];
+    for (const [key, value] of await uapiGet(socketPath)) {
+      const peer = result.at(-1);
+      if (key === 'public_key') {
+        result.push({
+          publicKey: Buffer.from(value, 'hex').toString('base64'),
+          endpoint: null,
+          lastHandshake: null,
+          rxBytes: 0,
+          txBytes: 0,
+        });
+      } else if (peer && key === 'endpoint') {
+        peer.endpoint = value;
+      } else if (peer && key === 'last_handshake_time_sec' && value !== '0') {
+        peer.lastHandshake = new Date(Number(value) * 1000).toISOString();
+      } else if (peer && key === 'rx_bytes') {
+        peer.rxBytes = Number(value);
+      } else if (peer && key === 'tx_bytes') {
+        peer.txBytes = Number(value);
+      }
+    }
+    return result;
+  } catch {
+    return null;
+  }
+}
+
+export async function collectStatus(input: StatusInput): Promise<unknown> {
+  const { state, steps, engine, dnsmasq } = input;
+  return {
+    state: state ? (JSON.parse(describeState(state)) as unknown) : null,
+    killSwitch: state?.killSwitch ?? true,
+    firewall: { loaded: steps.loadedRuleset?.fingerprint ?? null },
+    engine: engine.status,
+    peers: await peers(engine.socketPath),
+    dnsmasq: dnsmasq.status,
+    leases: await dnsmasq.leases().catch(() => []),
+  };
+}

@@ -1,0 +1,75 @@
+// The reconciler's steps on a real system: nft, the engine over UAPI, ip(8) and /proc/sys, dnsmasq.
+import { type DesiredState } from '../control/desired-state.js';
+import {
+  engineChange,
+  type ResolvedEndpoints,
+  resolveEndpoints,
+  type Resolver,
+  systemResolver,
+} from '../control/engine-config.js';
+import { type ApplySteps } from '../control/reconciler.js';
+import { type Dnsmasq } from '../os/dnsmasq.js';
+import { type Executor } from '../os/exec.js';
+import { applyNetworkTargets } from '../os/netlink.js';
+import { renderNetworkTargets } from '../os/network-targets.js';
+import { applyRuleset, type LoadedRuleset } from '../os/nft-apply.js';
+import { renderRuleset } from '../os/nft-ruleset.js';
+import { applySysctls } from '../os/sysctl.js';
+import { type EngineManager } from './engine-manager.js';
+
+export class SystemSteps implements ApplySteps {
+  /** The kill-switch table burrowd loaded last, for the self-test. */
+  loadedRuleset: LoadedRuleset | null = null;
+
+  constructor(
+    private readonly executor: Executor,
+    private readonly engineManager: EngineManager,
+    private readonly dnsmasq: Dnsmasq,
+    private readonly warn: (message: string) => void,
+    private readonly resolver: Resolver = systemResolver,
+  ) {}
+
+  /** The block-all-forwarding table, applied first at start before anything else can open. */
+  async closeForwarding(): Promise<void> {
+    this.loadedRuleset = await applyRuleset(this.executor, renderRuleset(null));
+  }
+
+  resolve = async (state: DesiredState): Promise<ResolvedEndpoints | null> =>
+    state.tunnel ? resolveEndpoints(state.tunnel, this.resolver) : null;
+
+  firewall = async (state: DesiredState, resolved: ResolvedEndpoints | null): Promise<void> => {
+    const endpoints = [...(resolved?.endpoints.values() ?? [])].map((endpoint) => ({
+      address: endpoint.address,
+      port: endpoint.port,
+    }));
+    this.loadedRuleset = await applyRuleset(this.executor, renderRuleset(state, { endpoints }));
+  };
+
+  engine = async (state: DesiredState, resolved: ResolvedEndpoints | null): Promise<void> => {
+    await this.engineManager.apply(
+      state.tunnel?.interface ?? null,
+      state.tunnel ? engineChange(state.tunnel, resolved) : null,
+    );
+  };
+
+  network = async (state: DesiredState): Promise<void> => {
+    const targets = renderNetworkTargets(state);
+    const result = await applyNetworkTargets(this.executor, targets);
+    // Sysctls after the links exist: a new interface starts with the kernel's defaults.
+    await applySysctls(targets.sysctls);
+    // The engine step created the tunnel interface; without it LAN traffic has nowhere to go, which is an error.
+    // A missing LAN port (an unplugged adapter) only shrinks the bridge.
+    const tunnel = state.tunnel?.interface;
+    if (tunnel !== undefined && result.missingInterfaces.includes(tunnel)) {
+      throw new Error(`the tunnel interface ${tunnel} does not exist after the engine started`);
+    }
+    const ports = result.missingInterfaces.filter((name) => name !== tunnel);
+    if (ports.length > 0) {
+      this.warn(`LAN ports missing, the bridge works without them: ${ports.join(', ')}`);
+    }
+  };
+
+  lanServices = async (state: DesiredState): Promise<void> => {
+    await this.dnsmasq.apply(state);
+  };
+}
