@@ -7,7 +7,7 @@ SHELL := /bin/bash
 BURROW_HTTP_PORT ?= 8080
 DATA_DIR := $(CURDIR)/var
 NPM_STAMP := node_modules/.package-lock.json
-WORKSPACE_MANIFESTS := package.json firmware/package.json api/package.json ui/package.json test/package.json
+WORKSPACE_MANIFESTS := package.json firmware/package.json api/package.json ui/package.json scripts/package.json test/package.json
 UI_SOURCES := $(shell find ui/src ui/index.html ui/vite.config.ts ui/public -type f 2>/dev/null)
 
 .PHONY: help run test build lint unit deps-run deps-test clean format
@@ -63,7 +63,7 @@ format: $(NPM_STAMP)
 	npx eslint --fix .
 
 clean:
-	rm -rf firmware/dist api/dist test/dist ui/dist test-output
+	rm -rf firmware/dist api/dist scripts/dist test/dist ui/dist test-output
 
 # --- benchmarks (root: network namespaces) -----------------------------------
 .PHONY: bench

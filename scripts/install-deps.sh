@@ -7,19 +7,19 @@ cd "$(dirname "$0")/.."
 
 # Debian packages each command needs. Keep these lists short and explain each entry.
 RUN_PACKAGES=(
-  iproute2 # ip: namespaces, links, addresses, routes (lab and burrowd)
+  iproute2        # ip: namespaces, links, addresses, routes (lab and burrowd)
+  nftables        # nft: the kill switch is an nftables table
+  dnsmasq-base    # the router's DHCP and DNS on the LAN; the lab's Internet DNS server
+  wireguard-tools # wg: configures the lab's VPN server
+  wireguard-go    # the lab's VPN server
+  isc-dhcp-client # dhclient: the lab's LAN devices take their addresses by DHCP
 )
 TEST_PACKAGES=(
   "${RUN_PACKAGES[@]}"
   chromium        # the e2e tier drives Debian's headless Chromium through playwright-core
-  wireguard-tools # wg(8): the stock tool must configure our engine through its UAPI socket
-  wireguard-go    # the reference userspace peer for the interop tests and benchmarks
   iperf3          # TCP transfers through the tunnel in the interop tests and `make bench`
   iputils-ping    # ping inside the tunnel (a fresh machine has no ping)
-  nftables        # nft: the kill switch is an nftables table
-  dnsmasq-base    # the router's DHCP and DNS on the LAN; the lab's Internet DNS server
   tcpdump         # leak tests count packets on the router's WAN link
-  isc-dhcp-client # dhclient: the lab's LAN devices take their addresses by DHCP
 )
 
 check_node() {

@@ -1,0 +1,34 @@
+// The lab described for a person: what `lab up` and `lab status` print, and what `make run` can print too.
+import { type LabRecord } from './lab-record.js';
+
+export function describeLab(record: LabRecord): string {
+  const { namespaces, internetHost: web, vpnServer: vpn, router } = record;
+  const lanDevices = record.lanDevices.map(
+    (device) => `    ${device.namespace.padEnd(28)} ${device.interface} (${device.mac}) ↔ router ${device.routerPort}`,
+  );
+  return [
+    'Household lab',
+    `  internet  ${namespaces.internet}`,
+    `    ISP gateway      ${router.gateway}  ${router.gatewayIpv6}`,
+    `    web (whoami)     ${web.web}  ${web.webIpv6}  http://${web.webName}/`,
+    `    DNS              ${web.dns}  ${web.dnsIpv6}  zone ${web.zone}`,
+    `    VPN server       ${vpn.endpoint} (${vpn.endpointName})  tunnel ${vpn.tunnelAddress} ${vpn.tunnelAddressIpv6}`,
+    `                     public key ${vpn.publicKey}`,
+    `  router    ${namespaces.router}`,
+    `    WAN ${router.wanInterface}         ${router.wanAddress}  ${router.wanAddressIpv6}`,
+    `    LAN ${router.lanInterface}       ${router.lanAddress}  ${router.lanIpv6Prefix}  ports ${router.lanPorts.join(', ')} (for burrowd)`,
+    `    DHCP range       ${router.dhcpRange.start}–${router.dhcpRange.end}`,
+    `    tunnel           ${router.tunnelInterface}  ${router.tunnelAddresses.ipv4}  ${router.tunnelAddresses.ipv6}`,
+    '  LAN devices',
+    ...lanDevices,
+    `  logs      ${record.files.logDir}`,
+    '',
+    'A shell on a LAN device:',
+    ...namespaces.lan.map((ns) => `  ${shellHint(ns)}`),
+  ].join('\n');
+}
+
+/** How a person opens a shell inside a lab namespace. */
+export function shellHint(ns: string): string {
+  return `sudo ip netns exec ${ns} bash`;
+}
