@@ -13,7 +13,7 @@ UI_SOURCES := $(shell find ui/src ui/index.html ui/vite.config.ts ui/public -typ
 .PHONY: help run test build lint unit deps-run deps-test clean format
 
 help:
-	@echo "make run    install what is missing, build, and start Burrow (http://127.0.0.1:$(BURROW_HTTP_PORT))"
+	@echo "make run    install what is missing, build, and start Burrow in a household lab (http://127.0.0.1:$(BURROW_HTTP_PORT))"
 	@echo "make test   install what is missing, build, lint, and run every test suite"
 
 # --- installs ---------------------------------------------------------------
@@ -55,8 +55,7 @@ test: deps-test lint
 # --- the appliance ----------------------------------------------------------
 run: deps-run build
 	@mkdir -p -m 0700 $(DATA_DIR)
-	@echo "Burrow: http://127.0.0.1:$(BURROW_HTTP_PORT)/  (data in ./var, Ctrl-C stops)"
-	@BURROW_DATA_DIR=$(DATA_DIR) BURROW_HTTP_PORT=$(BURROW_HTTP_PORT) exec node api/dist/main.js
+	@BURROW_HTTP_PORT=$(BURROW_HTTP_PORT) exec node scripts/dist/run.js
 
 format: $(NPM_STAMP)
 	npx prettier --write --log-level warn .

@@ -54,7 +54,7 @@ async function checkRuleset(input: SelfTestInput): Promise<CheckResult> {
   }
   const status = await isLoadedRulesetCurrent(input.executor, input.loadedRuleset);
   return status.current
-    ? { name: 'ruleset', pass: true, details: `table inet burrow ${input.loadedRuleset.fingerprint} is loaded` }
+    ? { name: 'ruleset', pass: true, details: `the kill-switch table is loaded (${input.loadedRuleset.fingerprint})` }
     : { name: 'ruleset', pass: false, details: status.reason };
 }
 

@@ -72,8 +72,10 @@ domain-needed
 bogus-priv
 server=100.96.0.1
 
-# DHCPv4: the only DHCP server on the LAN, so it answers at once for addresses another server handed out.
+# DHCPv4: the only DHCP server on the LAN, so it answers at once for addresses another server handed out;
+# no ping before an offer, which would make every new device wait seconds for its first address.
 dhcp-authoritative
+no-ping
 dhcp-range=100.64.8.100,100.64.8.199,255.255.255.0,3600
 dhcp-option=option:router,100.64.8.1
 dhcp-option=option:dns-server,100.64.8.1

@@ -57,8 +57,10 @@ export function renderDnsmasqConfig(state: DesiredState, paths: DnsmasqConfigPat
       ? upstreams.map((server) => `server=${server}`)
       : ['# No tunnel: no upstream servers, so queries for outside names are refused (fail closed).']),
     '',
-    '# DHCPv4: the only DHCP server on the LAN, so it answers at once for addresses another server handed out.',
+    '# DHCPv4: the only DHCP server on the LAN, so it answers at once for addresses another server handed out;',
+    '# no ping before an offer, which would make every new device wait seconds for its first address.',
     'dhcp-authoritative',
+    'no-ping',
     `dhcp-range=${value('lan.dhcp.rangeStart', lan.dhcp.rangeStart)},${value('lan.dhcp.rangeEnd', lan.dhcp.rangeEnd)},${netmask},${seconds('lan.dhcp.leaseSeconds', lan.dhcp.leaseSeconds)}`,
     `dhcp-option=option:router,${routerAddress}`,
     `dhcp-option=option:dns-server,${routerAddress}`,
