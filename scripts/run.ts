@@ -21,7 +21,10 @@ function startApi(withFirmware: boolean): ChildProcess {
   if (withFirmware) {
     env['BURROW_FIRMWARE_SOCKET'] = CONTROL_SOCKET;
   }
-  return spawn(process.execPath, [path.join(ROOT, 'api/dist/main.js')], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+  return spawn(process.execPath, [path.join(ROOT, 'api/dist/main.js')], {
+    env,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
 }
 
 async function waitForBurrowd(): Promise<void> {
@@ -60,7 +63,14 @@ async function runLab(): Promise<void> {
     household.startProcess(
       record.namespaces.router,
       'burrowd',
-      [process.execPath, path.join(ROOT, 'firmware/bin/burrowd'), '--data-dir', path.join(VAR, 'burrowd'), '--socket', CONTROL_SOCKET],
+      [
+        process.execPath,
+        path.join(ROOT, 'firmware/bin/burrowd'),
+        '--data-dir',
+        path.join(VAR, 'burrowd'),
+        '--socket',
+        CONTROL_SOCKET,
+      ],
       { ...process.env, LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'info' },
     );
     await waitForBurrowd();

@@ -157,6 +157,9 @@ test('a re-apply asked for during an apply repeats the newest state, never the o
   steps.open();
   await Promise.all([newer, again]);
   t.is(reconciler.current?.lan.address, '100.64.2.1/24');
-  t.false(steps.calls.some((call) => call.includes('100.64.1.1')), 'the old state was not applied again');
+  t.false(
+    steps.calls.some((call) => call.includes('100.64.1.1')),
+    'the old state was not applied again',
+  );
   t.is(steps.calls.filter((call) => call.startsWith('firewall')).length, 2, 'the newest state ran twice');
 });
