@@ -192,21 +192,13 @@ export function createResponse(handshake: Handshake, options: CreateOptions): Re
   const ee = sharedSecret(ephemeralPrivate, remoteEphemeral);
   const se = ee === null ? null : sharedSecret(ephemeralPrivate, handshake.remoteStatic);
   zero(ephemeralPrivate);
-  if (ee === null || se === null) {
-    zero(ck, h);
-    if (ee !== null) {
-      zero(ee);
-    }
+  const keys = responseKeySchedule(ck, h, ee, se, presharedKey);
+  if (keys === null) {
     return fail(WireGuardError.InvalidPublicKey, 'response Diffie-Hellman is zero');
   }
-  ck = mixKey(ck, ee);
-  ck = mixKey(ck, se);
-  // (Cr, τ, k) := KDF3(Cr, Q); Hr := HASH(Hr ‖ τ); empty := AEAD(k, 0, ε, Hr); Hr := HASH(Hr ‖ empty)
-  const [chain, tau, key] = kdf3(ck, presharedKey);
-  zero(ck);
-  ck = chain;
-  h = hash(h, tau);
-  zero(tau);
+  ({ ck, h } = keys);
+  const { key } = keys;
+  // empty := AEAD(k, 0, ε, Hr); Hr := HASH(Hr ‖ empty)
   const encryptedNothing = sealWithCounter(aead, key, 0, EMPTY, h);
   zero(key);
   h = hash(h, encryptedNothing);
@@ -244,20 +236,12 @@ export function consumeResponse(
   let ck = kdf1(chainKey, message.ephemeral);
   const ee = sharedSecret(localEphemeral, message.ephemeral);
   const se = ee === null ? null : sharedSecret(local.privateKey, message.ephemeral);
-  if (ee === null || se === null) {
-    zero(ck, h);
-    if (ee !== null) {
-      zero(ee);
-    }
+  const keys = responseKeySchedule(ck, h, ee, se, presharedKey);
+  if (keys === null) {
     return fail(WireGuardError.InvalidPublicKey, 'response ephemeral gives a zero Diffie-Hellman');
   }
-  ck = mixKey(ck, ee);
-  ck = mixKey(ck, se);
-  const [chain, tau, key] = kdf3(ck, presharedKey);
-  zero(ck);
-  ck = chain;
-  h = hash(h, tau);
-  zero(tau);
+  ({ ck, h } = keys);
+  const { key } = keys;
   const nothing = openWithCounter(aead, key, 0, message.encryptedNothing, h);
   zero(key);
   if (nothing === null) {
@@ -313,6 +297,30 @@ function rekey(chainKey: Uint8Array, input: Uint8Array): [Uint8Array, Uint8Array
   const result = kdf2(chainKey, input);
   zero(chainKey, input);
   return result;
+}
+
+/**
+ * The response's key schedule, the same on both sides once the responder's ephemeral is mixed in:
+ * Cr := KDF1(Cr, ee); Cr := KDF1(Cr, se); (Cr, τ, k) := KDF3(Cr, Q); Hr := HASH(Hr ‖ τ).
+ * Null (with the working copies zeroed) when a Diffie-Hellman result was zero. Zeroes ee and se.
+ */
+function responseKeySchedule(
+  ck: Uint8Array,
+  h: Uint8Array,
+  ee: Uint8Array | null,
+  se: Uint8Array | null,
+  presharedKey: Uint8Array,
+): { ck: Uint8Array; h: Uint8Array; key: Uint8Array } | null {
+  if (ee === null || se === null) {
+    zero(ck, h, ...[ee, se].filter((secret): secret is Uint8Array => secret !== null));
+    return null;
+  }
+  const mixed = mixKey(mixKey(ck, ee), se);
+  const [chain, tau, key] = kdf3(mixed, presharedKey);
+  zero(mixed);
+  const next = hash(h, tau);
+  zero(tau);
+  return { ck: chain, h: next, key };
 }
 
 /** C := KDF1(C, input), zeroing the old chaining key and the input. */
