@@ -90,14 +90,16 @@ async function checkNoBypass(input: SelfTestInput): Promise<CheckResult> {
   if (state === null) {
     return { name: 'no-bypass', pass: false, details: 'no desired state is applied' };
   }
-  const lanAddress = state.lan.address.split('/')[0]!;
+  // As a LAN device would send it: from a device's address (the first the DHCP server hands out). Not the router's
+  // own LAN address: the kernel refuses a lookup of a packet arriving with a local source ("Invalid argument").
+  const deviceAddress = state.lan.dhcp.rangeStart;
   const tunnel = state.tunnel?.interface;
   const route = await routeGet(input.executor, [
     'route',
     'get',
     INTERNET_PROBES[4],
     'from',
-    lanAddress,
+    deviceAddress,
     'iif',
     state.lan.interface,
   ]);

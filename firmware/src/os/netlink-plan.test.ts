@@ -98,6 +98,8 @@ const APPLIED: NetworkState = {
     route({ family: 4, type: 'unreachable', destination: '0.0.0.0/0', metric: 4278198272 }),
     route({ family: 6, type: 'unicast', destination: '::/0', dev: 'wg0', metric: 1024 }),
     route({ family: 6, type: 'unreachable', destination: '::/0', dev: 'lo', metric: 4278198272 }),
+    route({ family: 4, type: 'unicast', destination: '100.96.0.1/32', dev: 'wg0', metric: 0 }),
+    route({ family: 4, type: 'unreachable', destination: '100.96.0.1/32', metric: 4278198272 }),
   ],
   rules: [
     KERNEL_RULES[0]!,
@@ -126,6 +128,8 @@ test('a fresh router: links first, then addresses, routes, IPv4 rules, and IPv6 
     'route add table 51820 unreachable 0.0.0.0/0 metric 4278198272',
     'route add table 51820 unicast ::/0 dev wg0 metric 1024',
     'route add table 51820 unreachable ::/0 metric 4278198272',
+    'route add table 51820 unicast 100.96.0.1/32 dev wg0 metric 0',
+    'route add table 51820 unreachable 100.96.0.1/32 metric 4278198272',
     'rule add priority 1000 iif br-lan lookup 51820',
     'rule add priority 1001 fwmark 0xca6c lookup 254',
     'rule add priority 1002 to 100.96.0.1/32 lookup 51820',
@@ -162,7 +166,7 @@ test('the tunnel interface gone: its addresses and routes wait, everything else 
   );
   t.deepEqual(
     plan.pending.routes.map((route) => `${route.family} ${route.destination} dev ${route.dev}`),
-    ['4 0.0.0.0/0 dev wg0', '6 ::/0 dev wg0'],
+    ['4 0.0.0.0/0 dev wg0', '6 ::/0 dev wg0', '4 100.96.0.1/32 dev wg0'],
   );
 
   // The engine is back: a new TUN, down, MTU 1500, no addresses.
@@ -173,6 +177,7 @@ test('the tunnel interface gone: its addresses and routes wait, everything else 
     'address add fd96::2/128 dev wg0',
     'route add table 51820 unicast 0.0.0.0/0 dev wg0 metric 0',
     'route add table 51820 unicast ::/0 dev wg0 metric 1024',
+    'route add table 51820 unicast 100.96.0.1/32 dev wg0 metric 0',
   ]);
 });
 
@@ -258,14 +263,25 @@ test('a changed LAN address: the old one goes before the new one comes', (t) => 
   ]);
 });
 
-test('kill switch off removes the IPv4 unreachable route only; turning it on adds it back early', (t) => {
-  t.deepEqual(planNetworkChanges(APPLIED, labTargets({ killSwitch: false })).commands, [
-    'route del table 51820 unreachable 0.0.0.0/0 metric 4278198272',
-  ]);
-  const off: NetworkState = { ...APPLIED, routes: APPLIED.routes.filter((route) => route.metric !== 4278198272) };
+test('kill switch off removes the IPv4 default unreachable route only; turning it on adds it back early', (t) => {
+  t.deepEqual(
+    planNetworkChanges(APPLIED, labTargets({ killSwitch: false })).commands,
+    ['route del table 51820 unreachable 0.0.0.0/0 metric 4278198272'],
+    "the resolver's unreachable route stays",
+  );
+  const off: NetworkState = {
+    ...APPLIED,
+    routes: APPLIED.routes.filter((route) => !(route.type === 'unreachable' && route.destination === '0.0.0.0/0')),
+  };
+  t.deepEqual(planNetworkChanges(off, labTargets({ killSwitch: false })).commands, [], 'what kill switch off leaves');
   t.deepEqual(planNetworkChanges(off, labTargets()).commands, [
     'route add table 51820 unreachable 0.0.0.0/0 metric 4278198272',
+  ]);
+  const none: NetworkState = { ...APPLIED, routes: APPLIED.routes.filter((route) => route.metric !== 4278198272) };
+  t.deepEqual(planNetworkChanges(none, labTargets()).commands, [
+    'route add table 51820 unreachable 0.0.0.0/0 metric 4278198272',
     'route add table 51820 unreachable ::/0 metric 4278198272',
+    'route add table 51820 unreachable 100.96.0.1/32 metric 4278198272',
   ]);
 });
 
@@ -280,6 +296,8 @@ test('no desired state: every Burrow rule goes before the routes it leads to; li
     'route del table 51820 unreachable 0.0.0.0/0 metric 4278198272',
     'route del table 51820 unicast ::/0 metric 1024',
     'route del table 51820 unreachable ::/0 metric 4278198272',
+    'route del table 51820 unicast 100.96.0.1/32 metric 0',
+    'route del table 51820 unreachable 100.96.0.1/32 metric 4278198272',
   ]);
 });
 

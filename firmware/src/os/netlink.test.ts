@@ -19,7 +19,11 @@ const INTERNET_V6 = '2001:db8:200::10';
 const LAN_DEVICE_V4 = '100.64.8.100';
 const LAN_DEVICE_V6 = 'fd08::100';
 
-function labTargets(overrides: Partial<DesiredStateInput> = {}, tunnelName = 'wg0'): NetworkTargets {
+function labTargets(
+  overrides: Partial<DesiredStateInput> = {},
+  tunnelName = 'wg0',
+  dns: readonly string[] = ['100.96.0.1'],
+): NetworkTargets {
   const result = parseDesiredState({
     version: 1,
     wan: { interface: 'eth0' },
@@ -33,7 +37,7 @@ function labTargets(overrides: Partial<DesiredStateInput> = {}, tunnelName = 'wg
       interface: tunnelName,
       privateKey: 'yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=',
       addresses: ['100.96.0.2/32', 'fd96::2/128'],
-      dns: ['100.96.0.1'],
+      dns,
       peers: [
         {
           publicKey: 'xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=',
@@ -197,6 +201,8 @@ asRoot('the household targets applied to a fresh router, and a second apply chan
   t.deepEqual(await text(router, '-4', 'route', 'show', 'table', '51820'), [
     'default dev wg0 scope link linkdown',
     'unreachable default metric 4278198272',
+    '100.96.0.1 dev wg0 scope link linkdown',
+    'unreachable 100.96.0.1 metric 4278198272',
   ]);
   t.deepEqual(await text(router, '-6', 'route', 'show', 'table', '51820'), [
     'default dev wg0 metric 1024 linkdown pref medium',
@@ -246,7 +252,7 @@ asRoot('the tunnel interface gone: LAN lookups hit unreachable, never the WAN; i
     t.deepEqual(result.missingInterfaces, ['wg0']);
     t.deepEqual(
       result.pending.routes.map((route) => `${route.family} ${route.destination}`),
-      ['4 0.0.0.0/0', '6 ::/0'],
+      ['4 0.0.0.0/0', '6 ::/0', '4 100.96.0.1/32'],
     );
     t.deepEqual(
       result.pending.addresses.map((address) => address.cidr),
@@ -264,9 +270,11 @@ asRoot('the tunnel interface gone: LAN lookups hit unreachable, never the WAN; i
     'address add fd96::2/128 dev wg0',
     'route add table 51820 unicast 0.0.0.0/0 dev wg0 metric 0',
     'route add table 51820 unicast ::/0 dev wg0 metric 1024',
+    'route add table 51820 unicast 100.96.0.1/32 dev wg0 metric 0',
   ]);
   t.deepEqual(await routeGet(router, INTERNET_V4, LAN_DEVICE_V4), VIA_TUNNEL);
   t.deepEqual(await routeGet(router, INTERNET_V6, LAN_DEVICE_V6), VIA_TUNNEL);
+  t.deepEqual(await routeGet(router, '100.96.0.1'), VIA_TUNNEL);
 });
 
 asRoot(
@@ -290,6 +298,41 @@ asRoot(
     await applyNetworkTargets(router, labTargets());
     await tunnelGone();
     t.deepEqual(await routeGet(router, INTERNET_V4, LAN_DEVICE_V4), UNREACHABLE);
+  },
+);
+
+asRoot(
+  "kill switch off and the tunnel gone: the router's DNS to the tunnel's resolvers is unreachable, never via the WAN",
+  async (t) => {
+    const { router, tunnelGone } = await household(t);
+    const targets = labTargets({ killSwitch: false }, 'wg0', ['100.96.0.1', 'fd96::1']);
+    await applyNetworkTargets(router, targets);
+    t.deepEqual(await routeGet(router, '100.96.0.1'), VIA_TUNNEL, 'through the tunnel while it is there');
+    t.deepEqual(await routeGet(router, 'fd96::1'), VIA_TUNNEL);
+
+    await tunnelGone();
+    t.deepEqual(await routeGet(router, INTERNET_V4, LAN_DEVICE_V4), VIA_WAN_V4, 'the kill switch is really off');
+    t.deepEqual(
+      await routeGet(router, '100.96.0.1'),
+      UNREACHABLE,
+      'dnsmasq forwards to it: not in plaintext by the WAN',
+    );
+    t.deepEqual(await routeGet(router, 'fd96::1'), UNREACHABLE);
+    t.deepEqual(await routeGet(router, INTERNET_V4), VIA_WAN_V4, 'the router itself still reaches the WAN');
+    const held = await applyNetworkTargets(router, targets);
+    t.deepEqual(held.changes, [], 'the unreachable routes are the targets: nothing to repair');
+    t.deepEqual(
+      held.pending.routes.map((route) => `${route.family} ${route.destination}`),
+      ['4 0.0.0.0/0', '6 ::/0', '4 100.96.0.1/32', '6 fd96::1/128'],
+    );
+
+    // Without its unreachable route the resolver's lookup falls through to the main table: the leak it prevents.
+    await ip(router, 'route', 'del', 'table', '51820', 'unreachable', '100.96.0.1/32', 'metric', '4278198272');
+    t.deepEqual(await routeGet(router, '100.96.0.1'), VIA_WAN_V4);
+    t.deepEqual((await applyNetworkTargets(router, targets)).changes, [
+      'route add table 51820 unreachable 100.96.0.1/32 metric 4278198272',
+    ]);
+    t.deepEqual(await routeGet(router, '100.96.0.1'), UNREACHABLE);
   },
 );
 

@@ -1,4 +1,5 @@
 import test from 'ava';
+import { isDeepStrictEqual } from 'node:util';
 import { parseDesiredState, type DesiredState, type DesiredStateInput } from '../control/desired-state.js';
 import {
   BURROW_TABLE,
@@ -7,6 +8,7 @@ import {
   sysctlKey,
   UNREACHABLE_METRIC,
   type NetworkTargets,
+  type RouteTarget,
 } from './network-targets.js';
 
 const PRIVATE_KEY = 'yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=';
@@ -51,7 +53,7 @@ test('no desired state: no Burrow links, addresses, routes or rules, and forward
   });
 });
 
-test('the household: LAN through the tunnel in both families, unreachable behind it, DNS rules', (t) => {
+test('the household: LAN and its resolver through the tunnel, unreachable behind them, DNS rules', (t) => {
   const expected: NetworkTargets = {
     links: { bridge: { name: 'br-lan' }, ports: ['lan1', 'lan0'], tunnel: { name: 'wg0', mtu: 1420 } },
     addresses: [
@@ -65,6 +67,8 @@ test('the household: LAN through the tunnel in both families, unreachable behind
       { table: 51820, family: 4, type: 'unreachable', destination: '0.0.0.0/0', metric: 4278198272 },
       { table: 51820, family: 6, type: 'unicast', destination: '::/0', dev: 'wg0', metric: 1024 },
       { table: 51820, family: 6, type: 'unreachable', destination: '::/0', metric: 4278198272 },
+      { table: 51820, family: 4, type: 'unicast', destination: '100.96.0.1/32', dev: 'wg0', metric: 0 },
+      { table: 51820, family: 4, type: 'unreachable', destination: '100.96.0.1/32', metric: 4278198272 },
     ],
     rules: [
       { family: 4, priority: 1000, iif: 'br-lan', table: 51820 },
@@ -83,14 +87,49 @@ test('the household: LAN through the tunnel in both families, unreachable behind
   t.deepEqual(renderNetworkTargets(labState()), expected);
 });
 
-test('kill switch off: no IPv4 unreachable route, so LAN IPv4 falls through to the main table; IPv6 keeps it', (t) => {
+test('kill switch off: no IPv4 default unreachable route, so LAN IPv4 falls through to the main table; IPv6 and the resolver keep theirs', (t) => {
   const targets = renderNetworkTargets(labState({ killSwitch: false }));
+  const defaultUnreachableV4: RouteTarget = {
+    table: BURROW_TABLE,
+    family: 4,
+    type: 'unreachable',
+    destination: '0.0.0.0/0',
+    metric: UNREACHABLE_METRIC,
+  };
   t.deepEqual(targets.routes, [
     { table: BURROW_TABLE, family: 4, type: 'unicast', destination: '0.0.0.0/0', dev: 'wg0', metric: 0 },
     { table: BURROW_TABLE, family: 6, type: 'unicast', destination: '::/0', dev: 'wg0', metric: 1024 },
     { table: BURROW_TABLE, family: 6, type: 'unreachable', destination: '::/0', metric: UNREACHABLE_METRIC },
+    { table: BURROW_TABLE, family: 4, type: 'unicast', destination: '100.96.0.1/32', dev: 'wg0', metric: 0 },
+    { table: BURROW_TABLE, family: 4, type: 'unreachable', destination: '100.96.0.1/32', metric: UNREACHABLE_METRIC },
   ]);
+  t.deepEqual(
+    targets.routes,
+    renderNetworkTargets(labState()).routes.filter((route) => !isDeepStrictEqual(route, defaultUnreachableV4)),
+    'the IPv4 default unreachable route is the only difference the kill switch makes',
+  );
   t.deepEqual(targets.rules, renderNetworkTargets(labState()).rules, 'the rules do not depend on the kill switch');
+});
+
+test("the tunnel's resolvers: each through the tunnel, unreachable behind it, kill switch on or off", (t) => {
+  const dns = ['fd96::53', '100.96.0.53', '100.96.0.1'];
+  for (const killSwitch of [true, false]) {
+    const targets = renderNetworkTargets(labState({ killSwitch }, { dns }));
+    t.deepEqual(
+      targets.routes
+        .filter((route) => route.destination !== '0.0.0.0/0' && route.destination !== '::/0')
+        .map((route) => `${route.family} ${route.type} ${route.destination} ${route.dev ?? '-'} ${route.metric}`),
+      [
+        '4 unicast 100.96.0.1/32 wg0 0',
+        `4 unreachable 100.96.0.1/32 - ${UNREACHABLE_METRIC}`,
+        '4 unicast 100.96.0.53/32 wg0 0',
+        `4 unreachable 100.96.0.53/32 - ${UNREACHABLE_METRIC}`,
+        '6 unicast fd96::53/128 wg0 1024',
+        `6 unreachable fd96::53/128 - ${UNREACHABLE_METRIC}`,
+      ],
+      `kill switch ${killSwitch ? 'on' : 'off'}`,
+    );
+  }
 });
 
 test('a tunnel that does not carry IPv6 gets no IPv6 route: LAN IPv6 is unreachable', (t) => {
@@ -98,8 +137,14 @@ test('a tunnel that does not carry IPv6 gets no IPv6 route: LAN IPv6 is unreacha
     labState({}, { peers: [{ publicKey: PEER_KEY, endpoint: '203.0.113.1:51820', allowedIps: ['0.0.0.0/0'] }] }),
   );
   t.deepEqual(
-    targets.routes.map((route) => `${route.family} ${route.type} ${route.dev ?? '-'}`),
-    ['4 unicast wg0', '4 unreachable -', '6 unreachable -'],
+    targets.routes.map((route) => `${route.family} ${route.type} ${route.destination} ${route.dev ?? '-'}`),
+    [
+      '4 unicast 0.0.0.0/0 wg0',
+      '4 unreachable 0.0.0.0/0 -',
+      '6 unreachable ::/0 -',
+      '4 unicast 100.96.0.1/32 wg0',
+      '4 unreachable 100.96.0.1/32 -',
+    ],
   );
   t.true(
     targets.addresses.some((address) => address.cidr === 'fd96::2/128'),
@@ -110,8 +155,14 @@ test('a tunnel that does not carry IPv6 gets no IPv6 route: LAN IPv6 is unreacha
 test('an IPv6-only tunnel routes no IPv4: LAN IPv4 meets the unreachable route', (t) => {
   const targets = renderNetworkTargets(labState({}, { addresses: ['fd96::2/128'], dns: ['fd96::1'] }));
   t.deepEqual(
-    targets.routes.map((route) => `${route.family} ${route.type} ${route.dev ?? '-'}`),
-    ['4 unreachable -', '6 unicast wg0', '6 unreachable -'],
+    targets.routes.map((route) => `${route.family} ${route.type} ${route.destination} ${route.dev ?? '-'}`),
+    [
+      '4 unreachable 0.0.0.0/0 -',
+      '6 unicast ::/0 wg0',
+      '6 unreachable ::/0 -',
+      '6 unicast fd96::1/128 wg0',
+      '6 unreachable fd96::1/128 -',
+    ],
   );
   t.deepEqual(targets.rules.at(-1), { family: 6, priority: 1002, to: 'fd96::1/128', table: BURROW_TABLE });
 });

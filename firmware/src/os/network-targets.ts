@@ -8,14 +8,15 @@
 // - Table 51820 holds `default dev <tunnel>` (IPv6 only when the tunnel carries IPv6) and, behind it at a huge
 //   metric, `unreachable default`: when the TUN disappears (engine restart) the kernel deletes its routes, the
 //   unreachable route stays, and a LAN lookup can never fall through to the main table and its WAN default.
+//   Each of the tunnel's resolvers has the same pair as a host route (/32, /128), kill switch on or off.
 // - Rule 1001 sends the engine's own packets (its socket carries the fwmark) to the main table, before rule 1002
 //   can catch them: otherwise a tunnel resolver that is also the endpoint would route the tunnel into itself.
 // - Rules 1002 send the router's own queries to the tunnel's resolvers (dnsmasq forwards only to them) to table
-//   51820 too: through the tunnel, or unreachable while it is down, never out the WAN.
-// - Kill switch off: no IPv4 unreachable route. With the tunnel route gone, table 51820 has no IPv4 route, the
-//   lookup continues with the next rules and the main table sends LAN IPv4 out the WAN (the nftables table allows
-//   exactly that). IPv6 keeps its unreachable route either way: the nftables table never lets LAN IPv6 out the
-//   WAN, and failing in routing answers devices at once.
+//   51820 too: through the tunnel, or unreachable (their host routes) while it is down, never out the WAN.
+// - Kill switch off: no IPv4 default unreachable route (the resolvers keep theirs). With the tunnel route gone,
+//   table 51820 has no IPv4 default, the lookup continues with the next rules and the main table sends LAN IPv4
+//   out the WAN (the nftables table allows exactly that). IPv6 keeps its unreachable route either way: the
+//   nftables table never lets LAN IPv6 out the WAN, and failing in routing answers devices at once.
 // Everything else the router sends uses the main table (default via the WAN), untouched by Burrow.
 import { isInterfaceName, tunnelCarriesIpv6, type DesiredState, type TunnelState } from '../control/desired-state.js';
 import { formatIpPrefix, parseIpPrefix, type IpFamily } from '../net/ip.js';
@@ -150,7 +151,33 @@ function routeTargets(state: DesiredState, tun: string | null): RouteTarget[] {
       routes.push({ table: BURROW_TABLE, family, type: 'unreachable', destination, metric: UNREACHABLE_METRIC });
     }
     return routes;
-  });
+  }).concat(resolverRoutes(tunnel, tun));
+}
+
+/**
+ * The tunnel's DNS servers are reached through the tunnel or not at all, whatever the kill switch: the router
+ * forwards the LAN's DNS to them, and with the kill switch off a missing tunnel route would otherwise let those
+ * queries fall through to the main table and out the WAN in plaintext.
+ */
+function resolverRoutes(tunnel: TunnelState | null, tun: string | null): RouteTarget[] {
+  if (tunnel === null) {
+    return [];
+  }
+  return sortedPrefixes(tunnel.dns).flatMap(({ family, cidr: destination }): RouteTarget[] => [
+    ...(tun === null
+      ? []
+      : [
+          {
+            table: BURROW_TABLE,
+            family,
+            type: 'unicast' as const,
+            destination,
+            dev: tun,
+            metric: TUNNEL_ROUTE_METRIC[family],
+          },
+        ]),
+    { table: BURROW_TABLE, family, type: 'unreachable', destination, metric: UNREACHABLE_METRIC },
+  ]);
 }
 
 function ruleTargets(lan: string, tunnel: TunnelState | null): RuleTarget[] {

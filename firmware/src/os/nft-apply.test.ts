@@ -3,6 +3,7 @@
 // switch itself, with real packets between a LAN, a router, a WAN and a stand-in for the tunnel.
 import test, { type ExecutionContext } from 'ava';
 import { randomBytes } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import { parseDesiredState, type DesiredState } from '../control/desired-state.js';
 import { IP_PATH, NamespaceExecutor, RecordingExecutor, run, type Executor } from './exec.js';
 import {
@@ -198,7 +199,7 @@ async function household(t: ExecutionContext) {
     await address(far, 'eth0', '10.2.0.1/24');
   };
   const tunnelDown = () => ip(router, 'link', 'delete', 'wg0');
-  return { router, lan, tunnelUp, tunnelDown };
+  return { router, lan, wan, far, tunnelUp, tunnelDown };
 }
 
 async function reaches(from: Executor, address: string): Promise<boolean> {
@@ -235,3 +236,94 @@ asRoot('the kill switch holds with real packets, also while the tunnel interface
   await applyRuleset(router, KILL_SWITCH_ON);
   t.false(await reaches(lan, '203.0.113.1'), 'kill switch back on');
 });
+
+const NOBODY = 65534;
+
+/**
+ * Sends one DNS-sized datagram (UDP) or connection attempt (TCP) to `address` port 53 from inside `ns`, from a
+ * socket that `uid` owns, which is what nft's `meta skuid` matches (dnsmasq's sockets belong to the unprivileged
+ * user it drops to). `ip netns exec` needs root, so a launcher starts as root inside the namespace and spawns the
+ * sender as `uid`. Resolves with what the sender saw: "sent", "connected", or the error code (EPERM: a netfilter
+ * drop on the way out).
+ */
+async function sendDns(ns: Executor, address: string, protocol: 'udp' | 'tcp', uid: number): Promise<string> {
+  const sender = `const [address, protocol] = process.argv.slice(1);
+const done = (outcome) => { console.log(outcome); process.exit(0); };
+if (protocol === 'udp') {
+  const socket = require('node:dgram').createSocket(address.includes(':') ? 'udp6' : 'udp4');
+  socket.send('burrow dns probe', 53, address, (error) => done(error ? error.code : 'sent'));
+} else {
+  const socket = require('node:net').connect(53, address);
+  socket.setTimeout(1500, () => done('timeout'));
+  socket.on('connect', () => done('connected')).on('error', (error) => done(error.code));
+}`;
+  const launcher = `const { execFileSync } = require('node:child_process');
+const [uid, ...args] = process.argv.slice(1);
+process.stdout.write(execFileSync(process.execPath, args, { uid: Number(uid), gid: Number(uid) }));`;
+  const { stdout } = await ns.run([process.execPath, '-e', launcher, String(uid), '-e', sender, address, protocol]);
+  return stdout.trim();
+}
+
+/** Counts what arrives at port 53 in `ns` (packets, per protocol), with a table of its own there. */
+async function dnsArrivals(ns: Executor): Promise<() => Promise<{ udp: number; tcp: number }>> {
+  await ns.run([NFT_PATH, '-f', '-'], {
+    input: [
+      'table inet probe {',
+      '\tcounter udp_dns {}',
+      '\tcounter tcp_dns {}',
+      '\tchain input {',
+      '\t\ttype filter hook input priority filter; policy accept;',
+      '\t\tudp dport 53 counter name udp_dns',
+      '\t\ttcp dport 53 tcp flags syn / syn,ack counter name tcp_dns',
+      '\t}',
+      '}',
+      '',
+    ].join('\n'),
+  });
+  const packets = async (name: string) => {
+    const { stdout } = await ns.run([NFT_PATH, '-j', 'list', 'counter', 'inet', 'probe', name]);
+    const listed = JSON.parse(stdout) as { nftables: Array<{ counter?: { packets: number } }> };
+    return listed.nftables.find((object) => object.counter !== undefined)!.counter!.packets;
+  };
+  return async () => ({ udp: await packets('udp_dns'), tcp: await packets('tcp_dns') });
+}
+
+asRoot(
+  "kill switch on: the router's DNS to the WAN is root's only; an unprivileged user's uses the tunnel",
+  async (t) => {
+    const { router, wan, far, tunnelUp } = await household(t);
+    await tunnelUp();
+    await applyRuleset(router, KILL_SWITCH_ON);
+    const atWan = await dnsArrivals(wan);
+    const atFar = await dnsArrivals(far);
+
+    // dnsmasq's user: refused on the way out, so a query it forwards can never reach the WAN.
+    t.is(await sendDns(router, '203.0.113.1', 'udp', NOBODY), 'EPERM');
+    t.is(await sendDns(router, '2001:db8:1::1', 'udp', NOBODY), 'EPERM');
+    t.is(await sendDns(router, '203.0.113.1', 'tcp', NOBODY), 'timeout', 'every SYN dropped');
+    // Root (burrowd resolving endpoint names) may; sent after, so anything of nobody's would have arrived first.
+    t.is(await sendDns(router, '203.0.113.1', 'udp', 0), 'sent');
+    t.is(await sendDns(router, '2001:db8:1::1', 'udp', 0), 'sent');
+    t.is(await sendDns(router, '203.0.113.1', 'tcp', 0), 'ECONNREFUSED', 'the WAN host answered: nothing listens');
+    t.deepEqual(await settled(atWan, { udp: 2, tcp: 1 }), { udp: 2, tcp: 1 }, "only root's queries reached the WAN");
+
+    t.is(await sendDns(router, '10.2.0.1', 'udp', NOBODY), 'sent');
+    t.deepEqual(
+      await settled(atFar, { udp: 1, tcp: 0 }),
+      { udp: 1, tcp: 0 },
+      "dnsmasq's user still reaches the tunnel",
+    );
+  },
+);
+
+/** Reads `count` until it equals `expected` or 3 s pass (a first IPv6 packet waits for neighbour discovery). */
+async function settled<T>(count: () => Promise<T>, expected: T): Promise<T> {
+  const deadline = Date.now() + 3000;
+  for (;;) {
+    const counted = await count();
+    if (isDeepStrictEqual(counted, expected) || Date.now() > deadline) {
+      return counted;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

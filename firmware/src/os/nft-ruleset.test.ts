@@ -75,6 +75,8 @@ const KILL_SWITCH_REJECT =
 const IPV6_REJECT =
   'iifname "br-lan" counter reject with icmpx admin-prohibited comment "LAN IPv6 leaves only through a tunnel that carries it"';
 const OUTPUT_CHAIN = 'type filter hook output priority filter; policy drop;';
+const ROUTER_DNS_TO_WAN =
+  'meta skuid 0 meta l4proto { tcp, udp } th dport 53 accept comment "DNS by the router itself to resolve endpoint names"';
 const ENGINE_TO_ENDPOINTS =
   'meta mark 0xca6c ip daddr . udp dport @endpoints_v4 accept comment "encrypted tunnel packets"';
 
@@ -95,6 +97,7 @@ const variants: Variant[] = [
       OUTPUT_CHAIN,
       'iifname "br-lan" jump input_lan',
       'udp sport 68 udp dport 67 accept comment "DHCP client"',
+      ROUTER_DNS_TO_WAN,
     ],
     hasNot: ['oifname "eth0" ip saddr', 'wg0', 'masquerade', 'set endpoints'],
   },
@@ -107,7 +110,7 @@ const variants: Variant[] = [
       IPV6_REJECT,
       'oifname "eth0" ip saddr 192.168.8.0/24 masquerade comment "kill switch off: LAN IPv4 out the WAN"',
     ],
-    hasNot: ['chain output', 'wg0'],
+    hasNot: ['chain output_wan', 'wg0'],
   },
   {
     name: 'kill switch on, IPv4-only tunnel',
@@ -121,6 +124,7 @@ const variants: Variant[] = [
       'elements = { 198.51.100.7 . 51820 }',
       'elements = { 10.2.0.1 }',
       'ip daddr @tunnel_dns_v4 drop comment "the tunnel\'s resolvers only through the tunnel"',
+      ROUTER_DNS_TO_WAN,
       'oifname "wg0" masquerade',
       'iifname "br-lan" meta l4proto { tcp, udp } th dport 53 redirect to :53 comment "all LAN DNS goes to the router"',
       'ip saddr . udp sport @endpoints_v4 accept comment "tunnel endpoints"',
@@ -146,7 +150,7 @@ const variants: Variant[] = [
     state: state({ killSwitch: false, tunnel: DUAL_TUNNEL, ipv6Prefix: 'fd12:3456:789a::1/64' }),
     resolved: ONE_ENDPOINT,
     has: [LAN_TO_TUNNEL, LAN6_TO_TUNNEL, LAN_TO_WAN, IPV6_REJECT, 'oifname "wg0" masquerade'],
-    hasNot: ['chain output', 'tunnel_dns'],
+    hasNot: ['chain output_wan', 'tunnel_dns'],
   },
   {
     name: 'several endpoints of both families, a fixed port, other names and fwmark',
@@ -233,6 +237,50 @@ test('the renderer refuses what it cannot render safely, even past the schema', 
   t.throws(() => renderRuleset(desired, { endpoints: [{ address: '192.0.2.1', port: 0 }] }), { message: /port/ });
   const injected = { ...desired, wan: { interface: 'eth0" accept #' } };
   t.throws(() => renderRuleset(injected, ONE_ENDPOINT), { message: /not a valid interface name/ });
+});
+
+/** The trimmed rules of a chain in rendered text; undefined when it has no such chain. */
+function chainRules(text: string, name: string): string[] | undefined {
+  const lines = text.split('\n');
+  const start = lines.indexOf(`\tchain ${name} {`);
+  return start === -1 ? undefined : lines.slice(start + 1, lines.indexOf('\t}', start)).map((line) => line.trim());
+}
+
+test("DNS leaves by the WAN only from root's sockets, after the tunnel's resolvers are dropped", (t) => {
+  let withOutput = 0;
+  for (const { name, state: desired, resolved } of variants) {
+    const text = renderRuleset(desired, resolved);
+    const outputWan = chainRules(text, 'output_wan');
+    if (outputWan === undefined) {
+      // Kill switch off (or the minimal table): at most an output chain whose only rule keeps the LAN's DNS, which
+      // dnsmasq forwards as an unprivileged user, off the WAN.
+      const output = chainRules(text, 'output') ?? [];
+      t.deepEqual(
+        output.filter((line) => line.includes('dport 53')),
+        output.length === 0
+          ? []
+          : [output.find((line) => line.includes('meta skuid != 0') && line.includes(' drop '))!],
+        name,
+      );
+      continue;
+    }
+    withOutput++;
+    // dnsmasq forwards the LAN's queries as an unprivileged user: none of them may match an accept here.
+    t.deepEqual(
+      outputWan.filter((line) => line.includes('dport 53')),
+      [ROUTER_DNS_TO_WAN],
+      name,
+    );
+    const dnsAt = outputWan.indexOf(ROUTER_DNS_TO_WAN);
+    const resolversDropped = outputWan.findIndex((line) => line.startsWith('ip daddr @tunnel_dns_v4 drop'));
+    t.true(desired?.tunnel === null || (resolversDropped !== -1 && resolversDropped < dnsAt), name);
+    t.is(outputWan.at(-1), 'counter drop comment "kill switch: nothing else from the router leaves through the WAN"');
+  }
+  t.is(
+    withOutput,
+    variants.filter((variant) => variant.state?.killSwitch === true).length,
+    'every kill-switch-on variant has the chain',
+  );
 });
 
 const asRoot = process.getuid?.() === 0 ? test : test.skip;

@@ -8,9 +8,9 @@
 //   tunnel only when the tunnel carries IPv6, and never to the WAN. Kill switch off adds LAN IPv4→WAN.
 //   Anything else from the LAN is rejected (not dropped) so devices give up at once instead of timing out.
 // - output (kill switch on only, policy drop): the router's own packets go freely to loopback, the LAN and the
-//   tunnel; on the WAN only the engine's packets to the endpoints, DHCP/DHCPv6, neighbour discovery, and DNS
-//   (burrowd resolving endpoint names), but never anything to the tunnel's resolvers, which would carry the
-//   LAN's DNS queries in the clear when the tunnel is down.
+//   tunnel; on the WAN only the engine's packets to the endpoints, DHCP/DHCPv6, neighbour discovery, and root's
+//   DNS (burrowd resolving endpoint names; dnsmasq, which forwards the LAN's, runs unprivileged), but never
+//   anything to the tunnel's resolvers, which would carry the LAN's DNS queries in the clear when the tunnel is down.
 // - input (policy drop): replies; from the LAN, DHCP, DNS, the web interface, ping and neighbour discovery;
 //   from the WAN, DHCP replies, neighbour discovery, and the endpoints' packets to the engine.
 // - prerouting: every plain DNS query from the LAN, to any address, is redirected to the router's dnsmasq, which
@@ -96,7 +96,11 @@ function fullBody(state: DesiredState, resolved: ResolvedEndpoints): string[] {
           ...chain('output', 'type filter hook output priority filter; policy drop;', outputRules(context)),
           ...chain('output_wan', null, outputWanRules(context)),
         ]
-      : []),
+      : chain('output', 'type filter hook output priority filter; policy accept;', [
+          // The LAN's DNS goes only through the tunnel, kill switch or not: dnsmasq forwards it unprivileged, so
+          // its queries never leave through the WAN even while an apply is changing the resolvers' routes.
+          `oifname ${context.wan} meta skuid != 0 meta l4proto { tcp, udp } th dport 53 drop comment "the LAN's DNS never leaves through the WAN"`,
+        ])),
     ...chain('prerouting', 'type nat hook prerouting priority dstnat; policy accept;', [
       `iifname ${context.lan} meta l4proto { tcp, udp } th dport 53 redirect to :53 comment "all LAN DNS goes to the router"`,
     ]),
@@ -222,7 +226,9 @@ function outputWanRules({ tunnel }: Context): string[] {
     'udp sport 68 udp dport 67 accept comment "DHCP client"',
     'udp sport 546 udp dport 547 accept comment "DHCPv6 client"',
     'icmpv6 type { nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert, mld-listener-report, mld2-listener-report } accept comment "IPv6 on the WAN link"',
-    'meta l4proto { tcp, udp } th dport 53 accept comment "DNS to resolve endpoint names"',
+    // Only root's queries: burrowd resolves endpoint names as root, while dnsmasq (which forwards the LAN's DNS)
+    // runs unprivileged, so whatever the routing does mid-apply, the LAN's DNS can never leave through the WAN.
+    'meta skuid 0 meta l4proto { tcp, udp } th dport 53 accept comment "DNS by the router itself to resolve endpoint names"',
     'counter drop comment "kill switch: nothing else from the router leaves through the WAN"',
   );
   return rules;
