@@ -1,16 +1,43 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import { ServeStaticModule } from '@nestjs/serve-static';
+import { AccountController } from './controllers/account.controller.js';
+import { AuditController } from './controllers/audit.controller.js';
+import { AuthController } from './controllers/auth.controller.js';
 import { HealthController } from './controllers/health.controller.js';
+import { SecuritySettingsController } from './controllers/security-settings.controller.js';
+import { SessionController } from './controllers/session.controller.js';
+import { SetupController } from './controllers/setup.controller.js';
 import { SystemController } from './controllers/system.controller.js';
+import { UserController } from './controllers/user.controller.js';
 import { DatabaseModule } from './database/database.module.js';
 import { type AppEnv } from './env.js';
 import { EnvModule } from './env.module.js';
+import { AuthGuard } from './middleware/auth.guard.js';
+import { AuditRepository } from './repositories/audit.repository.js';
+import { CryptoRepository } from './repositories/crypto.repository.js';
 import { DatabaseRepository } from './repositories/database.repository.js';
 import { FirmwareRepository } from './repositories/firmware.repository.js';
 import { HostRepository } from './repositories/host.repository.js';
+import { LoginAttemptRepository } from './repositories/login-attempt.repository.js';
 import { NetworkInterfaceRepository } from './repositories/network-interface.repository.js';
+import { PasswordHashRepository } from './repositories/password-hash.repository.js';
+import { RecoveryCodeRepository } from './repositories/recovery-code.repository.js';
+import { SessionRepository } from './repositories/session.repository.js';
+import { SettingRepository } from './repositories/setting.repository.js';
+import { TotpRepository } from './repositories/totp.repository.js';
+import { UserRepository } from './repositories/user.repository.js';
+import { AccountService } from './services/account.service.js';
+import { AuditService } from './services/audit.service.js';
+import { AuthService } from './services/auth.service.js';
 import { HealthService } from './services/health.service.js';
+import { LockoutService } from './services/lockout.service.js';
+import { SecuritySettingsService } from './services/security-settings.service.js';
+import { SessionService } from './services/session.service.js';
+import { SetupService } from './services/setup.service.js';
 import { SystemService } from './services/system.service.js';
+import { TotpService } from './services/totp.service.js';
+import { UserService } from './services/user.service.js';
 
 export interface AppModuleOptions {
   /** Serve the built web page from `env.uiDir` for every path outside the API. */
@@ -30,14 +57,44 @@ export class AppModule {
         DatabaseModule,
         ...(serveUi ? [ServeStaticModule.forRoot({ rootPath: env.uiDir, exclude: NOT_THE_PAGE })] : []),
       ],
-      controllers: [HealthController, SystemController],
+      controllers: [
+        HealthController,
+        SystemController,
+        SetupController,
+        AuthController,
+        SessionController,
+        AccountController,
+        UserController,
+        SecuritySettingsController,
+        AuditController,
+      ],
       providers: [
+        // Every route passes this guard; a route that declares no permission fails.
+        { provide: APP_GUARD, useClass: AuthGuard },
+        AccountService,
+        AuditService,
+        AuthService,
         HealthService,
+        LockoutService,
+        SecuritySettingsService,
+        SessionService,
+        SetupService,
         SystemService,
+        TotpService,
+        UserService,
+        AuditRepository,
+        CryptoRepository,
         DatabaseRepository,
         FirmwareRepository,
         HostRepository,
+        LoginAttemptRepository,
         NetworkInterfaceRepository,
+        PasswordHashRepository,
+        RecoveryCodeRepository,
+        SessionRepository,
+        SettingRepository,
+        TotpRepository,
+        UserRepository,
       ],
     };
   }

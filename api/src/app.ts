@@ -24,8 +24,10 @@ export async function createApp(env: AppEnv, logger: Logger): Promise<NestExpres
     logger: new NestPinoLogger(logger),
     // Fail with an exception the caller can report, instead of Nest aborting the process.
     abortOnError: false,
+    // JSON is the only body the API reads (see configureApp): no urlencoded or other parsers.
+    bodyParser: false,
   });
-  configureApp(app, logger);
+  configureApp(app, env, logger);
   return app;
 }
 
@@ -34,7 +36,10 @@ export async function createApp(env: AppEnv, logger: Logger): Promise<NestExpres
  * than through a global prefix: that way Nest's JSON 404 handler covers every path, including `/api`
  * itself and anything the web page fallback declines.
  */
-function configureApp(app: NestExpressApplication, logger: Logger): void {
+function configureApp(app: NestExpressApplication, env: AppEnv, logger: Logger): void {
+  // X-Forwarded-For/-Proto/-Host count only when the socket peer is a configured proxy; otherwise the
+  // client address is the socket's, whatever headers say.
+  app.set('trust proxy', env.trustedProxies.length > 0 ? [...env.trustedProxies] : false);
   // First, so every response (static files, 404s, body-parser errors) carries a request id.
   app.use(requestLogger(logger));
   app.use(
@@ -48,6 +53,8 @@ function configureApp(app: NestExpressApplication, logger: Logger): void {
       referrerPolicy: { policy: 'no-referrer' },
     }),
   );
+  // Form posts are never parsed, so the guard can refuse them as the classic cross-site forgery they are.
+  app.useBodyParser('json', { limit: '64kb' });
   app.useGlobalPipes(new ValidationPipe({ transform: true, whitelist: true, forbidNonWhitelisted: true }));
   app.useGlobalFilters(new AllExceptionsFilter(logger));
   SwaggerModule.setup(OPENAPI_PATH, app, () => buildOpenApiDocument(app), {

@@ -24,6 +24,7 @@ test('only the data dir is required; everything else has a default', (t) => {
   t.is(env.logLevel, 'info');
   t.is(env.firmwareSocket, '/run/burrow/burrowd.sock');
   t.regex(env.uiDir, /\/ui\/dist$/);
+  t.deepEqual(env.trustedProxies, []);
 });
 
 test('relative paths are resolved against the working directory', (t) => {
@@ -42,6 +43,7 @@ test('every setting can be given', (t) => {
       BURROW_LOG_LEVEL: 'debug',
       BURROW_UI_DIR: '/opt/burrow/ui',
       BURROW_FIRMWARE_SOCKET: '/run/x.sock',
+      BURROW_TRUSTED_PROXIES: '10.0.0.1, fd00::/8',
     },
     CWD,
   );
@@ -54,8 +56,18 @@ test('every setting can be given', (t) => {
       logLevel: 'debug',
       uiDir: '/opt/burrow/ui',
       firmwareSocket: '/run/x.sock',
+      trustedProxies: ['10.0.0.1/32', 'fd00::/8'],
     },
   );
+});
+
+test('trusted proxies are IP addresses or CIDRs; anything else is refused', (t) => {
+  const proxies = (raw: string) => parseEnv({ BURROW_DATA_DIR: '/d', BURROW_TRUSTED_PROXIES: raw }, CWD).trustedProxies;
+  t.deepEqual(proxies('192.168.1.0/24,127.0.0.1'), ['192.168.1.0/24', '127.0.0.1/32']);
+  t.deepEqual(proxies('::1'), ['::1/128']);
+  for (const bad of ['10.0.0.0/33', 'fd00::/129', 'proxy.lan', '10.0.0.1/8/8', '10.0.0.1,', '10.0.0.0/x']) {
+    t.is(problemsOf({ BURROW_DATA_DIR: '/d', BURROW_TRUSTED_PROXIES: bad }).length, 1, bad);
+  }
 });
 
 test('host names and IP addresses are accepted as the listen host', (t) => {

@@ -22,6 +22,11 @@ export class AppEnv {
     readonly uiDir: string,
     /** burrowd's control socket. Absolute. */
     readonly firmwareSocket: string,
+    /**
+     * Reverse proxies whose `X-Forwarded-*` headers are believed, as CIDRs (`10.0.0.1/32`, `fd00::/8`).
+     * Empty by default: the client address is the socket's.
+     */
+    readonly trustedProxies: readonly string[],
   ) {}
 }
 
@@ -46,6 +51,7 @@ const KNOWN_VARIABLES = [
   'BURROW_LOG_LEVEL',
   'BURROW_UI_DIR',
   'BURROW_FIRMWARE_SOCKET',
+  'BURROW_TRUSTED_PROXIES',
 ] as const;
 type KnownVariable = (typeof KNOWN_VARIABLES)[number];
 
@@ -83,6 +89,7 @@ export function parseEnv(vars: Vars, cwd: string = process.cwd()): AppEnv {
     read('BURROW_LOG_LEVEL', parseLogLevel, 'info'),
     read('BURROW_UI_DIR', toPath, DEFAULT_UI_DIR),
     read('BURROW_FIRMWARE_SOCKET', (raw) => parseSocketPath(raw, cwd), '/run/burrow/burrowd.sock'),
+    read('BURROW_TRUSTED_PROXIES', parseCidrList, []),
   );
 
   const known = new Set<string>(KNOWN_VARIABLES);
@@ -131,6 +138,33 @@ function parsePort(raw: string): Parsed<number> {
     return { value: port };
   }
   return { problem: 'must be a whole number from 1 to 65535' };
+}
+
+/** `a.b.c.d/n, x::y/n, …`; a bare address means just that host (/32 or /128). */
+function parseCidrList(raw: string): Parsed<string[]> {
+  const cidrs: string[] = [];
+  for (const item of raw.split(',').map((part) => part.trim())) {
+    const cidr = parseCidr(item);
+    if (cidr === undefined) {
+      return { problem: 'must be a comma-separated list of IP addresses or CIDRs such as 10.0.0.1/32 or fd00::/8' };
+    }
+    cidrs.push(cidr);
+  }
+  return { value: cidrs };
+}
+
+function parseCidr(item: string): string | undefined {
+  const [address = '', prefix, extra] = item.split('/');
+  const family = isIP(address);
+  const maxPrefix = family === 4 ? 32 : 128;
+  if (family === 0 || extra !== undefined) {
+    return undefined;
+  }
+  if (prefix === undefined) {
+    return `${address}/${maxPrefix}`;
+  }
+  const length = /^\d{1,3}$/.test(prefix) ? Number(prefix) : NaN;
+  return length <= maxPrefix ? `${address}/${length}` : undefined;
 }
 
 function parseLogLevel(raw: string): Parsed<LogLevel> {

@@ -53,3 +53,11 @@ test('warn, verbose and fatal map onto pino levels', (t) => {
     [40, 10, 60],
   );
 });
+
+test('fields that hold secrets are censored, at the top and one level down', (t) => {
+  const { lines, logger } = capture();
+  logger.info({ password: 'hunter2hunter2', body: { totp: '123456', username: 'alice' }, err: { parameters: ['x'] } });
+  t.like(lines[0], { password: '[redacted]', body: { totp: '[redacted]', username: 'alice' } });
+  t.false(JSON.stringify(lines).includes('hunter2hunter2'));
+  t.false(JSON.stringify(lines).includes('123456'));
+});

@@ -5,9 +5,32 @@ import { type LogLevel } from './env.js';
 
 export type { Logger } from 'pino';
 
+/**
+ * Field names that hold secrets, censored wherever they appear at the top level or one level down. Nothing
+ * is meant to log them; this is the net under that rule. `err.parameters` is TypeORM's bound query values.
+ */
+const SECRET_FIELDS = [
+  'password',
+  'currentPassword',
+  'newPassword',
+  'totp',
+  'csrfToken',
+  'token',
+  'secret',
+  'recoveryCodes',
+];
+export const REDACTED_PATHS = [
+  ...SECRET_FIELDS,
+  ...SECRET_FIELDS.map((field) => `*.${field}`),
+  'err.parameters',
+  'req.headers.cookie',
+  'req.headers["x-csrf-token"]',
+  'res.headers["set-cookie"]',
+];
+
 /** Writes JSON lines to stdout, or to `destination` (tests read it back). */
 export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
-  const options = { level, base: { service: 'burrow-api' } };
+  const options = { level, base: { service: 'burrow-api' }, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } };
   return destination === undefined ? pino(options) : pino(options, destination);
 }
 

@@ -3,6 +3,8 @@
 import { type INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { ErrorResponseDto } from './dtos/error.dto.js';
+import { SESSION_SECURITY_SCHEME } from './middleware/access.decorator.js';
+import { SESSION_COOKIE } from './middleware/session-cookie.js';
 import { BURROW_VERSION } from './version.js';
 
 export const OPENAPI_PATH = '/api/openapi.json';
@@ -10,9 +12,18 @@ export const OPENAPI_PATH = '/api/openapi.json';
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle('Burrow API')
-    .setDescription("The router's JSON API. Errors are ErrorResponseDto; every response carries X-Request-Id.")
+    .setDescription(
+      [
+        "The router's JSON API. Errors are ErrorResponseDto; every response carries X-Request-Id.",
+        `Signing in sets the HttpOnly cookie \`${SESSION_COOKIE}\`. Every POST, PUT, PATCH and DELETE made with a`,
+        'session also needs the `X-CSRF-Token` header (the `csrfToken` of the sign-in answer), a JSON body if any,',
+        'and no cross-site `Origin` or `Sec-Fetch-Site`. `x-burrow-permission` on each operation says who may call it:',
+        '`public`, `read` (any signed-in user), `self` (any signed-in user, on their own account) or `admin`.',
+      ].join(' '),
+    )
     .setVersion(BURROW_VERSION)
     .addGlobalResponse({ status: 'default', description: 'Any error.', type: ErrorResponseDto })
+    .addCookieAuth(SESSION_COOKIE, { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE }, SESSION_SECURITY_SCHEME)
     .build();
   // Operation ids are the controller method names, which are unique across the API (getHealth, getSystemStatus, …).
   return SwaggerModule.createDocument(app, config, { operationIdFactory: (_controller, method) => method });

@@ -2,6 +2,7 @@ import { Controller, Get, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { type Response } from 'express';
 import { HealthDto } from '../dtos/health.dto.js';
+import { Access } from '../middleware/access.decorator.js';
 import { HealthService, healthStatusCode } from '../services/health.service.js';
 
 @ApiTags('health')
@@ -10,6 +11,7 @@ export class HealthController {
   constructor(private readonly service: HealthService) {}
 
   @Get()
+  @Access({ permission: 'public' })
   @ApiOkResponse({ type: HealthDto, description: 'The database answers; `status` tells whether everything else does.' })
   @ApiServiceUnavailableResponse({ type: HealthDto, description: 'The database does not answer.' })
   async getHealth(@Res({ passthrough: true }) response: Response): Promise<HealthDto> {

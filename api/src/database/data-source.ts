@@ -1,16 +1,21 @@
 import { join } from 'node:path';
-import { type DataSourceOptions } from 'typeorm';
+import { type SqliteConnectionOptions } from 'typeorm/driver/sqlite/SqliteConnectionOptions.js';
+import { AuditEventEntity } from '../entities/audit-event.entity.js';
+import { LoginAttemptEntity } from '../entities/login-attempt.entity.js';
+import { RecoveryCodeEntity } from '../entities/recovery-code.entity.js';
+import { SessionEntity } from '../entities/session.entity.js';
 import { SettingEntity } from '../entities/setting.entity.js';
+import { UserEntity } from '../entities/user.entity.js';
 import { migrations } from '../migrations/index.js';
 
 export const DATABASE_FILE = 'burrow.db';
 
 /** How the API opens its SQLite file inside the data directory. Schema changes only through migrations. */
-export function dataSourceOptions(dataDir: string): DataSourceOptions {
+export function dataSourceOptions(dataDir: string): SqliteConnectionOptions {
   return {
     type: 'sqlite',
     database: join(dataDir, DATABASE_FILE),
-    entities: [SettingEntity],
+    entities: [SettingEntity, UserEntity, SessionEntity, RecoveryCodeEntity, LoginAttemptEntity, AuditEventEntity],
     migrations,
     migrationsRun: true,
     migrationsTransactionMode: 'each',

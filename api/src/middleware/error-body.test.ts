@@ -1,5 +1,6 @@
 import { BadRequestException, HttpException, NotFoundException } from '@nestjs/common';
 import test from 'ava';
+import { ApiException } from '../dtos/error.dto.js';
 import { errorBody } from './error-body.js';
 
 test('an HttpException keeps its status and message', (t) => {
@@ -33,4 +34,19 @@ test('an unexpected error reveals nothing of itself', (t) => {
     message: 'Internal server error',
     requestId: 'r4',
   });
+});
+
+test('an ApiException carries its code next to the message', (t) => {
+  t.deepEqual(errorBody(new ApiException(409, 'last_admin', 'The last admin must stay'), 'r5'), {
+    statusCode: 409,
+    error: 'Conflict',
+    message: 'The last admin must stay',
+    code: 'last_admin',
+    requestId: 'r5',
+  });
+});
+
+test('a code that is not one of ours is not passed on', (t) => {
+  const body = errorBody(new HttpException({ message: 'x', code: 'SQLITE_BUSY' }, 500), 'r6');
+  t.false('code' in body);
 });

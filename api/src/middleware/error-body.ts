@@ -1,7 +1,7 @@
 // The one shape every error response takes; see ErrorResponseDto.
 import { HttpException, HttpStatus } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
-import { type ErrorResponseDto } from '../dtos/error.dto.js';
+import { ERROR_CODES, type ErrorCode, type ErrorResponseDto } from '../dtos/error.dto.js';
 
 /**
  * Builds the error body for anything thrown while handling a request. Only HttpExceptions speak to
@@ -19,8 +19,13 @@ export function errorBody(exception: unknown, requestId: string): ErrorResponseD
     statusCode,
     error: typeof details.error === 'string' ? details.error : reasonPhrase(statusCode),
     message: isMessage(details.message) ? details.message : exception.message,
+    ...(isErrorCode(details.code) ? { code: details.code } : {}),
     requestId,
   };
+}
+
+function isErrorCode(value: unknown): value is ErrorCode {
+  return ERROR_CODES.some((code) => code === value);
 }
 
 function isMessage(value: unknown): value is string | string[] {

@@ -2,5 +2,9 @@
 // the rest at boot, each in its own transaction. Add a migration here when an entity changes; never edit one that shipped.
 import { type MigrationInterface } from 'typeorm';
 import { CreateSettings1763800000000 } from './1763800000000-create-settings.js';
+import { CreateUsersSessionsAudit1764000000000 } from './1764000000000-create-users-sessions-audit.js';
 
-export const migrations: Array<new () => MigrationInterface> = [CreateSettings1763800000000];
+export const migrations: Array<new () => MigrationInterface> = [
+  CreateSettings1763800000000,
+  CreateUsersSessionsAudit1764000000000,
+];

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { startInProcessApi, type InProcessApi } from './in-process-api.js';
 import { ControlServer } from '@burrow/firmware/control/control-server';
+import { setupAdmin, type Session } from './session-client.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 // Read from api/package.json itself rather than from the API's own constant.
@@ -26,6 +27,9 @@ async function withApi(
     await api.close();
   }
 }
+
+/** A request carrying the session cookie (reads need no CSRF token). */
+const signedIn = (session: Session): RequestInit => ({ headers: { cookie: `burrow_session=${session.token}` } });
 
 async function getJson(url: string, init?: RequestInit): Promise<{ status: number; body: unknown; headers: Headers }> {
   const response = await fetch(url, init);
@@ -91,10 +95,23 @@ test('health: without its database the API answers 503 in the same shape', async
   });
 });
 
+test('system status needs a session', async (t) => {
+  await withApi({}, async (api) => {
+    const { status, body } = await getJson(`${api.url}/api/system/status`);
+    t.is(status, 401);
+    t.like(body, { statusCode: 401, code: 'unauthenticated' });
+    const forged = await getJson(`${api.url}/api/system/status`, {
+      headers: { cookie: `burrow_session=${'A'.repeat(43)}` },
+    });
+    t.is(forged.status, 401);
+  });
+});
+
 test('system status describes this machine', async (t) => {
   await withApi({}, async (api) => {
+    const session = await setupAdmin(api);
     const before = Date.now();
-    const { status, body } = await getJson(`${api.url}/api/system/status`);
+    const { status, body } = await getJson(`${api.url}/api/system/status`, signedIn(session));
     t.is(status, 200);
     const report = body as {
       hostname: string;
@@ -136,8 +153,9 @@ test('system status describes this machine', async (t) => {
 
 test('system status: the loopback counters move when traffic crosses it', async (t) => {
   await withApi({}, async (api) => {
+    const session = await setupAdmin(api);
     const loopbackBytes = async () => {
-      const { body } = await getJson(`${api.url}/api/system/status`);
+      const { body } = await getJson(`${api.url}/api/system/status`, signedIn(session));
       const { interfaces } = body as { interfaces: Array<{ name: string; rxBytes: number }> };
       return interfaces.find((found) => found.name === 'lo')?.rxBytes ?? NaN;
     };
@@ -176,9 +194,11 @@ test('a malformed JSON body is a 400 in the same error shape', async (t) => {
 
 test('a failure inside a route is a 500 that reveals nothing, logged with its request id', async (t) => {
   await withApi({}, async (api) => {
-    // The data directory vanishing under the running API: the disk report can no longer be read.
+    const session = await setupAdmin(api);
+    // The data directory vanishing under the running API: the disk report can no longer be read (the open
+    // database handle still answers, so the session is still found).
     await rm(api.dataDir, { recursive: true, force: true });
-    const { status, body, headers } = await getJson(`${api.url}/api/system/status`);
+    const { status, body, headers } = await getJson(`${api.url}/api/system/status`, signedIn(session));
     t.is(status, 500);
     t.deepEqual(body, {
       statusCode: 500,
@@ -229,7 +249,25 @@ test('the OpenAPI document is served and is the one the app builds', async (t) =
     t.is(status, 200);
     t.deepEqual(body, JSON.parse(JSON.stringify(buildOpenApiDocument(api.app))));
     const document = body as { paths: Record<string, unknown>; info: { version: string } };
-    t.deepEqual(Object.keys(document.paths).sort(), ['/api/health', '/api/system/status']);
+    t.deepEqual(Object.keys(document.paths).sort(), [
+      '/api/account/password',
+      '/api/account/totp',
+      '/api/account/totp/confirm',
+      '/api/account/totp/enrol',
+      '/api/audit',
+      '/api/auth/login',
+      '/api/auth/logout',
+      '/api/auth/session',
+      '/api/auth/sessions',
+      '/api/auth/sessions/{id}',
+      '/api/health',
+      '/api/settings/security',
+      '/api/setup',
+      '/api/system/status',
+      '/api/users',
+      '/api/users/{id}',
+      '/api/users/{id}/sessions',
+    ]);
     t.is(document.info.version, API_VERSION);
   });
 });

@@ -29,6 +29,10 @@ export interface InProcessApiOptions {
   firmwareSocket?: string;
   /** Use this data dir instead of a fresh one (it is then left in place on close). */
   dataDir?: string;
+  /** BURROW_TRUSTED_PROXIES: whose X-Forwarded-* headers count. */
+  trustedProxies?: string;
+  /** BURROW_LOG_LEVEL; `info` by default. */
+  logLevel?: 'info' | 'debug' | 'trace';
 }
 
 export async function startInProcessApi(options: InProcessApiOptions = {}): Promise<InProcessApi> {
@@ -38,7 +42,8 @@ export async function startInProcessApi(options: InProcessApiOptions = {}): Prom
     BURROW_DATA_DIR: dataDir,
     BURROW_UI_DIR: options.uiDir ?? join(scratch, 'no-ui'),
     BURROW_FIRMWARE_SOCKET: options.firmwareSocket ?? join(scratch, 'burrowd.sock'),
-    BURROW_LOG_LEVEL: 'info',
+    BURROW_LOG_LEVEL: options.logLevel ?? 'info',
+    BURROW_TRUSTED_PROXIES: options.trustedProxies,
   });
   const logs: LogLine[] = [];
   const logger = createLogger(

@@ -29,7 +29,15 @@ test('the migrations create the schema, record themselves, and a second run does
   t.false(dataSource.options.synchronize);
   const applied = await dataSource.runMigrations({ transaction: 'each' });
   t.true(applied.length > 0);
-  t.deepEqual(await tableNames(dataSource), ['migrations', 'setting']);
+  t.deepEqual(await tableNames(dataSource), [
+    'audit_event',
+    'login_attempt',
+    'migrations',
+    'recovery_code',
+    'session',
+    'setting',
+    'user',
+  ]);
   t.deepEqual(await dataSource.runMigrations(), []);
   t.false(await dataSource.showMigrations());
   t.deepEqual(await dataSource.query('PRAGMA journal_mode'), [{ journal_mode: 'wal' }]);
@@ -43,6 +51,51 @@ test('the setting table refuses values that are not JSON and empty keys', async 
   await insert('session.idleMinutes', '30');
   await t.throwsAsync(insert('broken', '{not json'), { message: /CHECK constraint/ });
   await t.throwsAsync(insert('', '1'), { message: /CHECK constraint/ });
+});
+
+const HASH = '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA';
+const NOW = '2026-01-01T00:00:00.000Z';
+
+test('user names are unique regardless of case, roles are admin or viewer, hashes are argon2id', async (t) => {
+  const dataSource = await openDatabase(t);
+  await dataSource.runMigrations();
+  const insert = (username: string, key: string, role: string, hash = HASH) =>
+    dataSource.query(
+      'INSERT INTO "user" (username, username_key, password_hash, role, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
+      [username, key, hash, role, NOW, NOW],
+    );
+  await insert('Alice', 'alice', 'admin');
+  await t.throwsAsync(insert('ALICE', 'alice', 'viewer'), { message: /UNIQUE constraint/ });
+  await t.throwsAsync(insert('bob', 'bob', 'root'), { message: /CHECK constraint/ });
+  await t.throwsAsync(insert('carol', 'carol', 'viewer', 'plaintext'), { message: /CHECK constraint/ });
+  await t.throwsAsync(insert('x'.repeat(33), 'x'.repeat(33), 'viewer'), { message: /CHECK constraint/ });
+});
+
+test("deleting a user deletes their sessions and recovery codes, never the audit log's record of them", async (t) => {
+  const dataSource = await openDatabase(t);
+  await dataSource.runMigrations();
+  await dataSource.query(
+    'INSERT INTO "user" (id, username, username_key, password_hash, role, created_at, updated_at) VALUES (7, ?, ?, ?, ?, ?, ?)',
+    ['dave', 'dave', HASH, 'viewer', NOW, NOW],
+  );
+  await dataSource.query(
+    'INSERT INTO session (handle, token_hash, user_id, created_at, last_seen_at, address, user_agent) VALUES (?, ?, 7, ?, ?, ?, ?)',
+    ['h1', 'a'.repeat(64), NOW, NOW, '127.0.0.1', 'test'],
+  );
+  await dataSource.query('INSERT INTO recovery_code (user_id, code_hash) VALUES (7, ?)', [HASH]);
+  await dataSource.query('INSERT INTO audit_event (at, username, action) VALUES (?, ?, ?)', [
+    NOW,
+    'dave',
+    'auth.login',
+  ]);
+  await dataSource.query('DELETE FROM "user" WHERE id = 7');
+  t.deepEqual(await dataSource.query('SELECT count(*) AS n FROM session'), [{ n: 0 }]);
+  t.deepEqual(await dataSource.query('SELECT count(*) AS n FROM recovery_code'), [{ n: 0 }]);
+  t.deepEqual(await dataSource.query('SELECT username FROM audit_event'), [{ username: 'dave' }]);
+  await t.throwsAsync(
+    dataSource.query('INSERT INTO audit_event (at, action, details) VALUES (?, ?, ?)', [NOW, 'x', '[1]']),
+    { message: /CHECK constraint/ },
+  );
 });
 
 test('every migration can be reverted, newest first, back to an empty schema', async (t) => {

@@ -75,7 +75,7 @@ test('a bad environment stops boot with exit code 1 and one message naming every
       'burrow-api: Invalid environment:',
       '  BURROW_HTTP_PORT: must be a whole number from 1 to 65535 (got "99999")',
       '  BURROW_LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent (got "chatty")',
-      '  BURROW_TYPO: is not a known variable (known: BURROW_DATA_DIR, BURROW_HTTP_HOST, BURROW_HTTP_PORT, BURROW_LOG_LEVEL, BURROW_UI_DIR, BURROW_FIRMWARE_SOCKET)',
+      '  BURROW_TYPO: is not a known variable (known: BURROW_DATA_DIR, BURROW_HTTP_HOST, BURROW_HTTP_PORT, BURROW_LOG_LEVEL, BURROW_UI_DIR, BURROW_FIRMWARE_SOCKET, BURROW_TRUSTED_PROXIES)',
       '',
     ].join('\n'),
   );

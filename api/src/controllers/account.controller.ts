@@ -1,0 +1,82 @@
+import { Body, Controller, Delete, HttpCode, HttpStatus, Post, Req, Res } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import { type Request, type Response } from 'express';
+import {
+  ChangePasswordDto,
+  ConfirmTotpDto,
+  DisableTotpDto,
+  RecoveryCodesDto,
+  TotpEnrolmentDto,
+} from '../dtos/account.dto.js';
+import { AuthSessionDto } from '../dtos/auth.dto.js';
+import { Access, Auth } from '../middleware/access.decorator.js';
+import { Client, type ClientInfo } from '../middleware/client.js';
+import { setSessionCookie } from '../middleware/session-cookie.js';
+import { AccountService } from '../services/account.service.js';
+import { type AuthContext } from '../services/session.service.js';
+import { TotpService } from '../services/totp.service.js';
+
+@ApiTags('account')
+@Controller('api/account')
+export class AccountController {
+  constructor(
+    private readonly service: AccountService,
+    private readonly totp: TotpService,
+  ) {}
+
+  @Post('password')
+  @HttpCode(HttpStatus.OK)
+  @Access({ permission: 'self' })
+  @ApiOkResponse({ type: AuthSessionDto, description: 'Changed: every session ended; this browser gets a new one.' })
+  @ApiBadRequestResponse({ description: '`wrong_password` or `weak_password`.' })
+  async changePassword(
+    @Body() body: ChangePasswordDto,
+    @Auth() auth: AuthContext,
+    @Client() client: ClientInfo,
+    @Req() request: Request,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<AuthSessionDto> {
+    const signedIn = await this.service.changePassword(auth, body.currentPassword, body.newPassword, client);
+    setSessionCookie(request, response, signedIn.token);
+    return signedIn.body;
+  }
+
+  @Post('totp/enrol')
+  @Access({ permission: 'self', duringTotpEnrolment: true })
+  @ApiCreatedResponse({ type: TotpEnrolmentDto, description: 'Scan the QR code, then confirm with a code.' })
+  @ApiConflictResponse({ description: '`totp_already_enabled`.' })
+  enrolTotp(@Auth() auth: AuthContext): Promise<TotpEnrolmentDto> {
+    return this.totp.enrol(auth);
+  }
+
+  @Post('totp/confirm')
+  @HttpCode(HttpStatus.OK)
+  @Access({ permission: 'self', duringTotpEnrolment: true })
+  @ApiOkResponse({ type: RecoveryCodesDto, description: 'Two-factor sign-in is on.' })
+  @ApiBadRequestResponse({ description: '`totp_invalid`.' })
+  @ApiConflictResponse({ description: '`totp_enrolment_not_started`.' })
+  confirmTotp(
+    @Body() body: ConfirmTotpDto,
+    @Auth() auth: AuthContext,
+    @Client() client: ClientInfo,
+  ): Promise<RecoveryCodesDto> {
+    return this.totp.confirm(auth, body.code, client);
+  }
+
+  @Delete('totp')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @Access({ permission: 'self', duringTotpEnrolment: true })
+  @ApiNoContentResponse({ description: 'Two-factor sign-in is off; the recovery codes are gone.' })
+  @ApiBadRequestResponse({ description: '`wrong_password`.' })
+  @ApiConflictResponse({ description: '`totp_required_by_policy`.' })
+  disableTotp(@Body() body: DisableTotpDto, @Auth() auth: AuthContext, @Client() client: ClientInfo): Promise<void> {
+    return this.service.disableTotp(auth, body.password, client);
+  }
+}

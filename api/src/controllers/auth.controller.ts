@@ -1,0 +1,63 @@
+import { Body, Controller, Get, HttpCode, HttpStatus, Post, Req, Res } from '@nestjs/common';
+import { ApiNoContentResponse, ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { type Request, type Response } from 'express';
+import { AuthSessionDto, LoginDto } from '../dtos/auth.dto.js';
+import { ApiException } from '../dtos/error.dto.js';
+import { Access, Auth, OptionalAuth } from '../middleware/access.decorator.js';
+import { Client, type ClientInfo } from '../middleware/client.js';
+import { clearSessionCookie, setSessionCookie } from '../middleware/session-cookie.js';
+import { AuthService } from '../services/auth.service.js';
+import { type AuthContext, SessionService } from '../services/session.service.js';
+
+@ApiTags('auth')
+@Controller('api/auth')
+export class AuthController {
+  constructor(
+    private readonly service: AuthService,
+    private readonly sessions: SessionService,
+  ) {}
+
+  @Post('login')
+  @HttpCode(HttpStatus.OK)
+  @Access({ permission: 'public' })
+  @ApiOkResponse({ type: AuthSessionDto, description: 'Signed in: a new session cookie is set.' })
+  @ApiUnauthorizedResponse({
+    description:
+      '`invalid_credentials` ("Invalid username or password") for an unknown user, a wrong password, a disabled user or a locked account alike; `totp_required` when the password is right and a code is needed; `totp_invalid` for a wrong or reused code.',
+  })
+  async login(
+    @Body() body: LoginDto,
+    @Client() client: ClientInfo,
+    @Req() request: Request,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<AuthSessionDto> {
+    const signedIn = await this.service.login(body, client);
+    setSessionCookie(request, response, signedIn.token);
+    return signedIn.body;
+  }
+
+  @Get('session')
+  @Access({ permission: 'public' })
+  @ApiOkResponse({ type: AuthSessionDto })
+  @ApiUnauthorizedResponse({ description: '`unauthenticated`: no live session.' })
+  getSession(@OptionalAuth() auth: AuthContext | undefined): AuthSessionDto {
+    if (auth === undefined) {
+      throw new ApiException(HttpStatus.UNAUTHORIZED, 'unauthenticated', 'Not signed in');
+    }
+    return this.sessions.describe(auth);
+  }
+
+  @Post('logout')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @Access({ permission: 'self', duringTotpEnrolment: true })
+  @ApiNoContentResponse({ description: 'The session is deleted and the cookie cleared.' })
+  async logout(
+    @Auth() auth: AuthContext,
+    @Client() client: ClientInfo,
+    @Req() request: Request,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<void> {
+    await this.sessions.signOut(auth, client);
+    clearSessionCookie(request, response);
+  }
+}

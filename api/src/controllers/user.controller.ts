@@ -1,0 +1,76 @@
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseIntPipe, Patch, Post } from '@nestjs/common';
+import {
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import { CreateUserDto, UpdateUserDto, UserDto } from '../dtos/user.dto.js';
+import { Access, Auth } from '../middleware/access.decorator.js';
+import { Client, type ClientInfo } from '../middleware/client.js';
+import { type AuthContext } from '../services/session.service.js';
+import { UserService } from '../services/user.service.js';
+
+@ApiTags('users')
+@Controller('api/users')
+export class UserController {
+  constructor(private readonly service: UserService) {}
+
+  @Get()
+  @Access({ permission: 'admin' })
+  @ApiOkResponse({ type: [UserDto] })
+  listUsers(): Promise<UserDto[]> {
+    return this.service.list();
+  }
+
+  @Post()
+  @Access({ permission: 'admin' })
+  @ApiCreatedResponse({ type: UserDto })
+  @ApiConflictResponse({ description: '`username_taken`.' })
+  createUser(@Body() body: CreateUserDto, @Auth() auth: AuthContext, @Client() client: ClientInfo): Promise<UserDto> {
+    return this.service.create(body, auth.user, client);
+  }
+
+  @Patch(':id')
+  @Access({ permission: 'admin' })
+  @ApiOkResponse({ type: UserDto })
+  @ApiNotFoundResponse()
+  @ApiConflictResponse({ description: '`last_admin`: the last enabled admin cannot be disabled or demoted.' })
+  updateUser(
+    @Param('id', ParseIntPipe) id: number,
+    @Body() body: UpdateUserDto,
+    @Auth() auth: AuthContext,
+    @Client() client: ClientInfo,
+  ): Promise<UserDto> {
+    return this.service.update(id, body, auth.user, client);
+  }
+
+  @Delete(':id')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @Access({ permission: 'admin' })
+  @ApiNoContentResponse()
+  @ApiNotFoundResponse()
+  @ApiConflictResponse({ description: '`last_admin`: the last enabled admin cannot be deleted.' })
+  deleteUser(
+    @Param('id', ParseIntPipe) id: number,
+    @Auth() auth: AuthContext,
+    @Client() client: ClientInfo,
+  ): Promise<void> {
+    return this.service.delete(id, auth.user, client);
+  }
+
+  @Delete(':id/sessions')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @Access({ permission: 'admin' })
+  @ApiNoContentResponse({ description: 'Every session of the user is ended.' })
+  @ApiNotFoundResponse()
+  revokeUserSessions(
+    @Param('id', ParseIntPipe) id: number,
+    @Auth() auth: AuthContext,
+    @Client() client: ClientInfo,
+  ): Promise<void> {
+    return this.service.revokeSessions(id, auth.user, client);
+  }
+}

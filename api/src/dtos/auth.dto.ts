@@ -1,0 +1,60 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { UserEntity } from '../entities/user.entity.js';
+import { INPUT_MAX_LENGTH, mapUser, NEW_PASSWORD_DESCRIPTION, USERNAME_DESCRIPTION, UserDto } from './user.dto.js';
+
+export class SetupStatusDto {
+  @ApiProperty({ description: 'No user exists yet: the first admin must be created with POST /api/setup.' })
+  setupRequired: boolean;
+}
+
+export class SetupDto {
+  @ApiProperty({ description: USERNAME_DESCRIPTION })
+  @IsString()
+  @MaxLength(INPUT_MAX_LENGTH)
+  username: string;
+
+  @ApiProperty({ description: NEW_PASSWORD_DESCRIPTION })
+  @IsString()
+  @MaxLength(INPUT_MAX_LENGTH)
+  password: string;
+}
+
+export class LoginDto {
+  @ApiProperty()
+  @IsString()
+  @MaxLength(INPUT_MAX_LENGTH)
+  username: string;
+
+  @ApiProperty()
+  @IsString()
+  @MaxLength(INPUT_MAX_LENGTH)
+  password: string;
+
+  @ApiPropertyOptional({
+    description: 'The 6-digit code from the authenticator app, or one unused recovery code (`xxxx-xxxx`).',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  totp?: string;
+}
+
+/** A signed-in session as the page needs it. The session id itself travels only in the HttpOnly cookie. */
+export class AuthSessionDto {
+  @ApiProperty({ type: UserDto })
+  user: UserDto;
+
+  @ApiProperty({ description: 'Send as the X-CSRF-Token header on every POST, PUT, PATCH and DELETE.' })
+  csrfToken: string;
+
+  @ApiProperty({
+    description:
+      'Admins require two-factor sign-in and this user has none: until enrolled, only auth/* and account/totp/* routes answer.',
+  })
+  mustEnrolTotp: boolean;
+}
+
+export function mapAuthSession(user: UserEntity, csrfToken: string, mustEnrolTotp: boolean): AuthSessionDto {
+  return { user: mapUser(user), csrfToken, mustEnrolTotp };
+}

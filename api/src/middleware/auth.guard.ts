@@ -1,0 +1,71 @@
+// The one check every routed request passes, in this order:
+//   1. the route declares who may call it (else the request fails: a forgotten declaration fails closed)
+//   2. state-changing requests: same origin, JSON body
+//   3. the session from the cookie, if any
+//   4. unless public: a session, then for state-changing requests its CSRF token, then the role,
+//      then 2FA enrolment when admins require it
+import { type CanActivate, type ExecutionContext, HttpStatus, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { ApiException } from '../dtos/error.dto.js';
+import { SessionService } from '../services/session.service.js';
+import { ACCESS_METADATA, type AccessOptions, type AuthenticatedRequest } from './access.decorator.js';
+import { assertJsonBody, assertSameOrigin, isStateChanging } from './request-checks.js';
+import { readSessionToken } from './session-cookie.js';
+
+export const CSRF_HEADER = 'x-csrf-token';
+
+/** A route's declaration is missing or contradicts its method: a programming error, answered with a 500. */
+export class AccessDeclarationError extends Error {
+  override name = 'AccessDeclarationError';
+}
+
+@Injectable()
+export class AuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly sessions: SessionService,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const access = this.reflector.getAllAndOverride<AccessOptions | undefined>(ACCESS_METADATA, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    const route = `${context.getClass().name}.${context.getHandler().name}`;
+    if (access === undefined) {
+      throw new AccessDeclarationError(`${route} declares no permission`);
+    }
+    const stateChanging = isStateChanging(request.method);
+    if (stateChanging && access.permission === 'read') {
+      throw new AccessDeclarationError(`${route} changes state but is declared read-only`);
+    }
+    if (stateChanging) {
+      assertSameOrigin(request);
+      assertJsonBody(request);
+    }
+
+    request.auth = await this.sessions.authenticate(readSessionToken(request), new Date());
+    if (access.permission === 'public') {
+      return true;
+    }
+    const { auth } = request;
+    if (auth === undefined) {
+      throw new ApiException(HttpStatus.UNAUTHORIZED, 'unauthenticated', 'Sign in first');
+    }
+    if (stateChanging && !this.sessions.csrfTokenMatches(auth, request.headers[CSRF_HEADER])) {
+      throw new ApiException(HttpStatus.FORBIDDEN, 'csrf_invalid', 'Missing or wrong X-CSRF-Token header');
+    }
+    if (access.permission === 'admin' && auth.user.role !== 'admin') {
+      throw new ApiException(HttpStatus.FORBIDDEN, 'forbidden', 'Only an admin can do this');
+    }
+    if (auth.mustEnrolTotp && access.duringTotpEnrolment !== true) {
+      throw new ApiException(
+        HttpStatus.FORBIDDEN,
+        'totp_enrolment_required',
+        'Set up two-factor sign-in first: an admin requires it',
+      );
+    }
+    return true;
+  }
+}

@@ -1,0 +1,113 @@
+import { HttpStatus, Injectable, Logger } from '@nestjs/common';
+import { type LoginDto } from '../dtos/auth.dto.js';
+import { ApiException } from '../dtos/error.dto.js';
+import { type UserEntity } from '../entities/user.entity.js';
+import { type ClientInfo } from '../middleware/client.js';
+import { PasswordHashRepository } from '../repositories/password-hash.repository.js';
+import { UserRepository } from '../repositories/user.repository.js';
+import { AuditService } from './audit.service.js';
+import { type AttemptGate, LockoutService } from './lockout.service.js';
+import { type SignedIn, SessionService } from './session.service.js';
+import { invalidCode, type SecondFactor, TotpService } from './totp.service.js';
+import { usernameKey } from './username-policy.js';
+
+/** Why a sign-in failed: recorded in the audit log, never told to the client. */
+type FailureReason = 'unknown_user' | 'wrong_password' | 'disabled' | 'locked' | 'totp_invalid';
+
+const INVALID_CREDENTIALS_MESSAGE = 'Invalid username or password';
+
+/**
+ * Sign-in. Outline, in order:
+ *   1. count the attempt (per name and per address) before anything is checked
+ *   2. name or address already locked → refuse, after a dummy hash so it takes as long as a real check
+ *   3. unknown name → dummy hash, refuse;  wrong password → refuse;  disabled user → refuse (after the real check)
+ *   4. 2FA on: no code → ask for one (the attempt is taken back);  wrong or replayed code → refuse
+ *   5. upgrade the hash if its parameters are old, forgive the name's failures, start a new session
+ * Steps 2 and 3 answer identically. A refused attempt stays counted.
+ */
+@Injectable()
+export class AuthService {
+  private readonly logger = new Logger(AuthService.name);
+
+  constructor(
+    private readonly users: UserRepository,
+    private readonly hasher: PasswordHashRepository,
+    private readonly lockout: LockoutService,
+    private readonly totp: TotpService,
+    private readonly sessions: SessionService,
+    private readonly audit: AuditService,
+  ) {}
+
+  async login(credentials: LoginDto, client: ClientInfo): Promise<SignedIn> {
+    const now = new Date();
+    const key = usernameKey(credentials.username);
+    const gate = await this.lockout.countAttempt(key, client.address, now);
+    // Looked up in every case, so the lookup costs the same whether the name is locked or not.
+    const user = await this.users.findByKey(key);
+    if (!gate.allowed) {
+      await this.hasher.verifyDummy(credentials.password);
+      return this.refuse(gate, user, 'locked', client, now);
+    }
+    if (user === null) {
+      await this.hasher.verifyDummy(credentials.password);
+      return this.refuse(gate, user, 'unknown_user', client, now);
+    }
+    if (!(await this.hasher.verify(user.passwordHash, credentials.password))) {
+      return this.refuse(gate, user, 'wrong_password', client, now);
+    }
+    if (user.disabled) {
+      return this.refuse(gate, user, 'disabled', client, now);
+    }
+    let secondFactor: SecondFactor | 'none' = 'none';
+    if (user.totpSecret !== null) {
+      if (credentials.totp === undefined || credentials.totp === '') {
+        await this.lockout.notAFailure(key, client.address);
+        throw new ApiException(
+          HttpStatus.UNAUTHORIZED,
+          'totp_required',
+          'Enter the code from your authenticator app or a recovery code',
+        );
+      }
+      secondFactor = (await this.totp.verifySecondFactor(user, credentials.totp, client, now)) ?? 'none';
+      if (secondFactor === 'none') {
+        return this.refuse(gate, user, 'totp_invalid', client, now);
+      }
+    }
+    await this.upgradeHashIfOld(user, credentials.password);
+    await this.lockout.succeeded(key, client.address);
+    const signedIn = await this.sessions.signIn(user, client, now);
+    await this.audit.record({ action: 'auth.login', actor: user, address: client.address, details: { secondFactor } });
+    return signedIn;
+  }
+
+  private async refuse(
+    gate: AttemptGate,
+    user: UserEntity | null,
+    reason: FailureReason,
+    client: ClientInfo,
+    now: Date,
+  ): Promise<never> {
+    // An unknown name is not recorded: it may well be a password typed into the wrong field.
+    const audit = { actor: user, address: client.address };
+    await this.audit.record({ ...audit, action: 'auth.login_failed', details: { reason } }, now);
+    if (gate.locksUsername) {
+      await this.audit.record({ ...audit, action: 'auth.locked', target: user?.username ?? null }, now);
+    }
+    if (gate.locksAddress) {
+      await this.audit.record({ ...audit, action: 'auth.address_locked', target: client.address }, now);
+    }
+    if (reason === 'totp_invalid') {
+      throw invalidCode(HttpStatus.UNAUTHORIZED);
+    }
+    throw new ApiException(HttpStatus.UNAUTHORIZED, 'invalid_credentials', INVALID_CREDENTIALS_MESSAGE);
+  }
+
+  /** Parameters are read from the stored hash; when today's differ, the password just typed is hashed anew. */
+  private async upgradeHashIfOld(user: UserEntity, password: string): Promise<void> {
+    if (!this.hasher.needsRehash(user.passwordHash)) {
+      return;
+    }
+    await this.users.upgradePasswordHash(user.id, user.passwordHash, await this.hasher.hash(password));
+    this.logger.log(`upgraded the password hash parameters of user ${user.id}`);
+  }
+}

@@ -1,0 +1,20 @@
+// Turning what a person typed into a valid name and an acceptable password, or a clear 400.
+import { HttpStatus } from '@nestjs/common';
+import { ApiException } from '../dtos/error.dto.js';
+import { passwordProblem } from './password-policy.js';
+import { checkUsername } from './username-policy.js';
+
+export function validUsername(raw: string): { username: string; key: string } {
+  const checked = checkUsername(raw);
+  if ('problem' in checked) {
+    throw new ApiException(HttpStatus.BAD_REQUEST, 'invalid_username', checked.problem);
+  }
+  return checked;
+}
+
+export function assertAcceptablePassword(password: string, username: string): void {
+  const problem = passwordProblem(password, username);
+  if (problem !== undefined) {
+    throw new ApiException(HttpStatus.BAD_REQUEST, 'weak_password', problem);
+  }
+}

@@ -1,0 +1,77 @@
+// When failed sign-ins lock a user name or a client address, and for how long.
+//
+//   attempts within the window:  1 … threshold-1   threshold   threshold+1   threshold+2   …
+//   then locked for:             not locked        base        2 × base      4 × base      … up to max
+//
+// An attempt counts before its password is checked and a success takes it back, so what stays counted are
+// failures. They are forgiven once `windowMs` passes after the last one with no lock in force. Attempts made
+// while locked are refused without checking the password, and still count, so hammering a lock lengthens it.
+
+export interface LockoutPolicy {
+  threshold: number;
+  windowMs: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+const MINUTE = 60_000;
+
+/** 5 failures in 15 minutes lock a user name. */
+export const USERNAME_LOCKOUT: LockoutPolicy = {
+  threshold: 5,
+  windowMs: 15 * MINUTE,
+  baseDelayMs: MINUTE,
+  maxDelayMs: 60 * MINUTE,
+};
+
+/** A household shares few addresses, so one address gets more tries than one name before it is locked. */
+export const ADDRESS_LOCKOUT: LockoutPolicy = {
+  threshold: 30,
+  windowMs: 15 * MINUTE,
+  baseDelayMs: MINUTE,
+  maxDelayMs: 60 * MINUTE,
+};
+
+/** How long `failures` failures lock for: 0 below the threshold, then doubling up to the maximum. */
+export function lockDelayMs(failures: number, policy: LockoutPolicy): number {
+  if (failures < policy.threshold) {
+    return 0;
+  }
+  const doublings = Math.min(failures - policy.threshold, 30);
+  return Math.min(policy.baseDelayMs * 2 ** doublings, policy.maxDelayMs);
+}
+
+/** Lock lengths from the threshold on, up to and including the first that reaches the maximum. */
+export function lockSchedule(policy: LockoutPolicy): number[] {
+  const schedule = [lockDelayMs(policy.threshold, policy)];
+  while ((schedule.at(-1) ?? policy.maxDelayMs) < policy.maxDelayMs) {
+    schedule.push(lockDelayMs(policy.threshold + schedule.length, policy));
+  }
+  return schedule;
+}
+
+/**
+ * The key failures from an address count under. IPv6 clients usually control a whole /64, so that is the unit;
+ * IPv4 addresses count alone.
+ */
+export function addressKey(address: string): string {
+  if (!address.includes(':')) {
+    return address;
+  }
+  const groups = expandIpv6(address);
+  return groups === undefined ? address : `${groups.slice(0, 4).join(':')}::/64`;
+}
+
+function expandIpv6(address: string): string[] | undefined {
+  const [head = '', tail, extra] = address.toLowerCase().split('::');
+  if (extra !== undefined) {
+    return undefined;
+  }
+  const left = head === '' ? [] : head.split(':');
+  const right = tail === undefined || tail === '' ? [] : tail.split(':');
+  const missing = 8 - left.length - right.length;
+  if (tail === undefined ? missing !== 0 : missing < 0) {
+    return undefined;
+  }
+  return [...left, ...Array<string>(missing).fill('0'), ...right].map((group) => group.replace(/^0+(?=.)/, ''));
+}

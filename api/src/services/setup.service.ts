@@ -1,0 +1,46 @@
+import { HttpStatus, Injectable } from '@nestjs/common';
+import { type SetupDto, type SetupStatusDto } from '../dtos/auth.dto.js';
+import { ApiException } from '../dtos/error.dto.js';
+import { type ClientInfo } from '../middleware/client.js';
+import { PasswordHashRepository } from '../repositories/password-hash.repository.js';
+import { UserRepository } from '../repositories/user.repository.js';
+import { AuditService } from './audit.service.js';
+import { assertAcceptablePassword, validUsername } from './credentials.js';
+import { type SignedIn, SessionService } from './session.service.js';
+
+/** First boot: there is no default password; the first person to open the page creates the admin. */
+@Injectable()
+export class SetupService {
+  constructor(
+    private readonly users: UserRepository,
+    private readonly hasher: PasswordHashRepository,
+    private readonly sessions: SessionService,
+    private readonly audit: AuditService,
+  ) {}
+
+  async status(): Promise<SetupStatusDto> {
+    return { setupRequired: !(await this.users.any()) };
+  }
+
+  /** Creates the first admin and signs them in. Of two racing requests, the insert lets exactly one through. */
+  async setup(request: SetupDto, client: ClientInfo): Promise<SignedIn> {
+    if (await this.users.any()) {
+      throw setupDone();
+    }
+    const { username, key } = validUsername(request.username);
+    assertAcceptablePassword(request.password, username);
+    const now = new Date();
+    const passwordHash = await this.hasher.hash(request.password);
+    const id = await this.users.insertIfNone({ username, usernameKey: key, passwordHash, role: 'admin' }, now);
+    const user = id === undefined ? null : await this.users.findById(id);
+    if (user === null) {
+      throw setupDone();
+    }
+    await this.audit.record({ action: 'setup.completed', actor: user, address: client.address, target: username });
+    return this.sessions.signIn(user, client, now);
+  }
+}
+
+function setupDone(): ApiException {
+  return new ApiException(HttpStatus.CONFLICT, 'setup_done', 'Setup is already done; sign in instead');
+}

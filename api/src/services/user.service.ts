@@ -1,0 +1,126 @@
+import { HttpStatus, Injectable } from '@nestjs/common';
+import { ApiException } from '../dtos/error.dto.js';
+import { type CreateUserDto, mapUser, type UpdateUserDto, type UserDto } from '../dtos/user.dto.js';
+import { type UserEntity } from '../entities/user.entity.js';
+import { type ClientInfo } from '../middleware/client.js';
+import { PasswordHashRepository } from '../repositories/password-hash.repository.js';
+import { type GuardedResult, type UserChanges, UserRepository } from '../repositories/user.repository.js';
+import { AuditService } from './audit.service.js';
+import { assertAcceptablePassword, validUsername } from './credentials.js';
+import { SessionService } from './session.service.js';
+
+/**
+ * Admins managing users. The last enabled admin can never be removed, disabled or demoted: the repository
+ * checks that inside the statement that makes the change. A change of role, a disable or a new password
+ * ends every session of that user, so they sign in again (with a new session id) under the new rules.
+ */
+@Injectable()
+export class UserService {
+  constructor(
+    private readonly users: UserRepository,
+    private readonly hasher: PasswordHashRepository,
+    private readonly sessions: SessionService,
+    private readonly audit: AuditService,
+  ) {}
+
+  async list(): Promise<UserDto[]> {
+    return (await this.users.list()).map(mapUser);
+  }
+
+  async create(request: CreateUserDto, actor: UserEntity, client: ClientInfo): Promise<UserDto> {
+    const { username, key } = validUsername(request.username);
+    assertAcceptablePassword(request.password, username);
+    const passwordHash = await this.hasher.hash(request.password);
+    const id = await this.users.insert({ username, usernameKey: key, passwordHash, role: request.role }, new Date());
+    if (id === undefined) {
+      throw new ApiException(HttpStatus.CONFLICT, 'username_taken', 'A user with this name already exists');
+    }
+    await this.audit.record({
+      action: 'user.created',
+      actor,
+      address: client.address,
+      target: username,
+      details: { role: request.role },
+    });
+    return mapUser(await this.get(id));
+  }
+
+  async update(id: number, request: UpdateUserDto, actor: UserEntity, client: ClientInfo): Promise<UserDto> {
+    const before = await this.get(id);
+    const changes: UserChanges = {};
+    if (request.role !== undefined && request.role !== before.role) {
+      changes.role = request.role;
+    }
+    if (request.disabled !== undefined && request.disabled !== before.disabled) {
+      changes.disabled = request.disabled;
+    }
+    if (request.password !== undefined) {
+      assertAcceptablePassword(request.password, before.username);
+      changes.passwordHash = await this.hasher.hash(request.password);
+    }
+    if (Object.keys(changes).length === 0) {
+      return mapUser(before);
+    }
+    assertDone(await this.users.update(id, changes, new Date()));
+    await this.sessions.revokeAllOf(id);
+
+    const audit = { actor, address: client.address, target: before.username };
+    if (changes.role !== undefined) {
+      await this.audit.record({
+        ...audit,
+        action: 'user.role_changed',
+        details: { from: before.role, to: changes.role },
+      });
+    }
+    if (changes.disabled !== undefined) {
+      await this.audit.record({ ...audit, action: changes.disabled ? 'user.disabled' : 'user.enabled' });
+    }
+    if (changes.passwordHash !== undefined) {
+      await this.audit.record({ ...audit, action: 'user.password_reset' });
+    }
+    return mapUser(await this.get(id));
+  }
+
+  async delete(id: number, actor: UserEntity, client: ClientInfo): Promise<void> {
+    const before = await this.get(id);
+    assertDone(await this.users.delete(id));
+    await this.audit.record({ action: 'user.deleted', actor, address: client.address, target: before.username });
+  }
+
+  async revokeSessions(id: number, actor: UserEntity, client: ClientInfo): Promise<void> {
+    const user = await this.get(id);
+    const count = await this.sessions.revokeAllOf(id);
+    await this.audit.record({
+      action: 'user.sessions_revoked',
+      actor,
+      address: client.address,
+      target: user.username,
+      details: { count },
+    });
+  }
+
+  private async get(id: number): Promise<UserEntity> {
+    const user = await this.users.findById(id);
+    if (user === null) {
+      throw notFound();
+    }
+    return user;
+  }
+}
+
+function assertDone(result: GuardedResult): void {
+  if (result === 'not_found') {
+    throw notFound();
+  }
+  if (result === 'last_admin') {
+    throw new ApiException(
+      HttpStatus.CONFLICT,
+      'last_admin',
+      'The last enabled admin cannot be removed, disabled or made a viewer',
+    );
+  }
+}
+
+function notFound(): ApiException {
+  return new ApiException(HttpStatus.NOT_FOUND, 'not_found', 'No such user');
+}
