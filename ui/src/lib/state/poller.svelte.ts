@@ -41,6 +41,14 @@ export class Poller<T> {
     document.removeEventListener('visibilitychange', this.#onVisibilityChange);
   }
 
+  /** Stops and forgets what was received, so the next user of this browser never sees it. */
+  clear(): void {
+    this.stop();
+    this.data = undefined;
+    this.error = undefined;
+    this.lastUpdated = undefined;
+  }
+
   /** Polls now instead of waiting for the timer (a "refresh" button, or the tab coming back). */
   refresh(): void {
     void this.#poll();
@@ -64,11 +72,16 @@ export class Poller<T> {
     this.loading = true;
     try {
       const data = await this.#load();
-      this.data = data;
-      this.error = undefined;
-      this.lastUpdated = Date.now();
+      // Stopped (or cleared at sign-out) while the request was out: the answer is no longer wanted.
+      if (this.#running) {
+        this.data = data;
+        this.error = undefined;
+        this.lastUpdated = Date.now();
+      }
     } catch (cause) {
-      this.error = cause instanceof Error ? cause : new Error(String(cause));
+      if (this.#running) {
+        this.error = cause instanceof Error ? cause : new Error(String(cause));
+      }
     } finally {
       this.#inFlight = false;
       this.loading = false;

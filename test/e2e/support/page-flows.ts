@@ -1,0 +1,54 @@
+// What a person does in the browser to get past the sign-in page, shared by the e2e tests.
+import { type Page } from 'playwright-core';
+import { type PageProblems } from '../../helpers/page-problems.js';
+import { type Credentials } from './api-session.js';
+
+/**
+ * Opens `path` while signed out, signs in on the page it is sent to, and waits to be back on `path`.
+ * `totp` gives the second-factor code when the account has one.
+ */
+export async function signInThroughPage(
+  page: Page,
+  baseUrl: string,
+  credentials: Credentials,
+  options: { path?: string; totp?: () => string } = {},
+): Promise<void> {
+  const path = options.path ?? '/status';
+  await page.goto(`${baseUrl}${path}`);
+  await page.waitForURL((url) => url.pathname === '/sign-in');
+  await fillSignInForm(page, credentials);
+  if (options.totp) {
+    const code = page.getByLabel('Authentication code');
+    await code.waitFor();
+    await code.fill(options.totp());
+    await page.getByRole('button', { name: 'Verify and sign in' }).click();
+  }
+  await page.waitForURL((url) => url.pathname === path);
+}
+
+export async function fillSignInForm(page: Page, credentials: Credentials): Promise<void> {
+  await page.getByLabel('User name').fill(credentials.username);
+  await page.getByLabel('Password', { exact: true }).fill(credentials.password);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+}
+
+export async function signOutThroughPage(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.waitForURL((url) => url.pathname === '/sign-in');
+}
+
+/**
+ * What a signed-out page load rightly produces: the page asks `GET /api/auth/session`, which answers 401,
+ * and Chromium logs every 4xx resource as a console error. Failed sign-ins add their own 401s.
+ */
+export const SIGNED_OUT_NOISE: readonly RegExp[] = [
+  /^request failed: GET \S+\/api\/auth\/session: HTTP 401$/,
+  /^console error: Failed to load resource: the server responded with a status of 401 \(Unauthorized\)$/,
+];
+
+export const FAILED_SIGN_IN_NOISE: readonly RegExp[] = [/^request failed: POST \S+\/api\/auth\/login: HTTP 401$/];
+
+/** Every problem the page had, less the ones a test expects. */
+export async function unexpectedProblems(problems: PageProblems, expected: readonly RegExp[]): Promise<string[]> {
+  return (await problems.all()).filter((line) => !expected.some((pattern) => pattern.test(line)));
+}
