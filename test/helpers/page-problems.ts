@@ -27,9 +27,18 @@ export class PageProblems {
       }
     });
     page.on('pageerror', (error) => problems.pageErrors.push(error.stack ?? error.message));
-    page.on('requestfailed', (request) =>
-      problems.failedRequests.push(`${request.method()} ${request.url()}: ${request.failure()?.errorText ?? '?'}`),
-    );
+    page.on('requestfailed', (request) => {
+      const reason = request.failure()?.errorText ?? '?';
+      // The browser aborts a background status poll still in flight when the page navigates: by design, not a fault.
+      if (
+        reason === 'net::ERR_ABORTED' &&
+        request.method() === 'GET' &&
+        new URL(request.url()).pathname === '/api/system/status'
+      ) {
+        return;
+      }
+      problems.failedRequests.push(`${request.method()} ${request.url()}: ${reason}`);
+    });
     page.on('response', (response) => {
       if (response.status() >= 400) {
         problems.failedRequests.push(`${response.request().method()} ${response.url()}: HTTP ${response.status()}`);
