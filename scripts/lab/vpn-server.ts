@@ -21,12 +21,9 @@ export async function startVpnServer(context: LabContext, ifname: string, router
   const ns = context.internetNs;
   const keys = await generateKeyPair();
   const keyFile = await writePrivateKeyFile(context.runDir, 'vpn-server', keys);
-  const daemon = context.start(ns, 'vpn-server', [TOOLS.wireguardGo, '-f', ifname]);
   const wg = (args: readonly string[], okExitCodes: number[] = []) =>
     run([TOOLS.ip, 'netns', 'exec', ns, TOOLS.wg, ...args], { okExitCodes });
-  await daemon.waitFor('open its UAPI socket', READY_TIMEOUT_MS, async () =>
-    (await wg(['show', ifname, 'listen-port'], [1])).code === 0 ? true : undefined,
-  );
+  const daemon = await startWireguardGo(context, ns, ifname, wg);
 
   await wg(['set', ifname, 'listen-port', String(VPN_SERVER.listenPort), 'private-key', keyFile]);
   await wg(['set', ifname, 'peer', routerPublicKey, 'allowed-ips', `${ROUTER_TUNNEL.ipv4},${ROUTER_TUNNEL.ipv6}`]);
@@ -96,4 +93,29 @@ export function vpnResolverArgv(runDir: string): string[] {
     `--listen-address=${VPN_SERVER.tunnel.ipv6}`,
     `--server=${INTERNET_HOST.dns.ipv4}`,
   ];
+}
+
+/**
+ * wireguard-go sets up its UAPI socket with a race of its own (a failed first listen, then removing a stale socket
+ * file that is already gone, exits with ENOENT); seen once in many runs under load. A second start settles it.
+ */
+async function startWireguardGo(
+  context: LabContext,
+  ns: string,
+  ifname: string,
+  wg: (args: readonly string[], okExitCodes?: number[]) => Promise<{ code: number }>,
+): Promise<LabProcess> {
+  for (let attempt = 1; ; attempt++) {
+    const daemon = context.start(ns, 'vpn-server', [TOOLS.wireguardGo, '-f', ifname]);
+    try {
+      await daemon.waitFor('open its UAPI socket', READY_TIMEOUT_MS, async () =>
+        (await wg(['show', ifname, 'listen-port'], [1])).code === 0 ? true : undefined,
+      );
+      return daemon;
+    } catch (error) {
+      if (attempt >= 3) {
+        throw error;
+      }
+    }
+  }
 }

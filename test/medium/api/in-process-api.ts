@@ -50,7 +50,12 @@ export async function startInProcessApi(options: InProcessApiOptions = {}): Prom
     env.logLevel,
     new Writable({
       write(chunk: Buffer, _encoding, done) {
-        logs.push(JSON.parse(chunk.toString()) as LogLine);
+        // Under load one chunk can hold several lines.
+        for (const line of chunk.toString().split('\n')) {
+          if (line.trim() !== '') {
+            logs.push(JSON.parse(line) as LogLine);
+          }
+        }
         done();
       },
     }),
