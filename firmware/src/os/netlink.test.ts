@@ -8,9 +8,10 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { parseDesiredState, type DesiredStateInput } from '../control/desired-state.js';
-import { ExecError, IP_PATH, NamespaceExecutor, RecordingExecutor, run } from './exec.js';
+import { ExecError, IP_PATH, type NamespaceExecutor, RecordingExecutor, run } from './exec.js';
 import { applyNetworkTargets, NetworkApplyError, planNetworkChanges, readNetworkState } from './netlink.js';
 import { renderNetworkTargets, type NetworkTargets } from './network-targets.js';
+import { throwawayNamespace, vethPair } from './testing/namespaces.js';
 
 const asRoot = process.getuid?.() === 0 ? test : test.skip;
 
@@ -55,16 +56,6 @@ function labTargets(
 }
 
 /** A fresh namespace named as test/helpers/netns.ts names them, so its sweep can clear a crashed run's leftovers. */
-async function namespace(t: ExecutionContext): Promise<NamespaceExecutor> {
-  const name = `burrow-netlink-p${process.pid}-${randomBytes(3).toString('hex')}`;
-  await run([IP_PATH, 'netns', 'add', name]);
-  t.teardown(async () => {
-    await run([IP_PATH, 'netns', 'delete', name]);
-  });
-  await run([IP_PATH, '-n', name, 'link', 'set', 'lo', 'up']);
-  return new NamespaceExecutor(name);
-}
-
 function ip(ns: NamespaceExecutor, ...args: string[]) {
   return run([IP_PATH, '-n', ns.namespace, ...args]);
 }
@@ -75,24 +66,12 @@ function ip(ns: NamespaceExecutor, ...args: string[]) {
  * router wg0: a persistent TUN, as the engine would leave it before configuration (down, MTU 1500).
  */
 async function household(t: ExecutionContext) {
-  const [router, internet, lan] = await Promise.all([namespace(t), namespace(t), namespace(t)]);
-  const veth = (a: NamespaceExecutor, aName: string, b: NamespaceExecutor, bName: string) =>
-    run([
-      IP_PATH,
-      'link',
-      'add',
-      aName,
-      'netns',
-      a.namespace,
-      'type',
-      'veth',
-      'peer',
-      'name',
-      bName,
-      'netns',
-      b.namespace,
-    ]);
-  await veth(router, 'eth0', internet, 'eth0');
+  const [router, internet, lan] = await Promise.all([
+    throwawayNamespace(t, 'netlink', { loopbackUp: true }),
+    throwawayNamespace(t, 'netlink', { loopbackUp: true }),
+    throwawayNamespace(t, 'netlink', { loopbackUp: true }),
+  ]);
+  await vethPair(router, 'eth0', internet, 'eth0');
   for (const [ns, v4, v6] of [
     [router, '198.51.100.2/24', '2001:db8:100::2/64'],
     [internet, '198.51.100.1/24', '2001:db8:100::1/64'],
@@ -105,7 +84,7 @@ async function household(t: ExecutionContext) {
   await ip(internet, 'address', 'add', `${INTERNET_V6}/128`, 'dev', 'lo');
   await ip(router, 'route', 'add', 'default', 'via', '198.51.100.1');
   await ip(router, '-6', 'route', 'add', 'default', 'via', '2001:db8:100::1');
-  await veth(router, 'lan0', lan, 'eth0');
+  await vethPair(router, 'lan0', lan, 'eth0');
   await ip(lan, 'link', 'set', 'eth0', 'up');
   await router.run(['/usr/sbin/sysctl', '-qw', 'net.ipv4.ip_forward=1', 'net.ipv6.conf.all.forwarding=1']);
   const tunnelUp = () => ip(router, 'tuntap', 'add', 'dev', 'wg0', 'mode', 'tun');

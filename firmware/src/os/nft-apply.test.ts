@@ -2,10 +2,9 @@
 // and removes: atomic replacement, idempotence, refusal that leaves the old table, drift detection, and the kill
 // switch itself, with real packets between a LAN, a router, a WAN and a stand-in for the tunnel.
 import test, { type ExecutionContext } from 'ava';
-import { randomBytes } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { parseDesiredState, type DesiredState } from '../control/desired-state.js';
-import { IP_PATH, NamespaceExecutor, RecordingExecutor, run, type Executor } from './exec.js';
+import { IP_PATH, type NamespaceExecutor, RecordingExecutor, run, type Executor } from './exec.js';
 import {
   applyRuleset,
   checkRuleset,
@@ -15,19 +14,11 @@ import {
   readLoadedRuleset,
 } from './nft-apply.js';
 import { renderRuleset, rulesetFingerprint, type ResolvedEndpoints } from './nft-ruleset.js';
+import { throwawayNamespace, vethPair } from './testing/namespaces.js';
 
 const asRoot = process.getuid?.() === 0 ? test : test.skip;
 
 /** A fresh namespace named as test/helpers/netns.ts names them, so its sweep can clear a crashed run's leftovers. */
-async function namespace(t: ExecutionContext, purpose = 'nft'): Promise<NamespaceExecutor> {
-  const name = `burrow-${purpose}-p${process.pid}-${randomBytes(3).toString('hex')}`;
-  await run([IP_PATH, 'netns', 'add', name]);
-  t.teardown(async () => {
-    await run([IP_PATH, 'netns', 'delete', name]);
-  });
-  return new NamespaceExecutor(name);
-}
-
 function desiredState(killSwitch: boolean): DesiredState {
   const result = parseDesiredState({
     version: 1,
@@ -63,7 +54,7 @@ const KILL_SWITCH_ON = renderRuleset(desiredState(true), ENDPOINTS);
 const KILL_SWITCH_OFF = renderRuleset(desiredState(false), ENDPOINTS);
 
 asRoot('a namespace without our table reads as missing, and is not current', async (t) => {
-  const nft = await namespace(t);
+  const nft = await throwawayNamespace(t, 'nft');
   t.is(await readLoadedRuleset(nft), null);
   t.deepEqual(await isLoadedRulesetCurrent(nft, KILL_SWITCH_ON), {
     current: false,
@@ -72,7 +63,7 @@ asRoot('a namespace without our table reads as missing, and is not current', asy
 });
 
 asRoot('the ruleset goes to nft on stdin, as one `nft -f -`, and reads back with its fingerprint', async (t) => {
-  const recording = new RecordingExecutor(await namespace(t));
+  const recording = new RecordingExecutor(await throwawayNamespace(t, 'nft'));
   const loaded = await applyRuleset(recording, KILL_SWITCH_ON);
   t.deepEqual(recording.calls[0], { argv: [NFT_PATH, '-f', '-'], input: KILL_SWITCH_ON });
   t.is(loaded.fingerprint, rulesetFingerprint(KILL_SWITCH_ON));
@@ -87,7 +78,7 @@ asRoot('the ruleset goes to nft on stdin, as one `nft -f -`, and reads back with
 });
 
 asRoot('applying the same ruleset twice leaves the same table', async (t) => {
-  const nft = await namespace(t);
+  const nft = await throwawayNamespace(t, 'nft');
   const first = await applyRuleset(nft, KILL_SWITCH_ON);
   const listing = (await nft.run([NFT_PATH, 'list', 'table', 'inet', 'burrow'])).stdout;
   const second = await applyRuleset(nft, KILL_SWITCH_ON);
@@ -99,7 +90,7 @@ asRoot('applying the same ruleset twice leaves the same table', async (t) => {
 });
 
 asRoot('a broken ruleset is refused with nft’s diagnostics and the loaded table stays whole', async (t) => {
-  const nft = await namespace(t);
+  const nft = await throwawayNamespace(t, 'nft');
   const before = await applyRuleset(nft, KILL_SWITCH_ON);
   // Broken after the `delete table`: if nft applied part of the file, the table would be gone.
   const broken = KILL_SWITCH_OFF.replace('\t\tct state invalid drop\n', '\t\tct state invalid frobnicate\n');
@@ -115,7 +106,7 @@ asRoot('a broken ruleset is refused with nft’s diagnostics and the loaded tabl
 });
 
 asRoot('checkRuleset evaluates without loading anything', async (t) => {
-  const nft = await namespace(t);
+  const nft = await throwawayNamespace(t, 'nft');
   await checkRuleset(nft, KILL_SWITCH_ON);
   t.is(await readLoadedRuleset(nft), null);
   await t.throwsAsync(checkRuleset(nft, `${KILL_SWITCH_ON}\nfrobnicate\n`), {
@@ -125,7 +116,7 @@ asRoot('checkRuleset evaluates without loading anything', async (t) => {
 });
 
 asRoot('a rule added by hand is noticed against the applied snapshot; re-applying repairs it', async (t) => {
-  const nft = await namespace(t);
+  const nft = await throwawayNamespace(t, 'nft');
   const applied = await applyRuleset(nft, KILL_SWITCH_ON);
   await nft.run([NFT_PATH, 'insert', 'rule', 'inet', 'burrow', 'forward', 'accept']);
   const status = await isLoadedRulesetCurrent(nft, applied);
@@ -149,28 +140,14 @@ asRoot('a rule added by hand is noticed against the applied snapshot; re-applyin
  */
 async function household(t: ExecutionContext) {
   const [router, lan, wan, far] = await Promise.all([
-    namespace(t, 'ks'),
-    namespace(t, 'ks'),
-    namespace(t, 'ks'),
-    namespace(t, 'ks'),
+    throwawayNamespace(t, 'ks'),
+    throwawayNamespace(t, 'ks'),
+    throwawayNamespace(t, 'ks'),
+    throwawayNamespace(t, 'ks'),
   ]);
   const ip = (ns: NamespaceExecutor, ...args: string[]) => run([IP_PATH, '-n', ns.namespace, ...args]);
   const link = async (a: NamespaceExecutor, aName: string, b: NamespaceExecutor, bName: string) => {
-    await run([
-      IP_PATH,
-      'link',
-      'add',
-      aName,
-      'netns',
-      a.namespace,
-      'type',
-      'veth',
-      'peer',
-      'name',
-      bName,
-      'netns',
-      b.namespace,
-    ]);
+    await vethPair(a, aName, b, bName);
     await ip(a, 'link', 'set', aName, 'up');
     await ip(b, 'link', 'set', bName, 'up');
   };

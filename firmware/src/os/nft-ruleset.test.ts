@@ -1,11 +1,10 @@
 // The kill-switch renderer: table tests on the text of every variant, determinism, and every variant loaded by the
 // real nft(8) inside a throwaway network namespace, proving its syntax for the nft on this machine.
-import test, { type ExecutionContext } from 'ava';
-import { randomBytes } from 'node:crypto';
+import test from 'ava';
 import { parseDesiredState, type DesiredState, type DesiredStateInput } from '../control/desired-state.js';
-import { IP_PATH, NamespaceExecutor, run } from './exec.js';
 import { applyRuleset, checkRuleset } from './nft-apply.js';
 import { renderRuleset, rulesetFingerprint, type ResolvedEndpoints } from './nft-ruleset.js';
+import { throwawayNamespace } from './testing/namespaces.js';
 
 const PRIVATE_KEY = 'yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=';
 const PEER_KEY = 'xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=';
@@ -285,17 +284,8 @@ test("DNS leaves by the WAN only from root's sockets, after the tunnel's resolve
 
 const asRoot = process.getuid?.() === 0 ? test : test.skip;
 
-async function namespace(t: ExecutionContext): Promise<NamespaceExecutor> {
-  const name = `burrow-nft-p${process.pid}-${randomBytes(3).toString('hex')}`;
-  await run([IP_PATH, 'netns', 'add', name]);
-  t.teardown(async () => {
-    await run([IP_PATH, 'netns', 'delete', name]);
-  });
-  return new NamespaceExecutor(name);
-}
-
 asRoot('nft accepts and loads every variant, one after the other in the same namespace', async (t) => {
-  const nft = await namespace(t);
+  const nft = await throwawayNamespace(t, 'nft');
   for (const { name, state: desired, resolved } of variants) {
     const text = renderRuleset(desired, resolved);
     await t.notThrowsAsync(checkRuleset(nft, text), name);

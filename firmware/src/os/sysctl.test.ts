@@ -1,13 +1,13 @@
 // sysctl.ts against the real /proc/sys of throwaway network namespaces: net.* parameters belong to the namespace of
 // the process that opens them, so each check runs in a small Node child started with `ip netns exec`, which
 // imports the compiled module and reports every call's result (or error) as JSON. The host is never written.
-import test, { type ExecutionContext } from 'ava';
-import { randomBytes } from 'node:crypto';
+import test from 'ava';
 import { readFile } from 'node:fs/promises';
 import { parseDesiredState } from '../control/desired-state.js';
-import { IP_PATH, NamespaceExecutor, run } from './exec.js';
+import { IP_PATH, type NamespaceExecutor, run } from './exec.js';
 import { renderNetworkTargets } from './network-targets.js';
 import { SysctlError, sysctlPath } from './sysctl.js';
+import { throwawayNamespace } from './testing/namespaces.js';
 
 const asRoot = process.getuid?.() === 0 ? test : test.skip;
 
@@ -28,15 +28,6 @@ process.stdout.write(JSON.stringify(outcomes));
 `;
 
 type Outcome = { value: unknown } | { error: { name: string; key?: string; message: string } };
-
-async function namespace(t: ExecutionContext): Promise<NamespaceExecutor> {
-  const name = `burrow-sysctl-p${process.pid}-${randomBytes(3).toString('hex')}`;
-  await run([IP_PATH, 'netns', 'add', name]);
-  t.teardown(async () => {
-    await run([IP_PATH, 'netns', 'delete', name]);
-  });
-  return new NamespaceExecutor(name);
-}
 
 /** The calls' outcomes, from a child in `ns`. */
 async function inNamespace(ns: NamespaceExecutor, calls: Array<[string, ...unknown[]]>): Promise<Outcome[]> {
@@ -65,7 +56,7 @@ for (const bad of ['', 'net', 'net..ipv4', 'net.ipv4/../../etc.x', 'net.ipv4.con
 }
 
 asRoot('read, write, and an unchanged value is not written again; the host keeps its own', async (t) => {
-  const ns = await namespace(t);
+  const ns = await throwawayNamespace(t, 'sysctl');
   const hostForwarding = await readFile('/proc/sys/net/ipv4/ip_forward', 'utf8');
   const key = 'net.ipv4.ip_forward';
   const outcomes = await inNamespace(ns, [
@@ -89,7 +80,7 @@ asRoot('read, write, and an unchanged value is not written again; the host keeps
 });
 
 asRoot('errors name the key and say why: a refused value, a missing key, two lines', async (t) => {
-  const ns = await namespace(t);
+  const ns = await throwawayNamespace(t, 'sysctl');
   const outcomes = await inNamespace(ns, [
     ['writeSysctl', 'net.ipv4.conf.all.rp_filter', 'loose'],
     ['readSysctl', 'net.ipv4.conf.all.rp_filter'],
@@ -116,7 +107,7 @@ asRoot('errors name the key and say why: a refused value, a missing key, two lin
 });
 
 asRoot('the router’s settings: WAN first, per-interface keys wait for their interface, then apply', async (t) => {
-  const ns = await namespace(t);
+  const ns = await throwawayNamespace(t, 'sysctl');
   await run([IP_PATH, '-n', ns.namespace, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'eth1']);
   const state = parseDesiredState({
     version: 1,
@@ -170,7 +161,7 @@ asRoot('the router’s settings: WAN first, per-interface keys wait for their in
 });
 
 asRoot('a key without an interface that does not exist stops the apply there, naming it', async (t) => {
-  const ns = await namespace(t);
+  const ns = await throwawayNamespace(t, 'sysctl');
   const [outcome, after] = await inNamespace(ns, [
     [
       'applySysctls',
