@@ -26,9 +26,23 @@ export interface AttemptGate {
  */
 @Injectable()
 export class LockoutService {
+  /** Attempts are counted one at a time, so an attempt's name and address counts are consecutive (see below). */
+  private counting: Promise<unknown> = Promise.resolve();
+
   constructor(private readonly attempts: LoginAttemptRepository) {}
 
-  async countAttempt(usernameKey: string, address: string, now: Date): Promise<AttemptGate> {
+  /**
+   * Counts an attempt under its name and its address. Each count is atomic; the two are also kept together, or
+   * in a burst the 5th attempt on a name could have its address counted after the address's own lock, and be
+   * refused for the address when it was the name's last allowed guess.
+   */
+  countAttempt(usernameKey: string, address: string, now: Date): Promise<AttemptGate> {
+    const counted = this.counting.then(() => this.countBoth(usernameKey, address, now));
+    this.counting = counted.catch(() => undefined);
+    return counted;
+  }
+
+  private async countBoth(usernameKey: string, address: string, now: Date): Promise<AttemptGate> {
     const byName = await this.attempts.count('username', usernameKey, now.getTime(), RULES.username);
     const byAddress = await this.attempts.count('address', addressKey(address), now.getTime(), RULES.address);
     await this.attempts.prune(now.getTime(), PRUNE_WINDOW_MS);
