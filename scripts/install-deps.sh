@@ -20,6 +20,9 @@ TEST_PACKAGES=(
   iperf3          # TCP transfers through the tunnel in the interop tests and `make bench`
   iputils-ping    # ping inside the tunnel (a fresh machine has no ping)
   tcpdump         # leak tests count packets on the router's WAN link
+  libnss3-tools   # certutil: gives a test Chromium the router's CA to trust
+  curl            # verifies the served chain with --cacert, as a user would
+  openssl         # `openssl verify` proves the CA's name constraints hold
 )
 
 check_node() {

@@ -3,6 +3,7 @@
 // Ctrl-C takes everything down again. Without root it says so and runs the web page alone.
 import { controlRequest } from '@burrow/firmware/control/control-client';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -14,10 +15,17 @@ import { labDesiredState } from './lab/lab-desired-state.js';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const VAR = path.join(ROOT, 'var');
 const PORT = process.env['BURROW_HTTP_PORT'] ?? '8080';
+const HTTPS_PORT = process.env['BURROW_HTTPS_PORT'] ?? '8443';
 const CONTROL_SOCKET = path.join(VAR, 'run', 'burrowd.sock');
+const CA_FILE = path.join(VAR, 'certs', 'ca.pem');
 
 function startApi(withFirmware: boolean): ChildProcess {
-  const env: NodeJS.ProcessEnv = { ...process.env, BURROW_DATA_DIR: VAR, BURROW_HTTP_PORT: PORT };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    BURROW_DATA_DIR: VAR,
+    BURROW_HTTP_PORT: PORT,
+    BURROW_HTTPS_PORT: HTTPS_PORT,
+  };
   if (withFirmware) {
     env['BURROW_FIRMWARE_SOCKET'] = CONTROL_SOCKET;
   }
@@ -39,6 +47,22 @@ async function waitForBurrowd(): Promise<void> {
     await sleep(50);
   }
   throw new Error(`burrowd did not open ${CONTROL_SOCKET}; see var/lab/log/burrowd.log`);
+}
+
+/** Where the page is and how to check the router's CA, once the API has created it (on its first start). */
+async function describeWebPage(): Promise<string> {
+  for (let i = 0; i < 600 && !fs.existsSync(CA_FILE); i++) {
+    await sleep(50);
+  }
+  const fingerprint = fs.existsSync(CA_FILE)
+    ? new X509Certificate(fs.readFileSync(CA_FILE)).fingerprint256
+    : '(not created yet; see the API log)';
+  return (
+    `Burrow's web page: https://127.0.0.1:${HTTPS_PORT}/  (http://127.0.0.1:${PORT}/ redirects there)\n` +
+    `Router CA: ${CA_FILE} (also at http://127.0.0.1:${PORT}/api/certificates/ca.pem)\n` +
+    `  SHA-256 fingerprint ${fingerprint}\n` +
+    `  Trust it to open the page without a warning, e.g. curl --cacert ${path.relative(process.cwd(), CA_FILE)} https://127.0.0.1:${HTTPS_PORT}/api/health\n`
+  );
 }
 
 async function runLab(): Promise<void> {
@@ -80,7 +104,7 @@ async function runLab(): Promise<void> {
     }
     api = startApi(true);
     process.stdout.write(
-      `\n${describeLab(record)}\n\nBurrow's web page: http://127.0.0.1:${PORT}/  (Ctrl-C stops Burrow and removes the lab)\n`,
+      `\n${describeLab(record)}\n\n${await describeWebPage()}(Ctrl-C stops Burrow and removes the lab)\n`,
     );
   } catch (error) {
     process.stderr.write(`make run: ${(error as Error).message}\n`);
@@ -91,10 +115,8 @@ async function runLab(): Promise<void> {
 if (process.getuid?.() === 0) {
   await runLab();
 } else {
-  process.stdout.write(
-    'The household lab needs root (network namespaces); running the web page alone.\n' +
-      `Burrow's web page: http://127.0.0.1:${PORT}/  (data in ./var, Ctrl-C stops)\n`,
-  );
+  process.stdout.write('The household lab needs root (network namespaces); running the web page alone.\n');
   const api = startApi(false);
   process.on('SIGINT', () => api.kill('SIGTERM'));
+  process.stdout.write(`${await describeWebPage()}(data in ./var, Ctrl-C stops)\n`);
 }

@@ -4,6 +4,7 @@ import { ServeStaticModule } from '@nestjs/serve-static';
 import { AccountController } from './controllers/account.controller.js';
 import { AuditController } from './controllers/audit.controller.js';
 import { AuthController } from './controllers/auth.controller.js';
+import { CertificateController } from './controllers/certificate.controller.js';
 import { HealthController } from './controllers/health.controller.js';
 import { SecuritySettingsController } from './controllers/security-settings.controller.js';
 import { SessionController } from './controllers/session.controller.js';
@@ -15,6 +16,7 @@ import { type AppEnv } from './env.js';
 import { EnvModule } from './env.module.js';
 import { AuthGuard } from './middleware/auth.guard.js';
 import { AuditRepository } from './repositories/audit.repository.js';
+import { CertificateFileRepository } from './repositories/certificate-file.repository.js';
 import { CryptoRepository } from './repositories/crypto.repository.js';
 import { DatabaseRepository } from './repositories/database.repository.js';
 import { FirmwareRepository } from './repositories/firmware.repository.js';
@@ -30,6 +32,8 @@ import { UserRepository } from './repositories/user.repository.js';
 import { AccountService } from './services/account.service.js';
 import { AuditService } from './services/audit.service.js';
 import { AuthService } from './services/auth.service.js';
+import { CertificateService } from './services/certificate.service.js';
+import { Clock } from './services/clock.js';
 import { HealthService } from './services/health.service.js';
 import { LockoutService } from './services/lockout.service.js';
 import { SecuritySettingsService } from './services/security-settings.service.js';
@@ -67,6 +71,7 @@ export class AppModule {
         UserController,
         SecuritySettingsController,
         AuditController,
+        CertificateController,
       ],
       providers: [
         // Every route passes this guard; a route that declares no permission fails.
@@ -74,6 +79,8 @@ export class AppModule {
         AccountService,
         AuditService,
         AuthService,
+        CertificateService,
+        Clock,
         HealthService,
         LockoutService,
         SecuritySettingsService,
@@ -83,6 +90,7 @@ export class AppModule {
         TotpService,
         UserService,
         AuditRepository,
+        CertificateFileRepository,
         CryptoRepository,
         DatabaseRepository,
         FirmwareRepository,

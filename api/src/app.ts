@@ -10,6 +10,8 @@ import { AppModule } from './app.module.js';
 import { type AppEnv } from './env.js';
 import { NestPinoLogger, type Logger } from './logger.js';
 import { AllExceptionsFilter } from './middleware/all-exceptions.filter.js';
+import { JSON_BODY_LIMIT_KIB } from './middleware/body-limit.js';
+import { httpsOnly } from './middleware/https-only.js';
 import { requestLogger } from './middleware/request-logger.js';
 import { buildOpenApiDocument, OPENAPI_PATH } from './openapi.js';
 import { isErrno } from './repositories/errno.js';
@@ -42,19 +44,22 @@ function configureApp(app: NestExpressApplication, env: AppEnv, logger: Logger):
   app.set('trust proxy', env.trustedProxies.length > 0 ? [...env.trustedProxies] : false);
   // First, so every response (static files, 404s, body-parser errors) carries a request id.
   app.use(requestLogger(logger));
+  app.use(httpsOnly(env.httpsPort));
   app.use(
     helmet({
-      // The dev and lab servers are plain HTTP on 127.0.0.1, which this directive would break; the
-      // device answers plain HTTP only with a redirect to HTTPS, so it gains nothing there.
       // No inline scripts or styles anywhere: the UI's build emits files only, so 'self' is all it needs.
       contentSecurityPolicy: {
-        directives: { upgradeInsecureRequests: null, styleSrc: ["'self'"], imgSrc: ["'self'", 'data:'] },
+        directives: { styleSrc: ["'self'"], imgSrc: ["'self'", 'data:'], frameAncestors: ["'none'"] },
       },
+      xFrameOptions: { action: 'deny' },
       referrerPolicy: { policy: 'no-referrer' },
+      // No HSTS: after a factory reset the router has a new CA, and a browser that remembered HSTS for
+      // burrow.lan would then refuse the page with no way past the warning. Plain HTTP redirects anyway.
+      strictTransportSecurity: false,
     }),
   );
   // Form posts are never parsed, so the guard can refuse them as the classic cross-site forgery they are.
-  app.useBodyParser('json', { limit: '64kb' });
+  app.useBodyParser('json', { limit: `${JSON_BODY_LIMIT_KIB}kb` });
   app.useGlobalPipes(new ValidationPipe({ transform: true, whitelist: true, forbidNonWhitelisted: true }));
   app.useGlobalFilters(new AllExceptionsFilter(logger));
   SwaggerModule.setup(OPENAPI_PATH, app, () => buildOpenApiDocument(app), {

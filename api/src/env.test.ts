@@ -21,6 +21,7 @@ test('only the data dir is required; everything else has a default', (t) => {
   t.is(env.dataDir, '/data');
   t.is(env.httpHost, '127.0.0.1');
   t.is(env.httpPort, 8080);
+  t.is(env.httpsPort, 8443);
   t.is(env.logLevel, 'info');
   t.is(env.firmwareSocket, '/run/burrow/burrowd.sock');
   t.regex(env.uiDir, /\/ui\/dist$/);
@@ -39,7 +40,8 @@ test('every setting can be given', (t) => {
     {
       BURROW_DATA_DIR: '/data',
       BURROW_HTTP_HOST: '::',
-      BURROW_HTTP_PORT: '443',
+      BURROW_HTTP_PORT: '80',
+      BURROW_HTTPS_PORT: '443',
       BURROW_LOG_LEVEL: 'debug',
       BURROW_UI_DIR: '/opt/burrow/ui',
       BURROW_FIRMWARE_SOCKET: '/run/x.sock',
@@ -52,7 +54,8 @@ test('every setting can be given', (t) => {
     {
       dataDir: '/data',
       httpHost: '::',
-      httpPort: 443,
+      httpPort: 80,
+      httpsPort: 443,
       logLevel: 'debug',
       uiDir: '/opt/burrow/ui',
       firmwareSocket: '/run/x.sock',
@@ -98,6 +101,12 @@ test('ports must be plain whole numbers in range', (t) => {
   }
   t.is(parseEnv({ BURROW_DATA_DIR: '/d', BURROW_HTTP_PORT: '1' }, CWD).httpPort, 1);
   t.is(parseEnv({ BURROW_DATA_DIR: '/d', BURROW_HTTP_PORT: '65535' }, CWD).httpPort, 65535);
+});
+
+test('HTTP and HTTPS cannot share a port', (t) => {
+  t.deepEqual(problemsOf({ BURROW_DATA_DIR: '/d', BURROW_HTTP_PORT: '8443' }), [
+    'BURROW_HTTPS_PORT: must differ from BURROW_HTTP_PORT (both are 8443)',
+  ]);
 });
 
 test('an unknown BURROW_ variable stops boot without echoing its value', (t) => {

@@ -15,8 +15,12 @@ export class AppEnv {
   constructor(
     /** Everything the box keeps: `burrow.db`, `certs/`, `backups/`. Absolute. */
     readonly dataDir: string,
+    /** Where both listeners bind. */
     readonly httpHost: string,
+    /** Plain HTTP: redirects to HTTPS, and hands out the CA certificate. 80 on the device. */
     readonly httpPort: number,
+    /** The web page and the API, over TLS. 443 on the device. */
+    readonly httpsPort: number,
     readonly logLevel: LogLevel,
     /** The built web page. Absolute. */
     readonly uiDir: string,
@@ -48,6 +52,7 @@ const KNOWN_VARIABLES = [
   'BURROW_DATA_DIR',
   'BURROW_HTTP_HOST',
   'BURROW_HTTP_PORT',
+  'BURROW_HTTPS_PORT',
   'BURROW_LOG_LEVEL',
   'BURROW_UI_DIR',
   'BURROW_FIRMWARE_SOCKET',
@@ -86,11 +91,16 @@ export function parseEnv(vars: Vars, cwd: string = process.cwd()): AppEnv {
     read('BURROW_DATA_DIR', toPath, undefined),
     read('BURROW_HTTP_HOST', parseHost, '127.0.0.1'),
     read('BURROW_HTTP_PORT', parsePort, 8080),
+    read('BURROW_HTTPS_PORT', parsePort, 8443),
     read('BURROW_LOG_LEVEL', parseLogLevel, 'info'),
     read('BURROW_UI_DIR', toPath, DEFAULT_UI_DIR),
     read('BURROW_FIRMWARE_SOCKET', (raw) => parseSocketPath(raw, cwd), '/run/burrow/burrowd.sock'),
     read('BURROW_TRUSTED_PROXIES', parseCidrList, []),
   );
+
+  if (env.httpPort === env.httpsPort) {
+    problems.push(`BURROW_HTTPS_PORT: must differ from BURROW_HTTP_PORT (both are ${env.httpPort})`);
+  }
 
   const known = new Set<string>(KNOWN_VARIABLES);
   for (const name of Object.keys(vars).sort()) {

@@ -1,9 +1,9 @@
 // The API server: `node api/dist/main.js`. Configuration comes only from BURROW_* variables (see env.ts).
 import 'reflect-metadata';
-import { type NestExpressApplication } from '@nestjs/platform-express';
 import { createApp } from './app.js';
 import { type AppEnv, EnvError, parseEnv } from './env.js';
 import { createLogger, type Logger } from './logger.js';
+import { listen, type Listening } from './server/listen.js';
 
 /** How long a clean shutdown may take before the process gives up on open connections. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -21,11 +21,10 @@ function readEnv(): AppEnv | undefined {
   }
 }
 
-async function start(env: AppEnv, logger: Logger): Promise<NestExpressApplication> {
+async function start(env: AppEnv, logger: Logger): Promise<Listening> {
   try {
     const app = await createApp(env, logger);
-    await app.listen(env.httpPort, env.httpHost);
-    return app;
+    return await listen(app, { host: env.httpHost, httpPort: env.httpPort, httpsPort: env.httpsPort });
   } catch (error) {
     // pino writes stdout synchronously, so the line is out before the exit; exiting outright also
     // covers a half-opened database handle that would otherwise keep the process alive.
@@ -34,7 +33,7 @@ async function start(env: AppEnv, logger: Logger): Promise<NestExpressApplicatio
   }
 }
 
-function stopOnSignals(app: NestExpressApplication, logger: Logger): void {
+function stopOnSignals(app: Listening, logger: Logger): void {
   const stop = (signal: NodeJS.Signals) => {
     logger.info({ signal }, 'stopping');
     setTimeout(() => {
@@ -60,6 +59,6 @@ if (env === undefined) {
 } else {
   const logger = createLogger(env.logLevel);
   const app = await start(env, logger);
-  logger.info({ url: await app.getUrl() }, 'listening');
+  logger.info({ url: app.httpsUrl, redirectFrom: app.httpUrl }, 'listening');
   stopOnSignals(app, logger);
 }

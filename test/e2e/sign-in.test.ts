@@ -38,7 +38,7 @@ let enrolled: Enrolled | undefined;
 test.before(async (t) => {
   const server = await startApiServer();
   try {
-    t.context = { server, browser: await launchChromium() };
+    t.context = { server, browser: await launchChromium({ trustedCaPem: server.caPem }) };
   } catch (error) {
     await server.stop();
     throw error;
@@ -145,10 +145,16 @@ test.serial(
     const { page, problems } = await openPage(t);
     await page.goto(`${server.url}/status`);
     await page.getByTestId('header-username').waitFor();
+    const cookies = await t.context.browser.context.cookies(server.url);
+    const session = cookies.find((cookie) => cookie.name === 'burrow_session');
     await signOutThroughPage(page);
     t.regex((await page.getByTestId('sign-in-notice').textContent()) ?? '', /You have signed out/);
-    // Signing out ended the session on the server too, not just in the page.
-    t.is((await page.request.get(`${server.url}/api/auth/session`)).status(), 401);
+    // Signing out ended the session on the server too, not just in the page: the old cookie is refused.
+    const replay = await fetch(`${server.url}/api/auth/session`, {
+      headers: { cookie: `burrow_session=${session?.value ?? ''}` },
+    });
+    t.truthy(session);
+    t.is(replay.status, 401);
 
     await page.goto(`${server.url}/users`);
     await page.waitForURL(`${server.url}/sign-in?next=%2Fusers`);

@@ -25,7 +25,7 @@ const UPTIME_PATTERN = /^(?:(?:(\d+) d )?(\d+) h )?(\d+) min$/;
 /** A fresh server with its first admin, and a browser signed in as them (the cookie stays in the profile). */
 async function signedInBrowser(server: ApiServer): Promise<{ browser: ChromiumSession; api: ApiSession }> {
   const api = await ApiSession.setup(server.url, ADMIN);
-  const browser = await launchChromium();
+  const browser = await launchChromium({ trustedCaPem: server.caPem });
   try {
     const page = await browser.context.newPage();
     await signInThroughPage(page, server.url, ADMIN);

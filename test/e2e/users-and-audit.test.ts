@@ -26,7 +26,7 @@ test.before(async (t) => {
   const server = await startApiServer();
   try {
     const admin = await ApiSession.setup(server.url, ADMIN);
-    const browser = await launchChromium();
+    const browser = await launchChromium({ trustedCaPem: server.caPem });
     t.context = { server, browser, admin };
     const page = await browser.context.newPage();
     await signInThroughPage(page, server.url, ADMIN);
@@ -115,7 +115,7 @@ test.serial('Users: a user named like an HTML attack is created from the page an
 test.serial('a viewer sees read-only pages: no admin pages in the menu, no write controls', async (t) => {
   const { server } = t.context;
   // Their own browser, so the admin's stays signed in.
-  const browser = await launchChromium();
+  const browser = await launchChromium({ trustedCaPem: server.caPem });
   try {
     const { page, problems, dialogs } = await openPage(browser, PHONE);
     await signInThroughPage(page, server.url, HOSTILE);
@@ -306,7 +306,7 @@ test.serial(
       absoluteLifetimeHours: 12,
       requireTotp: true,
     });
-    const browser = await launchChromium();
+    const browser = await launchChromium({ trustedCaPem: server.caPem });
     try {
       const { page, problems, dialogs } = await openPage(browser, PHONE);
       await page.goto(`${server.url}/status`);

@@ -1,10 +1,11 @@
 // Starts the real, built API server (`node api/dist/main.js`) for a test, the way `make run` does.
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { findFreePort } from './free-port.js';
+import { findTwoFreePorts } from './free-port.js';
+import { trustForFetch } from './trust.js';
 
 // test/dist/helpers/api-server.js → the repository root.
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -17,8 +18,14 @@ const STOP_TIMEOUT_MS = 10_000;
 const OUTPUT_TAIL_CHARS = 4000;
 
 export interface ApiServer {
-  /** Base URL such as `http://127.0.0.1:41234`, without a trailing slash. */
+  /** HTTPS base URL such as `https://127.0.0.1:41234`, without a trailing slash. */
   readonly url: string;
+  /** The plain-HTTP listener, which redirects to `url`. */
+  readonly httpUrl: string;
+  readonly httpsPort: number;
+  /** The server's own CA, which this process's fetch() trusts (see trust.ts). */
+  readonly caPem: string;
+  readonly dataDir: string;
   /** Everything the server wrote to stdout so far (JSON log lines). */
   readonly output: () => string;
   /** Stops the server (SIGTERM, then SIGKILL if it hangs) and removes its data directory. */
@@ -30,10 +37,10 @@ export interface ApiServerOptions {
   uiDir?: string;
 }
 
-/** Starts the server on a free port with a fresh, empty data directory and waits until it listens. */
+/** Starts the server on free ports with a fresh, empty data directory and waits until it listens. */
 export async function startApiServer(options: ApiServerOptions = {}): Promise<ApiServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'burrow-e2e-data-'));
-  const port = await findFreePort();
+  const [port, httpsPort] = await findTwoFreePorts();
   const child = spawn(process.execPath, [API_MAIN], {
     cwd: REPO_ROOT,
     env: {
@@ -41,6 +48,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
       BURROW_DATA_DIR: dataDir,
       BURROW_HTTP_HOST: '127.0.0.1',
       BURROW_HTTP_PORT: String(port),
+      BURROW_HTTPS_PORT: String(httpsPort),
       BURROW_LOG_LEVEL: 'info',
       BURROW_UI_DIR: options.uiDir ?? UI_DIST,
       // No burrowd in this test: the socket path does not exist, so firmware reads as unavailable.
@@ -99,7 +107,17 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     throw error;
   }
 
-  return { url: `http://127.0.0.1:${port}`, output: () => stdout, stop };
+  const caPem = await readFile(join(dataDir, 'certs', 'ca.pem'), 'utf8');
+  trustForFetch(caPem);
+  return {
+    url: `https://127.0.0.1:${httpsPort}`,
+    httpUrl: `http://127.0.0.1:${port}`,
+    httpsPort,
+    caPem,
+    dataDir,
+    output: () => stdout,
+    stop,
+  };
 }
 
 /** The server refuses unknown BURROW_* variables, so none leak in from the shell running the tests. */

@@ -1,8 +1,12 @@
 // Debian's Chromium driven by playwright-core: no browser download, nothing leaves 127.0.0.1.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { chromium, type BrowserContext, type BrowserContextOptions } from 'playwright-core';
+
+const execFileAsync = promisify(execFile);
 
 /** Where Debian's `chromium` package installs the browser; CHROMIUM_PATH overrides it. */
 const DEFAULT_CHROMIUM_PATH = '/usr/bin/chromium';
@@ -17,6 +21,9 @@ const CHROMIUM_FLAGS = [
   '--disable-sync',
   '--no-first-run',
   '--disable-quic',
+  // The router's own name, so a test can open https://burrow.lan:<port>/ and have the certificate checked
+  // against the name a household uses.
+  '--host-resolver-rules=MAP burrow.lan 127.0.0.1',
 ];
 
 export interface ChromiumSession {
@@ -25,21 +32,33 @@ export interface ChromiumSession {
   readonly close: () => Promise<void>;
 }
 
-export type ChromiumOptions = Pick<BrowserContextOptions, 'viewport' | 'colorScheme' | 'reducedMotion'>;
+export interface ChromiumOptions extends Pick<BrowserContextOptions, 'viewport' | 'colorScheme' | 'reducedMotion'> {
+  /**
+   * A CA certificate (PEM) this browser trusts as a user would after installing it, so HTTPS pages it
+   * signed load with no certificate error. Without it, a certificate signed by a test's CA is refused.
+   */
+  trustedCaPem?: string;
+}
 
-/** Launches Chromium with a fresh, throw-away profile. */
+/** Launches Chromium with a fresh, throw-away profile (and home directory, when it must trust a CA). */
 export async function launchChromium(options: ChromiumOptions = {}): Promise<ChromiumSession> {
-  const userDataDir = await mkdtemp(join(tmpdir(), 'burrow-e2e-chromium-'));
+  const { trustedCaPem, ...contextOptions } = options;
+  // One directory for everything the browser writes: the profile, and the home directory when there is one.
+  const dir = await mkdtemp(join(tmpdir(), 'burrow-e2e-chromium-'));
   let context: BrowserContext;
   try {
-    context = await chromium.launchPersistentContext(userDataDir, {
+    const home = trustedCaPem === undefined ? undefined : await homeTrusting(dir, trustedCaPem);
+    const profile = join(dir, 'profile');
+    await mkdir(profile);
+    context = await chromium.launchPersistentContext(profile, {
       executablePath: process.env['CHROMIUM_PATH'] ?? DEFAULT_CHROMIUM_PATH,
       headless: true,
       args: CHROMIUM_FLAGS,
-      ...options,
+      ...(home === undefined ? {} : { env: { ...process.env, HOME: home } }),
+      ...contextOptions,
     });
   } catch (error) {
-    await rm(userDataDir, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true });
     throw error;
   }
   return {
@@ -48,8 +67,34 @@ export async function launchChromium(options: ChromiumOptions = {}): Promise<Chr
       try {
         await context.close();
       } finally {
-        await rm(userDataDir, { recursive: true, force: true });
+        await rm(dir, { recursive: true, force: true });
       }
     },
   };
+}
+
+/**
+ * A home directory under `dir` whose NSS database trusts `caPem` to identify websites: Chromium on Linux
+ * reads user-installed CAs from `$HOME/.pki/nssdb`, so this is what installing the CA does for a person.
+ */
+async function homeTrusting(dir: string, caPem: string): Promise<string> {
+  const home = join(dir, 'home');
+  const nssDb = join(home, '.pki', 'nssdb');
+  await mkdir(nssDb, { recursive: true });
+  const caFile = join(dir, 'trusted-ca.pem');
+  await writeFile(caFile, caPem);
+  await certutil(['-d', `sql:${nssDb}`, '-N', '--empty-password']);
+  await certutil(['-d', `sql:${nssDb}`, '-A', '-t', 'C,,', '-n', 'Burrow test CA', '-i', caFile]);
+  return home;
+}
+
+async function certutil(args: readonly string[]): Promise<void> {
+  try {
+    await execFileAsync('certutil', args);
+  } catch (error) {
+    if (error instanceof Error && 'code' in error && error.code === 'ENOENT') {
+      throw new Error('certutil is not installed: it comes with the libnss3-tools package.', { cause: error });
+    }
+    throw error;
+  }
 }

@@ -17,3 +17,13 @@ export async function findFreePort(): Promise<number> {
   }
   return address.port;
 }
+
+/** Two different free ports, such as a server's HTTP and HTTPS ports. */
+export async function findTwoFreePorts(): Promise<[number, number]> {
+  const first = await findFreePort();
+  let second = await findFreePort();
+  while (second === first) {
+    second = await findFreePort();
+  }
+  return [first, second];
+}

@@ -24,6 +24,10 @@ export const AUDIT_ACTIONS = [
   'totp.disabled',
   'totp.recovery_code_used',
   'settings.security_changed',
+  'certificate.renewed',
+  'certificate.imported',
+  'certificate.import_refused',
+  'certificate.reverted',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -22,6 +22,9 @@ export const ERROR_CODES = [
   'totp_already_enabled',
   'totp_enrolment_not_started',
   'not_found',
+  'certificate_refused',
+  'certificate_imported',
+  'payload_too_large',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

@@ -2,6 +2,15 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
 import { ERROR_CODES, type ErrorCode, type ErrorResponseDto } from '../dtos/error.dto.js';
+import { JSON_BODY_LIMIT_KIB } from './body-limit.js';
+
+// Errors raised by the framework (the body parser) carry no code or useful message; these give them one.
+const FRAMEWORK_ERRORS: Partial<Record<number, { code: ErrorCode; message: string }>> = {
+  [HttpStatus.PAYLOAD_TOO_LARGE]: {
+    code: 'payload_too_large',
+    message: `The request is too large: ${JSON_BODY_LIMIT_KIB} KiB at most. Nothing was changed.`,
+  },
+};
 
 /**
  * Builds the error body for anything thrown while handling a request. Only HttpExceptions speak to
@@ -15,6 +24,10 @@ export function errorBody(exception: unknown, requestId: string): ErrorResponseD
   const statusCode = exception.getStatus();
   const response = exception.getResponse();
   const details = typeof response === 'object' && response !== null ? (response as Record<string, unknown>) : {};
+  const framework = isErrorCode(details.code) ? undefined : FRAMEWORK_ERRORS[statusCode];
+  if (framework !== undefined) {
+    return { statusCode, error: reasonPhrase(statusCode), ...framework, requestId };
+  }
   return {
     statusCode,
     error: typeof details.error === 'string' ? details.error : reasonPhrase(statusCode),

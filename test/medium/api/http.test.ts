@@ -260,6 +260,12 @@ test('the OpenAPI document is served and is the one the app builds', async (t) =
       '/api/auth/session',
       '/api/auth/sessions',
       '/api/auth/sessions/{id}',
+      '/api/certificates',
+      '/api/certificates/ca.der',
+      '/api/certificates/ca.pem',
+      '/api/certificates/import',
+      '/api/certificates/renew',
+      '/api/certificates/revert',
       '/api/health',
       '/api/settings/security',
       '/api/setup',
@@ -277,7 +283,10 @@ test('security headers are set on every response', async (t) => {
     const { headers } = await fetch(`${api.url}/api/health`);
     t.is(headers.get('x-content-type-options'), 'nosniff');
     t.regex(headers.get('content-security-policy') ?? '', /default-src 'self'/);
-    t.notRegex(headers.get('content-security-policy') ?? '', /upgrade-insecure-requests/);
+    t.regex(headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/);
+    t.is(headers.get('x-frame-options'), 'DENY');
+    // No HSTS: a factory reset makes a new CA, which a remembered HSTS policy would lock the browser out of.
+    t.is(headers.get('strict-transport-security'), null);
     t.is(headers.get('x-powered-by'), null);
   });
 });

@@ -1,20 +1,27 @@
 // Runs the real API application inside the test process: real SQLite file, real migrations, real
-// HTTP on 127.0.0.1, with its log lines captured. Only listening differs from main.ts (port 0).
+// HTTPS (and the redirecting HTTP) on 127.0.0.1, with its log lines captured, listening as main.ts does.
 import { createApp } from '@burrow/api/app';
 import { parseEnv } from '@burrow/api/env';
 import { createLogger } from '@burrow/api/logger';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { listen, type Listening } from '@burrow/api/server/listen';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { findTwoFreePorts } from '../../helpers/free-port.js';
+import { trustForFetch } from '../../helpers/trust.js';
 
 export type LogLine = Record<string, unknown>;
 type ApiApp = Awaited<ReturnType<typeof createApp>>;
 
 export interface InProcessApi {
   readonly app: ApiApp;
-  /** `http://127.0.0.1:<port>`, no trailing slash. */
+  readonly listening: Listening;
+  /** `https://127.0.0.1:<port>`, no trailing slash; this process's fetch() trusts the server's CA. */
   readonly url: string;
+  /** The plain-HTTP listener, which redirects to `url`. */
+  readonly httpUrl: string;
+  readonly caPem: string;
   readonly dataDir: string;
   /** Every line the app's logger wrote, parsed. */
   readonly logs: LogLine[];
@@ -38,12 +45,16 @@ export interface InProcessApiOptions {
 export async function startInProcessApi(options: InProcessApiOptions = {}): Promise<InProcessApi> {
   const scratch = await mkdtemp(join(tmpdir(), 'burrow-medium-'));
   const dataDir = options.dataDir ?? join(scratch, 'data');
+  const [httpPort, httpsPort] = await findTwoFreePorts();
   const env = parseEnv({
     BURROW_DATA_DIR: dataDir,
     BURROW_UI_DIR: options.uiDir ?? join(scratch, 'no-ui'),
     BURROW_FIRMWARE_SOCKET: options.firmwareSocket ?? join(scratch, 'burrowd.sock'),
     BURROW_LOG_LEVEL: options.logLevel ?? 'info',
     BURROW_TRUSTED_PROXIES: options.trustedProxies,
+    // Real ports rather than 0: the HTTP listener's redirects name the HTTPS port.
+    BURROW_HTTP_PORT: String(httpPort),
+    BURROW_HTTPS_PORT: String(httpsPort),
   });
   const logs: LogLine[] = [];
   const logger = createLogger(
@@ -64,20 +75,26 @@ export async function startInProcessApi(options: InProcessApiOptions = {}): Prom
     await rm(scratch, { recursive: true, force: true });
     throw error;
   });
+  let listening: Listening;
   try {
-    await app.listen(0, '127.0.0.1');
+    listening = await listen(app, { host: '127.0.0.1', httpPort: env.httpPort, httpsPort: env.httpsPort });
   } catch (error) {
     await app.close();
     await rm(scratch, { recursive: true, force: true });
     throw error;
   }
+  const caPem = await readFile(join(dataDir, 'certs', 'ca.pem'), 'utf8');
+  trustForFetch(caPem);
   return {
     app,
-    url: await app.getUrl(),
+    listening,
+    url: listening.httpsUrl,
+    httpUrl: listening.httpUrl,
+    caPem,
     dataDir,
     logs,
     close: async () => {
-      await app.close();
+      await listening.close();
       await rm(scratch, { recursive: true, force: true });
     },
   };

@@ -2,11 +2,12 @@
 // logs where it listens, and stops cleanly on SIGTERM and SIGINT.
 import test from 'ava';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { findFreePort } from '../../helpers/free-port.js';
+import { findFreePort, findTwoFreePorts } from '../../helpers/free-port.js';
+import { trustForFetch } from '../../helpers/trust.js';
 
 const MAIN = fileURLToPath(import.meta.resolve('@burrow/api/main'));
 const START_TIMEOUT_MS = 20_000;
@@ -75,7 +76,7 @@ test('a bad environment stops boot with exit code 1 and one message naming every
       'burrow-api: Invalid environment:',
       '  BURROW_HTTP_PORT: must be a whole number from 1 to 65535 (got "99999")',
       '  BURROW_LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent (got "chatty")',
-      '  BURROW_TYPO: is not a known variable (known: BURROW_DATA_DIR, BURROW_HTTP_HOST, BURROW_HTTP_PORT, BURROW_LOG_LEVEL, BURROW_UI_DIR, BURROW_FIRMWARE_SOCKET, BURROW_TRUSTED_PROXIES)',
+      '  BURROW_TYPO: is not a known variable (known: BURROW_DATA_DIR, BURROW_HTTP_HOST, BURROW_HTTP_PORT, BURROW_HTTPS_PORT, BURROW_LOG_LEVEL, BURROW_UI_DIR, BURROW_FIRMWARE_SOCKET, BURROW_TRUSTED_PROXIES)',
       '',
     ].join('\n'),
   );
@@ -92,12 +93,24 @@ test('without BURROW_DATA_DIR the server refuses to start', async (t) => {
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   test(`logs one "listening" line with its URL, serves, and exits 0 on ${signal}`, async (t) => {
     const dir = await scratchDir(t);
-    const port = await findFreePort();
-    const server = run({ BURROW_DATA_DIR: join(dir, 'data'), BURROW_HTTP_PORT: String(port), BURROW_UI_DIR: dir });
+    const [port, httpsPort] = await findTwoFreePorts();
+    const server = run({
+      BURROW_DATA_DIR: join(dir, 'data'),
+      BURROW_HTTP_PORT: String(port),
+      BURROW_HTTPS_PORT: String(httpsPort),
+      BURROW_UI_DIR: dir,
+    });
     t.teardown(() => server.kill('SIGKILL'));
     const url = await waitForListening(server);
-    t.is(url, `http://127.0.0.1:${port}`);
+    t.is(url, `https://127.0.0.1:${httpsPort}`);
+    t.like(
+      logLines(server.stdout()).find((line) => line.msg === 'listening'),
+      {
+        redirectFrom: `http://127.0.0.1:${port}`,
+      },
+    );
     t.is(logLines(server.stdout()).filter((line) => line.msg === 'listening').length, 1);
+    trustForFetch(await readFile(join(dir, 'data', 'certs', 'ca.pem'), 'utf8'));
     t.is((await fetch(`${url}/api/health`)).status, 200);
 
     server.kill(signal);
@@ -119,11 +132,12 @@ test('a database that cannot be opened ends the process with code 1 and a fatal 
 
 test('a port already in use ends the process with code 1 and says so', async (t) => {
   const dir = await scratchDir(t);
-  const port = await findFreePort();
-  const first = run({ BURROW_DATA_DIR: join(dir, 'one'), BURROW_HTTP_PORT: String(port), BURROW_UI_DIR: dir });
+  const [port, httpsPort] = await findTwoFreePorts();
+  const ports = { BURROW_HTTP_PORT: String(port), BURROW_HTTPS_PORT: String(httpsPort), BURROW_UI_DIR: dir };
+  const first = run({ BURROW_DATA_DIR: join(dir, 'one'), ...ports });
   t.teardown(() => first.kill('SIGKILL'));
   await waitForListening(first);
-  const second = run({ BURROW_DATA_DIR: join(dir, 'two'), BURROW_HTTP_PORT: String(port), BURROW_UI_DIR: dir });
+  const second = run({ BURROW_DATA_DIR: join(dir, 'two'), ...ports });
   t.deepEqual(await second.exit, { code: 1, signal: null });
   t.regex(second.stdout(), /EADDRINUSE/);
   first.kill('SIGTERM');

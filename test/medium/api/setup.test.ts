@@ -1,5 +1,6 @@
 // First boot: no default password; the setup endpoint creates the first admin once, even under a race.
 import test from 'ava';
+import { type InProcessApi } from './in-process-api.js';
 import { DataSource } from 'typeorm';
 import { ADMIN_PASSWORD, call, login, sessionCookieOf, setupAdmin, withApi } from './session-client.js';
 
@@ -21,7 +22,7 @@ test('no user and no default password: setup creates the first admin and signs t
     });
     t.regex(String(reply.body.csrfToken), /^[A-Za-z0-9_-]{43}$/);
     const [cookie] = reply.headers.getSetCookie();
-    t.regex(cookie ?? '', /^burrow_session=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Strict$/);
+    t.regex(cookie ?? '', /^burrow_session=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; Secure; SameSite=Strict$/);
 
     const token = sessionCookieOf(reply.headers);
     const session = await call(api, '/api/auth/session', { headers: { cookie: `burrow_session=${token}` } });
@@ -83,23 +84,27 @@ test('setup refuses a weak password or a bad name with a clear message, and crea
   });
 });
 
-test('the cookie is Secure when a trusted proxy says the request came over HTTPS, and only then', async (t) => {
-  await withApi({ trustedProxies: '127.0.0.1' }, async (api) => {
-    const reply = await call(api, '/api/setup', {
+test('the cookie only travels over HTTPS: plain HTTP is redirected unless a trusted TLS proxy forwarded it', async (t) => {
+  const setup = (api: InProcessApi, headers: Record<string, string>) =>
+    fetch(`${api.httpUrl}/api/setup`, {
       method: 'POST',
-      body: { username: 'admin', password: ADMIN_PASSWORD },
-      headers: { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'router.lan', origin: 'https://router.lan' },
+      redirect: 'manual',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
+    });
+  await withApi({ trustedProxies: '127.0.0.1' }, async (api) => {
+    const reply = await setup(api, {
+      'x-forwarded-proto': 'https',
+      'x-forwarded-host': 'router.lan',
+      origin: 'https://router.lan',
     });
     t.is(reply.status, 201);
     t.regex(reply.headers.getSetCookie()[0] ?? '', /; Secure/);
   });
   await withApi({}, async (api) => {
-    const reply = await call(api, '/api/setup', {
-      method: 'POST',
-      body: { username: 'admin', password: ADMIN_PASSWORD },
-      headers: { 'x-forwarded-proto': 'https' },
-    });
-    t.is(reply.status, 201);
-    t.notRegex(reply.headers.getSetCookie()[0] ?? '', /Secure/);
+    const reply = await setup(api, { 'x-forwarded-proto': 'https' });
+    t.is(reply.status, 308, 'an untrusted X-Forwarded-Proto does not make plain HTTP secure');
+    t.deepEqual(reply.headers.getSetCookie(), []);
+    t.deepEqual((await call(api, '/api/setup')).body, { setupRequired: true });
   });
 });

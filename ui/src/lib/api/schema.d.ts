@@ -164,6 +164,102 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/certificates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getCertificates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/certificates/ca.der": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getAuthorityDer"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/certificates/ca.pem": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getAuthorityPem"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/certificates/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["import"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/certificates/renew": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["renew"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/certificates/revert": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["revert"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/health": {
         parameters: {
             query?: never;
@@ -281,7 +377,7 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /** @enum {string} */
-        AuditAction: "setup.completed" | "auth.login" | "auth.login_failed" | "auth.locked" | "auth.address_locked" | "auth.logout" | "session.revoked" | "user.created" | "user.role_changed" | "user.disabled" | "user.enabled" | "user.password_reset" | "user.deleted" | "user.sessions_revoked" | "account.password_changed" | "totp.enabled" | "totp.disabled" | "totp.recovery_code_used" | "settings.security_changed";
+        AuditAction: "setup.completed" | "auth.login" | "auth.login_failed" | "auth.locked" | "auth.address_locked" | "auth.logout" | "session.revoked" | "user.created" | "user.role_changed" | "user.disabled" | "user.enabled" | "user.password_reset" | "user.deleted" | "user.sessions_revoked" | "account.password_changed" | "totp.enabled" | "totp.disabled" | "totp.recovery_code_used" | "settings.security_changed" | "certificate.renewed" | "certificate.imported" | "certificate.import_refused" | "certificate.reverted";
         AuditEventDto: {
             action: components["schemas"]["AuditAction"];
             /** @description The client address the request came from. */
@@ -310,6 +406,44 @@ export interface components {
             /** @description Admins require two-factor sign-in and this user has none: until enrolled, only auth/* and account/totp/* routes answer. */
             mustEnrolTotp: boolean;
             user: components["schemas"]["UserDto"];
+        };
+        CertificateDto: {
+            /** @description SHA-256 of the DER encoding: uppercase hex pairs joined by colons. */
+            fingerprintSha256: string;
+            /** @example CN=Burrow router CA (burrow) 3f2a, O=Burrow */
+            issuer: string;
+            /** @example ECDSA P-256 */
+            keyAlgorithm: string;
+            /** @description DNS names, then IP addresses, the certificate is valid for. */
+            names: string[];
+            /** Format: date-time */
+            notAfter: string;
+            /** Format: date-time */
+            notBefore: string;
+            /** @description Hexadecimal. */
+            serialNumber: string;
+            /** @example CN=burrow.lan */
+            subject: string;
+        };
+        /**
+         * @description `built-in`: issued by the router's own CA; `imported`: uploaded by an admin.
+         * @enum {string}
+         */
+        CertificateMode: "built-in" | "imported";
+        CertificatesDto: {
+            /** @description The router's own CA, also while an imported certificate is in use. */
+            authority: components["schemas"]["CertificateDto"];
+            /** @description What HTTPS serves, the server certificate first. */
+            chain: components["schemas"]["CertificateDto"][];
+            /** @description `built-in`: issued by the router's own CA; `imported`: uploaded by an admin. */
+            mode: components["schemas"]["CertificateMode"];
+            /**
+             * Format: date-time
+             * @description When the built-in certificate will be re-issued; null while an imported one is in use.
+             */
+            renewsAt: string | null;
+            /** @description Names and addresses the router answers to that the CA's name constraints keep out of its certificate. */
+            uncoveredNames: string[];
         };
         ChangePasswordDto: {
             currentPassword: string;
@@ -352,7 +486,7 @@ export interface components {
          * @description Present when a client may act on it.
          * @enum {string}
          */
-        ErrorCode: "unauthenticated" | "invalid_credentials" | "totp_required" | "totp_invalid" | "setup_done" | "last_admin" | "invalid_username" | "username_taken" | "weak_password" | "wrong_password" | "forbidden" | "csrf_invalid" | "cross_site" | "unsupported_media_type" | "totp_enrolment_required" | "totp_required_by_policy" | "totp_already_enabled" | "totp_enrolment_not_started" | "not_found";
+        ErrorCode: "unauthenticated" | "invalid_credentials" | "totp_required" | "totp_invalid" | "setup_done" | "last_admin" | "invalid_username" | "username_taken" | "weak_password" | "wrong_password" | "forbidden" | "csrf_invalid" | "cross_site" | "unsupported_media_type" | "totp_enrolment_required" | "totp_required_by_policy" | "totp_already_enabled" | "totp_enrolment_not_started" | "not_found" | "certificate_refused" | "certificate_imported" | "payload_too_large";
         ErrorResponseDto: {
             /** @description Present when a client may act on it. */
             code?: components["schemas"]["ErrorCode"];
@@ -386,6 +520,12 @@ export interface components {
             status: "ok" | "degraded";
             /** @example 0.1.0 */
             version: string;
+        };
+        ImportCertificateDto: {
+            /** @description PEM certificates: the server certificate first, then each issuer in order. */
+            chain: string;
+            /** @description The PEM private key of the server certificate. */
+            key: string;
         };
         InterfaceAddressDto: {
             /** @example 192.168.1.1 */
@@ -896,6 +1036,201 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Any error. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    getCertificates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CertificatesDto"];
+                };
+            };
+            /** @description Any error. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    getAuthorityDer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The router's CA certificate, DER. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pkix-cert": string;
+                };
+            };
+            /** @description Any error. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    getAuthorityPem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The router's CA certificate, PEM. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-pem-file": string;
+                };
+            };
+            /** @description Any error. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    import: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ImportCertificateDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CertificatesDto"];
+                };
+            };
+            /** @description `certificate_refused`: the message names the check that failed. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `payload_too_large`: the upload is bigger than any certificate chain. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any error. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    renew: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CertificatesDto"];
+                };
+            };
+            /** @description `certificate_imported`: an imported certificate is in use. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any error. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    revert: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CertificatesDto"];
+                };
             };
             /** @description Any error. */
             default: {

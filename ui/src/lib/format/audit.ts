@@ -48,6 +48,10 @@ export const AUDIT_ACTION_LABELS: Readonly<Record<AuditAction, string>> = {
   'totp.disabled': 'Two-factor sign-in turned off',
   'totp.recovery_code_used': 'Recovery code used',
   'settings.security_changed': 'Sign-in settings changed',
+  'certificate.renewed': 'Certificate renewed',
+  'certificate.imported': 'Certificate imported',
+  'certificate.import_refused': 'Certificate import refused',
+  'certificate.reverted': 'Built-in certificate restored',
 };
 
 /** The label of an action, or its raw name for one this page does not know yet. */

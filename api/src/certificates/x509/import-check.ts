@@ -1,0 +1,190 @@
+// Checks an uploaded certificate chain and key before the router serves them. In order:
+//   1. the certificate field parses as PEM certificates   (certificate-pem)
+//   2. the key field parses as one usable private key     (key-pem, key-encrypted, key-unsupported)
+//   3. the key belongs to the first certificate           (key-mismatch; chain-order when it fits a later one)
+//   4. each certificate was signed by the next, a CA      (chain-order)
+//   5. the first certificate is valid now and for a while (not-yet-valid, expired, expires-soon)
+//   6. it names at least one name the router answers to   (names)
+//   7. it may be used by a web server                     (not-a-server-certificate)
+// The first failure throws an ImportRefusedError; nothing is stored here, so a refusal changes nothing.
+import type { KeyObject, X509Certificate as NodeCertificate } from 'node:crypto';
+import { readChain, readKey } from './import-pem.js';
+import { ImportRefusedError } from './import-refused.js';
+import { toPem } from './pem.js';
+import type { RouterNames } from './router-names.js';
+import { certificateNames, matchingNames } from './subject-names.js';
+import {
+  BasicConstraintsExtension,
+  ExtendedKeyUsage,
+  ExtendedKeyUsageExtension,
+  KeyUsageFlags,
+  KeyUsagesExtension,
+  X509Certificate,
+} from './x509-library.js';
+
+export { ImportRefusedError, type ImportCheck } from './import-refused.js';
+
+export const DEFAULT_MIN_REMAINING_DAYS = 7;
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export interface ImportInput {
+  chainPem: string;
+  keyPem: string;
+  answersTo: RouterNames;
+  now: Date;
+  /** How long the certificate must stay valid after `now`; 7 days unless given. */
+  minRemainingDays?: number;
+}
+
+/** Resolves to the chain as normalised PEM (leaf first) and the key as PKCS#8 PEM; rejects with ImportRefusedError. */
+export function checkImport(input: ImportInput): Promise<{ chainPem: string; keyPem: string }> {
+  // The checks are synchronous; the executor turns a throw into a rejection, as callers of a promise expect.
+  return new Promise((resolve) => resolve(checkNow(input)));
+}
+
+function checkNow(input: ImportInput): { chainPem: string; keyPem: string } {
+  const chain = readChain(input.chainPem);
+  const key = readKey(input.keyPem);
+  checkKeyMatches(chain, key);
+  checkChainOrder(chain);
+  const leaf = new X509Certificate(chain[0]?.raw ?? new Uint8Array());
+  checkValidity(leaf, input.now, input.minRemainingDays ?? DEFAULT_MIN_REMAINING_DAYS);
+  checkNames(leaf, input.answersTo);
+  checkServerUse(leaf);
+  return {
+    chainPem: chain.map((certificate) => toPem('CERTIFICATE', certificate.raw)).join(''),
+    keyPem: key.export({ type: 'pkcs8', format: 'pem' }).toString(),
+  };
+}
+
+function checkKeyMatches(chain: NodeCertificate[], key: KeyObject): void {
+  const [leaf, ...rest] = chain;
+  if (!leaf || leaf.checkPrivateKey(key)) {
+    return;
+  }
+  const owner = rest.findIndex((certificate) => certificate.checkPrivateKey(key));
+  if (owner >= 0) {
+    throw new ImportRefusedError(
+      'chain-order',
+      `The key belongs to certificate ${owner + 2} in the chain (${label(rest[owner])}), not the first. ` +
+        'Put the chain in order: your certificate first, then each issuer.',
+    );
+  }
+  throw new ImportRefusedError(
+    'key-mismatch',
+    `The key does not belong to the first certificate in the chain (${label(leaf)}). Paste the key that was ` +
+      "created together with this certificate's signing request, or the certificate that was issued for this key.",
+  );
+}
+
+function checkChainOrder(chain: NodeCertificate[]): void {
+  const refuse = (message: string) => new ImportRefusedError('chain-order', message);
+  const fix = 'Put the chain in order: your certificate first, then each issuer.';
+  chain.slice(1).forEach((issuer, index) => {
+    const subject = chain[index];
+    const [n, m] = [index + 1, index + 2];
+    if (!subject) {
+      return;
+    }
+    // checkIssued compares the names as X.509 does; the text comparison catches what it refuses for other reasons.
+    if (subject.issuer !== issuer.subject && !subject.checkIssued(issuer)) {
+      throw refuse(
+        `Certificate ${m} in the chain (${label(issuer)}) did not sign certificate ${n}, which was issued by ` +
+          `${issuerLabel(subject)}. ${fix} Include the certificate of ${issuerLabel(subject)} if it is missing.`,
+      );
+    }
+    if (!issuer.ca) {
+      throw refuse(
+        `Certificate ${m} in the chain (${label(issuer)}) is not a certificate authority, so it cannot sign ` +
+          `certificate ${n}. ${fix}`,
+      );
+    }
+    if (!subject.checkIssued(issuer) || !subject.verify(issuer.publicKey)) {
+      throw refuse(
+        `Certificate ${m} in the chain has the right name (${label(issuer)}) but did not sign certificate ${n}: ` +
+          'it is probably an older or newer certificate of the same issuer. Use the intermediate certificates ' +
+          'your certificate authority sent with this certificate.',
+      );
+    }
+  });
+}
+
+function checkValidity(leaf: X509Certificate, now: Date, minRemainingDays: number): void {
+  if (leaf.notBefore > now) {
+    throw new ImportRefusedError(
+      'not-yet-valid',
+      `The certificate is not valid until ${moment(leaf.notBefore)}. Import it after that time, or check that ` +
+        "the router's clock is right.",
+    );
+  }
+  if (leaf.notAfter <= now) {
+    throw new ImportRefusedError(
+      'expired',
+      `The certificate expired on ${day(leaf.notAfter)}. Renew it with your certificate authority and import ` +
+        'the new one.',
+    );
+  }
+  if (leaf.notAfter.getTime() - now.getTime() < minRemainingDays * DAY_MS) {
+    throw new ImportRefusedError(
+      'expires-soon',
+      `The certificate expires on ${moment(leaf.notAfter)}, in less than ${minRemainingDays} days. Renew it ` +
+        'with your certificate authority and import the new one.',
+    );
+  }
+}
+
+function checkNames(leaf: X509Certificate, answersTo: RouterNames): void {
+  const names = certificateNames(leaf);
+  if (matchingNames(names, answersTo).length > 0) {
+    return;
+  }
+  const routerNames = [...answersTo.dns, ...answersTo.ips].join(', ') || 'no names yet';
+  const certificateHas = [...names.dns, ...names.ips];
+  const named =
+    certificateHas.length > 0
+      ? `The certificate is for ${certificateHas.join(', ')}`
+      : 'The certificate names no host (it has no Subject Alternative Name, and browsers ignore the Common Name)';
+  throw new ImportRefusedError(
+    'names',
+    `${named}, but the router answers to ${routerNames}. Use a certificate for one of the router's names.`,
+  );
+}
+
+function checkServerUse(leaf: X509Certificate): void {
+  const refuse = (message: string) => new ImportRefusedError('not-a-server-certificate', message);
+  const ask = 'Ask your certificate authority for a TLS server (web server) certificate.';
+  if (leaf.getExtension(BasicConstraintsExtension)?.ca) {
+    throw refuse(
+      `The first certificate in the chain is a certificate authority, which browsers refuse as a web site's certificate. ${ask}`,
+    );
+  }
+  const usages = leaf.getExtension(ExtendedKeyUsageExtension)?.usages;
+  if (usages && !usages.includes(ExtendedKeyUsage.serverAuth)) {
+    throw refuse(
+      `The certificate is not for web servers: its extended key usage does not include TLS server authentication. ${ask}`,
+    );
+  }
+  const keyUsage = leaf.getExtension(KeyUsagesExtension);
+  if (keyUsage && !(keyUsage.usages & KeyUsageFlags.digitalSignature)) {
+    throw refuse(`The certificate's key usage does not allow digital signatures, which HTTPS needs. ${ask}`);
+  }
+}
+
+// A certificate in a message: its Common Name if it has one, else its whole subject.
+function label(certificate: NodeCertificate | undefined): string {
+  const subject = certificate?.subject ?? '';
+  return /^CN=(.*)$/m.exec(subject)?.[1] ?? subject.replace(/\n/g, ', ');
+}
+
+function issuerLabel(certificate: NodeCertificate): string {
+  return /^CN=(.*)$/m.exec(certificate.issuer)?.[1] ?? certificate.issuer.replace(/\n/g, ', ');
+}
+
+function day(date: Date): string {
+  return date.toISOString().slice(0, 10);
+}
+
+function moment(date: Date): string {
+  return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}

@@ -1,0 +1,110 @@
+// The names the router answers to, the name constraints its own CA is limited to, and which names fall inside
+// them. Pure functions: the service feeds in the hostname and addresses it read from the box.
+import { compareIp, formatIp, inRange, parseCidr, parseIp, type IpAddress, type IpRange } from './ip-address.js';
+
+export interface RouterNames {
+  dns: string[];
+  ips: string[];
+}
+
+/** Permitted subtrees of a nameConstraints extension: DNS subtrees (RFC 5280 dNSName) and IP ranges as CIDR. */
+export interface NameConstraintsSpec {
+  dns: string[];
+  ipRanges: string[];
+}
+
+export const DEFAULT_NAME = 'burrow.lan';
+
+const PERMITTED_DNS = ['lan', 'home.arpa', 'localhost'];
+
+// Private and local ranges only: a stolen CA key must not be able to vouch for a public site.
+const PERMITTED_IP_RANGES = [
+  '10.0.0.0/8',
+  '172.16.0.0/12',
+  '192.168.0.0/16',
+  '100.64.0.0/10', // CGNAT: a WAN address behind a carrier's NAT
+  '127.0.0.0/8',
+  '169.254.0.0/16',
+  'fc00::/7',
+  'fe80::/10',
+  '::1/128',
+];
+
+// Addresses that name no reachable box: link-local ones need a zone a URL cannot carry reliably, and
+// unspecified or multicast ones are never the router's own.
+const NOT_A_NAME = ['169.254.0.0/16', 'fe80::/10', '0.0.0.0/32', '::/128', '224.0.0.0/4', 'ff00::/8'].map(
+  mustParseCidr,
+);
+
+/** The hostname's first label, lowercased, when it is a valid DNS label (RFC 1123); otherwise null. */
+export function hostnameLabel(hostname: string): string | null {
+  const label = (hostname.trim().split('.')[0] ?? '').toLowerCase();
+  return /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(label) ? label : null;
+}
+
+export function routerNames(hostname: string, addresses: readonly string[]): RouterNames {
+  const label = hostnameLabel(hostname);
+  const dns = unique([...(label ? [label, `${label}.lan`] : []), DEFAULT_NAME, 'localhost']);
+  const parsed = addresses
+    .map(parseIp)
+    .filter((address): address is IpAddress => address !== null)
+    .filter((address) => !NOT_A_NAME.some((range) => inRange(address, range)))
+    .sort(compareIp);
+  return { dns, ips: unique(parsed.map(formatIp)) };
+}
+
+export function authorityConstraints(hostname: string): NameConstraintsSpec {
+  const label = hostnameLabel(hostname);
+  const covered = label !== null && PERMITTED_DNS.some((subtree) => dnsInSubtree(label, subtree));
+  return { dns: [...PERMITTED_DNS, ...(label && !covered ? [label] : [])], ipRanges: [...PERMITTED_IP_RANGES] };
+}
+
+/**
+ * Splits names into those a certificate from a CA with these constraints may carry and the rest.
+ * As in RFC 5280, a name type with no permitted subtree at all is unconstrained; IPv4 and IPv6 addresses
+ * only ever match a range of their own family.
+ */
+export function splitByConstraints(
+  names: RouterNames,
+  constraints: NameConstraintsSpec,
+): { covered: RouterNames; uncovered: string[] } {
+  const ranges = constraints.ipRanges.map(mustParseCidr);
+  const dnsCovered = (name: string) =>
+    constraints.dns.length === 0 || constraints.dns.some((subtree) => dnsInSubtree(name, subtree));
+  const ipCovered = (text: string) => {
+    const address = parseIp(text);
+    return address !== null && (ranges.length === 0 || ranges.some((range) => inRange(address, range)));
+  };
+  return {
+    covered: { dns: names.dns.filter(dnsCovered), ips: names.ips.filter(ipCovered) },
+    uncovered: [...names.dns.filter((name) => !dnsCovered(name)), ...names.ips.filter((ip) => !ipCovered(ip))],
+  };
+}
+
+/**
+ * RFC 5280 4.2.1.10: `lan` permits `lan` and any name ending in `.lan`; a leading dot (`.lan`, an OpenSSL
+ * extension) permits subdomains only; an empty subtree permits every name. Comparison ignores case.
+ */
+export function dnsInSubtree(name: string, subtree: string): boolean {
+  const host = name.toLowerCase().replace(/\.$/, '');
+  const base = subtree.toLowerCase().replace(/\.$/, '');
+  if (base === '') {
+    return true;
+  }
+  if (base.startsWith('.')) {
+    return host.endsWith(base) && host.length > base.length;
+  }
+  return host === base || host.endsWith(`.${base}`);
+}
+
+function mustParseCidr(text: string): IpRange {
+  const range = parseCidr(text);
+  if (!range) {
+    throw new Error(`Not an IP range in CIDR form: ${text}`);
+  }
+  return range;
+}
+
+function unique(values: string[]): string[] {
+  return [...new Set(values)];
+}

@@ -1,0 +1,84 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { IsString, MaxLength, MinLength } from 'class-validator';
+
+export const CERTIFICATE_MODES = ['built-in', 'imported'] as const;
+export type CertificateMode = (typeof CERTIFICATE_MODES)[number];
+
+/** The longest PEM text accepted in an import: a long chain of RSA-4096 certificates fits many times over. */
+export const MAX_IMPORT_PEM_CHARS = 48 * 1024;
+
+export class CertificateDto {
+  @ApiProperty({ example: 'CN=burrow.lan' })
+  subject: string;
+
+  @ApiProperty({ example: 'CN=Burrow router CA (burrow) 3f2a, O=Burrow' })
+  issuer: string;
+
+  @ApiProperty({ description: 'Hexadecimal.' })
+  serialNumber: string;
+
+  @ApiProperty({ type: [String], description: 'DNS names, then IP addresses, the certificate is valid for.' })
+  names: string[];
+
+  @ApiProperty({ format: 'date-time' })
+  notBefore: string;
+
+  @ApiProperty({ format: 'date-time' })
+  notAfter: string;
+
+  @ApiProperty({ description: 'SHA-256 of the DER encoding: uppercase hex pairs joined by colons.' })
+  fingerprintSha256: string;
+
+  @ApiProperty({ example: 'ECDSA P-256' })
+  keyAlgorithm: string;
+}
+
+export class CertificatesDto {
+  @ApiProperty({
+    enum: CERTIFICATE_MODES,
+    enumName: 'CertificateMode',
+    description: "`built-in`: issued by the router's own CA; `imported`: uploaded by an admin.",
+  })
+  mode: CertificateMode;
+
+  @ApiProperty({ type: [CertificateDto], description: 'What HTTPS serves, the server certificate first.' })
+  chain: CertificateDto[];
+
+  @ApiProperty({
+    type: CertificateDto,
+    description: "The router's own CA, also while an imported certificate is in use.",
+  })
+  authority: CertificateDto;
+
+  @ApiProperty({
+    type: [String],
+    description:
+      "Names and addresses the router answers to that the CA's name constraints keep out of its certificate.",
+  })
+  uncoveredNames: string[];
+
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'When the built-in certificate will be re-issued; null while an imported one is in use.',
+  })
+  renewsAt: string | null;
+}
+
+export class ImportCertificateDto {
+  @ApiProperty({
+    maxLength: MAX_IMPORT_PEM_CHARS,
+    description: 'PEM certificates: the server certificate first, then each issuer in order.',
+  })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(MAX_IMPORT_PEM_CHARS)
+  chain: string;
+
+  @ApiProperty({ maxLength: MAX_IMPORT_PEM_CHARS, description: 'The PEM private key of the server certificate.' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(MAX_IMPORT_PEM_CHARS)
+  key: string;
+}

@@ -1,0 +1,80 @@
+// Puts the application on the network: HTTPS for the page and the API, plain HTTP beside it that only redirects
+// (see https-only.ts). A renewed or imported certificate is swapped into the running HTTPS server: connections
+// open at the time finish on the old one, new ones get the new one, and nothing restarts.
+import { type NestExpressApplication } from '@nestjs/platform-express';
+import { once } from 'node:events';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import { type AddressInfo } from 'node:net';
+import { CertificateService } from '../services/certificate.service.js';
+import { secureContextOptions } from './tls-settings.js';
+
+export interface ListenOptions {
+  host: string;
+  /** 0 picks a free port (tests). */
+  httpPort: number;
+  httpsPort: number;
+}
+
+export interface Listening {
+  /** `https://<host>:<port>`, without a trailing slash. */
+  readonly httpsUrl: string;
+  readonly httpUrl: string;
+  readonly https: HttpsServer;
+  /** Stops accepting, ends idle keep-alive connections, waits for open requests, then closes the app. */
+  readonly close: () => Promise<void>;
+}
+
+/** How long headers may take to arrive: a slow client cannot hold a socket open for ever. */
+const HEADERS_TIMEOUT_MS = 20_000;
+
+export async function listen(app: NestExpressApplication, options: ListenOptions): Promise<Listening> {
+  await app.init();
+  const certificates = app.get(CertificateService);
+  const handler = app.getHttpAdapter().getInstance();
+  const https = createHttpsServer({ ...secureContextOptions(await certificates.start()) }, handler);
+  const unsubscribe = certificates.onChange((served) => https.setSecureContext(secureContextOptions(served)));
+  const http = createHttpServer(handler);
+  for (const server of [https, http]) {
+    server.headersTimeout = HEADERS_TIMEOUT_MS;
+    server.requestTimeout = 60_000;
+  }
+  try {
+    await Promise.all([bind(https, options.host, options.httpsPort), bind(http, options.host, options.httpPort)]);
+  } catch (error) {
+    unsubscribe();
+    await Promise.all([closeServer(https), closeServer(http)]);
+    throw error;
+  }
+  certificates.watch();
+  return {
+    httpsUrl: url('https', options.host, https),
+    httpUrl: url('http', options.host, http),
+    https,
+    close: async () => {
+      unsubscribe();
+      await Promise.all([closeServer(https), closeServer(http)]);
+      await app.close();
+    },
+  };
+}
+
+async function bind(server: HttpServer | HttpsServer, host: string, port: number): Promise<void> {
+  server.listen(port, host);
+  await once(server, 'listening');
+}
+
+async function closeServer(server: HttpServer | HttpsServer): Promise<void> {
+  if (!server.listening) {
+    return;
+  }
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  await closed;
+}
+
+function url(scheme: 'http' | 'https', host: string, server: HttpServer | HttpsServer): string {
+  const { port } = server.address() as AddressInfo;
+  const shownHost = host.includes(':') ? `[${host}]` : host;
+  return `${scheme}://${shownHost}:${port}`;
+}

@@ -1,0 +1,303 @@
+// What HTTPS serves: the built-in certificate from the router's own CA, or one an admin imported. Every change
+// goes through one queue and is announced to the listeners, which swap it into the running TLS server.
+import { HttpStatus, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { type KeyPairPem, createAuthority, readAuthorityConstraints } from '../certificates/x509/authority.js';
+import { describeCertificate, splitCertificates } from '../certificates/x509/describe.js';
+import { ImportRefusedError, checkImport } from '../certificates/x509/import-check.js';
+import { type RouterNames, routerNames, splitByConstraints } from '../certificates/x509/router-names.js';
+import { issueServerCertificate } from '../certificates/x509/server-certificate.js';
+import { type CertificateDto, type CertificateMode, type CertificatesDto } from '../dtos/certificate.dto.js';
+import { ApiException } from '../dtos/error.dto.js';
+import { type ClientInfo } from '../middleware/client.js';
+import { CertificateFileRepository, type KeyAndChain } from '../repositories/certificate-file.repository.js';
+import { HostRepository } from '../repositories/host.repository.js';
+import { NetworkInterfaceRepository } from '../repositories/network-interface.repository.js';
+import { AuditService } from './audit.service.js';
+import { Clock } from './clock.js';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** The built-in certificate is re-issued this long before it expires. */
+export const RENEW_BEFORE_MS = 30 * DAY_MS;
+/** How often names, addresses and expiry are looked at. */
+const CHECK_INTERVAL_MS = 60_000;
+
+type Listener = (served: KeyAndChain) => void;
+
+@Injectable()
+export class CertificateService implements OnApplicationShutdown {
+  private readonly logger = new Logger(CertificateService.name);
+  private readonly listeners = new Set<Listener>();
+  private queue: Promise<unknown> = Promise.resolve();
+  private timer: NodeJS.Timeout | undefined;
+  private state:
+    { authority: KeyPairPem; builtIn: KeyAndChain; imported?: KeyAndChain; mode: CertificateMode } | undefined;
+
+  constructor(
+    private readonly files: CertificateFileRepository,
+    private readonly clock: Clock,
+    private readonly host: HostRepository,
+    private readonly interfaces: NetworkInterfaceRepository,
+    private readonly audit: AuditService,
+  ) {}
+
+  /** Loads the certificates, creating the CA and the server certificate on first boot; what to serve first. */
+  start(): Promise<KeyAndChain> {
+    return this.serially(async () => {
+      await this.load();
+      await this.renewIfDue();
+      return this.served();
+    });
+  }
+
+  /** Looks every minute for a certificate due for renewal or names that changed. */
+  watch(): void {
+    this.timer ??= setInterval(() => {
+      this.check().catch((error: unknown) => this.logger.error({ err: error }, 'certificate check failed'));
+    }, CHECK_INTERVAL_MS).unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Calls `listener` with the new key and chain whenever what is served changes; returns the unsubscribe. */
+  onChange(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  served(): KeyAndChain {
+    const state = this.loaded();
+    return state.mode === 'imported' && state.imported ? state.imported : state.builtIn;
+  }
+
+  /** The CA certificate in PEM: public, for anyone to download. */
+  authorityPem(): string {
+    return this.loaded().authority.certificatePem;
+  }
+
+  /** Re-issues the built-in certificate if it is due or the router's names changed. */
+  async check(): Promise<void> {
+    await this.serially(() => this.renewIfDue());
+  }
+
+  async status(): Promise<CertificatesDto> {
+    const names = await this.routerNames();
+    const state = this.loaded();
+    const { uncovered } = splitByConstraints(names, readAuthorityConstraints(state.authority.certificatePem));
+    const builtIn = describeCertificate(state.builtIn.chainPem);
+    return {
+      mode: state.mode,
+      chain: splitCertificates(this.served().chainPem).map(toDto),
+      authority: toDto(state.authority.certificatePem),
+      uncoveredNames: uncovered,
+      renewsAt: state.mode === 'built-in' ? new Date(builtIn.notAfter.getTime() - RENEW_BEFORE_MS).toISOString() : null,
+    };
+  }
+
+  renew(actor: { username: string }, client: ClientInfo): Promise<CertificatesDto> {
+    return this.serially(async () => {
+      if (this.loaded().mode === 'imported') {
+        throw new ApiException(
+          HttpStatus.CONFLICT,
+          'certificate_imported',
+          'An imported certificate is in use. Switch back to the built-in certificate to renew it.',
+        );
+      }
+      await this.issue(await this.coveredNames());
+      await this.record('certificate.renewed', actor, client, { reason: 'requested' });
+    }).then(() => this.status());
+  }
+
+  /**
+   * Validates and switches to an admin's certificate. `requestHost` is the name this request came in by: a
+   * name the router answers to, as the one a real domain name's certificate is expected to carry.
+   */
+  import(
+    upload: { chain: string; key: string },
+    requestHost: string | undefined,
+    actor: { username: string },
+    client: ClientInfo,
+  ): Promise<CertificatesDto> {
+    return this.serially(async () => {
+      const answersTo = withRequestHost(await this.routerNames(), requestHost);
+      let checked: { chainPem: string; keyPem: string };
+      try {
+        checked = await checkImport({ chainPem: upload.chain, keyPem: upload.key, answersTo, now: this.clock.now() });
+      } catch (error) {
+        if (error instanceof ImportRefusedError) {
+          await this.record('certificate.import_refused', actor, client, { check: error.check });
+          throw new ApiException(HttpStatus.BAD_REQUEST, 'certificate_refused', error.message);
+        }
+        throw error;
+      }
+      const imported = { keyPem: checked.keyPem, chainPem: checked.chainPem };
+      await this.files.write('imported', imported);
+      await this.files.writeMode('imported');
+      this.state = { ...this.loaded(), imported, mode: 'imported' };
+      this.publish();
+      const leaf = describeCertificate(checked.chainPem);
+      await this.record('certificate.imported', actor, client, {
+        subject: leaf.subject,
+        fingerprintSha256: leaf.fingerprintSha256,
+      });
+    }).then(() => this.status());
+  }
+
+  /** Back to the built-in certificate; the imported one is deleted. */
+  revert(actor: { username: string }, client: ClientInfo): Promise<CertificatesDto> {
+    return this.serially(async () => {
+      await this.files.writeMode('built-in');
+      await this.files.remove('imported');
+      const { imported: _dropped, ...rest } = this.loaded();
+      this.state = { ...rest, mode: 'built-in' };
+      // The built-in certificate may have aged or lost names while it was not served.
+      if (!(await this.renewIfDue())) {
+        this.publish();
+      }
+      await this.record('certificate.reverted', actor, client, {});
+    }).then(() => this.status());
+  }
+
+  private async load(): Promise<void> {
+    const authority = await this.loadAuthority();
+    const builtIn =
+      (await this.files.read('server')) ?? (await this.issueFor(authority, await this.coveredNames(authority)));
+    const mode = await this.files.readMode();
+    const imported = mode === 'imported' ? await this.files.read('imported') : undefined;
+    if (mode === 'imported' && imported === undefined) {
+      this.logger.warn('the imported certificate is missing; serving the built-in one');
+    }
+    this.state = { authority, builtIn, mode: imported ? 'imported' : 'built-in', ...(imported ? { imported } : {}) };
+  }
+
+  /** The CA, created on first boot. Its key is written before anything it signs is. */
+  private async loadAuthority(): Promise<KeyPairPem> {
+    const stored = await this.files.read('authority');
+    let authority: KeyPairPem;
+    if (stored === undefined) {
+      authority = await createAuthority({ hostname: this.host.hostname(), now: this.clock.now() });
+      await this.files.write('authority', { keyPem: authority.keyPem, chainPem: authority.certificatePem });
+      await this.files.remove('server');
+      this.logger.log(
+        { fingerprintSha256: describeCertificate(authority.certificatePem).fingerprintSha256 },
+        'created the router CA',
+      );
+    } else {
+      authority = { keyPem: stored.keyPem, certificatePem: stored.chainPem };
+    }
+    if ((await this.files.readPublicAuthority()) !== authority.certificatePem) {
+      await this.files.writePublicAuthority(authority.certificatePem);
+    }
+    return authority;
+  }
+
+  /** Re-issues the built-in certificate when it nears expiry, was not issued by this CA, or names changed. */
+  private async renewIfDue(): Promise<boolean> {
+    const state = this.loaded();
+    const now = this.clock.now();
+    const current = describeCertificate(state.builtIn.chainPem);
+    const authority = describeCertificate(state.authority.certificatePem);
+    if (now < authority.notBefore) {
+      // A board without a real-time clock boots in the past until NTP answers: a certificate issued now would be
+      // invalid once the clock is right, so wait.
+      return false;
+    }
+    const names = await this.coveredNames();
+    const reason =
+      current.issuer !== authority.subject
+        ? 'issuer'
+        : now.getTime() >= current.notAfter.getTime() - RENEW_BEFORE_MS
+          ? 'expiry'
+          : now < current.notBefore
+            ? 'not-yet-valid'
+            : !sameNames(current.names, names)
+              ? 'names'
+              : undefined;
+    if (reason === undefined) {
+      return false;
+    }
+    this.logger.log({ reason, names: [...names.dns, ...names.ips] }, 're-issuing the built-in certificate');
+    await this.issue(names);
+    return true;
+  }
+
+  private async issue(names: RouterNames): Promise<void> {
+    const state = this.loaded();
+    const builtIn = await this.issueFor(state.authority, names);
+    this.state = { ...state, builtIn };
+    if (state.mode === 'built-in') {
+      this.publish();
+    }
+  }
+
+  private async issueFor(authority: KeyPairPem, names: RouterNames): Promise<KeyAndChain> {
+    const leaf = await issueServerCertificate({ authority, names, now: this.clock.now() });
+    const builtIn = { keyPem: leaf.keyPem, chainPem: `${leaf.certificatePem}${authority.certificatePem}` };
+    await this.files.write('server', builtIn);
+    return builtIn;
+  }
+
+  private async routerNames(): Promise<RouterNames> {
+    const addresses = (await this.interfaces.list()).flatMap((link) => link.addresses.map((entry) => entry.address));
+    return routerNames(this.host.hostname(), addresses);
+  }
+
+  /** The router's names that the CA may certify. */
+  private async coveredNames(authority: KeyPairPem = this.loaded().authority): Promise<RouterNames> {
+    return splitByConstraints(await this.routerNames(), readAuthorityConstraints(authority.certificatePem)).covered;
+  }
+
+  private publish(): void {
+    const served = this.served();
+    for (const listener of this.listeners) {
+      listener(served);
+    }
+  }
+
+  private async record(
+    action: 'certificate.renewed' | 'certificate.imported' | 'certificate.import_refused' | 'certificate.reverted',
+    actor: { username: string },
+    client: ClientInfo,
+    details: Record<string, string>,
+  ): Promise<void> {
+    await this.audit.record({ action, actor, address: client.address, target: 'https', details }, this.clock.now());
+  }
+
+  private loaded() {
+    if (this.state === undefined) {
+      throw new Error('the certificates are not loaded yet: start() first');
+    }
+    return this.state;
+  }
+
+  /** One change at a time: a renewal racing an import must not serve a certificate nobody chose. */
+  private serially<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(task);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+}
+
+function toDto(pem: string): CertificateDto {
+  const summary = describeCertificate(pem);
+  return {
+    ...summary,
+    notBefore: summary.notBefore.toISOString(),
+    notAfter: summary.notAfter.toISOString(),
+  };
+}
+
+function sameNames(certified: readonly string[], wanted: RouterNames): boolean {
+  const expected = [...wanted.dns, ...wanted.ips];
+  return certified.length === expected.length && expected.every((name) => certified.includes(name));
+}
+
+/** The Host header's name (without port) joins the names, when it is a DNS name rather than an address. */
+function withRequestHost(names: RouterNames, requestHost: string | undefined): RouterNames {
+  const host = requestHost?.replace(/:\d+$/, '').toLowerCase();
+  if (host === undefined || host === '' || host.startsWith('[') || /^[\d.]+$/.test(host) || names.dns.includes(host)) {
+    return names;
+  }
+  return { ...names, dns: [...names.dns, host] };
+}

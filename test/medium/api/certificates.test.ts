@@ -1,0 +1,214 @@
+// Certificates through the API: an admin's own certificate is validated before use (every refusal a clear 4xx
+// that changes nothing), served at once, and reverted; and no route ever hands out the CA's private key.
+import { type KeyPairPem } from '@burrow/api/certificates/x509/authority';
+import { testCertificate } from '@burrow/api/certificates/x509/test-certificates';
+import test from 'ava';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { connect } from 'node:tls';
+import { type InProcessApi } from './in-process-api.js';
+import { call, createUser, setupAdmin, signIn, VIEWER_PASSWORD, withApi, type Session } from './session-client.js';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+interface Certificates {
+  mode: 'built-in' | 'imported';
+  chain: Array<{ fingerprintSha256: string; names: string[]; subject: string }>;
+  authority: { fingerprintSha256: string };
+}
+
+/** A public CA with an intermediate, as a real certificate for the router would come. */
+async function publicChain(leaf: { dns?: string[]; notBefore?: Date; notAfter?: Date } = {}) {
+  const root = await testCertificate({ commonName: 'Test Public Root', ca: true });
+  const intermediate = await testCertificate({ commonName: 'Test Issuing CA', ca: true, issuer: root });
+  const server = await testCertificate({
+    commonName: leaf.dns?.[0] ?? 'burrow.lan',
+    dns: leaf.dns ?? ['burrow.lan'],
+    issuer: intermediate,
+    ...(leaf.notBefore ? { notBefore: leaf.notBefore } : {}),
+    ...(leaf.notAfter ? { notAfter: leaf.notAfter } : {}),
+  });
+  return { root, intermediate, server, chain: `${server.certificatePem}${intermediate.certificatePem}` };
+}
+
+/** The fingerprint of the certificate HTTPS serves right now. */
+async function servedFingerprint(api: InProcessApi): Promise<string | undefined> {
+  const socket = connect({ host: '127.0.0.1', port: Number(new URL(api.url).port), rejectUnauthorized: false });
+  await new Promise((resolve, reject) => socket.once('secureConnect', resolve).once('error', reject));
+  const fingerprint = socket.getPeerX509Certificate()?.fingerprint256;
+  socket.destroy();
+  return fingerprint;
+}
+
+const importCertificate = (api: InProcessApi, admin: Session, body: unknown) =>
+  call<{ message: string; code?: string } & Certificates>(api, '/api/certificates/import', {
+    method: 'POST',
+    session: admin,
+    body,
+  });
+
+test('bad uploads are refused with the failing check named, and nothing changes', async (t) => {
+  await withApi({}, async (api) => {
+    const admin = await setupAdmin(api);
+    const before = (await call<Certificates>(api, '/api/certificates', { session: admin })).body;
+    const served = await servedFingerprint(api);
+    const good = await publicChain();
+    const other = await testCertificate({ commonName: 'other', dns: ['burrow.lan'] });
+    const now = Date.now();
+    const expired = await publicChain({ notBefore: new Date(now - 100 * DAY_MS), notAfter: new Date(now - DAY_MS) });
+    const future = await publicChain({ notBefore: new Date(now + 10 * DAY_MS) });
+    const elsewhere = await publicChain({ dns: ['www.example.org'] });
+
+    const cases: Array<[string, { chain: string; key: string }, RegExp]> = [
+      ['garbage PEM', { chain: 'hello, I am a certificate', key: good.server.keyPem }, /certificate/i],
+      ['a key for another certificate', { chain: good.chain, key: other.keyPem }, /key does not belong/i],
+      ['an expired certificate', { chain: expired.chain, key: expired.server.keyPem }, /expired/i],
+      ['a not-yet-valid certificate', { chain: future.chain, key: future.server.keyPem }, /not valid (yet|until)/i],
+      [
+        'a chain in the wrong order',
+        { chain: `${good.intermediate.certificatePem}${good.server.certificatePem}`, key: good.server.keyPem },
+        /order|did not sign|does not belong/i,
+      ],
+      ['a name that does not match', { chain: elsewhere.chain, key: elsewhere.server.keyPem }, /www\.example\.org/],
+    ];
+    for (const [what, body, message] of cases) {
+      const reply = await importCertificate(api, admin, body);
+      t.is(reply.status, 400, what);
+      t.is(reply.body.code, 'certificate_refused', what);
+      t.regex(reply.body.message, message, `${what}: ${reply.body.message}`);
+      t.false(reply.body.message.includes('PRIVATE KEY'), 'the key is never echoed');
+    }
+
+    const huge = await fetch(`${api.url}/api/certificates/import`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        cookie: `burrow_session=${admin.token}`,
+        'x-csrf-token': admin.csrfToken,
+      },
+      body: JSON.stringify({ chain: 'A'.repeat(10 * 1024 * 1024), key: good.server.keyPem }),
+    });
+    t.is(huge.status, 413);
+    const hugeBody = (await huge.json()) as unknown;
+    t.like(hugeBody, { statusCode: 413, code: 'payload_too_large' });
+
+    t.deepEqual((await call<Certificates>(api, '/api/certificates', { session: admin })).body, before);
+    t.is(await servedFingerprint(api), served);
+    const refusals = await call<{ events: Array<{ action: string; details: { check?: string } }> }>(
+      api,
+      '/api/audit?action=certificate.import_refused',
+      { session: admin },
+    );
+    t.is(refusals.body.events.length, cases.length);
+  });
+});
+
+test('a good chain is served at once and survives a restart; revert goes back to the built-in one', async (t) => {
+  await withApi({}, async (api) => {
+    const admin = await setupAdmin(api);
+    const builtIn = await servedFingerprint(api);
+    const good = await publicChain();
+    const imported = await importCertificate(api, admin, { chain: good.chain, key: good.server.keyPem });
+    t.is(imported.status, 200, imported.body.message);
+    t.is(imported.body.mode, 'imported');
+    t.is(imported.body.chain.length, 2);
+    const leafFingerprint = new X509Certificate(good.server.certificatePem).fingerprint256;
+    t.is(imported.body.chain[0]?.fingerprintSha256, leafFingerprint);
+    t.is(await servedFingerprint(api), leafFingerprint);
+    t.is((await call(api, '/api/certificates/renew', { method: 'POST', session: admin })).status, 409);
+    const stored = await readFile(join(api.dataDir, 'certs', 'imported.pem'), 'utf8');
+    t.true(stored.includes(good.server.certificatePem.trim()));
+
+    const reverted = await call<Certificates>(api, '/api/certificates/revert', { method: 'POST', session: admin });
+    t.is(reverted.status, 200);
+    t.is(reverted.body.mode, 'built-in');
+    t.is(await servedFingerprint(api), builtIn);
+    t.is(reverted.body.chain[0]?.fingerprintSha256, builtIn);
+  });
+});
+
+test('a viewer sees the certificates but cannot change them; the CA downloads need no session', async (t) => {
+  await withApi({}, async (api) => {
+    const admin = await setupAdmin(api);
+    await createUser(api, admin, 'viewer', VIEWER_PASSWORD, 'viewer');
+    const viewer = await signIn(api, 'viewer', VIEWER_PASSWORD);
+    t.is((await call(api, '/api/certificates', { session: viewer })).status, 200);
+    for (const path of ['/api/certificates/renew', '/api/certificates/revert', '/api/certificates/import']) {
+      t.is((await call(api, path, { method: 'POST', session: viewer, body: {} })).status, 403, path);
+    }
+    t.is((await call(api, '/api/certificates')).status, 401);
+    t.is((await fetch(`${api.url}/api/certificates/ca.pem`)).status, 200);
+  });
+});
+
+test("no route returns the CA's private key, in any encoding", async (t) => {
+  await withApi({}, async (api) => {
+    const admin = await setupAdmin(api);
+    const authority = await readAuthority(api);
+    const secrets = secretEncodings(authority);
+    const document = (await call<{ paths: Record<string, Record<string, unknown>> }>(api, '/api/openapi.json')).body;
+    const scanned: string[] = [];
+    for (const [template, operations] of Object.entries(document.paths)) {
+      const path = template.replace(/\{[^}]+\}/g, '1');
+      for (const method of Object.keys(operations)) {
+        // Sign-out and revocations would end the scan's own session; their bodies hold no certificate anyway.
+        if (method !== 'get' && !path.startsWith('/api/certificates')) {
+          continue;
+        }
+        for (const base of [api.url, api.httpUrl]) {
+          const response = await fetch(`${base}${path}`, {
+            method: method.toUpperCase(),
+            redirect: 'manual',
+            headers: {
+              cookie: `burrow_session=${admin.token}`,
+              'x-csrf-token': admin.csrfToken,
+              'content-type': 'application/json',
+            },
+            ...(method === 'get' ? {} : { body: '{}' }),
+          });
+          const body = Buffer.from(await response.arrayBuffer());
+          const headers: string[] = [];
+          response.headers.forEach((value, name) => headers.push(`${name}: ${value}`));
+          const everything = Buffer.concat([Buffer.from(headers.join('\n')), body]);
+          for (const [encoding, secret] of secrets) {
+            t.false(
+              everything.includes(secret),
+              `${method.toUpperCase()} ${base}${path} contains the key as ${encoding}`,
+            );
+          }
+        }
+        scanned.push(`${method} ${template}`);
+      }
+    }
+    const gets = Object.entries(document.paths).filter(([, operations]) => 'get' in operations);
+    t.true(gets.length >= 10, 'the document lists the read routes');
+    t.true(gets.every(([template]) => scanned.includes(`get ${template}`)));
+    for (const write of ['renew', 'import', 'revert']) {
+      t.true(scanned.includes(`post /api/certificates/${write}`));
+    }
+  });
+});
+
+async function readAuthority(api: InProcessApi): Promise<KeyPairPem> {
+  const text = await readFile(join(api.dataDir, 'certs', 'authority.pem'), 'utf8');
+  const keyPem = /-----BEGIN PRIVATE KEY-----[\s\S]+?-----END PRIVATE KEY-----\n/.exec(text)?.[0] ?? '';
+  return { keyPem, certificatePem: text.slice(keyPem.length) };
+}
+
+/** The key as PEM body, as DER (raw and base64) and as its private scalar (raw, hex, base64url). */
+function secretEncodings(authority: KeyPairPem): Array<[string, Buffer]> {
+  const base64 = authority.keyPem.replace(/-----[^-]+-----|\s/g, '');
+  const der = Buffer.from(base64, 'base64');
+  const jwk = createPrivateKey(authority.keyPem).export({ format: 'jwk' }) as { d: string };
+  const scalar = Buffer.from(jwk.d, 'base64url');
+  return [
+    ['PEM base64', Buffer.from(base64.slice(0, 64))],
+    ['DER', der],
+    ['scalar', scalar],
+    ['scalar hex', Buffer.from(scalar.toString('hex'))],
+    ['scalar hex (upper)', Buffer.from(scalar.toString('hex').toUpperCase())],
+    ['scalar base64url', Buffer.from(jwk.d)],
+    ['scalar base64', Buffer.from(scalar.toString('base64'))],
+  ];
+}
