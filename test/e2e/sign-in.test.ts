@@ -3,8 +3,8 @@
 import anyTest, { type TestFn } from 'ava';
 import { readFile } from 'node:fs/promises';
 import { type Page } from 'playwright-core';
-import { startApiServer, type ApiServer } from '../helpers/api-server.js';
-import { launchChromium, type ChromiumSession } from '../helpers/chromium.js';
+import { type ApiServer } from '../helpers/api-server.js';
+import { type ChromiumSession } from '../helpers/chromium.js';
 import { PageProblems } from '../helpers/page-problems.js';
 import { ApiSession, type Credentials } from './support/api-session.js';
 import {
@@ -14,6 +14,7 @@ import {
   signOutThroughPage,
   unexpectedProblems,
 } from './support/page-flows.js';
+import { startServerAndBrowser, stopServerAndBrowser } from './support/server-and-browser.js';
 import { DESKTOP, horizontalOverflow, PHONE, screenshot } from './support/screenshots.js';
 import { totpCodeForStep, totpStep, unusedTotpCode, wrongTotpCode } from './support/totp.js';
 
@@ -36,20 +37,10 @@ const OWNER: Credentials = { username: 'owner', password: 'quiet meadow lantern'
 let enrolled: Enrolled | undefined;
 
 test.before(async (t) => {
-  const server = await startApiServer();
-  try {
-    t.context = { server, browser: await launchChromium({ trustedCaPem: server.caPem }) };
-  } catch (error) {
-    await server.stop();
-    throw error;
-  }
+  t.context = await startServerAndBrowser(() => Promise.resolve({}));
 });
 
-test.after.always(async (t) => {
-  const context = t.context as Partial<Context>;
-  await context.browser?.close();
-  await context.server?.stop();
-});
+test.after.always((t) => stopServerAndBrowser(t.context as Partial<Context>));
 
 async function openPage(t: { context: Context }, viewport = DESKTOP): Promise<{ page: Page; problems: PageProblems }> {
   const page = await t.context.browser.context.newPage();

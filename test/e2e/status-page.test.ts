@@ -3,11 +3,12 @@
 import anyTest, { type TestFn } from 'ava';
 import { hostname } from 'node:os';
 import { type Page } from 'playwright-core';
-import { startApiServer, type ApiServer } from '../helpers/api-server.js';
-import { launchChromium, type ChromiumSession } from '../helpers/chromium.js';
+import { type ApiServer } from '../helpers/api-server.js';
+import { type ChromiumSession } from '../helpers/chromium.js';
 import { PageProblems } from '../helpers/page-problems.js';
 import { ApiSession, type Credentials } from './support/api-session.js';
 import { signInThroughPage, unexpectedProblems } from './support/page-flows.js';
+import { startServerAndBrowser, stopServerAndBrowser, type ServerAndBrowser } from './support/server-and-browser.js';
 import { DESKTOP, horizontalOverflow, PHONE, screenshot } from './support/screenshots.js';
 
 interface Context {
@@ -22,37 +23,20 @@ const test = anyTest as TestFn<Context>;
 const ADMIN: Credentials = { username: 'admin', password: 'status page check 1' };
 const UPTIME_PATTERN = /^(?:(?:(\d+) d )?(\d+) h )?(\d+) min$/;
 
-/** A fresh server with its first admin, and a browser signed in as them (the cookie stays in the profile). */
-async function signedInBrowser(server: ApiServer): Promise<{ browser: ChromiumSession; api: ApiSession }> {
+/** Makes the first admin of a fresh server and signs the browser in as them (the cookie stays in the profile). */
+async function signInAdmin({ server, browser }: ServerAndBrowser): Promise<{ api: ApiSession }> {
   const api = await ApiSession.setup(server.url, ADMIN);
-  const browser = await launchChromium({ trustedCaPem: server.caPem });
-  try {
-    const page = await browser.context.newPage();
-    await signInThroughPage(page, server.url, ADMIN);
-    await page.close();
-    return { browser, api };
-  } catch (error) {
-    await browser.close();
-    throw error;
-  }
+  const page = await browser.context.newPage();
+  await signInThroughPage(page, server.url, ADMIN);
+  await page.close();
+  return { api };
 }
 
 test.before(async (t) => {
-  const server = await startApiServer();
-  try {
-    t.context = { server, ...(await signedInBrowser(server)) };
-  } catch (error) {
-    await server.stop();
-    throw error;
-  }
+  t.context = await startServerAndBrowser(signInAdmin);
 });
 
-test.after.always(async (t) => {
-  // `before` may have failed before the context was filled.
-  const context = t.context as Partial<Context>;
-  await context.browser?.close();
-  await context.server?.stop();
-});
+test.after.always((t) => stopServerAndBrowser(t.context as Partial<Context>));
 
 async function openPage(t: { context: Context }, viewport = DESKTOP): Promise<{ page: Page; problems: PageProblems }> {
   const page = await t.context.browser.context.newPage();
@@ -213,10 +197,9 @@ test.serial('on a phone-size screen nothing scrolls sideways and the menu opens'
 test.serial('when the API stops answering, the page says so and keeps the last data', async (t) => {
   // A server and browser of their own, so stopping the server does not disturb the other tests, and
   // its session cookie (cookies ignore the port) does not replace the shared browser's.
-  const server = await startApiServer();
-  let browser: ChromiumSession | undefined;
+  const own = await startServerAndBrowser(signInAdmin);
+  const { server, browser } = own;
   try {
-    ({ browser } = await signedInBrowser(server));
     const page = await browser.context.newPage();
     const problems = await PageProblems.watch(page);
     await page.goto(`${server.url}/`);
@@ -233,7 +216,6 @@ test.serial('when the API stops answering, the page says so and keeps the last d
     t.deepEqual(problems.pageErrors, []);
     t.deepEqual(await problems.cspViolations(), []);
   } finally {
-    await browser?.close();
-    await server.stop();
+    await stopServerAndBrowser(own);
   }
 });

@@ -2,11 +2,12 @@
 // attack, which must stay text), what a viewer may see, sign-in settings, and the audit log's filters and pages.
 import anyTest, { type TestFn } from 'ava';
 import { type Page } from 'playwright-core';
-import { startApiServer, type ApiServer } from '../helpers/api-server.js';
+import { type ApiServer } from '../helpers/api-server.js';
 import { launchChromium, type ChromiumSession } from '../helpers/chromium.js';
 import { PageProblems } from '../helpers/page-problems.js';
 import { ApiSession, type Credentials } from './support/api-session.js';
 import { SIGNED_OUT_NOISE, signInThroughPage, unexpectedProblems } from './support/page-flows.js';
+import { startServerAndBrowser, stopServerAndBrowser } from './support/server-and-browser.js';
 import { DESKTOP, horizontalOverflow, PHONE, screenshot } from './support/screenshots.js';
 import { totpCodeForStep, totpStep } from './support/totp.js';
 
@@ -23,26 +24,16 @@ const HOSTILE_NAME = '<img src=x onerror=alert(1)>';
 const HOSTILE: Credentials = { username: HOSTILE_NAME, password: 'viewer pages check 1' };
 
 test.before(async (t) => {
-  const server = await startApiServer();
-  try {
+  t.context = await startServerAndBrowser(async ({ server, browser }) => {
     const admin = await ApiSession.setup(server.url, ADMIN);
-    const browser = await launchChromium({ trustedCaPem: server.caPem });
-    t.context = { server, browser, admin };
     const page = await browser.context.newPage();
     await signInThroughPage(page, server.url, ADMIN);
     await page.close();
-  } catch (error) {
-    await (t.context as Partial<Context>).browser?.close();
-    await server.stop();
-    throw error;
-  }
+    return { admin };
+  });
 });
 
-test.after.always(async (t) => {
-  const context = t.context as Partial<Context>;
-  await context.browser?.close();
-  await context.server?.stop();
-});
+test.after.always((t) => stopServerAndBrowser(t.context as Partial<Context>));
 
 async function openPage(
   browser: ChromiumSession,

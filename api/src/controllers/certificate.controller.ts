@@ -1,7 +1,6 @@
 import { Body, Controller, Get, Header, HttpCode, HttpStatus, Post, Req, Res, StreamableFile } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
-  ApiConflictResponse,
   ApiOkResponse,
   ApiPayloadTooLargeResponse,
   ApiProduces,
@@ -61,7 +60,6 @@ export class CertificateController {
   @HttpCode(HttpStatus.OK)
   @Access({ permission: 'admin' })
   @ApiOkResponse({ type: CertificatesDto })
-  @ApiConflictResponse({ description: '`certificate_imported`: an imported certificate is in use.' })
   renew(@Auth() auth: AuthContext, @Client() client: ClientInfo): Promise<CertificatesDto> {
     return this.certificates.renew(auth.user, client);
   }

@@ -37,11 +37,16 @@ export class CertificatesDto {
   @ApiProperty({
     enum: CERTIFICATE_MODES,
     enumName: 'CertificateMode',
-    description: "`built-in`: issued by the router's own CA; `imported`: uploaded by an admin.",
+    description:
+      "`built-in`: issued by the router's own CA. `imported`: an admin's certificate, served to browsers that ask " +
+      'for one of its names; the built-in one still answers for the local names and addresses.',
   })
   mode: CertificateMode;
 
-  @ApiProperty({ type: [CertificateDto], description: 'What HTTPS serves, the server certificate first.' })
+  @ApiProperty({
+    type: [CertificateDto],
+    description: 'The certificate in use (the imported one, if any), the server certificate first.',
+  })
   chain: CertificateDto[];
 
   @ApiProperty({
@@ -57,13 +62,8 @@ export class CertificatesDto {
   })
   uncoveredNames: string[];
 
-  @ApiProperty({
-    type: String,
-    format: 'date-time',
-    nullable: true,
-    description: 'When the built-in certificate will be re-issued; null while an imported one is in use.',
-  })
-  renewsAt: string | null;
+  @ApiProperty({ format: 'date-time', description: 'When the built-in certificate will be re-issued by itself.' })
+  renewsAt: string;
 }
 
 export class ImportCertificateDto {

@@ -23,7 +23,6 @@ export const ERROR_CODES = [
   'totp_enrolment_not_started',
   'not_found',
   'certificate_refused',
-  'certificate_imported',
   'payload_too_large',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -1,12 +1,14 @@
 // Puts the application on the network: HTTPS for the page and the API, plain HTTP beside it that only redirects
 // (see https-only.ts). A renewed or imported certificate is swapped into the running HTTPS server: connections
-// open at the time finish on the old one, new ones get the new one, and nothing restarts.
+// open at the time finish on the old one, new handshakes get the new one (see certificate-selector.ts for which),
+// and nothing restarts.
 import { type NestExpressApplication } from '@nestjs/platform-express';
 import { once } from 'node:events';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { type AddressInfo } from 'node:net';
 import { CertificateService } from '../services/certificate.service.js';
+import { CertificateSelector } from './certificate-selector.js';
 import { secureContextOptions } from './tls-settings.js';
 
 export interface ListenOptions {
@@ -32,8 +34,17 @@ export async function listen(app: NestExpressApplication, options: ListenOptions
   await app.init();
   const certificates = app.get(CertificateService);
   const handler = app.getHttpAdapter().getInstance();
-  const https = createHttpsServer({ ...secureContextOptions(await certificates.start()) }, handler);
-  const unsubscribe = certificates.onChange((served) => https.setSecureContext(secureContextOptions(served)));
+  const served = await certificates.start();
+  const selector = new CertificateSelector(served);
+  // The server's own context (the built-in certificate) answers handshakes without SNI, i.e. by address.
+  const https = createHttpsServer(
+    { ...secureContextOptions(served.builtIn), SNICallback: selector.sniCallback },
+    handler,
+  );
+  const unsubscribe = certificates.onChange((next) => {
+    selector.update(next);
+    https.setSecureContext(secureContextOptions(next.builtIn));
+  });
   const http = createHttpServer(handler);
   for (const server of [https, http]) {
     server.headersTimeout = HEADERS_TIMEOUT_MS;

@@ -1,5 +1,7 @@
-// What HTTPS serves: the built-in certificate from the router's own CA, or one an admin imported. Every change
-// goes through one queue and is announced to the listeners, which swap it into the running TLS server.
+// What HTTPS serves: the built-in certificate from the router's own CA, and one an admin imported for a real
+// domain name, if any (served to browsers that ask for one of its names; everything else still gets the built-in
+// one, so importing can never lock the household out of burrow.lan). Every change goes through one queue and is
+// announced to the listeners, which swap it into the running TLS server.
 import { HttpStatus, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { type KeyPairPem, createAuthority, readAuthorityConstraints } from '../certificates/x509/authority.js';
 import { describeCertificate, splitCertificates } from '../certificates/x509/describe.js';
@@ -21,7 +23,13 @@ export const RENEW_BEFORE_MS = 30 * DAY_MS;
 /** How often names, addresses and expiry are looked at. */
 const CHECK_INTERVAL_MS = 60_000;
 
-type Listener = (served: KeyAndChain) => void;
+/** What HTTPS has to offer: the built-in certificate always, an imported one while it is in use. */
+export interface ServedCertificates {
+  builtIn: KeyAndChain;
+  imported?: KeyAndChain;
+}
+
+type Listener = (served: ServedCertificates) => void;
 
 @Injectable()
 export class CertificateService implements OnApplicationShutdown {
@@ -41,7 +49,7 @@ export class CertificateService implements OnApplicationShutdown {
   ) {}
 
   /** Loads the certificates, creating the CA and the server certificate on first boot; what to serve first. */
-  start(): Promise<KeyAndChain> {
+  start(): Promise<ServedCertificates> {
     return this.serially(async () => {
       await this.load();
       await this.renewIfDue();
@@ -52,7 +60,7 @@ export class CertificateService implements OnApplicationShutdown {
   /** Looks every minute for a certificate due for renewal or names that changed. */
   watch(): void {
     this.timer ??= setInterval(() => {
-      this.check().catch((error: unknown) => this.logger.error({ err: error }, 'certificate check failed'));
+      this.check().catch((error: unknown) => this.logger.error(`certificate check failed: ${String(error)}`));
     }, CHECK_INTERVAL_MS).unref();
   }
 
@@ -60,15 +68,17 @@ export class CertificateService implements OnApplicationShutdown {
     clearInterval(this.timer);
   }
 
-  /** Calls `listener` with the new key and chain whenever what is served changes; returns the unsubscribe. */
+  /** Calls `listener` with the new certificates whenever what is served changes; returns the unsubscribe. */
   onChange(listener: Listener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
-  served(): KeyAndChain {
+  served(): ServedCertificates {
     const state = this.loaded();
-    return state.mode === 'imported' && state.imported ? state.imported : state.builtIn;
+    return state.mode === 'imported' && state.imported
+      ? { builtIn: state.builtIn, imported: state.imported }
+      : { builtIn: state.builtIn };
   }
 
   /** The CA certificate in PEM: public, for anyone to download. */
@@ -88,22 +98,15 @@ export class CertificateService implements OnApplicationShutdown {
     const builtIn = describeCertificate(state.builtIn.chainPem);
     return {
       mode: state.mode,
-      chain: splitCertificates(this.served().chainPem).map(toDto),
+      chain: splitCertificates((this.served().imported ?? state.builtIn).chainPem).map(toDto),
       authority: toDto(state.authority.certificatePem),
       uncoveredNames: uncovered,
-      renewsAt: state.mode === 'built-in' ? new Date(builtIn.notAfter.getTime() - RENEW_BEFORE_MS).toISOString() : null,
+      renewsAt: new Date(builtIn.notAfter.getTime() - RENEW_BEFORE_MS).toISOString(),
     };
   }
 
   renew(actor: { username: string }, client: ClientInfo): Promise<CertificatesDto> {
     return this.serially(async () => {
-      if (this.loaded().mode === 'imported') {
-        throw new ApiException(
-          HttpStatus.CONFLICT,
-          'certificate_imported',
-          'An imported certificate is in use. Switch back to the built-in certificate to renew it.',
-        );
-      }
       await this.issue(await this.coveredNames());
       await this.record('certificate.renewed', actor, client, { reason: 'requested' });
     }).then(() => this.status());
@@ -162,13 +165,23 @@ export class CertificateService implements OnApplicationShutdown {
   private async load(): Promise<void> {
     const authority = await this.loadAuthority();
     const builtIn =
-      (await this.files.read('server')) ?? (await this.issueFor(authority, await this.coveredNames(authority)));
+      (await this.readOrForget('server')) ?? (await this.issueFor(authority, await this.coveredNames(authority)));
     const mode = await this.files.readMode();
-    const imported = mode === 'imported' ? await this.files.read('imported') : undefined;
+    const imported = mode === 'imported' ? await this.readOrForget('imported') : undefined;
     if (mode === 'imported' && imported === undefined) {
       this.logger.warn('the imported certificate is missing; serving the built-in one');
     }
     this.state = { authority, builtIn, mode: imported ? 'imported' : 'built-in', ...(imported ? { imported } : {}) };
+  }
+
+  /** A damaged server or imported file (edited by hand, a failing card) is replaced rather than keeping the page down. */
+  private async readOrForget(name: 'server' | 'imported'): Promise<KeyAndChain | undefined> {
+    try {
+      return await this.files.read(name);
+    } catch (error) {
+      this.logger.error(`the ${name} certificate cannot be read, so it is not used: ${String(error)}`);
+      return undefined;
+    }
   }
 
   /** The CA, created on first boot. Its key is written before anything it signs is. */
@@ -179,10 +192,8 @@ export class CertificateService implements OnApplicationShutdown {
       authority = await createAuthority({ hostname: this.host.hostname(), now: this.clock.now() });
       await this.files.write('authority', { keyPem: authority.keyPem, chainPem: authority.certificatePem });
       await this.files.remove('server');
-      this.logger.log(
-        { fingerprintSha256: describeCertificate(authority.certificatePem).fingerprintSha256 },
-        'created the router CA',
-      );
+      const { fingerprintSha256 } = describeCertificate(authority.certificatePem);
+      this.logger.warn(`created the router CA, SHA-256 fingerprint ${fingerprintSha256}`);
     } else {
       authority = { keyPem: stored.keyPem, certificatePem: stored.chainPem };
     }
@@ -217,7 +228,7 @@ export class CertificateService implements OnApplicationShutdown {
     if (reason === undefined) {
       return false;
     }
-    this.logger.log({ reason, names: [...names.dns, ...names.ips] }, 're-issuing the built-in certificate');
+    this.logger.warn(`re-issuing the built-in certificate (${reason}) for ${[...names.dns, ...names.ips].join(', ')}`);
     await this.issue(names);
     return true;
   }
@@ -226,9 +237,7 @@ export class CertificateService implements OnApplicationShutdown {
     const state = this.loaded();
     const builtIn = await this.issueFor(state.authority, names);
     this.state = { ...state, builtIn };
-    if (state.mode === 'built-in') {
-      this.publish();
-    }
+    this.publish();
   }
 
   private async issueFor(authority: KeyPairPem, names: RouterNames): Promise<KeyAndChain> {

@@ -179,7 +179,9 @@ test('no password, code, secret or token reaches the logs or the audit log', asy
     const codes = [confirmationCode, signInCode];
     const logs = JSON.stringify(api.logs);
     const audit = JSON.stringify(await auditRows(api));
-    t.true(api.logs.length > 50, `${api.logs.length} log lines`);
+    // A line for each of the 8 requests above: the search below has something to search. Nest's own startup
+    // lines go through its one global logger, which another test's app in this worker may hold.
+    t.true(api.logs.filter((line) => line.req !== undefined).length >= 8, `${api.logs.length} log lines`);
     t.true(audit.includes('totp.recovery_code_used') && audit.includes('account.password_changed'));
     for (const secret of secrets) {
       t.false(logs.includes(secret), `a secret is in the logs: ${secret.slice(0, 3)}…`);

@@ -32,20 +32,26 @@ async function publicChain(leaf: { dns?: string[]; notBefore?: Date; notAfter?: 
   return { root, intermediate, server, chain: `${server.certificatePem}${intermediate.certificatePem}` };
 }
 
-/** The fingerprint of the certificate HTTPS serves right now. */
-async function servedFingerprint(api: InProcessApi): Promise<string | undefined> {
-  const socket = connect({ host: '127.0.0.1', port: Number(new URL(api.url).port), rejectUnauthorized: false });
+/** The fingerprint of the certificate HTTPS serves right now, to a client asking for `servername` (SNI) or not. */
+async function servedFingerprint(api: InProcessApi, servername?: string): Promise<string | undefined> {
+  const socket = connect({
+    host: '127.0.0.1',
+    port: Number(new URL(api.url).port),
+    rejectUnauthorized: false,
+    ...(servername === undefined ? {} : { servername }),
+  });
   await new Promise((resolve, reject) => socket.once('secureConnect', resolve).once('error', reject));
   const fingerprint = socket.getPeerX509Certificate()?.fingerprint256;
   socket.destroy();
   return fingerprint;
 }
 
-const importCertificate = (api: InProcessApi, admin: Session, body: unknown) =>
+const importCertificate = (api: InProcessApi, admin: Session, body: unknown, headers: Record<string, string> = {}) =>
   call<{ message: string; code?: string } & Certificates>(api, '/api/certificates/import', {
     method: 'POST',
     session: admin,
     body,
+    headers,
   });
 
 test('bad uploads are refused with the failing check named, and nothing changes', async (t) => {
@@ -104,27 +110,42 @@ test('bad uploads are refused with the failing check named, and nothing changes'
   });
 });
 
-test('a good chain is served at once and survives a restart; revert goes back to the built-in one', async (t) => {
-  await withApi({}, async (api) => {
+test('a good chain is served at once for its names, the built-in one still by address; revert removes it', async (t) => {
+  await withApi({ trustedProxies: '127.0.0.1' }, async (api) => {
     const admin = await setupAdmin(api);
     const builtIn = await servedFingerprint(api);
-    const good = await publicChain();
-    const imported = await importCertificate(api, admin, { chain: good.chain, key: good.server.keyPem });
+    t.is(await servedFingerprint(api, 'router.example.net'), builtIn);
+    const good = await publicChain({ dns: ['router.example.net'] });
+    // The page was opened by the certificate's name: that is a name the router answers to.
+    const imported = await importCertificate(
+      api,
+      admin,
+      { chain: good.chain, key: good.server.keyPem },
+      { 'x-forwarded-host': 'router.example.net' },
+    );
     t.is(imported.status, 200, imported.body.message);
     t.is(imported.body.mode, 'imported');
     t.is(imported.body.chain.length, 2);
     const leafFingerprint = new X509Certificate(good.server.certificatePem).fingerprint256;
     t.is(imported.body.chain[0]?.fingerprintSha256, leafFingerprint);
-    t.is(await servedFingerprint(api), leafFingerprint);
-    t.is((await call(api, '/api/certificates/renew', { method: 'POST', session: admin })).status, 409);
+    t.is(await servedFingerprint(api, 'router.example.net'), leafFingerprint);
+    t.is(await servedFingerprint(api, 'ROUTER.example.net'), leafFingerprint);
+    t.is(await servedFingerprint(api), builtIn, 'by address, the built-in certificate still answers');
+    t.is(await servedFingerprint(api, 'burrow.lan'), builtIn);
+
+    // Renewing re-issues the built-in certificate only.
+    t.is((await call(api, '/api/certificates/renew', { method: 'POST', session: admin })).status, 200);
+    const renewedBuiltIn = await servedFingerprint(api);
+    t.not(renewedBuiltIn, builtIn);
+    t.is(await servedFingerprint(api, 'router.example.net'), leafFingerprint);
     const stored = await readFile(join(api.dataDir, 'certs', 'imported.pem'), 'utf8');
     t.true(stored.includes(good.server.certificatePem.trim()));
 
     const reverted = await call<Certificates>(api, '/api/certificates/revert', { method: 'POST', session: admin });
     t.is(reverted.status, 200);
     t.is(reverted.body.mode, 'built-in');
-    t.is(await servedFingerprint(api), builtIn);
-    t.is(reverted.body.chain[0]?.fingerprintSha256, builtIn);
+    t.is(await servedFingerprint(api, 'router.example.net'), renewedBuiltIn);
+    t.is(reverted.body.chain[0]?.fingerprintSha256, renewedBuiltIn);
   });
 });
 

@@ -1,6 +1,7 @@
 // HTTPS as a household meets it: the CA fetched over plain HTTP lets curl verify the page by name and address,
 // plain HTTP only redirects, TLS below 1.2 is refused, the keys stay private on disk, and a renewal swaps the
 // certificate under open connections.
+import { NetworkInterfaceRepository } from '@burrow/api/repositories/network-interface.repository';
 import { CertificateService } from '@burrow/api/services/certificate.service';
 import { Clock } from '@burrow/api/services/clock';
 import test from 'ava';
@@ -275,4 +276,34 @@ test('a restart serves the same CA and certificate from disk', async (t) => {
   const again = await tlsConnect(second);
   t.is(again.getPeerX509Certificate()?.fingerprint256, fingerprint);
   again.destroy();
+});
+
+test('a new LAN address is added to the certificate within a check; a public one is reported, not certified', async (t) => {
+  const api = await withApi(t);
+  const admin = await setupAdmin(api);
+  const interfaces = api.app.get(NetworkInterfaceRepository);
+  const realList = interfaces.list.bind(interfaces);
+  interfaces.list = async () => [
+    ...(await realList()),
+    {
+      name: 'lan0',
+      mac: null,
+      up: true,
+      addresses: [
+        { family: 'ipv4', address: '192.168.77.1', prefixLength: 24 },
+        { family: 'ipv4', address: '203.0.113.9', prefixLength: 24 },
+      ],
+      counters: { rxBytes: 0, txBytes: 0, rxPackets: 0, txPackets: 0, rxErrors: 0, txErrors: 0 },
+    },
+  ];
+  await api.app.get(CertificateService).check();
+  const status = await call<{ chain: Array<{ names: string[] }>; uncoveredNames: string[] }>(api, '/api/certificates', {
+    session: admin,
+  });
+  t.true(status.body.chain[0]?.names.includes('192.168.77.1'));
+  t.false(status.body.chain[0]?.names.includes('203.0.113.9'));
+  t.true(status.body.uncoveredNames.includes('203.0.113.9'));
+  const served = await tlsConnect(api, { ca: api.caPem });
+  t.true(served.getPeerX509Certificate()?.checkIP('192.168.77.1') === '192.168.77.1');
+  served.destroy();
 });

@@ -1,6 +1,6 @@
 // What the UI and API show about a certificate: names, validity, fingerprint, key.
 import { createHash, X509Certificate as NodeCertificate } from 'node:crypto';
-import { X509Certificate } from './x509-library.js';
+import { Name, X509Certificate } from './x509-library.js';
 import { describeKey } from './key-algorithm.js';
 import { pemToDer } from './pem.js';
 import { certificateNames } from './subject-names.js';
@@ -25,8 +25,8 @@ export function describeCertificate(pem: string): CertificateSummary {
   const certificate = new X509Certificate(der);
   const names = certificateNames(certificate);
   return {
-    subject: certificate.subject,
-    issuer: certificate.issuer,
+    subject: readableName(certificate.subjectName),
+    issuer: readableName(certificate.issuerName),
     serialNumber: certificate.serialNumber.toUpperCase(),
     names: [...names.dns, ...names.ips],
     notBefore: certificate.notBefore,
@@ -34,6 +34,11 @@ export function describeCertificate(pem: string): CertificateSummary {
     fingerprintSha256: fingerprintSha256(der),
     keyAlgorithm: describeKey(new NodeCertificate(der).publicKey),
   };
+}
+
+/** A name as RFC 4514 writes it, most specific first: `CN=Burrow router CA …, O=Burrow` rather than the reverse. */
+function readableName(name: Name): string {
+  return new Name(name.toJSON().reverse()).toString();
 }
 
 /** SHA-256 of the DER, as uppercase hex pairs joined by ':' (the form browsers and `openssl x509 -fingerprint` show). */

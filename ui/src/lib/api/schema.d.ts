@@ -426,22 +426,22 @@ export interface components {
             subject: string;
         };
         /**
-         * @description `built-in`: issued by the router's own CA; `imported`: uploaded by an admin.
+         * @description `built-in`: issued by the router's own CA. `imported`: an admin's certificate, served to browsers that ask for one of its names; the built-in one still answers for the local names and addresses.
          * @enum {string}
          */
         CertificateMode: "built-in" | "imported";
         CertificatesDto: {
             /** @description The router's own CA, also while an imported certificate is in use. */
             authority: components["schemas"]["CertificateDto"];
-            /** @description What HTTPS serves, the server certificate first. */
+            /** @description The certificate in use (the imported one, if any), the server certificate first. */
             chain: components["schemas"]["CertificateDto"][];
-            /** @description `built-in`: issued by the router's own CA; `imported`: uploaded by an admin. */
+            /** @description `built-in`: issued by the router's own CA. `imported`: an admin's certificate, served to browsers that ask for one of its names; the built-in one still answers for the local names and addresses. */
             mode: components["schemas"]["CertificateMode"];
             /**
              * Format: date-time
-             * @description When the built-in certificate will be re-issued; null while an imported one is in use.
+             * @description When the built-in certificate will be re-issued by itself.
              */
-            renewsAt: string | null;
+            renewsAt: string;
             /** @description Names and addresses the router answers to that the CA's name constraints keep out of its certificate. */
             uncoveredNames: string[];
         };
@@ -486,7 +486,7 @@ export interface components {
          * @description Present when a client may act on it.
          * @enum {string}
          */
-        ErrorCode: "unauthenticated" | "invalid_credentials" | "totp_required" | "totp_invalid" | "setup_done" | "last_admin" | "invalid_username" | "username_taken" | "weak_password" | "wrong_password" | "forbidden" | "csrf_invalid" | "cross_site" | "unsupported_media_type" | "totp_enrolment_required" | "totp_required_by_policy" | "totp_already_enabled" | "totp_enrolment_not_started" | "not_found" | "certificate_refused" | "certificate_imported" | "payload_too_large";
+        ErrorCode: "unauthenticated" | "invalid_credentials" | "totp_required" | "totp_invalid" | "setup_done" | "last_admin" | "invalid_username" | "username_taken" | "weak_password" | "wrong_password" | "forbidden" | "csrf_invalid" | "cross_site" | "unsupported_media_type" | "totp_enrolment_required" | "totp_required_by_policy" | "totp_already_enabled" | "totp_enrolment_not_started" | "not_found" | "certificate_refused" | "payload_too_large";
         ErrorResponseDto: {
             /** @description Present when a client may act on it. */
             code?: components["schemas"]["ErrorCode"];
@@ -1196,13 +1196,6 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["CertificatesDto"];
                 };
-            };
-            /** @description `certificate_imported`: an imported certificate is in use. */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
             };
             /** @description Any error. */
             default: {

@@ -19,3 +19,6 @@ export type AuditEvent = Schemas['AuditEventDto'];
 export type AuditAction = Schemas['AuditAction'];
 export type AuditQuery = NonNullable<paths['/api/audit']['get']['parameters']['query']>;
 export type ErrorCode = Schemas['ErrorCode'];
+export type Certificates = Schemas['CertificatesDto'];
+export type CertificateInfo = Schemas['CertificateDto'];
+export type CertificateUpload = Schemas['ImportCertificateDto'];

@@ -1,6 +1,5 @@
 import type { Component } from 'svelte';
 import BackupsPage from '../../routes/BackupsPage.svelte';
-import CertificatesPage from '../../routes/CertificatesPage.svelte';
 import DevicesPage from '../../routes/DevicesPage.svelte';
 import NotFoundPage from '../../routes/NotFoundPage.svelte';
 import SetupPage from '../../routes/SetupPage.svelte';
@@ -54,7 +53,12 @@ export const pages: readonly PageRoute[] = [
   { path: '/tunnel', label: 'Tunnel', load: bundled(TunnelPage), access: 'signed-in' },
   { path: '/devices', label: 'Devices', load: bundled(DevicesPage), access: 'signed-in' },
   { path: '/users', label: 'Users', load: separate(() => import('../../routes/UsersPage.svelte')), access: 'admin' },
-  { path: '/certificates', label: 'Certificates', load: bundled(CertificatesPage), access: 'signed-in' },
+  {
+    path: '/certificates',
+    label: 'Certificates',
+    load: separate(() => import('../../routes/CertificatesPage.svelte')),
+    access: 'signed-in',
+  },
   { path: '/backups', label: 'Backups', load: bundled(BackupsPage), access: 'signed-in' },
   { path: '/system', label: 'System', load: bundled(SystemPage), access: 'signed-in' },
   {

@@ -1,0 +1,34 @@
+// Which certificate a TLS handshake gets. A browser that asks (by SNI) for a name the imported certificate
+// carries gets that one; everyone else (local names, addresses, which send no SNI) gets the built-in one.
+import { createSecureContext, type SecureContext } from 'node:tls';
+import { describeCertificate } from '../certificates/x509/describe.js';
+import { dnsNameMatches } from '../certificates/x509/subject-names.js';
+import { type ServedCertificates } from '../services/certificate.service.js';
+import { secureContextOptions } from './tls-settings.js';
+
+export class CertificateSelector {
+  private builtIn!: SecureContext;
+  private imported: { context: SecureContext; names: string[] } | undefined;
+
+  constructor(served: ServedCertificates) {
+    this.update(served);
+  }
+
+  /** Takes effect for the next handshake; connections already open keep the certificate they got. */
+  update(served: ServedCertificates): void {
+    this.builtIn = createSecureContext(secureContextOptions(served.builtIn));
+    this.imported = served.imported && {
+      context: createSecureContext(secureContextOptions(served.imported)),
+      names: describeCertificate(served.imported.chainPem).names,
+    };
+  }
+
+  select(servername: string): SecureContext {
+    return this.imported?.names.some((name) => dnsNameMatches(name, servername)) ? this.imported.context : this.builtIn;
+  }
+
+  /** For `tls.createServer({ SNICallback })`. */
+  readonly sniCallback = (servername: string, done: (error: Error | null, context: SecureContext) => void): void => {
+    done(null, this.select(servername));
+  };
+}
