@@ -4,7 +4,6 @@ SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 .DEFAULT_GOAL := help
 
-BURROW_HTTP_PORT ?= 8080
 DATA_DIR := $(CURDIR)/var
 NPM_STAMP := node_modules/.package-lock.json
 WORKSPACE_MANIFESTS := package.json firmware/package.json api/package.json ui/package.json scripts/package.json test/package.json
@@ -13,7 +12,7 @@ UI_SOURCES := $(shell find ui/src ui/index.html ui/vite.config.ts ui/public -typ
 .PHONY: help run test build lint unit deps-run deps-test clean format
 
 help:
-	@echo "make run    install what is missing, build, and start Burrow in a household lab (http://127.0.0.1:$(BURROW_HTTP_PORT))"
+	@echo "make run    install what is missing, build, and start Burrow in a household lab (prints the web page's URL)"
 	@echo "make test   install what is missing, build, lint, and run every test suite"
 
 # --- installs ---------------------------------------------------------------
@@ -55,7 +54,7 @@ test: deps-test lint
 # --- the appliance ----------------------------------------------------------
 run: deps-run build
 	@mkdir -p -m 0700 $(DATA_DIR)
-	@BURROW_HTTP_PORT=$(BURROW_HTTP_PORT) exec node scripts/dist/run.js
+	@exec node scripts/dist/run.js
 
 format: $(NPM_STAMP)
 	npx prettier --write --log-level warn .

@@ -1,6 +1,11 @@
 import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
+
+// The router CA that `make run`'s API made in ./var on its first start: the dev proxy trusts it and nothing else.
+const devCaFile = fileURLToPath(new URL('../var/certs/ca.pem', import.meta.url));
+const devCa = existsSync(devCaFile) ? readFileSync(devCaFile, 'utf8') : undefined;
 
 // The API serves this build under `script-src 'self'; style-src 'self'`, so everything must
 // land in external files: component CSS is emitted (never injected at runtime), nothing is
@@ -18,7 +23,16 @@ export default defineConfig({
     sourcemap: false,
   },
   server: {
-    // `npm run dev -w ui` next to a running API (make run): forward API calls to it.
-    proxy: { '/api': `http://127.0.0.1:${process.env.BURROW_HTTP_PORT ?? '8080'}` },
+    // `npm run dev -w ui` next to a running API (make run): forward API calls to its HTTPS listener.
+    proxy: {
+      '/api': {
+        target: {
+          protocol: 'https:',
+          host: '127.0.0.1',
+          port: Number(process.env.BURROW_HTTPS_PORT ?? '8443'),
+          ...(devCa === undefined ? {} : { ca: devCa }),
+        },
+      },
+    },
   },
 });

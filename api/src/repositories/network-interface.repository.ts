@@ -1,9 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { readNetworkInterfaces, type NetworkInterface } from './network-interfaces.js';
+import { readNetworkInterfaces, readReachableAddresses, type NetworkInterface } from './network-interfaces.js';
 
 @Injectable()
 export class NetworkInterfaceRepository {
   list(): Promise<NetworkInterface[]> {
     return readNetworkInterfaces();
+  }
+
+  reachableAddresses(): Promise<string[]> {
+    return readReachableAddresses();
   }
 }

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { type NetworkInterfaceInfo } from 'node:os';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isUp, macFrom, readNetworkInterfaces } from './network-interfaces.js';
+import { isUp, macFrom, readNetworkInterfaces, readReachableAddresses } from './network-interfaces.js';
 
 interface FakeDevice {
   address?: string;
@@ -122,4 +122,21 @@ test('hardware addresses: lower case, or null when there is none', (t) => {
   t.is(macFrom('00:00:00:00:00:00'), null);
   t.is(macFrom(''), null);
   t.is(macFrom(undefined), null);
+});
+
+test('reachable addresses leave out point-to-point links: the tunnel is not where the page is opened', async (t) => {
+  const root = await sysClassNet({
+    'br-lan': { address: '02:00:00:00:00:01', operstate: 'up', flags: '0x1003' },
+    wg0: { operstate: 'unknown', flags: '0x10d1' },
+  });
+  t.teardown(() => rm(root, { recursive: true, force: true }));
+  const entry = (address: string, family: 'IPv4' | 'IPv6'): NetworkInterfaceInfo =>
+    family === 'IPv4'
+      ? { address, netmask: '255.255.255.0', family, mac: '', internal: false, cidr: `${address}/24` }
+      : { address, netmask: 'ffff::', family, mac: '', internal: false, cidr: `${address}/64`, scopeid: 0 };
+  const addresses = await readReachableAddresses(join(root, 'class'), {
+    'br-lan': [entry('192.168.8.1', 'IPv4'), entry('fd00:8::1', 'IPv6')],
+    wg0: [entry('10.64.0.2', 'IPv4')],
+  });
+  t.deepEqual(addresses, ['192.168.8.1', 'fd00:8::1']);
 });

@@ -29,6 +29,7 @@ export interface NetworkInterface {
 }
 
 const IFF_UP = 0x1;
+const IFF_POINTOPOINT = 0x10;
 
 /** All interfaces, sorted by name. `addresses` defaults to what the OS reports right now. */
 export async function readNetworkInterfaces(
@@ -45,6 +46,23 @@ export async function readNetworkInterfaces(
     names.map((name) => readInterface(join(root, name), name, addresses[name] ?? [])),
   );
   return interfaces.filter((found) => found !== null);
+}
+
+/**
+ * The addresses a browser may reach the box by: every interface's, except point-to-point links. Those are tunnels
+ * (the engine's TUN device), whose addresses only the VPN's far side sees, and which come and go with it.
+ */
+export async function readReachableAddresses(
+  root = '/sys/class/net',
+  addresses: NodeJS.Dict<OsAddress[]> = networkInterfaces(),
+): Promise<string[]> {
+  const reachable = await Promise.all(
+    Object.entries(addresses).map(async ([name, entries = []]) => {
+      const flags = Number.parseInt((await readAttribute(join(root, name, 'flags'))) ?? '0', 16);
+      return (flags & IFF_POINTOPOINT) !== 0 ? [] : entries.map((entry) => entry.address);
+    }),
+  );
+  return reachable.flat();
 }
 
 async function readInterface(dir: string, name: string, osAddresses: OsAddress[]): Promise<NetworkInterface | null> {

@@ -248,8 +248,7 @@ export class CertificateService implements OnApplicationShutdown {
   }
 
   private async routerNames(): Promise<RouterNames> {
-    const addresses = (await this.interfaces.list()).flatMap((link) => link.addresses.map((entry) => entry.address));
-    return routerNames(this.host.hostname(), addresses);
+    return routerNames(this.host.hostname(), await this.interfaces.reachableAddresses());
   }
 
   /** The router's names that the CA may certify. */

@@ -282,20 +282,8 @@ test('a new LAN address is added to the certificate within a check; a public one
   const api = await withApi(t);
   const admin = await setupAdmin(api);
   const interfaces = api.app.get(NetworkInterfaceRepository);
-  const realList = interfaces.list.bind(interfaces);
-  interfaces.list = async () => [
-    ...(await realList()),
-    {
-      name: 'lan0',
-      mac: null,
-      up: true,
-      addresses: [
-        { family: 'ipv4', address: '192.168.77.1', prefixLength: 24 },
-        { family: 'ipv4', address: '203.0.113.9', prefixLength: 24 },
-      ],
-      counters: { rxBytes: 0, txBytes: 0, rxPackets: 0, txPackets: 0, rxErrors: 0, txErrors: 0 },
-    },
-  ];
+  const realAddresses = interfaces.reachableAddresses.bind(interfaces);
+  interfaces.reachableAddresses = async () => [...(await realAddresses()), '192.168.77.1', '203.0.113.9'];
   await api.app.get(CertificateService).check();
   const status = await call<{ chain: Array<{ names: string[] }>; uncoveredNames: string[] }>(api, '/api/certificates', {
     session: admin,
