@@ -46,7 +46,7 @@ async function curl(args: string[]): Promise<{ code: number; stdout: string; std
 /** A TLS connection to the API, verified against `ca` unless told otherwise. */
 async function tlsConnect(
   api: InProcessApi,
-  options: { ca?: string; servername?: string; maxVersion?: 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3' } = {},
+  options: { ca?: string; servername?: string; maxVersion?: 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3'; ciphers?: string } = {},
 ): Promise<TLSSocket> {
   const socket = connect({
     host: '127.0.0.1',
@@ -54,6 +54,7 @@ async function tlsConnect(
     ...(options.ca ? { ca: options.ca } : { rejectUnauthorized: false }),
     ...(options.servername ? { servername: options.servername } : {}),
     ...(options.maxVersion ? { maxVersion: options.maxVersion, minVersion: 'TLSv1' } : {}),
+    ...(options.ciphers ? { ciphers: options.ciphers } : {}),
   });
   await new Promise<void>((resolve, reject) => {
     socket.once('secureConnect', resolve);
@@ -194,6 +195,10 @@ test('TLS 1.3 is chosen, 1.2 is accepted, anything older is refused', async (t) 
   t.regex(tls12.getCipher().name, /^ECDHE-ECDSA-(AES\d+-GCM|CHACHA20-POLY1305)/);
   tls12.destroy();
   await t.throwsAsync(tlsConnect(api, { maxVersion: 'TLSv1.1' }));
+  // TLS 1.2 without forward secrecy or without an AEAD: refused.
+  for (const ciphers of ['AES128-GCM-SHA256', 'ECDHE-ECDSA-AES128-SHA256', 'ECDHE-ECDSA-AES256-SHA']) {
+    await t.throwsAsync(tlsConnect(api, { maxVersion: 'TLSv1.2', ciphers }), undefined, ciphers);
+  }
 });
 
 test('keys are private on disk; the CA certificate alone is readable', async (t) => {
