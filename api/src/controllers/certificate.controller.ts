@@ -7,6 +7,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { type Request, type Response } from 'express';
+import { type TLSSocket } from 'node:tls';
 import { pemToDer } from '../certificates/x509/describe.js';
 import { CertificatesDto, ImportCertificateDto } from '../dtos/certificate.dto.js';
 import { Access, Auth } from '../middleware/access.decorator.js';
@@ -18,6 +19,15 @@ import { type AuthContext } from '../services/session.service.js';
 function download(response: Response, type: string, filename: string): void {
   response.setHeader('Content-Type', type);
   response.setHeader('Content-Disposition', `attachment; filename="${filename}"`);
+}
+
+/**
+ * The name the admin's browser asked for when it connected: the TLS server name (SNI), which only a name that
+ * resolves to the router can carry; the Host header, which the client writes freely, does not count.
+ */
+function pageName(request: Request): string | undefined {
+  const socket = request.socket as Partial<TLSSocket>;
+  return typeof socket.servername === 'string' ? socket.servername.toLowerCase() : undefined;
 }
 
 @ApiTags('certificates')
@@ -76,7 +86,7 @@ export class CertificateController {
     @Auth() auth: AuthContext,
     @Client() client: ClientInfo,
   ): Promise<CertificatesDto> {
-    return this.certificates.import(body, request.hostname, auth.user, client);
+    return this.certificates.import(body, pageName(request), auth.user, client);
   }
 
   @Post('revert')

@@ -4,8 +4,11 @@ import { IsString, MaxLength, MinLength } from 'class-validator';
 export const CERTIFICATE_MODES = ['built-in', 'imported'] as const;
 export type CertificateMode = (typeof CERTIFICATE_MODES)[number];
 
-/** The longest PEM text accepted in an import: a long chain of RSA-4096 certificates fits many times over. */
-export const MAX_IMPORT_PEM_CHARS = 48 * 1024;
+/**
+ * The longest PEM text accepted in each import field: a chain of four RSA-4096 certificates fits three times over,
+ * and both fields fit the API's 64 KiB body limit together.
+ */
+export const MAX_IMPORT_PEM_CHARS = 30 * 1024;
 
 export class CertificateDto {
   @ApiProperty({ example: 'CN=burrow.lan' })

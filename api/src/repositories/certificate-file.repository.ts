@@ -8,7 +8,7 @@
 //   state.json     0600  which of the two is served
 import { writeFileAtomic } from '@burrow/firmware/os/atomic-file';
 import { Injectable } from '@nestjs/common';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type CertificateMode, CERTIFICATE_MODES } from '../dtos/certificate.dto.js';
 import { AppEnv } from '../env.js';
@@ -64,16 +64,21 @@ export class CertificateFileRepository {
 
   async writePublicAuthority(certificatePem: string): Promise<void> {
     await this.ensureDirectory();
-    await writeFileAtomic(join(this.directory, 'ca.pem'), certificatePem, { mode: 0o644 });
+    const file = join(this.directory, 'ca.pem');
+    await writeFileAtomic(file, certificatePem, { mode: 0o644 });
+    // The umask may have taken bits away from the mode given at creation.
+    await chmod(file, 0o644);
   }
 
-  /** Which certificate is served; built-in when nothing was chosen yet. */
+  /** Which certificate is served: built-in when nothing was chosen yet, or when the choice cannot be read. */
   async readMode(): Promise<CertificateMode> {
     const text = await this.readText('state.json');
-    if (text === undefined) {
-      return 'built-in';
+    let mode: unknown;
+    try {
+      mode = text === undefined ? undefined : (JSON.parse(text) as { mode?: unknown } | null)?.mode;
+    } catch {
+      mode = undefined;
     }
-    const mode: unknown = (JSON.parse(text) as { mode?: unknown }).mode;
     return CERTIFICATE_MODES.find((known) => known === mode) ?? 'built-in';
   }
 
@@ -84,6 +89,8 @@ export class CertificateFileRepository {
 
   private async ensureDirectory(): Promise<void> {
     await mkdir(this.directory, { recursive: true, mode: 0o700 });
+    // mkdir leaves an existing directory's mode alone: the keys' directory is the API user's only, whatever it was.
+    await chmod(this.directory, 0o700);
   }
 
   private async readText(file: string): Promise<string | undefined> {

@@ -16,11 +16,14 @@ export class CertificateSelector {
 
   /** Takes effect for the next handshake; connections already open keep the certificate they got. */
   update(served: ServedCertificates): void {
-    this.builtIn = createSecureContext(secureContextOptions(served.builtIn));
-    this.imported = served.imported && {
+    // Both built before either is swapped in: a failure leaves the selector as it was, never half updated.
+    const builtIn = createSecureContext(secureContextOptions(served.builtIn));
+    const imported = served.imported && {
       context: createSecureContext(secureContextOptions(served.imported)),
       names: describeCertificate(served.imported.chainPem).names,
     };
+    this.builtIn = builtIn;
+    this.imported = imported;
   }
 
   select(servername: string): SecureContext {

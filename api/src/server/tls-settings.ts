@@ -1,7 +1,8 @@
 // How HTTPS speaks TLS: 1.2 at least, and on 1.2 only forward-secret AEAD suites (Mozilla's "intermediate"
 // profile, which every browser of the last decade speaks). TLS 1.3 suites are all modern, and OpenSSL picks 1.3
 // whenever the client offers it. RSA suites stay for imported RSA certificates.
-import { type SecureContextOptions } from 'node:tls';
+import { createSecureContext, type SecureContextOptions } from 'node:tls';
+import { ImportRefusedError } from '../certificates/x509/import-check.js';
 import { type KeyAndChain } from '../repositories/certificate-file.repository.js';
 
 const TLS12_CIPHERS = [
@@ -22,4 +23,22 @@ export function secureContextOptions(served: KeyAndChain): SecureContextOptions 
     ciphers: TLS12_CIPHERS.join(':'),
     ecdhCurve: 'X25519:P-256:P-384',
   };
+}
+
+/**
+ * Throws ImportRefusedError unless Node's TLS builds a context from the pair: OpenSSL refuses what the checks may
+ * not name (a weak signature deep in a chain, say), and a pair it refuses must never reach the disk, or the next
+ * start would fail on it.
+ */
+export function assertServable(served: KeyAndChain): void {
+  try {
+    createSecureContext(secureContextOptions(served));
+  } catch (error) {
+    const reason = (error as { reason?: unknown }).reason;
+    throw new ImportRefusedError(
+      'refused-by-tls',
+      `The router's TLS library refuses this certificate and key (${typeof reason === 'string' ? reason : 'no reason given'}). ` +
+        'Ask your certificate authority for a certificate signed with SHA-256, for an ECDSA P-256 or a 2048 to 4096-bit RSA key.',
+    );
+  }
 }

@@ -14,6 +14,7 @@ import { type ClientInfo } from '../middleware/client.js';
 import { CertificateFileRepository, type KeyAndChain } from '../repositories/certificate-file.repository.js';
 import { HostRepository } from '../repositories/host.repository.js';
 import { NetworkInterfaceRepository } from '../repositories/network-interface.repository.js';
+import { assertServable } from '../server/tls-settings.js';
 import { AuditService } from './audit.service.js';
 import { Clock } from './clock.js';
 
@@ -113,20 +114,30 @@ export class CertificateService implements OnApplicationShutdown {
   }
 
   /**
-   * Validates and switches to an admin's certificate. `requestHost` is the name this request came in by: a
-   * name the router answers to, as the one a real domain name's certificate is expected to carry.
+   * Validates and switches to an admin's certificate. `pageName` is the name the admin's browser asked for when
+   * it connected (its TLS server name): a name the router demonstrably answers to, as a real domain's
+   * certificate is expected to carry. An imported certificate is chosen by that name (SNI), never by address, so
+   * only DNS names count.
    */
   import(
     upload: { chain: string; key: string },
-    requestHost: string | undefined,
+    pageName: string | undefined,
     actor: { username: string },
     client: ClientInfo,
   ): Promise<CertificatesDto> {
     return this.serially(async () => {
-      const answersTo = withRequestHost(await this.routerNames(), requestHost);
-      let checked: { chainPem: string; keyPem: string };
+      const { dns } = await this.routerNames();
+      const answersTo = { dns: pageName && !dns.includes(pageName) ? [...dns, pageName] : dns, ips: [] };
+      let imported: KeyAndChain;
       try {
-        checked = await checkImport({ chainPem: upload.chain, keyPem: upload.key, answersTo, now: this.clock.now() });
+        const checked = await checkImport({
+          chainPem: upload.chain,
+          keyPem: upload.key,
+          answersTo,
+          now: this.clock.now(),
+        });
+        imported = { keyPem: checked.keyPem, chainPem: checked.chainPem };
+        assertServable(imported);
       } catch (error) {
         if (error instanceof ImportRefusedError) {
           await this.record('certificate.import_refused', actor, client, { check: error.check });
@@ -134,12 +145,11 @@ export class CertificateService implements OnApplicationShutdown {
         }
         throw error;
       }
-      const imported = { keyPem: checked.keyPem, chainPem: checked.chainPem };
       await this.files.write('imported', imported);
       await this.files.writeMode('imported');
       this.state = { ...this.loaded(), imported, mode: 'imported' };
       this.publish();
-      const leaf = describeCertificate(checked.chainPem);
+      const leaf = describeCertificate(imported.chainPem);
       await this.record('certificate.imported', actor, client, {
         subject: leaf.subject,
         fingerprintSha256: leaf.fingerprintSha256,
@@ -154,10 +164,9 @@ export class CertificateService implements OnApplicationShutdown {
       await this.files.remove('imported');
       const { imported: _dropped, ...rest } = this.loaded();
       this.state = { ...rest, mode: 'built-in' };
-      // The built-in certificate may have aged or lost names while it was not served.
-      if (!(await this.renewIfDue())) {
-        this.publish();
-      }
+      this.publish();
+      // The built-in certificate may have aged or lost names meanwhile.
+      await this.renewIfDue();
       await this.record('certificate.reverted', actor, client, {});
     }).then(() => this.status());
   }
@@ -167,7 +176,7 @@ export class CertificateService implements OnApplicationShutdown {
     const builtIn =
       (await this.readOrForget('server')) ?? (await this.issueFor(authority, await this.coveredNames(authority)));
     const mode = await this.files.readMode();
-    const imported = mode === 'imported' ? await this.readOrForget('imported') : undefined;
+    const imported = mode === 'imported' ? this.servableOrForget(await this.readOrForget('imported')) : undefined;
     if (mode === 'imported' && imported === undefined) {
       this.logger.warn('the imported certificate is missing; serving the built-in one');
     }
@@ -180,6 +189,19 @@ export class CertificateService implements OnApplicationShutdown {
       return await this.files.read(name);
     } catch (error) {
       this.logger.error(`the ${name} certificate cannot be read, so it is not used: ${String(error)}`);
+      return undefined;
+    }
+  }
+
+  /** An imported pair Node's TLS refuses (a newer Node, stricter OpenSSL) must not keep the server from starting. */
+  private servableOrForget(pair: KeyAndChain | undefined): KeyAndChain | undefined {
+    try {
+      if (pair !== undefined) {
+        assertServable(pair);
+      }
+      return pair;
+    } catch (error) {
+      this.logger.error(`the imported certificate cannot be served, so the built-in one is: ${String(error)}`);
       return undefined;
     }
   }
@@ -209,16 +231,16 @@ export class CertificateService implements OnApplicationShutdown {
     const now = this.clock.now();
     const current = describeCertificate(state.builtIn.chainPem);
     const authority = describeCertificate(state.authority.certificatePem);
-    if (now < authority.notBefore) {
+    if (now < authority.notBefore || now >= authority.notAfter) {
       // A board without a real-time clock boots in the past until NTP answers: a certificate issued now would be
-      // invalid once the clock is right, so wait.
+      // invalid once the clock is right, so wait. After ten years the CA itself has run out: nothing to issue.
       return false;
     }
     const names = await this.coveredNames();
     const reason =
       current.issuer !== authority.subject
         ? 'issuer'
-        : now.getTime() >= current.notAfter.getTime() - RENEW_BEFORE_MS
+        : now.getTime() >= current.notAfter.getTime() - RENEW_BEFORE_MS && current.notAfter < authority.notAfter
           ? 'expiry'
           : now < current.notBefore
             ? 'not-yet-valid'
@@ -299,13 +321,4 @@ function toDto(pem: string): CertificateDto {
 function sameNames(certified: readonly string[], wanted: RouterNames): boolean {
   const expected = [...wanted.dns, ...wanted.ips];
   return certified.length === expected.length && expected.every((name) => certified.includes(name));
-}
-
-/** The Host header's name (without port) joins the names, when it is a DNS name rather than an address. */
-function withRequestHost(names: RouterNames, requestHost: string | undefined): RouterNames {
-  const host = requestHost?.replace(/:\d+$/, '').toLowerCase();
-  if (host === undefined || host === '' || host.startsWith('[') || /^[\d.]+$/.test(host) || names.dns.includes(host)) {
-    return names;
-  }
-  return { ...names, dns: [...names.dns, host] };
 }

@@ -1,13 +1,16 @@
 // Certificates through the API: an admin's own certificate is validated before use (every refusal a clear 4xx
 // that changes nothing), served at once, and reverted; and no route ever hands out the CA's private key.
 import { type KeyPairPem } from '@burrow/api/certificates/x509/authority';
-import { testCertificate } from '@burrow/api/certificates/x509/test-certificates';
+import { testCertificate } from '@burrow/api/testing/test-certificates';
 import test from 'ava';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:tls';
-import { type InProcessApi } from './in-process-api.js';
+import { CertificateService } from '@burrow/api/services/certificate.service';
+import { Clock } from '@burrow/api/services/clock';
+import { startInProcessApi, type InProcessApi } from './in-process-api.js';
 import { call, createUser, setupAdmin, signIn, VIEWER_PASSWORD, withApi, type Session } from './session-client.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -19,12 +22,13 @@ interface Certificates {
 }
 
 /** A public CA with an intermediate, as a real certificate for the router would come. */
-async function publicChain(leaf: { dns?: string[]; notBefore?: Date; notAfter?: Date } = {}) {
+async function publicChain(leaf: { dns?: string[]; ips?: string[]; notBefore?: Date; notAfter?: Date } = {}) {
   const root = await testCertificate({ commonName: 'Test Public Root', ca: true });
   const intermediate = await testCertificate({ commonName: 'Test Issuing CA', ca: true, issuer: root });
   const server = await testCertificate({
-    commonName: leaf.dns?.[0] ?? 'burrow.lan',
+    commonName: leaf.dns?.[0] ?? leaf.ips?.[0] ?? 'burrow.lan',
     dns: leaf.dns ?? ['burrow.lan'],
+    ...(leaf.ips ? { ips: leaf.ips } : {}),
     issuer: intermediate,
     ...(leaf.notBefore ? { notBefore: leaf.notBefore } : {}),
     ...(leaf.notAfter ? { notAfter: leaf.notAfter } : {}),
@@ -46,6 +50,49 @@ async function servedFingerprint(api: InProcessApi, servername?: string): Promis
   return fingerprint;
 }
 
+/** A POST over a connection that asks (SNI) for `servername`, as a browser opening https://<servername>/ does. */
+async function postAs(
+  api: InProcessApi,
+  admin: Session,
+  servername: string,
+  path: string,
+  body: unknown,
+): Promise<{ status: number; body: { message: string } & Certificates }> {
+  const text = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const request = httpsRequest(
+      {
+        host: '127.0.0.1',
+        port: Number(new URL(api.url).port),
+        path,
+        method: 'POST',
+        servername,
+        // Before the import the router serves its own certificate for this name: trust it for this one request.
+        rejectUnauthorized: false,
+        headers: {
+          host: servername,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(text),
+          cookie: `burrow_session=${admin.token}`,
+          'x-csrf-token': admin.csrfToken,
+        },
+      },
+      (response) => {
+        let received = '';
+        response.setEncoding('utf8').on('data', (chunk: string) => (received += chunk));
+        response.on('end', () =>
+          resolve({
+            status: response.statusCode ?? 0,
+            body: JSON.parse(received) as { message: string } & Certificates,
+          }),
+        );
+      },
+    );
+    request.on('error', reject);
+    request.end(text);
+  });
+}
+
 const importCertificate = (api: InProcessApi, admin: Session, body: unknown, headers: Record<string, string> = {}) =>
   call<{ message: string; code?: string } & Certificates>(api, '/api/certificates/import', {
     method: 'POST',
@@ -65,26 +112,63 @@ test('bad uploads are refused with the failing check named, and nothing changes'
     const expired = await publicChain({ notBefore: new Date(now - 100 * DAY_MS), notAfter: new Date(now - DAY_MS) });
     const future = await publicChain({ notBefore: new Date(now + 10 * DAY_MS) });
     const elsewhere = await publicChain({ dns: ['www.example.org'] });
+    const byAddress = await publicChain({ dns: [], ips: ['127.0.0.1'] });
 
-    const cases: Array<[string, { chain: string; key: string }, RegExp]> = [
-      ['garbage PEM', { chain: 'hello, I am a certificate', key: good.server.keyPem }, /certificate/i],
-      ['a key for another certificate', { chain: good.chain, key: other.keyPem }, /key does not belong/i],
-      ['an expired certificate', { chain: expired.chain, key: expired.server.keyPem }, /expired/i],
-      ['a not-yet-valid certificate', { chain: future.chain, key: future.server.keyPem }, /not valid (yet|until)/i],
+    // What, the upload, the check the audit log must name, and words the message must use.
+    const cases: Array<[string, { chain: string; key: string }, string, RegExp]> = [
+      [
+        'garbage PEM',
+        { chain: 'hello, I am a certificate', key: good.server.keyPem },
+        'certificate-pem',
+        /certificate/i,
+      ],
+      [
+        'a key for another certificate',
+        { chain: good.chain, key: other.keyPem },
+        'key-mismatch',
+        /key does not belong/i,
+      ],
+      ['an expired certificate', { chain: expired.chain, key: expired.server.keyPem }, 'expired', /expired/i],
+      [
+        'a not-yet-valid certificate',
+        { chain: future.chain, key: future.server.keyPem },
+        'not-yet-valid',
+        /not valid until/,
+      ],
       [
         'a chain in the wrong order',
         { chain: `${good.intermediate.certificatePem}${good.server.certificatePem}`, key: good.server.keyPem },
-        /order|did not sign|does not belong/i,
+        'chain-order',
+        /in order/,
       ],
-      ['a name that does not match', { chain: elsewhere.chain, key: elsewhere.server.keyPem }, /www\.example\.org/],
+      [
+        'a name that does not match',
+        { chain: elsewhere.chain, key: elsewhere.server.keyPem },
+        'names',
+        /www\.example\.org/,
+      ],
+      [
+        'a certificate that matches only by address',
+        { chain: byAddress.chain, key: byAddress.server.keyPem },
+        'names',
+        /127\.0\.0\.1/,
+      ],
     ];
-    for (const [what, body, message] of cases) {
+    for (const [what, body, , message] of cases) {
       const reply = await importCertificate(api, admin, body);
       t.is(reply.status, 400, what);
       t.is(reply.body.code, 'certificate_refused', what);
       t.regex(reply.body.message, message, `${what}: ${reply.body.message}`);
       t.false(reply.body.message.includes('PRIVATE KEY'), 'the key is never echoed');
     }
+    // A Host header naming the certificate does not make it a name the router answers to: only the TLS server name.
+    const hostOnly = await importCertificate(
+      api,
+      admin,
+      { chain: elsewhere.chain, key: elsewhere.server.keyPem },
+      { 'x-forwarded-host': 'www.example.org' },
+    );
+    t.is(hostOnly.status, 400);
 
     const huge = await fetch(`${api.url}/api/certificates/import`, {
       method: 'POST',
@@ -106,23 +190,25 @@ test('bad uploads are refused with the failing check named, and nothing changes'
       '/api/audit?action=certificate.import_refused',
       { session: admin },
     );
-    t.is(refusals.body.events.length, cases.length);
+    t.deepEqual(refusals.body.events.map((event) => event.details.check).reverse(), [
+      ...cases.map(([, , check]) => check),
+      'names',
+    ]);
+    t.deepEqual((await readdir(join(api.dataDir, 'certs'))).sort(), ['authority.pem', 'ca.pem', 'server.pem']);
   });
 });
 
 test('a good chain is served at once for its names, the built-in one still by address; revert removes it', async (t) => {
-  await withApi({ trustedProxies: '127.0.0.1' }, async (api) => {
+  await withApi({}, async (api) => {
     const admin = await setupAdmin(api);
     const builtIn = await servedFingerprint(api);
     t.is(await servedFingerprint(api, 'router.example.net'), builtIn);
     const good = await publicChain({ dns: ['router.example.net'] });
-    // The page was opened by the certificate's name: that is a name the router answers to.
-    const imported = await importCertificate(
-      api,
-      admin,
-      { chain: good.chain, key: good.server.keyPem },
-      { 'x-forwarded-host': 'router.example.net' },
-    );
+    // The page was opened by the certificate's name (the DNS points it at the router): a name the router answers to.
+    const imported = await postAs(api, admin, 'router.example.net', '/api/certificates/import', {
+      chain: good.chain,
+      key: good.server.keyPem,
+    });
     t.is(imported.status, 200, imported.body.message);
     t.is(imported.body.mode, 'imported');
     t.is(imported.body.chain.length, 2);
@@ -233,3 +319,38 @@ function secretEncodings(authority: KeyPairPem): Array<[string, Buffer]> {
     ['scalar base64', Buffer.from(scalar.toString('base64'))],
   ];
 }
+
+test('a stored import that TLS can no longer serve is set aside at start; the built-in certificate answers', async (t) => {
+  const first = await startInProcessApi();
+  const { dataDir } = first;
+  await first.listening.close();
+  t.teardown(() => first.close().catch(() => undefined));
+  // An imported pair whose key is not the certificate's: what a stricter future OpenSSL refusing it looks like.
+  const good = await publicChain();
+  const other = await testCertificate({ commonName: 'other', dns: ['burrow.lan'] });
+  await writeFile(join(dataDir, 'certs', 'imported.pem'), `${other.keyPem}${good.chain}`, { mode: 0o600 });
+  await writeFile(join(dataDir, 'certs', 'state.json'), '{"mode":"imported"}\n', { mode: 0o600 });
+  const second = await startInProcessApi({ dataDir });
+  t.teardown(() => second.close());
+  const admin = await setupAdmin(second);
+  const status = await call<Certificates>(second, '/api/certificates', { session: admin });
+  t.is(status.body.mode, 'built-in');
+  t.is(await servedFingerprint(second, 'burrow.lan'), status.body.chain[0]?.fingerprintSha256);
+  t.true(second.logs.some((line) => String(line.msg).includes('cannot be served')));
+});
+
+test("in the CA's last month the certificate is re-issued once, up to the CA's end, not every minute", async (t) => {
+  await withApi({}, async (api) => {
+    const clock = api.app.get(Clock);
+    const certificates = api.app.get(CertificateService);
+    const authorityEnd = new Date(new X509Certificate(api.caPem).validTo);
+    clock.now = () => new Date(authorityEnd.getTime() - 20 * DAY_MS);
+    await certificates.check();
+    const first = await servedFingerprint(api);
+    await certificates.check();
+    await certificates.check();
+    t.is(await servedFingerprint(api), first);
+    clock.now = () => new Date(authorityEnd.getTime() + DAY_MS);
+    await t.notThrowsAsync(certificates.check(), 'after the CA has run out there is nothing to issue, and no error');
+  });
+});

@@ -8,6 +8,7 @@ import test from 'ava';
 import { execFile } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { get as httpGet } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type TLSSocket } from 'node:tls';
@@ -31,6 +32,16 @@ async function scratch(t: { teardown: (fn: () => Promise<void>) => void }): Prom
 }
 
 const portOf = (url: string) => Number(new URL(url).port);
+
+/** The status of a plain-HTTP GET, with any Host header (fetch() will not send a malformed one). */
+function plainStatus(api: InProcessApi, path: string, host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    httpGet({ host: '127.0.0.1', port: portOf(api.httpUrl), path, headers: { host } }, (response) => {
+      response.resume();
+      resolve(response.statusCode ?? 0);
+    }).on('error', reject);
+  });
+}
 
 /** curl's exit code and output; a failed verification is an exit code, not an exception. */
 async function curl(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -171,6 +182,14 @@ test('plain HTTP redirects everything to HTTPS except the CA downloads', async (
     const response = await fetch(`${api.httpUrl}${path}`, { method, redirect: 'manual' });
     t.is(response.status, 308, `${method} ${path}`);
     t.is(response.headers.get('location'), `https://127.0.0.1:${httpsPort}${path}`);
+  }
+  // A Host that is not a name or an address never reaches a Location header.
+  for (const host of ['evil.example/x', 'a b', '"><script>']) {
+    t.is(await plainStatus(api, '/status', host), 400, host);
+  }
+  // Only the two exact download paths skip the redirect.
+  for (const path of ['/api/certificates/CA.pem', '/api/certificates/ca.pem/', '/api/certificates']) {
+    t.is(await plainStatus(api, path), 308, path);
   }
   const pem = await fetch(`${api.httpUrl}/api/certificates/ca.pem`, { redirect: 'manual' });
   t.is(pem.status, 200);

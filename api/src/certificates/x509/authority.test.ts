@@ -2,7 +2,7 @@ import { createPrivateKey, X509Certificate as NodeCertificate } from 'node:crypt
 import test from 'ava';
 import { createAuthority, readAuthorityConstraints } from './authority.js';
 import { authorityConstraints } from './router-names.js';
-import { opensslVerify, testCertificate } from './test-certificates.js';
+import { opensslVerify, testCertificate } from '../../testing/test-certificates.js';
 import { BasicConstraintsExtension, KeyUsageFlags, KeyUsagesExtension, X509Certificate } from './x509-library.js';
 
 const now = new Date('2026-03-01T12:00:00Z');
@@ -10,7 +10,7 @@ const now = new Date('2026-03-01T12:00:00Z');
 test('the CA is a self-signed ECDSA P-256 authority for ten years, unable to sign further CAs', async (t) => {
   const authority = await createAuthority({ hostname: 'Den', now });
   const certificate = new X509Certificate(authority.certificatePem);
-  t.regex(certificate.subject, /^O=Burrow, CN=Burrow router CA \(den\) [0-9a-f]{4}$/);
+  t.regex(certificate.subject, /^O=Burrow, CN=Burrow router CA \(den\) [0-9a-f]{8}$/);
   t.is(certificate.issuer, certificate.subject);
   t.true(await certificate.isSelfSigned());
   t.true(certificate.notBefore <= now && certificate.notBefore.getTime() >= now.getTime() - 10 * 60_000);
@@ -27,6 +27,8 @@ test('the CA carries its name constraints, critical, and they read back as built
   const authority = await createAuthority({ hostname: 'den', now });
   const constraints = readAuthorityConstraints(authority.certificatePem);
   t.deepEqual(constraints, authorityConstraints('den'));
+  t.deepEqual(constraints.dns, ['burrow.lan', 'den.lan', 'localhost']);
+  t.false(constraints.ipRanges.some((range) => range.startsWith('fe80') || range.startsWith('169.254')));
   t.true(new X509Certificate(authority.certificatePem).getExtension('2.5.29.30')?.critical);
 });
 
@@ -49,6 +51,11 @@ test('openssl refuses a certificate for a public name or address signed by the C
     { commonName: 'example.com', dns: ['example.com'] },
     { commonName: 'burrow.lan', ips: ['8.8.8.8'] },
     { commonName: 'localhost', dns: ['localhost'], ips: ['2001:4860:4860::8888'] },
+    // Not even names that look local: another router's page, or a TLD named like the router.
+    { commonName: 'openwrt.lan', dns: ['openwrt.lan'] },
+    { commonName: 'burrow', dns: ['burrow'] },
+    { commonName: 'www.burrow', dns: ['www.burrow'] },
+    { commonName: 'nas.home.arpa', dns: ['nas.home.arpa'] },
   ]) {
     const forged = await testCertificate({ ...outside, issuer: authority });
     const result = await opensslVerify(authority.certificatePem, forged.certificatePem);

@@ -28,7 +28,7 @@ export async function createAuthority(options: { hostname: string; now: Date }):
   const notAfter = new Date(notBefore);
   notAfter.setUTCFullYear(notAfter.getUTCFullYear() + AUTHORITY_YEARS);
   // The random suffix tells apart the CAs of two routers (or of one router reset), which a user may both trust.
-  const commonName = `Burrow router CA (${hostnameLabel(options.hostname) ?? 'burrow'}) ${randomBytes(2).toString('hex')}`;
+  const commonName = `Burrow router CA (${hostnameLabel(options.hostname) ?? 'burrow'}) ${randomBytes(4).toString('hex')}`;
   const certificate = await X509CertificateGenerator.createSelfSigned({
     name: [{ O: ['Burrow'] }, { CN: [commonName] }],
     notBefore,

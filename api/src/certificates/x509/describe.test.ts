@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import test from 'ava';
 import { describeCertificate, fingerprintSha256, pemToDer } from './describe.js';
-import { testCertificate } from './test-certificates.js';
+import { testCertificate } from '../../testing/test-certificates.js';
 
 test('a summary lists subject, issuer, SAN names (DNS then IP), validity and key', async (t) => {
   const issuer = await testCertificate({ commonName: 'Test CA', ca: true });

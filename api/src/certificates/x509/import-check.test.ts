@@ -3,8 +3,8 @@ import test from 'ava';
 import type { KeyPairPem } from './authority.js';
 import { checkImport, ImportRefusedError, type ImportCheck } from './import-check.js';
 import { splitCertificates, toPem } from './pem.js';
-import { ecKey, testCertificate, type TestCertificateOptions } from './test-certificates.js';
-import { ExtendedKeyUsage, KeyUsageFlags } from './x509-library.js';
+import { ecKey, testCertificate, type TestCertificateOptions } from '../../testing/test-certificates.js';
+import { ExtendedKeyUsage, Extension, KeyUsageFlags } from './x509-library.js';
 
 const DAY_MS = 86_400_000;
 const now = new Date();
@@ -162,6 +162,7 @@ test('weak or unservable keys are refused: RSA 1024, other curves, Ed25519, Ed44
   const { chain } = await hierarchy();
   const cases: [string, RegExp][] = [
     [pkcs8(generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey), /RSA key is 1024 bits long.*at least 2048/],
+    [pkcs8(generateKeyPairSync('rsa', { modulusLength: 4160 }).privateKey), /4160 bits long.*at most 4096 bits/],
     [pkcs8(ecKey('secp256k1')), /ECDSA secp256k1 key/],
     [pkcs8(ecKey('P-521')), /ECDSA P-521 key/],
     [pkcs8(generateKeyPairSync('ed25519').privateKey), /Ed25519 key, which browsers do not accept/],
@@ -344,5 +345,41 @@ test('checks run in order: with everything wrong, the certificate field is repor
   t.is(
     (await refusal({ chainPem: expiredElsewhere.certificatePem, keyPem: expiredElsewhere.keyPem })).check,
     'expired',
+  );
+});
+
+test('a SHA-1 signature, an issuer out of its validity, or an unknown critical extension is refused', async (t) => {
+  const { root, intermediate } = await hierarchy();
+  const sha1 = await leafFrom(intermediate, { signatureHash: 'SHA-1' });
+  await assertRefused(
+    t,
+    { chainPem: sha1.certificatePem + intermediate.certificatePem, keyPem: sha1.keyPem },
+    'weak-signature',
+    /signed with SHA-1.*SHA-256/,
+  );
+
+  const lapsed = await testCertificate({
+    commonName: 'Lapsed Intermediate',
+    ca: true,
+    issuer: root,
+    notBefore: new Date(now.getTime() - 400 * 86_400_000),
+    notAfter: new Date(now.getTime() - 86_400_000),
+  });
+  const underLapsed = await leafFrom(lapsed);
+  await assertRefused(
+    t,
+    { chainPem: underLapsed.certificatePem + lapsed.certificatePem, keyPem: underLapsed.keyPem },
+    'issuer-not-valid',
+    /Certificate 2 in the chain .*Lapsed Intermediate.* is valid only from/,
+  );
+
+  const odd = await leafFrom(intermediate, {
+    extraExtensions: [new Extension('1.2.3.4.5', true, new Uint8Array([0x05, 0x00]))],
+  });
+  await assertRefused(
+    t,
+    { chainPem: odd.certificatePem + intermediate.certificatePem, keyPem: odd.keyPem },
+    'not-a-server-certificate',
+    /critical extensions browsers do not understand \(1\.2\.3\.4\.5\)/,
   );
 });

@@ -3,9 +3,12 @@
 //   2. the key field parses as one usable private key     (key-pem, key-encrypted, key-unsupported)
 //   3. the key belongs to the first certificate           (key-mismatch; chain-order when it fits a later one)
 //   4. each certificate was signed by the next, a CA      (chain-order)
-//   5. the first certificate is valid now and for a while (not-yet-valid, expired, expires-soon)
-//   6. it names at least one name the router answers to   (names)
-//   7. it may be used by a web server                     (not-a-server-certificate)
+//   5. no signature uses SHA-1 or MD5                     (weak-signature)
+//   6. the first certificate is valid now and for a while (not-yet-valid, expired, expires-soon)
+//   7. the issuers are valid now                          (issuer-not-valid)
+//   8. it names at least one name the router answers to   (names)
+//   9. it may be used by a web server                     (not-a-server-certificate)
+// (The service then has Node's TLS build a context from the pair, which refuses what browsers would: refused-by-tls.)
 // The first failure throws an ImportRefusedError; nothing is stored here, so a refusal changes nothing.
 import type { KeyObject, X509Certificate as NodeCertificate } from 'node:crypto';
 import { readChain, readKey } from './import-pem.js';
@@ -48,8 +51,11 @@ function checkNow(input: ImportInput): { chainPem: string; keyPem: string } {
   const key = readKey(input.keyPem);
   checkKeyMatches(chain, key);
   checkChainOrder(chain);
-  const leaf = new X509Certificate(chain[0]?.raw ?? new Uint8Array());
+  const parsed = chain.map((certificate) => new X509Certificate(certificate.raw));
+  checkSignatureHashes(parsed);
+  const leaf = parsed[0] ?? new X509Certificate(new Uint8Array());
   checkValidity(leaf, input.now, input.minRemainingDays ?? DEFAULT_MIN_REMAINING_DAYS);
+  checkIssuersValid(parsed.slice(1), input.now);
   checkNames(leaf, input.answersTo);
   checkServerUse(leaf);
   return {
@@ -105,6 +111,35 @@ function checkChainOrder(chain: NodeCertificate[]): void {
         `Certificate ${m} in the chain has the right name (${label(issuer)}) but did not sign certificate ${n}: ` +
           'it is probably an older or newer certificate of the same issuer. Use the intermediate certificates ' +
           'your certificate authority sent with this certificate.',
+      );
+    }
+  });
+}
+
+// Browsers refuse both, anywhere in the chain (a root's self-signature excepted: nobody checks it).
+const WEAK_HASHES = new Set(['SHA-1', 'MD5']);
+
+function checkSignatureHashes(chain: X509Certificate[]): void {
+  chain.forEach((certificate, index) => {
+    const hash = (certificate.signatureAlgorithm as { hash?: { name?: string } }).hash?.name ?? '';
+    const selfSigned = certificate.subject === certificate.issuer;
+    if (WEAK_HASHES.has(hash.toUpperCase()) && !(selfSigned && index > 0)) {
+      throw new ImportRefusedError(
+        'weak-signature',
+        `Certificate ${index + 1} in the chain (${certificate.subject}) is signed with ${hash}, which browsers no ` +
+          'longer accept. Ask your certificate authority for a certificate signed with SHA-256.',
+      );
+    }
+  });
+}
+
+function checkIssuersValid(issuers: X509Certificate[], now: Date): void {
+  issuers.forEach((issuer, index) => {
+    if (issuer.notBefore > now || issuer.notAfter <= now) {
+      throw new ImportRefusedError(
+        'issuer-not-valid',
+        `Certificate ${index + 2} in the chain (${issuer.subject}) is valid only from ${moment(issuer.notBefore)} ` +
+          `to ${moment(issuer.notAfter)}. Use the current intermediate certificates from your certificate authority.`,
       );
     }
   });
@@ -169,7 +204,27 @@ function checkServerUse(leaf: X509Certificate): void {
   if (keyUsage && !(keyUsage.usages & KeyUsageFlags.digitalSignature)) {
     throw refuse(`The certificate's key usage does not allow digital signatures, which HTTPS needs. ${ask}`);
   }
+  const unknown = leaf.extensions.filter((extension) => extension.critical && !KNOWN_CRITICAL.has(extension.type));
+  if (unknown.length > 0) {
+    throw refuse(
+      `The certificate has critical extensions browsers do not understand (${unknown.map((e) => e.type).join(', ')}), ` +
+        `so they would refuse it. ${ask}`,
+    );
+  }
 }
+
+// Extensions a browser understands, so a leaf may mark them critical: basic constraints, key usage, extended key
+// usage, subject and issuer alternative names, certificate policies, policy constraints, inhibit anyPolicy.
+const KNOWN_CRITICAL = new Set([
+  '2.5.29.19',
+  '2.5.29.15',
+  '2.5.29.37',
+  '2.5.29.17',
+  '2.5.29.18',
+  '2.5.29.32',
+  '2.5.29.36',
+  '2.5.29.54',
+]);
 
 // A certificate in a message: its Common Name if it has one, else its whole subject.
 function label(certificate: NodeCertificate | undefined): string {

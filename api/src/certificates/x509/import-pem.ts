@@ -144,6 +144,8 @@ function refuseBrokenBlocks(scan: PemScan, what: string, refuse: (message: strin
   }
 }
 
+const MAX_RSA_BITS = 4096;
+
 // What node:tls serves and browsers accept: RSA of 2048 bits or more, ECDSA on P-256 or P-384. OpenSSL would
 // serve Ed25519 too, but browsers do not accept it: importing one would lock the household out of the page.
 function refuseUnsupportedKey(key: KeyObject): void {
@@ -155,6 +157,14 @@ function refuseUnsupportedKey(key: KeyObject): void {
       throw refuse(
         `The RSA key is ${details.modulusLength ?? 'too few'} bits long; keys shorter than 2048 bits are too weak ` +
           'and browsers refuse them. Create a new key of at least 2048 bits and get a certificate for it.',
+      );
+    }
+    // Every handshake signs with the key on the router's one API thread: a 16384-bit key would let anyone stall
+    // the page by opening connections.
+    if ((details.modulusLength ?? 0) > MAX_RSA_BITS) {
+      throw refuse(
+        `The RSA key is ${details.modulusLength} bits long; the router signs every connection with it and serves ` +
+          `keys of at most ${MAX_RSA_BITS} bits. Use a 2048, 3072 or 4096-bit RSA key, or an ECDSA P-256 key.`,
       );
     }
     return;

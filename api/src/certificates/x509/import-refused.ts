@@ -8,11 +8,14 @@ export type ImportCheck =
   | 'key-unsupported'
   | 'key-mismatch'
   | 'chain-order'
+  | 'weak-signature'
+  | 'issuer-not-valid'
   | 'not-yet-valid'
   | 'expired'
   | 'expires-soon'
   | 'names'
-  | 'not-a-server-certificate';
+  | 'not-a-server-certificate'
+  | 'refused-by-tls';
 
 export class ImportRefusedError extends Error {
   constructor(

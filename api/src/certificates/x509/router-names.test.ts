@@ -1,14 +1,9 @@
 import test from 'ava';
 import { authorityConstraints, dnsInSubtree, hostnameLabel, routerNames, splitByConstraints } from './router-names.js';
 
-test('the names come from the hostname label plus the fixed ones', (t) => {
-  t.deepEqual(routerNames('Burrow', []).dns, ['burrow', 'burrow.lan', 'localhost']);
-  t.deepEqual(routerNames('den-router.example.com', []).dns, [
-    'den-router',
-    'den-router.lan',
-    'burrow.lan',
-    'localhost',
-  ]);
+test('the names come from the hostname label, in the lan domain, plus the fixed ones', (t) => {
+  t.deepEqual(routerNames('Burrow', []).dns, ['burrow.lan', 'localhost']);
+  t.deepEqual(routerNames('den-router.example.com', []).dns, ['den-router.lan', 'burrow.lan', 'localhost']);
 });
 
 test('a hostname that is not a valid DNS label adds no names', (t) => {
@@ -39,12 +34,14 @@ test('addresses: deduplicated, normalised, link-local and non-addresses dropped,
   t.deepEqual(names.ips, ['10.0.0.2', '127.0.0.1', '192.168.1.1', '203.0.113.9', '::1', 'fd00::1']);
 });
 
-test('the CA constraints add the hostname label only when no fixed subtree covers it', (t) => {
-  t.deepEqual(authorityConstraints('burrow').dns, ['lan', 'home.arpa', 'localhost', 'burrow']);
-  t.deepEqual(authorityConstraints('lan').dns, ['lan', 'home.arpa', 'localhost']);
-  t.deepEqual(authorityConstraints('LOCALHOST').dns, ['lan', 'home.arpa', 'localhost']);
-  t.deepEqual(authorityConstraints('bad_name').dns, ['lan', 'home.arpa', 'localhost']);
-  t.true(authorityConstraints('burrow').ipRanges.includes('100.64.0.0/10'));
+test("the CA is constrained to the router's own names and the private ranges, never a bare label", (t) => {
+  t.deepEqual(authorityConstraints('burrow'), {
+    dns: ['burrow.lan', 'localhost'],
+    ipRanges: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', '127.0.0.0/8', 'fc00::/7', '::1/128'],
+  });
+  t.deepEqual(authorityConstraints('Den.example.com').dns, ['burrow.lan', 'den.lan', 'localhost']);
+  t.deepEqual(authorityConstraints('dev').dns, ['burrow.lan', 'dev.lan', 'localhost']);
+  t.deepEqual(authorityConstraints('bad_name').dns, ['burrow.lan', 'localhost']);
 });
 
 test('dNSName subtrees: a base permits itself and any name ending in .base, and nothing that merely ends alike', (t) => {
@@ -73,10 +70,14 @@ test('splitByConstraints keeps covered names and reports the rest, names first t
   ]);
   const { covered, uncovered } = splitByConstraints(names, authorityConstraints('burrow'));
   t.deepEqual(covered, {
-    dns: ['den.lan', 'burrow.lan', 'localhost'],
+    dns: ['burrow.lan', 'localhost'],
     ips: ['100.72.0.5', '127.0.0.1', '192.168.1.1', '::1', 'fd12::1'],
   });
-  t.deepEqual(uncovered, ['den', '8.8.8.8', '2001:db8::1']);
+  t.deepEqual(
+    uncovered,
+    ['den.lan', '8.8.8.8', '2001:db8::1'],
+    'a CA made before a rename does not cover the new name',
+  );
 });
 
 test('splitByConstraints: IPv4 ranges never cover IPv6 addresses, and a type with no subtree is unconstrained', (t) => {

@@ -15,18 +15,15 @@ export interface NameConstraintsSpec {
 
 export const DEFAULT_NAME = 'burrow.lan';
 
-const PERMITTED_DNS = ['lan', 'home.arpa', 'localhost'];
-
-// Private and local ranges only: a stolen CA key must not be able to vouch for a public site.
+// Private and local ranges only: a stolen CA key must not be able to vouch for a public site. The LAN's subnet
+// may be renumbered, so the whole private space rather than today's subnet.
 const PERMITTED_IP_RANGES = [
   '10.0.0.0/8',
   '172.16.0.0/12',
   '192.168.0.0/16',
-  '100.64.0.0/10', // CGNAT: a WAN address behind a carrier's NAT
+  '100.64.0.0/10', // CGNAT: a WAN behind a carrier's NAT, or a LAN numbered there (as the lab's is)
   '127.0.0.0/8',
-  '169.254.0.0/16',
   'fc00::/7',
-  'fe80::/10',
   '::1/128',
 ];
 
@@ -42,9 +39,14 @@ export function hostnameLabel(hostname: string): string | null {
   return /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(label) ? label : null;
 }
 
+/**
+ * The names a household opens the page by: `<hostname>.lan`, `burrow.lan`, `localhost`, and the box's addresses.
+ * The bare hostname is left out: no CA constraint can permit a single label without also permitting the TLD of
+ * that name.
+ */
 export function routerNames(hostname: string, addresses: readonly string[]): RouterNames {
   const label = hostnameLabel(hostname);
-  const dns = unique([...(label ? [label, `${label}.lan`] : []), DEFAULT_NAME, 'localhost']);
+  const dns = unique([...(label ? [`${label}.lan`] : []), DEFAULT_NAME, 'localhost']);
   const parsed = addresses
     .map(parseIp)
     .filter((address): address is IpAddress => address !== null)
@@ -53,10 +55,16 @@ export function routerNames(hostname: string, addresses: readonly string[]): Rou
   return { dns, ips: unique(parsed.map(formatIp)) };
 }
 
+/**
+ * `burrow.lan`, `<hostname>.lan` and `localhost` (and names below them), and the private address ranges. The
+ * router's own names only: not all of `lan` (other routers' pages live there; it is OpenWrt's default domain), and
+ * never the bare hostname, since a permitted subtree `dev` would also permit `www.google.dev`.
+ */
 export function authorityConstraints(hostname: string): NameConstraintsSpec {
   const label = hostnameLabel(hostname);
-  const covered = label !== null && PERMITTED_DNS.some((subtree) => dnsInSubtree(label, subtree));
-  return { dns: [...PERMITTED_DNS, ...(label && !covered ? [label] : [])], ipRanges: [...PERMITTED_IP_RANGES] };
+  const own = label === null ? [] : [`${label}.lan`];
+  const dns = [DEFAULT_NAME, ...own.filter((name) => !dnsInSubtree(name, DEFAULT_NAME)), 'localhost'];
+  return { dns, ipRanges: [...PERMITTED_IP_RANGES] };
 }
 
 /**

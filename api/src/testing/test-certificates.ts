@@ -6,9 +6,9 @@ import { generateKeyPairSync, createPublicKey, type KeyObject } from 'node:crypt
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { KeyPairPem } from './authority.js';
-import { importSigningKey } from './keys.js';
-import { pemToDer } from './pem.js';
+import type { KeyPairPem } from '../certificates/x509/authority.js';
+import { importSigningKey } from '../certificates/x509/keys.js';
+import { pemToDer } from '../certificates/x509/pem.js';
 import {
   AuthorityKeyIdentifierExtension,
   BasicConstraintsExtension,
@@ -21,7 +21,7 @@ import {
   X509Certificate,
   X509CertificateGenerator,
   type Extension,
-} from './x509-library.js';
+} from '../certificates/x509/x509-library.js';
 
 export interface TestCertificateOptions {
   commonName: string;
@@ -37,6 +37,10 @@ export interface TestCertificateOptions {
   /** Default: serverAuth for leaves, no extension for CAs; null leaves the extension out. */
   extendedKeyUsages?: string[] | null;
   keyUsage?: KeyUsageFlags;
+  /** The signature's hash, SHA-256 (or SHA-384 for a P-384 issuer) unless given: e.g. 'SHA-1'. */
+  signatureHash?: string;
+  /** Added as they are, e.g. an unknown critical extension. */
+  extraExtensions?: Extension[];
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -88,8 +92,8 @@ export async function testCertificate(options: TestCertificateOptions): Promise<
     notAfter: options.notAfter ?? new Date(notBefore.getTime() + 90 * DAY_MS),
     publicKey,
     signingKey: signer.key,
-    signingAlgorithm: signer.algorithm,
-    extensions,
+    signingAlgorithm: { ...signer.algorithm, hash: options.signatureHash ?? signer.algorithm.hash },
+    extensions: [...extensions, ...(options.extraExtensions ?? [])],
   });
   return { certificatePem: certificate.toString('pem') + '\n', keyPem };
 }
