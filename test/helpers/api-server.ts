@@ -37,8 +37,23 @@ export interface ApiServerOptions {
   uiDir?: string;
 }
 
-/** Starts the server on free ports with a fresh, empty data directory and waits until it listens. */
+/**
+ * Starts the server on free ports with a fresh, empty data directory and waits until it listens. A port picked
+ * free can be taken by a concurrent test before the server binds it; then another pair is tried.
+ */
 export async function startApiServer(options: ApiServerOptions = {}): Promise<ApiServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options);
+    } catch (error) {
+      if (attempt >= 5 || !String(error).includes('EADDRINUSE')) {
+        throw error;
+      }
+    }
+  }
+}
+
+async function startOnce(options: ApiServerOptions): Promise<ApiServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'burrow-e2e-data-'));
   const [port, httpsPort] = await findTwoFreePorts();
   const child = spawn(process.execPath, [API_MAIN], {

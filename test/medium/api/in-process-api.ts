@@ -45,44 +45,38 @@ export interface InProcessApiOptions {
 export async function startInProcessApi(options: InProcessApiOptions = {}): Promise<InProcessApi> {
   const scratch = await mkdtemp(join(tmpdir(), 'burrow-medium-'));
   const dataDir = options.dataDir ?? join(scratch, 'data');
-  const [httpPort, httpsPort] = await findTwoFreePorts();
-  const env = parseEnv({
-    BURROW_DATA_DIR: dataDir,
-    BURROW_UI_DIR: options.uiDir ?? join(scratch, 'no-ui'),
-    BURROW_FIRMWARE_SOCKET: options.firmwareSocket ?? join(scratch, 'burrowd.sock'),
-    BURROW_LOG_LEVEL: options.logLevel ?? 'info',
-    BURROW_TRUSTED_PROXIES: options.trustedProxies,
-    // Real ports rather than 0: the HTTP listener's redirects name the HTTPS port.
-    BURROW_HTTP_PORT: String(httpPort),
-    BURROW_HTTPS_PORT: String(httpsPort),
-  });
   const logs: LogLine[] = [];
-  const logger = createLogger(
-    env.logLevel,
-    new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        // Under load one chunk can hold several lines.
-        for (const line of chunk.toString().split('\n')) {
-          if (line.trim() !== '') {
-            logs.push(JSON.parse(line) as LogLine);
-          }
-        }
-        done();
-      },
-    }),
-  );
-  const app = await createApp(env, logger).catch(async (error: unknown) => {
-    await rm(scratch, { recursive: true, force: true });
-    throw error;
-  });
-  let listening: Listening;
+  let started: { app: ApiApp; listening: Listening } | undefined;
   try {
-    listening = await listen(app, { host: '127.0.0.1', httpPort: env.httpPort, httpsPort: env.httpsPort });
+    // Real ports rather than 0, as the HTTP listener's redirects name the HTTPS port; a port picked free can be
+    // taken by a concurrent test before it is bound, and then another pair is tried.
+    for (let attempt = 1; started === undefined; attempt++) {
+      const [httpPort, httpsPort] = await findTwoFreePorts();
+      const env = parseEnv({
+        BURROW_DATA_DIR: dataDir,
+        BURROW_UI_DIR: options.uiDir ?? join(scratch, 'no-ui'),
+        BURROW_FIRMWARE_SOCKET: options.firmwareSocket ?? join(scratch, 'burrowd.sock'),
+        BURROW_LOG_LEVEL: options.logLevel ?? 'info',
+        BURROW_TRUSTED_PROXIES: options.trustedProxies,
+        BURROW_HTTP_PORT: String(httpPort),
+        BURROW_HTTPS_PORT: String(httpsPort),
+      });
+      logs.length = 0;
+      const app = await createApp(env, createLogger(env.logLevel, collectLines(logs)));
+      try {
+        started = { app, listening: await listen(app, { host: '127.0.0.1', httpPort, httpsPort }) };
+      } catch (error) {
+        await app.close();
+        if (attempt >= 5 || (error as { code?: unknown }).code !== 'EADDRINUSE') {
+          throw error;
+        }
+      }
+    }
   } catch (error) {
-    await app.close();
     await rm(scratch, { recursive: true, force: true });
     throw error;
   }
+  const { app, listening } = started;
   const caPem = await readFile(join(dataDir, 'certs', 'ca.pem'), 'utf8');
   trustForFetch(caPem);
   return {
@@ -98,4 +92,19 @@ export async function startInProcessApi(options: InProcessApiOptions = {}): Prom
       await rm(scratch, { recursive: true, force: true });
     },
   };
+}
+
+/** A log destination that parses each JSON line into `lines`. */
+function collectLines(lines: LogLine[]): Writable {
+  return new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      // Under load one chunk can hold several lines.
+      for (const line of chunk.toString().split('\n')) {
+        if (line.trim() !== '') {
+          lines.push(JSON.parse(line) as LogLine);
+        }
+      }
+      done();
+    },
+  });
 }
