@@ -250,6 +250,7 @@ test.serial('Audit log: filters by action and user, and pages through older even
     page.waitForResponse((response) => response.url().includes('action=user.created')),
     filters.getByRole('button', { name: 'Show events' }).click(),
   ]);
+  await rowsDrawn(page, '.action', 'User created');
   const actions = (await rows.locator('.action').allTextContents()).map((text) => text.trim());
   t.true(actions.length >= 1 && actions.every((text) => text === 'User created'), actions.join(', '));
   await page.setViewportSize(PHONE);
@@ -263,7 +264,7 @@ test.serial('Audit log: filters by action and user, and pages through older even
     page.waitForResponse((response) => response.url().includes('action=auth.login')),
     filters.getByRole('button', { name: 'Show events' }).click(),
   ]);
-  await rows.first().waitFor();
+  await rowsDrawn(page, '.who', HOSTILE_NAME);
   const who = (await rows.locator('.who').allTextContents()).map((text) => text.trim());
   t.true(who.length >= 50 && who.every((name) => name === HOSTILE_NAME), `rows by ${[...new Set(who)].join(', ')}`);
   t.is(await injectedElements(page), 0);
@@ -279,6 +280,8 @@ test.serial('Audit log: filters by action and user, and pages through older even
     page.waitForResponse((response) => /\/api\/audit\?limit=50$/.test(response.url())),
     filters.getByRole('button', { name: 'Clear filters' }).click(),
   ]);
+  // The response is in before the page has drawn it: wait for the fiftieth row, then count.
+  await rows.nth(49).waitFor();
   t.is(await rows.count(), 50);
   await page.setViewportSize(PHONE);
   t.is(await horizontalOverflow(page), 0, 'fifty events fit a phone screen too');
@@ -335,3 +338,17 @@ test.serial(
     }
   },
 );
+
+/**
+ * Waits until the audit table shows rows and every row's `cell` reads `text`: the filtered response arrives before
+ * the page has drawn it, and counting in between sees the previous rows.
+ */
+async function rowsDrawn(page: Page, cell: string, text: string): Promise<void> {
+  await page.waitForFunction(
+    ([selector, expected]) => {
+      const cells: Element[] = Array.from(document.querySelectorAll(`[data-testid="audit-row"] ${selector}`));
+      return cells.length > 0 && cells.every((element) => element.textContent?.trim() === expected);
+    },
+    [cell, text] as const,
+  );
+}
