@@ -70,7 +70,7 @@ export function openWithCounter(
 }
 
 /** Checks the shared preconditions of the buffer contract; `checkedAead` runs it before every cipher call. */
-export function checkAeadArguments(
+function checkAeadArguments(
   key: Uint8Array,
   nonce: Uint8Array,
   nonceLength: number,

@@ -9,9 +9,9 @@
 //
 // A node covers the addresses whose first `cidr` bits equal its key; its children split on bit `cidr`. Nodes
 // without a peer exist only to join two subtrees, and are removed as soon as they would have fewer than two.
+import { maskAddress } from '../net/ip.js';
 
 /** One allowed prefix: `address` has its host bits zero (the canonical form wg prints). */
-import { maskAddress } from '../net/ip.js';
 export interface AllowedIp {
   readonly address: Uint8Array;
   readonly cidr: number;

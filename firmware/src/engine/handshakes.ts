@@ -24,7 +24,8 @@ import { tai64nNow } from '../protocol/tai64n.js';
 import { sendToPeer, type EngineContext } from './context.js';
 import { type Peer } from './peer.js';
 
-export function singlePacket(bytes: Uint8Array): Packets {
+/** One datagram as a batch of one, without copying it. */
+function singlePacket(bytes: Uint8Array): Packets {
   return { data: bytes, offsets: Uint32Array.of(0), lengths: Uint32Array.of(bytes.length), count: 1 };
 }
 

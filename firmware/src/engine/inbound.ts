@@ -14,15 +14,15 @@ import { BIND_BATCH_SIZE } from '../io/bind.js';
 import { parseMessage, type TransportMessage } from '../protocol/messages.js';
 import { type EngineContext } from './context.js';
 import { type Handshakes } from './handshakes.js';
-import { ipPacketInfo } from './ip-packet.js';
+import { IPV4_SRC_OFFSET, IPV6_SRC_OFFSET, ipPacketInfo } from './ip-packet.js';
 import { keepKeyFreshReceiving, type Outbound } from './outbound.js';
 import { type Peer } from './peer.js';
 
-const IPV4_SOURCE_OFFSET = 12;
-const IPV6_SOURCE_OFFSET = 8;
-
 export class Inbound {
   private readonly tunWrites = new PacketList(BIND_BATCH_SIZE);
+  /** Made once, not per packet: the callback keepKeyFreshReceiving may use. */
+  private readonly sendInitiation = (peer: Peer, isRetry: boolean): void =>
+    this.handshakes.sendInitiation(peer, isRetry);
 
   constructor(
     private readonly context: EngineContext,
@@ -106,7 +106,7 @@ export class Inbound {
       this.confirmNextSession(peer);
     }
     peer.rxBytes += message.bytes.length;
-    keepKeyFreshReceiving(peer, now, (target, isRetry) => this.handshakes.sendInitiation(target, isRetry));
+    keepKeyFreshReceiving(peer, now, this.sendInitiation);
     const timers = context.timers.get(peer);
     timers?.timersAnyAuthenticatedPacketTraversal();
     timers?.timersAnyAuthenticatedPacketReceived();
@@ -144,8 +144,8 @@ export class Inbound {
     const start = plaintext.byteOffset - data.byteOffset;
     const owner =
       info.version === 4
-        ? this.context.allowedIps.lookupV4(data, start + IPV4_SOURCE_OFFSET)
-        : this.context.allowedIps.lookupV6(data, start + IPV6_SOURCE_OFFSET);
+        ? this.context.allowedIps.lookupV4(data, start + IPV4_SRC_OFFSET)
+        : this.context.allowedIps.lookupV6(data, start + IPV6_SRC_OFFSET);
     if (owner !== peer) {
       this.context.drops.add('disallowed-source');
       return;

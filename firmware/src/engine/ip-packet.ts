@@ -3,12 +3,13 @@
 
 const IPV4_HEADER_MIN = 20;
 const IPV6_HEADER = 40;
-const IPV4_SRC_OFFSET = 12;
-const IPV4_DST_OFFSET = 16;
 const IPV4_TOTAL_LENGTH_OFFSET = 2;
 const IPV6_PAYLOAD_LENGTH_OFFSET = 4;
-const IPV6_SRC_OFFSET = 8;
-const IPV6_DST_OFFSET = 24;
+/** Where the addresses start in the header: the pipelines look them up in place, at the packet's offset plus these. */
+export const IPV4_SRC_OFFSET = 12;
+export const IPV4_DST_OFFSET = 16;
+export const IPV6_SRC_OFFSET = 8;
+export const IPV6_DST_OFFSET = 24;
 
 export interface IpPacketInfo {
   readonly version: 4 | 6;

@@ -16,11 +16,9 @@ import {
 } from '../protocol/constants.js';
 import { transportMessageLength, TRANSPORT_HEADER_LENGTH } from '../protocol/messages.js';
 import { sendToPeer, type EngineContext } from './context.js';
-import { ipPacketInfo } from './ip-packet.js';
+import { IPV4_DST_OFFSET, IPV6_DST_OFFSET, ipPacketInfo } from './ip-packet.js';
 import { type Peer } from './peer.js';
 
-const IPV4_DESTINATION_OFFSET = 16;
-const IPV6_DESTINATION_OFFSET = 24;
 const REKEY_AFTER_MESSAGES_NUMBER = Number(REKEY_AFTER_MESSAGES);
 
 export class Outbound {
@@ -82,8 +80,8 @@ export class Outbound {
     }
     const peer =
       info.version === 4
-        ? this.context.allowedIps.lookupV4(data, offset + IPV4_DESTINATION_OFFSET)
-        : this.context.allowedIps.lookupV6(data, offset + IPV6_DESTINATION_OFFSET);
+        ? this.context.allowedIps.lookupV4(data, offset + IPV4_DST_OFFSET)
+        : this.context.allowedIps.lookupV6(data, offset + IPV6_DST_OFFSET);
     if (peer === undefined) {
       this.context.drops.add('no-route');
     }

@@ -27,15 +27,33 @@ function initiation(): Uint8Array {
   }).bytes;
 }
 
+/** A fresh initiator-side generator and responder-side checker for the same responder key. */
+function pair(): { generator: CookieGenerator; checker: CookieChecker } {
+  return { generator: new CookieGenerator(responderPublic), checker: new CookieChecker(responderPublic) };
+}
+
+/** A new initiation with the generator's MACs added at `now`. */
+function macked(generator: CookieGenerator, now: number): Uint8Array {
+  const message = initiation();
+  generator.addMacs(message, now);
+  return message;
+}
+
+/** A pair whose generator holds a cookie for sourceA: replied to at `issuedAt`, consumed at `receivedAt`. */
+function pairWithCookie(issuedAt = 0, receivedAt = issuedAt): { generator: CookieGenerator; checker: CookieChecker } {
+  const { generator, checker } = pair();
+  const first = macked(generator, issuedAt);
+  generator.consumeReply(checker.createReply(first, 1, sourceA, issuedAt), receivedAt);
+  return { generator, checker };
+}
+
 function copy(reply: CookieReplyMessage): CookieReplyMessage {
   return { ...reply, nonce: Uint8Array.from(reply.nonce), encryptedCookie: Uint8Array.from(reply.encryptedCookie) };
 }
 
 test('MAC1 made for the responder verifies, for initiations and responses', (t) => {
-  const generator = new CookieGenerator(responderPublic);
-  const checker = new CookieChecker(responderPublic);
-  const message = initiation();
-  generator.addMacs(message, 0);
+  const { generator, checker } = pair();
+  const message = macked(generator, 0);
   t.true(checker.checkMac1(message));
   t.deepEqual(message.subarray(INITIATION_OFFSET_MAC2), new Uint8Array(16), 'no cookie yet: mac2 is zero');
   const response = buildResponse({
@@ -49,10 +67,8 @@ test('MAC1 made for the responder verifies, for initiations and responses', (t) 
 });
 
 test('MAC1 fails after any byte before it changes, and for another responder', (t) => {
-  const generator = new CookieGenerator(responderPublic);
-  const checker = new CookieChecker(responderPublic);
-  const message = initiation();
-  generator.addMacs(message, 0);
+  const { generator, checker } = pair();
+  const message = macked(generator, 0);
   for (const offset of [
     0,
     4,
@@ -76,10 +92,8 @@ test('MAC checks refuse messages that are not handshake-sized, as a programming 
 });
 
 test('not under load, a valid mac1 suffices; under load the sender is asked for a cookie', (t) => {
-  const generator = new CookieGenerator(responderPublic);
-  const checker = new CookieChecker(responderPublic);
-  const message = initiation();
-  generator.addMacs(message, 0);
+  const { generator, checker } = pair();
+  const message = macked(generator, 0);
   t.is(checker.verify(message, sourceA, false, 0), 'valid');
   t.is(checker.verify(message, sourceA, true, 0), 'needs-cookie');
   const broken = Uint8Array.from(message);
@@ -88,61 +102,42 @@ test('not under load, a valid mac1 suffices; under load the sender is asked for 
 });
 
 test('cookie reply round trip: the next message carries a mac2 the responder accepts under load', (t) => {
-  const generator = new CookieGenerator(responderPublic);
-  const checker = new CookieChecker(responderPublic);
-  const first = initiation();
-  generator.addMacs(first, 1_000);
+  const { generator, checker } = pair();
+  const first = macked(generator, 1_000);
   const reply = checker.createReply(first, 42, sourceA, 1_000);
   t.is(reply.receiver, 42);
   t.is(reply.bytes.length, 64);
   t.deepEqual(generator.consumeReply(reply, 1_100), { ok: true, value: undefined });
   t.true(generator.hasCookie(1_100));
 
-  const second = initiation();
-  generator.addMacs(second, 1_200);
+  const second = macked(generator, 1_200);
   t.notDeepEqual(second.subarray(INITIATION_OFFSET_MAC2), new Uint8Array(16));
   t.true(checker.checkMac2(second, sourceA, 1_200));
   t.is(checker.verify(second, sourceA, true, 1_200), 'valid');
 });
 
 test('a cookie is bound to the source address it was issued for', (t) => {
-  const generator = new CookieGenerator(responderPublic);
-  const checker = new CookieChecker(responderPublic);
-  const first = initiation();
-  generator.addMacs(first, 0);
-  generator.consumeReply(checker.createReply(first, 1, sourceA, 0), 0);
-  const second = initiation();
-  generator.addMacs(second, 10);
+  const { generator, checker } = pairWithCookie();
+  const second = macked(generator, 10);
   t.is(checker.verify(second, sourceB, true, 10), 'needs-cookie');
 });
 
 test('a cookie dies with its secret: stale after COOKIE_REFRESH_TIME, and after rotation', (t) => {
-  const generator = new CookieGenerator(responderPublic);
-  const checker = new CookieChecker(responderPublic);
-  const first = initiation();
-  generator.addMacs(first, 0);
-  generator.consumeReply(checker.createReply(first, 1, sourceA, 0), 0);
-  const second = initiation();
-  generator.addMacs(second, 60_000);
+  const { generator, checker } = pairWithCookie();
+  const second = macked(generator, 60_000);
   t.true(checker.checkMac2(second, sourceA, 60_000));
   t.false(checker.checkMac2(second, sourceA, COOKIE_REFRESH_TIME_MS + 1), 'secret too old');
   // A new reply rotates the secret, so the old cookie is wrong even though the secret is fresh.
-  const third = initiation();
-  generator.addMacs(third, COOKIE_REFRESH_TIME_MS + 2);
+  const third = macked(generator, COOKIE_REFRESH_TIME_MS + 2);
   checker.createReply(initiation(), 9, sourceB, COOKIE_REFRESH_TIME_MS + 2);
   t.false(checker.checkMac2(third, sourceA, COOKIE_REFRESH_TIME_MS + 3));
 });
 
 test('a received cookie expires after COOKIE_REFRESH_TIME: mac2 goes back to zero', (t) => {
-  const generator = new CookieGenerator(responderPublic);
-  const checker = new CookieChecker(responderPublic);
-  const first = initiation();
-  generator.addMacs(first, 0);
-  generator.consumeReply(checker.createReply(first, 1, sourceA, 0), 5_000);
+  const { generator } = pairWithCookie(0, 5_000);
   t.true(generator.hasCookie(5_000 + COOKIE_REFRESH_TIME_MS - 1));
   t.false(generator.hasCookie(5_000 + COOKIE_REFRESH_TIME_MS));
-  const late = initiation();
-  generator.addMacs(late, 5_000 + COOKIE_REFRESH_TIME_MS);
+  const late = macked(generator, 5_000 + COOKIE_REFRESH_TIME_MS);
   t.deepEqual(late.subarray(INITIATION_OFFSET_MAC2), new Uint8Array(16));
 });
 
@@ -154,15 +149,12 @@ test('a cookie reply is refused when nothing was sent, when replayed, or when it
   t.deepEqual(fresh.consumeReply(unsolicited, 0), { ok: false, error: WireGuardError.UnexpectedCookieReply });
 
   const generator = new CookieGenerator(responderPublic);
-  const first = initiation();
-  generator.addMacs(first, 0);
-  const reply = checker.createReply(first, 1, sourceA, 0);
+  const reply = checker.createReply(macked(generator, 0), 1, sourceA, 0);
   t.true(generator.consumeReply(reply, 0).ok);
   const replayed = generator.consumeReply(reply, 1);
   t.false(replayed.ok);
 
-  const sent = initiation();
-  generator.addMacs(sent, 2);
+  macked(generator, 2); // the message the next reply should answer
   const forOther = checker.createReply(initiation(), 1, sourceA, 2);
   const result = generator.consumeReply(forOther, 2);
   t.false(result.ok);
@@ -172,11 +164,8 @@ test('a cookie reply is refused when nothing was sent, when replayed, or when it
 });
 
 test('a tampered cookie reply is refused and does not consume the pending message', (t) => {
-  const generator = new CookieGenerator(responderPublic);
-  const checker = new CookieChecker(responderPublic);
-  const message = initiation();
-  generator.addMacs(message, 0);
-  const reply = checker.createReply(message, 1, sourceA, 0);
+  const { generator, checker } = pair();
+  const reply = checker.createReply(macked(generator, 0), 1, sourceA, 0);
   for (const field of ['nonce', 'encryptedCookie'] as const) {
     const tampered = copy(reply);
     tampered[field][0] = (tampered[field][0] as number) ^ 1;
@@ -189,17 +178,11 @@ test('a tampered cookie reply is refused and does not consume the pending messag
 test('a reply from a different responder key does not decrypt', (t) => {
   const generator = new CookieGenerator(responderPublic);
   const impostor = new CookieChecker(publicKeyFromPrivate(generatePrivateKey()));
-  const message = initiation();
-  generator.addMacs(message, 0);
-  t.false(generator.consumeReply(impostor.createReply(message, 1, sourceA, 0), 0).ok);
+  t.false(generator.consumeReply(impostor.createReply(macked(generator, 0), 1, sourceA, 0), 0).ok);
 });
 
 test('clear forgets the cookie', (t) => {
-  const generator = new CookieGenerator(responderPublic);
-  const checker = new CookieChecker(responderPublic);
-  const message = initiation();
-  generator.addMacs(message, 0);
-  generator.consumeReply(checker.createReply(message, 1, sourceA, 0), 0);
+  const { generator } = pairWithCookie();
   generator.clear();
   t.false(generator.hasCookie(1));
 });

@@ -74,7 +74,7 @@ export class CookieChecker {
    */
   checkMac2(message: Uint8Array, source: Uint8Array, now: number): boolean {
     assertHandshakeLength(message);
-    if (!(now - this.secretCreatedAt <= COOKIE_REFRESH_TIME_MS)) {
+    if (!this.secretIsFresh(now)) {
       return false;
     }
     const cookie = mac(this.secret, source);
@@ -104,7 +104,7 @@ export class CookieChecker {
    */
   createReply(message: Uint8Array, receiverIndex: number, source: Uint8Array, now: number): CookieReplyMessage {
     assertHandshakeLength(message);
-    if (!(now - this.secretCreatedAt <= COOKIE_REFRESH_TIME_MS)) {
+    if (!this.secretIsFresh(now)) {
       this.random.fill(this.secret);
       this.secretCreatedAt = now;
     }
@@ -115,6 +115,11 @@ export class CookieChecker {
     this.aead.xseal(this.cookieKey, nonce, cookie, message.subarray(offsets.mac1, offsets.mac2), encryptedCookie);
     cookie.fill(0);
     return buildCookieReply({ receiver: receiverIndex, nonce, encryptedCookie });
+  }
+
+  /** Whether the secret is at most COOKIE_REFRESH_TIME old (never true before the first reply creates it). */
+  private secretIsFresh(now: number): boolean {
+    return now - this.secretCreatedAt <= COOKIE_REFRESH_TIME_MS;
   }
 }
 
@@ -149,7 +154,7 @@ export class CookieGenerator {
     message.set(mac1, offsets.mac1);
     this.lastMac1.set(mac1);
     this.hasLastMac1 = true;
-    if (now - this.cookieReceivedAt < COOKIE_REFRESH_TIME_MS) {
+    if (this.hasCookie(now)) {
       message.set(mac(this.cookie, message.subarray(0, offsets.mac2)), offsets.mac2);
     } else {
       message.fill(0, offsets.mac2);

@@ -100,7 +100,6 @@ export interface TransportMessage {
 }
 
 export type Message = InitiationMessage | ResponseMessage | CookieReplyMessage | TransportMessage;
-export type HandshakeMessage = InitiationMessage | ResponseMessage;
 
 /** The full 64-bit transport counter (for logs and tests; the data path uses the halves). */
 export function transportCounter(message: TransportMessage): bigint {

@@ -2,12 +2,7 @@
 // fate the network gave it. Indices are read from the wire format (little-endian 32-bit words).
 import { type Fate } from '../../io/bind.memory.js';
 import { type Endpoint } from '../../io/endpoint.js';
-import {
-  COOKIE_REPLY_LENGTH,
-  INITIATION_LENGTH,
-  RESPONSE_LENGTH,
-  TRANSPORT_MIN_LENGTH,
-} from '../../protocol/messages.js';
+import { parseMessage, TRANSPORT_MIN_LENGTH } from '../../protocol/messages.js';
 
 export type WireKind = 'initiation' | 'response' | 'cookie-reply' | 'keepalive' | 'data' | 'other';
 
@@ -26,20 +21,14 @@ export interface WireRecord {
 
 /** The message kind a datagram has on the wire: a transport message without payload is a keepalive. */
 export function classify(bytes: Uint8Array): WireKind {
-  const type = bytes.length >= 4 ? new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true) : -1;
-  if (type === 1 && bytes.length === INITIATION_LENGTH) {
-    return 'initiation';
+  const parsed = parseMessage(bytes);
+  if (!parsed.ok) {
+    return 'other';
   }
-  if (type === 2 && bytes.length === RESPONSE_LENGTH) {
-    return 'response';
+  if (parsed.value.kind !== 'transport') {
+    return parsed.value.kind;
   }
-  if (type === 3 && bytes.length === COOKIE_REPLY_LENGTH) {
-    return 'cookie-reply';
-  }
-  if (type === 4 && bytes.length >= TRANSPORT_MIN_LENGTH) {
-    return bytes.length === TRANSPORT_MIN_LENGTH ? 'keepalive' : 'data';
-  }
-  return 'other';
+  return bytes.length === TRANSPORT_MIN_LENGTH ? 'keepalive' : 'data';
 }
 
 const word = (bytes: Uint8Array, offset: number): number =>
@@ -52,8 +41,3 @@ export const senderIndex = (bytes: Uint8Array): number => word(bytes, 4);
 export function receiverIndex(bytes: Uint8Array): number {
   return word(bytes, classify(bytes) === 'response' ? 8 : 4);
 }
-
-export const isTransport = (record: WireRecord): boolean => record.kind === 'data' || record.kind === 'keepalive';
-
-export const isHandshake = (record: WireRecord): boolean =>
-  record.kind === 'initiation' || record.kind === 'response' || record.kind === 'cookie-reply';
