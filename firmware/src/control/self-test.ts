@@ -5,7 +5,7 @@
 //   dns        the router's DNS upstreams are reached through the tunnel
 // Each check answers pass or fail with the details a person needs to act.
 import { type LoadedRuleset, isLoadedRulesetCurrent } from '../os/nft-apply.js';
-import { type Executor } from '../os/exec.js';
+import { type Executor, IP_PATH } from '../os/exec.js';
 import { REJECT_AFTER_TIME_MS } from '../protocol/constants.js';
 import { type DesiredState } from './desired-state.js';
 import { uapiGet } from './uapi-client.js';
@@ -27,7 +27,6 @@ export interface SelfTestInput {
 
 /** Addresses only looked up in the routing table, never contacted (documentation ranges). */
 const INTERNET_PROBES = { 4: '203.0.113.250', 6: '2001:db8::250' } as const;
-const IP = '/usr/sbin/ip';
 
 interface RouteGet {
   readonly type?: string;
@@ -36,7 +35,7 @@ interface RouteGet {
 
 async function routeGet(executor: Executor, argv: string[]): Promise<RouteGet | 'unreachable'> {
   try {
-    const { stdout } = await executor.run([IP, '-j', ...argv]);
+    const { stdout } = await executor.run([IP_PATH, '-j', ...argv]);
     const [route] = JSON.parse(stdout) as RouteGet[];
     return route ?? 'unreachable';
   } catch (error) {

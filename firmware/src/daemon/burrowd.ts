@@ -102,7 +102,7 @@ async function main(): Promise<void> {
       }
       return { generation: outcome.generation, warnings: outcome.warnings };
     },
-    status: () => collectStatus({ executor, state: current.current, steps, engine, dnsmasq }),
+    status: () => collectStatus({ state: current.current, steps, engine, dnsmasq }),
     selfTest: async () => ({
       checks: await runSelfTest({
         executor,

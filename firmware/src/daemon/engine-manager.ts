@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import { uapiAnswers, uapiSet } from '../control/uapi-client.js';
 import { type DeviceChange } from '../control/uapi-protocol.js';
-import { UAPI_SOCKET_DIR } from '../control/uapi-server.js';
+import { UapiServer } from '../control/uapi-server.js';
 import { Supervisor } from '../os/supervisor.js';
 
 export interface EngineManagerOptions {
@@ -27,7 +27,7 @@ export class EngineManager {
   constructor(private readonly options: EngineManagerOptions) {}
 
   get socketPath(): string | null {
-    return this.interfaceName === null ? null : path.join(UAPI_SOCKET_DIR, `${this.interfaceName}.sock`);
+    return this.interfaceName === null ? null : UapiServer.socketPathFor(this.interfaceName);
   }
 
   get status(): { interface: string | null; running: boolean; pid: number | null; starts: number } {

@@ -3,7 +3,6 @@
 import { type DesiredState, describeState } from '../control/desired-state.js';
 import { uapiGet } from '../control/uapi-client.js';
 import { type Dnsmasq } from '../os/dnsmasq.js';
-import { type Executor } from '../os/exec.js';
 import { type EngineManager } from './engine-manager.js';
 import { type SystemSteps } from './system-steps.js';
 
@@ -16,7 +15,6 @@ export interface PeerStatus {
 }
 
 export interface StatusInput {
-  readonly executor: Executor;
   readonly state: DesiredState | null;
   readonly steps: SystemSteps;
   readonly engine: EngineManager;

@@ -1,7 +1,6 @@
 // planNetworkChanges as a table: states as readNetworkState parses them, targets as renderNetworkTargets renders
 // them, and the exact ip(8) batch lines in between. netlink.test.ts runs the same against the kernel.
 import test from 'ava';
-import { parseDesiredState, type DesiredState, type DesiredStateInput } from '../control/desired-state.js';
 import {
   NetworkApplyError,
   planNetworkChanges,
@@ -9,37 +8,8 @@ import {
   type RouteState,
   type RuleState,
 } from './netlink.js';
-import { renderNetworkTargets, type NetworkTargets } from './network-targets.js';
-
-function labTargets(overrides: Partial<DesiredStateInput> = {}): NetworkTargets {
-  const result = parseDesiredState({
-    version: 1,
-    wan: { interface: 'eth0' },
-    lan: {
-      ports: ['lan0'],
-      address: '100.64.8.1/24',
-      ipv6Prefix: 'fd08::1/64',
-      dhcp: { rangeStart: '100.64.8.100', rangeEnd: '100.64.8.199' },
-    },
-    tunnel: {
-      privateKey: 'yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=',
-      addresses: ['100.96.0.2/32', 'fd96::2/128'],
-      dns: ['100.96.0.1'],
-      peers: [
-        {
-          publicKey: 'xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=',
-          endpoint: '203.0.113.1:51820',
-          allowedIps: ['0.0.0.0/0', '::/0'],
-        },
-      ],
-    },
-    ...overrides,
-  });
-  if (!result.ok) {
-    throw new Error(result.errors.join('; '));
-  }
-  return renderNetworkTargets(result.state satisfies DesiredState);
-}
+import { renderNetworkTargets } from './network-targets.js';
+import { labTargets } from './testing/lab-targets.js';
 
 const KERNEL_RULES: RuleState[] = [
   { family: 4, priority: 0, table: 255, action: 'lookup', extra: [] },

@@ -7,10 +7,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { parseDesiredState, type DesiredStateInput } from '../control/desired-state.js';
 import { ExecError, IP_PATH, type NamespaceExecutor, RecordingExecutor, run } from './exec.js';
 import { applyNetworkTargets, NetworkApplyError, planNetworkChanges, readNetworkState } from './netlink.js';
 import { renderNetworkTargets, type NetworkTargets } from './network-targets.js';
+import { labTargets } from './testing/lab-targets.js';
 import { throwawayNamespace, vethPair } from './testing/namespaces.js';
 
 const asRoot = process.getuid?.() === 0 ? test : test.skip;
@@ -20,42 +20,7 @@ const INTERNET_V6 = '2001:db8:200::10';
 const LAN_DEVICE_V4 = '100.64.8.100';
 const LAN_DEVICE_V6 = 'fd08::100';
 
-function labTargets(
-  overrides: Partial<DesiredStateInput> = {},
-  tunnelName = 'wg0',
-  dns: readonly string[] = ['100.96.0.1'],
-): NetworkTargets {
-  const result = parseDesiredState({
-    version: 1,
-    wan: { interface: 'eth0' },
-    lan: {
-      ports: ['lan0'],
-      address: '100.64.8.1/24',
-      ipv6Prefix: 'fd08::1/64',
-      dhcp: { rangeStart: '100.64.8.100', rangeEnd: '100.64.8.199' },
-    },
-    tunnel: {
-      interface: tunnelName,
-      privateKey: 'yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=',
-      addresses: ['100.96.0.2/32', 'fd96::2/128'],
-      dns,
-      peers: [
-        {
-          publicKey: 'xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=',
-          endpoint: '203.0.113.1:51820',
-          allowedIps: ['0.0.0.0/0', '::/0'],
-        },
-      ],
-    },
-    ...overrides,
-  });
-  if (!result.ok) {
-    throw new Error(result.errors.join('; '));
-  }
-  return renderNetworkTargets(result.state);
-}
-
-/** A fresh namespace named as test/helpers/netns.ts names them, so its sweep can clear a crashed run's leftovers. */
+/** `ip -n NS ARGS`: sets up a namespace from outside it. */
 function ip(ns: NamespaceExecutor, ...args: string[]) {
   return run([IP_PATH, '-n', ns.namespace, ...args]);
 }

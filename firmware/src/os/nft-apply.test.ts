@@ -18,7 +18,7 @@ import { throwawayNamespace, vethPair } from './testing/namespaces.js';
 
 const asRoot = process.getuid?.() === 0 ? test : test.skip;
 
-/** A fresh namespace named as test/helpers/netns.ts names them, so its sweep can clear a crashed run's leftovers. */
+/** A LAN with no ports and an IPv4 tunnel, with the kill switch on or off. */
 function desiredState(killSwitch: boolean): DesiredState {
   const result = parseDesiredState({
     version: 1,
