@@ -9,7 +9,7 @@ import {
   id_ce_nameConstraints,
 } from '@peculiar/asn1-x509';
 import { Extension, type X509Certificate } from './x509-library.js';
-import { formatCidr, parseCidr } from './ip-address.js';
+import { formatCidr, mustParseCidr } from './ip-address.js';
 import type { NameConstraintsSpec } from './router-names.js';
 
 /** A critical extension permitting exactly the given subtrees (and excluding nothing). */
@@ -43,9 +43,5 @@ export function readNameConstraints(certificate: X509Certificate): NameConstrain
 // The schema's converter reads the 8- or 32-octet address+mask as "address/prefix" text; parse it again so an
 // address with host bits set comes out in the same canonical form the spec uses.
 function canonicalCidr(text: string): string {
-  const range = parseCidr(text);
-  if (!range) {
-    throw new Error(`Not an IP range in CIDR form: ${text}`);
-  }
-  return formatCidr(range);
+  return formatCidr(mustParseCidr(text));
 }

@@ -1,6 +1,6 @@
 // The names the router answers to, the name constraints its own CA is limited to, and which names fall inside
 // them. Pure functions: the service feeds in the hostname and addresses it read from the box.
-import { compareIp, formatIp, inRange, parseCidr, parseIp, type IpAddress, type IpRange } from './ip-address.js';
+import { compareIp, formatIp, inRange, mustParseCidr, parseIp, type IpAddress } from './ip-address.js';
 
 export interface RouterNames {
   dns: string[];
@@ -103,14 +103,6 @@ export function dnsInSubtree(name: string, subtree: string): boolean {
     return host.endsWith(base) && host.length > base.length;
   }
   return host === base || host.endsWith(`.${base}`);
-}
-
-function mustParseCidr(text: string): IpRange {
-  const range = parseCidr(text);
-  if (!range) {
-    throw new Error(`Not an IP range in CIDR form: ${text}`);
-  }
-  return range;
 }
 
 function unique(values: string[]): string[] {
