@@ -28,7 +28,7 @@ export function timeLeft(notAfterIso: string, now: number = Date.now()): string 
 }
 
 /** A certificate that lapses within this many days is shown as a warning. */
-export const SOON_DAYS = 14;
+const SOON_DAYS = 14;
 
 export function expiresSoon(notAfterIso: string, now: number = Date.now()): boolean {
   const end = Date.parse(notAfterIso);

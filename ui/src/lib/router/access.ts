@@ -60,7 +60,7 @@ function redirect(to: string): AccessDecision {
  * A `next` target is followed only when it is a path on this site: `//host` and `/\host` would
  * leave it, and going "back" to sign-in or setup would loop.
  */
-export function safeNextPath(next: string | null): string | null {
+function safeNextPath(next: string | null): string | null {
   if (next === null || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) {
     return null;
   }

@@ -5,7 +5,7 @@
  */
 export const MIN_PASSWORD_LENGTH = 10;
 export const MAX_PASSWORD_LENGTH = 256;
-export const MAX_USERNAME_LENGTH = 32;
+const MAX_USERNAME_LENGTH = 32;
 
 // Control, format (zero-width, bidi overrides), private-use and unassigned characters, and line and
 // paragraph separators: none belongs in a name, and several can make one name look like another.
