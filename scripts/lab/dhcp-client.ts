@@ -5,7 +5,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { run } from '@burrow/firmware/os/exec';
-import { isAlive, pidsIn, signalIfAlive, sleep, writeNamespaceResolvConf } from './namespaces.js';
+import { pidsIn, signalIfAlive, waitUntilEnded, writeNamespaceResolvConf } from './namespaces.js';
 import { TOOLS } from './tools.js';
 
 /** dhclient gives up after this long without a lease (its own `timeout`), and is killed a little later. */
@@ -92,10 +92,7 @@ export async function stopLeaseClient(request: Pick<LeaseRequest, 'ns' | 'hostna
     return;
   }
   signalIfAlive(pid, 'SIGKILL');
-  const deadline = Date.now() + STOP_TIMEOUT_MS;
-  while (isAlive(pid) && Date.now() < deadline) {
-    await sleep(20);
-  }
+  await waitUntilEnded([pid], STOP_TIMEOUT_MS);
 }
 
 function filesOf(request: Pick<LeaseRequest, 'hostname' | 'dir'>) {

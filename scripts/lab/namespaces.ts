@@ -34,10 +34,7 @@ export async function removeNamespace(ns: string): Promise<void> {
   if ((await listNamespaces()).includes(ns)) {
     const pids = await pidsIn(ns);
     pids.forEach((pid) => signalIfAlive(pid, 'SIGTERM'));
-    const deadline = Date.now() + PROCESS_GRACE_MS;
-    while (pids.some(isAlive) && Date.now() < deadline) {
-      await sleep(50);
-    }
+    await waitUntilEnded(pids, PROCESS_GRACE_MS);
     pids.forEach((pid) => signalIfAlive(pid, 'SIGKILL'));
     try {
       await run([TOOLS.ip, 'netns', 'delete', ns]);
@@ -105,6 +102,14 @@ export function isAlive(pid: number): boolean {
   } catch {
     // Gone between the two looks.
     return false;
+  }
+}
+
+/** Resolves once none of `pids` runs any more, or after `timeoutMs` whatever still runs. */
+export async function waitUntilEnded(pids: readonly number[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (pids.some(isAlive) && Date.now() < deadline) {
+    await sleep(50);
   }
 }
 

@@ -3,14 +3,18 @@
 // Certificates page shows what is served, refuses a bad import in the API's words, and renews.
 import anyTest, { type TestFn } from 'ava';
 import { X509Certificate } from 'node:crypto';
-import { type Page } from 'playwright-core';
 import { type ApiServer } from '../helpers/api-server.js';
 import { launchChromium, type ChromiumSession } from '../helpers/chromium.js';
-import { PageProblems } from '../helpers/page-problems.js';
 import { ApiSession, type Credentials } from './support/api-session.js';
-import { fillSignInForm, SIGNED_OUT_NOISE, signOutThroughPage, unexpectedProblems } from './support/page-flows.js';
+import {
+  fillSignInForm,
+  openPage,
+  SIGNED_OUT_NOISE,
+  signOutThroughPage,
+  unexpectedProblems,
+} from './support/page-flows.js';
 import { startServerAndBrowser, stopServerAndBrowser } from './support/server-and-browser.js';
-import { DESKTOP, horizontalOverflow, PHONE, screenshot } from './support/screenshots.js';
+import { horizontalOverflow, PHONE, screenshot } from './support/screenshots.js';
 
 interface Context {
   server: ApiServer;
@@ -49,12 +53,6 @@ test.before(async (t) => {
 });
 
 test.after.always((t) => stopServerAndBrowser(t.context as Partial<Context>));
-
-async function openPage(browser: ChromiumSession, viewport = DESKTOP): Promise<{ page: Page; problems: PageProblems }> {
-  const page = await browser.context.newPage();
-  await page.setViewportSize(viewport);
-  return { page, problems: await PageProblems.watch(page) };
-}
 
 function served(certificates: CertificatesBody): CertificateBody {
   const leaf = certificates.chain[0];

@@ -5,11 +5,11 @@ import { readFile } from 'node:fs/promises';
 import { type Page } from 'playwright-core';
 import { type ApiServer } from '../helpers/api-server.js';
 import { type ChromiumSession } from '../helpers/chromium.js';
-import { PageProblems } from '../helpers/page-problems.js';
 import { ApiSession, type Credentials } from './support/api-session.js';
 import {
   FAILED_SIGN_IN_NOISE,
   fillSignInForm,
+  openPage as openBrowserPage,
   SIGNED_OUT_NOISE,
   signOutThroughPage,
   unexpectedProblems,
@@ -42,11 +42,7 @@ test.before(async (t) => {
 
 test.after.always((t) => stopServerAndBrowser(t.context as Partial<Context>));
 
-async function openPage(t: { context: Context }, viewport = DESKTOP): Promise<{ page: Page; problems: PageProblems }> {
-  const page = await t.context.browser.context.newPage();
-  await page.setViewportSize(viewport);
-  return { page, problems: await PageProblems.watch(page) };
-}
+const openPage = (t: { context: Context }, viewport = DESKTOP) => openBrowserPage(t.context.browser, viewport);
 
 /** The element that has keyboard focus, described by its accessible label or text. */
 async function focusedLabel(page: Page): Promise<string> {

@@ -2,13 +2,17 @@
 // shows live data, unbuilt pages say so, nothing breaks the Content-Security-Policy, and a phone screen fits.
 import anyTest, { type TestFn } from 'ava';
 import { hostname } from 'node:os';
-import { type Page } from 'playwright-core';
 import { type ApiServer } from '../helpers/api-server.js';
 import { type ChromiumSession } from '../helpers/chromium.js';
 import { PageProblems } from '../helpers/page-problems.js';
-import { ApiSession, type Credentials } from './support/api-session.js';
-import { signInThroughPage, unexpectedProblems } from './support/page-flows.js';
-import { startServerAndBrowser, stopServerAndBrowser, type ServerAndBrowser } from './support/server-and-browser.js';
+import { type ApiSession, type Credentials } from './support/api-session.js';
+import { openPage as openBrowserPage, unexpectedProblems } from './support/page-flows.js';
+import {
+  setUpSignedInAdmin,
+  startServerAndBrowser,
+  stopServerAndBrowser,
+  type ServerAndBrowser,
+} from './support/server-and-browser.js';
 import { DESKTOP, horizontalOverflow, PHONE, screenshot } from './support/screenshots.js';
 
 interface Context {
@@ -23,14 +27,7 @@ const test = anyTest as TestFn<Context>;
 const ADMIN: Credentials = { username: 'admin', password: 'status page check 1' };
 const UPTIME_PATTERN = /^(?:(?:(\d+) d )?(\d+) h )?(\d+) min$/;
 
-/** Makes the first admin of a fresh server and signs the browser in as them (the cookie stays in the profile). */
-async function signInAdmin({ server, browser }: ServerAndBrowser): Promise<{ api: ApiSession }> {
-  const api = await ApiSession.setup(server.url, ADMIN);
-  const page = await browser.context.newPage();
-  await signInThroughPage(page, server.url, ADMIN);
-  await page.close();
-  return { api };
-}
+const signInAdmin = async (started: ServerAndBrowser) => ({ api: await setUpSignedInAdmin(started, ADMIN) });
 
 test.before(async (t) => {
   t.context = await startServerAndBrowser(signInAdmin);
@@ -38,12 +35,7 @@ test.before(async (t) => {
 
 test.after.always((t) => stopServerAndBrowser(t.context as Partial<Context>));
 
-async function openPage(t: { context: Context }, viewport = DESKTOP): Promise<{ page: Page; problems: PageProblems }> {
-  const page = await t.context.browser.context.newPage();
-  await page.setViewportSize(viewport);
-  const problems = await PageProblems.watch(page);
-  return { page, problems };
-}
+const openPage = (t: { context: Context }, viewport = DESKTOP) => openBrowserPage(t.context.browser, viewport);
 
 /** "3 d 4 h 12 min" → seconds (rounded down to the minute, as displayed). */
 function uptimeTextToSeconds(text: string): number | undefined {

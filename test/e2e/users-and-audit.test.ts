@@ -4,10 +4,15 @@ import anyTest, { type TestFn } from 'ava';
 import { type Page } from 'playwright-core';
 import { type ApiServer } from '../helpers/api-server.js';
 import { launchChromium, type ChromiumSession } from '../helpers/chromium.js';
-import { PageProblems } from '../helpers/page-problems.js';
+import { type PageProblems } from '../helpers/page-problems.js';
 import { ApiSession, type Credentials } from './support/api-session.js';
-import { SIGNED_OUT_NOISE, signInThroughPage, unexpectedProblems } from './support/page-flows.js';
-import { startServerAndBrowser, stopServerAndBrowser } from './support/server-and-browser.js';
+import {
+  openPage as openBrowserPage,
+  SIGNED_OUT_NOISE,
+  signInThroughPage,
+  unexpectedProblems,
+} from './support/page-flows.js';
+import { setUpSignedInAdmin, startServerAndBrowser, stopServerAndBrowser } from './support/server-and-browser.js';
 import { DESKTOP, horizontalOverflow, PHONE, screenshot } from './support/screenshots.js';
 import { totpCodeForStep, totpStep } from './support/totp.js';
 
@@ -24,13 +29,7 @@ const HOSTILE_NAME = '<img src=x onerror=alert(1)>';
 const HOSTILE: Credentials = { username: HOSTILE_NAME, password: 'viewer pages check 1' };
 
 test.before(async (t) => {
-  t.context = await startServerAndBrowser(async ({ server, browser }) => {
-    const admin = await ApiSession.setup(server.url, ADMIN);
-    const page = await browser.context.newPage();
-    await signInThroughPage(page, server.url, ADMIN);
-    await page.close();
-    return { admin };
-  });
+  t.context = await startServerAndBrowser(async (started) => ({ admin: await setUpSignedInAdmin(started, ADMIN) }));
 });
 
 test.after.always((t) => stopServerAndBrowser(t.context as Partial<Context>));
@@ -39,15 +38,14 @@ async function openPage(
   browser: ChromiumSession,
   viewport = DESKTOP,
 ): Promise<{ page: Page; problems: PageProblems; dialogs: string[] }> {
-  const page = await browser.context.newPage();
-  await page.setViewportSize(viewport);
+  const { page, problems } = await openBrowserPage(browser, viewport);
   // A script that got in through a user name would most likely announce itself with alert().
   const dialogs: string[] = [];
   page.on('dialog', (dialog) => {
     dialogs.push(`${dialog.type()}: ${dialog.message()}`);
     void dialog.dismiss();
   });
-  return { page, problems: await PageProblems.watch(page), dialogs };
+  return { page, problems, dialogs };
 }
 
 /** Markup a name could have turned into: none may exist anywhere in the document. */

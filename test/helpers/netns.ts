@@ -4,6 +4,7 @@
 //
 // Names are `burrow-<purpose>-p<pid>-<hex>`: the pid of the creating process lets a later run tell a
 // crashed run's leftovers (pid gone) from a run still going on in parallel (pid alive).
+import { isAlive, listNamespaces, removeNamespace } from '@burrow/scripts/lab/namespaces';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,7 +15,6 @@ import { startInNamespace, type ManagedProcess } from './netns-process.js';
 const NAMESPACE_PATTERN = /^burrow-[a-z]+-p(\d+)-[0-9a-f]{6}$/;
 const PURPOSE_PATTERN = /^[a-z]+$/;
 const SETTLE_TIMEOUT_MS = 5_000;
-const PROCESS_GRACE_MS = 3_000;
 
 /** Two addresses on one underlay link, one per family, with prefix lengths. */
 export interface UnderlayAddresses {
@@ -134,7 +134,7 @@ export class NetnsLab {
 let sweepOnce: Promise<void> | undefined;
 
 /** Waits until no IPv6 address in `ns` is still tentative (duplicate address detection running). */
-export async function waitForIPv6Settled(ns: string): Promise<void> {
+async function waitForIPv6Settled(ns: string): Promise<void> {
   const deadline = Date.now() + SETTLE_TIMEOUT_MS;
   for (;;) {
     const { stdout } = await run(['ip', '-n', ns, '-6', 'address', 'show', 'tentative']);
@@ -148,53 +148,12 @@ export async function waitForIPv6Settled(ns: string): Promise<void> {
   }
 }
 
-/**
- * Stops what still runs in `ns` (SIGTERM, so a WireGuard daemon removes its socket; SIGKILL after a
- * grace period) and deletes it, which also deletes the interfaces inside.
- */
-export async function removeNamespace(ns: string): Promise<void> {
-  const { stdout } = await run(['ip', 'netns', 'pids', ns], { check: false });
-  const pids = stdout
-    .split('\n')
-    .filter((line) => /^\d+$/.test(line))
-    .map(Number);
-  pids.forEach((pid) => signalIfAlive(pid, 'SIGTERM'));
-  const deadline = Date.now() + PROCESS_GRACE_MS;
-  while (pids.some(isAlive) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  pids.forEach((pid) => signalIfAlive(pid, 'SIGKILL'));
-  await run(['ip', 'netns', 'delete', ns]);
-}
-
 /** Removes namespaces of our naming scheme whose creating process no longer exists. */
-export async function sweepLeftoverNamespaces(): Promise<void> {
-  const { stdout } = await run(['ip', 'netns', 'list']);
-  for (const line of stdout.split('\n')) {
-    const name = line.split(' ')[0] ?? '';
+async function sweepLeftoverNamespaces(): Promise<void> {
+  for (const name of await listNamespaces()) {
     const match = NAMESPACE_PATTERN.exec(name);
     if (match && !isAlive(Number(match[1]))) {
       await removeNamespace(name);
-    }
-  }
-}
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists, we just may not signal it.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-function signalIfAlive(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(pid, signal);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') {
-      throw error;
     }
   }
 }

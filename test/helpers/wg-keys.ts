@@ -1,5 +1,6 @@
-// WireGuard key pairs from the stock `wg` tool. The private key only ever goes to a 0600 file that
-// `wg set IF private-key FILE` reads; it is never logged or put in an argv.
+// WireGuard keys for the tests, from the stock `wg` tool by way of the lab's key helpers. The private key only ever
+// goes to a 0600 file that `wg set IF private-key FILE` reads; it is never logged or put in an argv.
+import { generateKeyPair as generateLabKeyPair, writePrivateKeyFile } from '@burrow/scripts/lab/wg-keys';
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -15,27 +16,14 @@ export interface KeyPair {
 
 /** Generates a key pair and writes the private half into `dir` (which should be 0700). */
 export async function generateKeyPair(dir: string): Promise<KeyPair> {
-  const privateKey = (await run(['wg', 'genkey'])).stdout.trim();
-  if (!KEY_PATTERN.test(privateKey)) {
-    throw new Error('`wg genkey` did not print a base64 key');
-  }
-  const publicKey = await publicKeyOf(privateKey);
-  const privateKeyFile = join(dir, `private-${randomBytes(4).toString('hex')}.key`);
-  await writeFile(privateKeyFile, `${privateKey}\n`, { mode: 0o600, flag: 'wx' });
-  return { publicKey, privateKeyFile };
+  const keys = await generateLabKeyPair();
+  const privateKeyFile = await writePrivateKeyFile(dir, `private-${randomBytes(4).toString('hex')}`, keys);
+  return { publicKey: keys.publicKey, privateKeyFile };
 }
 
 /** A valid public key that belongs to nobody in the test: for "wrong key" cases. */
 export async function generateUnrelatedPublicKey(): Promise<string> {
-  return publicKeyOf((await run(['wg', 'genkey'])).stdout.trim());
-}
-
-async function publicKeyOf(privateKey: string): Promise<string> {
-  const publicKey = (await run(['wg', 'pubkey'], { input: `${privateKey}\n` })).stdout.trim();
-  if (!KEY_PATTERN.test(publicKey)) {
-    throw new Error('`wg pubkey` did not print a base64 key');
-  }
-  return publicKey;
+  return (await generateLabKeyPair()).publicKey;
 }
 
 /** A preshared key from `wg genpsk` in a 0600 file in `dir`, for `wg set IF peer PUB preshared-key FILE`. */

@@ -1,7 +1,19 @@
 // What a person does in the browser to get past the sign-in page, shared by the e2e tests.
 import { type Page } from 'playwright-core';
-import { type PageProblems } from '../../helpers/page-problems.js';
+import { type ChromiumSession } from '../../helpers/chromium.js';
+import { PageProblems } from '../../helpers/page-problems.js';
 import { type Credentials } from './api-session.js';
+import { DESKTOP } from './screenshots.js';
+
+/** A new tab of `browser` at `viewport`, with its problems (console errors, failed requests, CSP) watched. */
+export async function openPage(
+  browser: ChromiumSession,
+  viewport = DESKTOP,
+): Promise<{ page: Page; problems: PageProblems }> {
+  const page = await browser.context.newPage();
+  await page.setViewportSize(viewport);
+  return { page, problems: await PageProblems.watch(page) };
+}
 
 /**
  * Opens `path` while signed out, signs in on the page it is sent to, and waits to be back on `path`.

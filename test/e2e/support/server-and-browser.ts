@@ -2,6 +2,8 @@
 // server's own CA as a household's devices do once they installed it.
 import { startApiServer, type ApiServer } from '../../helpers/api-server.js';
 import { launchChromium, type ChromiumSession } from '../../helpers/chromium.js';
+import { ApiSession, type Credentials } from './api-session.js';
+import { signInThroughPage } from './page-flows.js';
 
 export interface ServerAndBrowser {
   server: ApiServer;
@@ -28,4 +30,19 @@ export async function startServerAndBrowser<Extra extends object>(
 export async function stopServerAndBrowser(context: Partial<ServerAndBrowser>): Promise<void> {
   await context.browser?.close();
   await context.server?.stop();
+}
+
+/**
+ * For `prepare`: makes the first admin of the fresh server and signs the browser in as them (the cookie stays in
+ * the profile). Returns the same admin signed in from Node, to read what the API itself says.
+ */
+export async function setUpSignedInAdmin(
+  { server, browser }: ServerAndBrowser,
+  admin: Credentials,
+): Promise<ApiSession> {
+  const api = await ApiSession.setup(server.url, admin);
+  const page = await browser.context.newPage();
+  await signInThroughPage(page, server.url, admin);
+  await page.close();
+  return api;
 }
