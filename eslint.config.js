@@ -4,6 +4,12 @@ import svelte from 'eslint-plugin-svelte';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
+// Every package imports another by its workspace name; the layer rules below extend this list.
+const CROSS_PACKAGE = {
+  group: ['../../firmware/*', '../../api/*', '../../ui/*', '../api/*', '../firmware/*'],
+  message: 'Import another package by its workspace name (@burrow/...), not a relative path.',
+};
+
 export default tseslint.config(
   {
     ignores: [
@@ -38,11 +44,35 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
+          patterns: [CROSS_PACKAGE],
+        },
+      ],
+    },
+  },
+  {
+    // API layers: services hold the rules and reach the outside world only through repositories; they speak
+    // in domain errors, so the HTTP server and the recovery console can both call them.
+    files: ['api/src/services/**/*.ts'],
+    ignores: ['api/src/services/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: 'express', message: 'Services know nothing of HTTP.' },
+            ...['fs', 'fs/promises', 'node:fs', 'node:fs/promises', 'child_process', 'node:child_process'].map(
+              (name) => ({ name, message: 'Files and processes belong in a repository.' }),
+            ),
+          ],
           patterns: [
+            CROSS_PACKAGE,
+            { group: ['typeorm', 'typeorm/*'], message: 'Database access belongs in a repository.' },
             {
-              group: ['../../firmware/*', '../../api/*', '../../ui/*', '../api/*', '../firmware/*'],
-              message: 'Import another package by its workspace name (@burrow/...), not a relative path.',
+              group: ['@nestjs/common'],
+              importNamePattern: '^(Http.*|.*Exception)$',
+              message: 'Throw a DomainError (services/domain-error.ts); the HTTP layer picks the status.',
             },
+            { group: ['**/middleware/*', '**/controllers/*'], message: 'Services know nothing of HTTP.' },
           ],
         },
       ],

@@ -17,7 +17,8 @@ import {
 } from '../dtos/account.dto.js';
 import { AuthSessionDto } from '../dtos/auth.dto.js';
 import { Access, Auth } from '../middleware/access.decorator.js';
-import { Client, type ClientInfo } from '../middleware/client.js';
+import { Client } from '../middleware/client.js';
+import { type ClientInfo } from '../services/client-info.js';
 import { setSessionCookie } from '../middleware/session-cookie.js';
 import { AccountService } from '../services/account.service.js';
 import { type AuthContext } from '../services/session.service.js';

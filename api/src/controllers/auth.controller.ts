@@ -2,9 +2,10 @@ import { Body, Controller, Get, HttpCode, HttpStatus, Post, Req, Res } from '@ne
 import { ApiNoContentResponse, ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { type Request, type Response } from 'express';
 import { AuthSessionDto, LoginDto } from '../dtos/auth.dto.js';
-import { ApiException } from '../dtos/error.dto.js';
+import { DomainError } from '../services/domain-error.js';
 import { Access, Auth, OptionalAuth } from '../middleware/access.decorator.js';
-import { Client, type ClientInfo } from '../middleware/client.js';
+import { Client } from '../middleware/client.js';
+import { type ClientInfo } from '../services/client-info.js';
 import { clearSessionCookie, setSessionCookie } from '../middleware/session-cookie.js';
 import { AuthService } from '../services/auth.service.js';
 import { type AuthContext, SessionService } from '../services/session.service.js';
@@ -42,7 +43,7 @@ export class AuthController {
   @ApiUnauthorizedResponse({ description: '`unauthenticated`: no live session.' })
   getSession(@OptionalAuth() auth: AuthContext | undefined): AuthSessionDto {
     if (auth === undefined) {
-      throw new ApiException(HttpStatus.UNAUTHORIZED, 'unauthenticated', 'Not signed in');
+      throw new DomainError('unauthenticated', 'unauthenticated', 'Not signed in');
     }
     return this.sessions.describe(auth);
   }

@@ -11,7 +11,8 @@ import { type TLSSocket } from 'node:tls';
 import { pemToDer } from '../certificates/x509/describe.js';
 import { CertificatesDto, ImportCertificateDto } from '../dtos/certificate.dto.js';
 import { Access, Auth } from '../middleware/access.decorator.js';
-import { Client, type ClientInfo } from '../middleware/client.js';
+import { Client } from '../middleware/client.js';
+import { type ClientInfo } from '../services/client-info.js';
 import { CertificateService } from '../services/certificate.service.js';
 import { type AuthContext } from '../services/session.service.js';
 

@@ -2,7 +2,8 @@ import { Body, Controller, Get, Put } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { SecuritySettingsDto } from '../dtos/security-settings.dto.js';
 import { Access, Auth } from '../middleware/access.decorator.js';
-import { Client, type ClientInfo } from '../middleware/client.js';
+import { Client } from '../middleware/client.js';
+import { type ClientInfo } from '../services/client-info.js';
 import { SecuritySettingsService } from '../services/security-settings.service.js';
 import { type AuthContext } from '../services/session.service.js';
 

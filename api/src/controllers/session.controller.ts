@@ -3,7 +3,8 @@ import { ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } fro
 import { type Request, type Response } from 'express';
 import { SessionDto } from '../dtos/session.dto.js';
 import { Access, Auth } from '../middleware/access.decorator.js';
-import { Client, type ClientInfo } from '../middleware/client.js';
+import { Client } from '../middleware/client.js';
+import { type ClientInfo } from '../services/client-info.js';
 import { clearSessionCookie } from '../middleware/session-cookie.js';
 import { type AuthContext, SessionService } from '../services/session.service.js';
 

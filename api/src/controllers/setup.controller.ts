@@ -3,7 +3,8 @@ import { ApiConflictResponse, ApiCreatedResponse, ApiOkResponse, ApiTags } from 
 import { type Request, type Response } from 'express';
 import { AuthSessionDto, SetupDto, SetupStatusDto } from '../dtos/auth.dto.js';
 import { Access } from '../middleware/access.decorator.js';
-import { Client, type ClientInfo } from '../middleware/client.js';
+import { Client } from '../middleware/client.js';
+import { type ClientInfo } from '../services/client-info.js';
 import { setSessionCookie } from '../middleware/session-cookie.js';
 import { SetupService } from '../services/setup.service.js';
 

@@ -9,7 +9,8 @@ import {
 } from '@nestjs/swagger';
 import { CreateUserDto, UpdateUserDto, UserDto } from '../dtos/user.dto.js';
 import { Access, Auth } from '../middleware/access.decorator.js';
-import { Client, type ClientInfo } from '../middleware/client.js';
+import { Client } from '../middleware/client.js';
+import { type ClientInfo } from '../services/client-info.js';
 import { type AuthContext } from '../services/session.service.js';
 import { UserService } from '../services/user.service.js';
 

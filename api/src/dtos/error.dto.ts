@@ -1,31 +1,5 @@
-import { HttpException, type HttpStatus } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-
-/** Machine-readable reasons the UI acts on; the message stays for people. */
-export const ERROR_CODES = [
-  'unauthenticated',
-  'invalid_credentials',
-  'totp_required',
-  'totp_invalid',
-  'setup_done',
-  'last_admin',
-  'invalid_username',
-  'username_taken',
-  'weak_password',
-  'wrong_password',
-  'forbidden',
-  'csrf_invalid',
-  'cross_site',
-  'unsupported_media_type',
-  'totp_enrolment_required',
-  'totp_required_by_policy',
-  'totp_already_enabled',
-  'totp_enrolment_not_started',
-  'not_found',
-  'certificate_refused',
-  'payload_too_large',
-] as const;
-export type ErrorCode = (typeof ERROR_CODES)[number];
+import { ERROR_CODES, type ErrorCode } from '../services/domain-error.js';
 
 /** The body of every error response. */
 export class ErrorResponseDto {
@@ -50,11 +24,4 @@ export class ErrorResponseDto {
 
   @ApiProperty({ description: 'Also sent as the X-Request-Id header; finds the matching log lines.' })
   requestId: string;
-}
-
-/** An error with a code the UI can act on: `{ statusCode, error, message, code, requestId }`. */
-export class ApiException extends HttpException {
-  constructor(status: HttpStatus, code: ErrorCode, message: string) {
-    super({ message, code }, status);
-  }
 }

@@ -1,4 +1,4 @@
-import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException } from '@nestjs/common';
+import { type ArgumentsHost, Catch, type ExceptionFilter } from '@nestjs/common';
 import { type Request, type Response } from 'express';
 import { type Logger } from '../logger.js';
 import { errorBody } from './error-body.js';
@@ -17,7 +17,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const requestId = typeof request.id === 'string' ? request.id : chooseRequestId(undefined);
     const body = errorBody(exception, requestId);
 
-    if (!(exception instanceof HttpException) || body.statusCode >= 500) {
+    // Refusals (4xx) are the client's business; a 5xx is ours, whatever was thrown.
+    if (body.statusCode >= 500) {
       this.logger.error({ err: exception, reqId: requestId }, 'request failed');
     }
     if (response.headersSent) {

@@ -4,9 +4,9 @@
 //   3. the session from the cookie, if any
 //   4. unless public: a session, then for state-changing requests its CSRF token, then the role,
 //      then 2FA enrolment when admins require it
-import { type CanActivate, type ExecutionContext, HttpStatus, Injectable } from '@nestjs/common';
+import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { ApiException } from '../dtos/error.dto.js';
+import { DomainError } from '../services/domain-error.js';
 import { SessionService } from '../services/session.service.js';
 import { ACCESS_METADATA, type AccessOptions, type AuthenticatedRequest } from './access.decorator.js';
 import { assertJsonBody, assertSameOrigin, isStateChanging } from './request-checks.js';
@@ -51,17 +51,17 @@ export class AuthGuard implements CanActivate {
     }
     const { auth } = request;
     if (auth === undefined) {
-      throw new ApiException(HttpStatus.UNAUTHORIZED, 'unauthenticated', 'Sign in first');
+      throw new DomainError('unauthenticated', 'unauthenticated', 'Sign in first');
     }
     if (stateChanging && !this.sessions.csrfTokenMatches(auth, request.headers[CSRF_HEADER])) {
-      throw new ApiException(HttpStatus.FORBIDDEN, 'csrf_invalid', 'Missing or wrong X-CSRF-Token header');
+      throw new DomainError('forbidden', 'csrf_invalid', 'Missing or wrong X-CSRF-Token header');
     }
     if (access.permission === 'admin' && auth.user.role !== 'admin') {
-      throw new ApiException(HttpStatus.FORBIDDEN, 'forbidden', 'Only an admin can do this');
+      throw new DomainError('forbidden', 'forbidden', 'Only an admin can do this');
     }
     if (auth.mustEnrolTotp && access.duringTotpEnrolment !== true) {
-      throw new ApiException(
-        HttpStatus.FORBIDDEN,
+      throw new DomainError(
+        'forbidden',
         'totp_enrolment_required',
         'Set up two-factor sign-in first: an admin requires it',
       );

@@ -1,13 +1,7 @@
-// Who is on the other end of a request: the address and user agent that sessions and the audit log record.
+// Who is on the other end of a request, read from it once for the services that record who did what from where.
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import { type Request } from 'express';
-
-export interface ClientInfo {
-  /** The socket's address, or the forwarded one when the socket is a trusted proxy (Express's `trust proxy`). */
-  address: string;
-  /** Printable text only, cut to a length worth showing. */
-  userAgent: string;
-}
+import { type ClientInfo } from '../services/client-info.js';
 
 const USER_AGENT_MAX_LENGTH = 256;
 

@@ -1,6 +1,6 @@
 import { BadRequestException, HttpException, NotFoundException } from '@nestjs/common';
 import test from 'ava';
-import { ApiException } from '../dtos/error.dto.js';
+import { DomainError } from '../services/domain-error.js';
 import { errorBody } from './error-body.js';
 
 test('an HttpException keeps its status and message', (t) => {
@@ -36,8 +36,8 @@ test('an unexpected error reveals nothing of itself', (t) => {
   });
 });
 
-test('an ApiException carries its code next to the message', (t) => {
-  t.deepEqual(errorBody(new ApiException(409, 'last_admin', 'The last admin must stay'), 'r5'), {
+test('a DomainError carries its code next to the message', (t) => {
+  t.deepEqual(errorBody(new DomainError('conflict', 'last_admin', 'The last admin must stay'), 'r5'), {
     statusCode: 409,
     error: 'Conflict',
     message: 'The last admin must stay',

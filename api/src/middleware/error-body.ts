@@ -1,8 +1,10 @@
 // The one shape every error response takes; see ErrorResponseDto.
 import { HttpException, HttpStatus } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
-import { ERROR_CODES, type ErrorCode, type ErrorResponseDto } from '../dtos/error.dto.js';
+import { type ErrorResponseDto } from '../dtos/error.dto.js';
+import { DomainError, type ErrorCode, isErrorCode } from '../services/domain-error.js';
 import { JSON_BODY_LIMIT_KIB } from './body-limit.js';
+import { HTTP_STATUS_OF_KIND } from './error-status.js';
 
 // Errors raised by the framework (the body parser) carry no code or useful message; these give them one.
 const FRAMEWORK_ERRORS: Partial<Record<number, { code: ErrorCode; message: string }>> = {
@@ -13,10 +15,14 @@ const FRAMEWORK_ERRORS: Partial<Record<number, { code: ErrorCode; message: strin
 };
 
 /**
- * Builds the error body for anything thrown while handling a request. Only HttpExceptions speak to
- * the client; anything else is a bug whose details stay in the log, not in the response.
+ * Builds the error body for anything thrown while handling a request. Only domain errors and HttpExceptions
+ * (the framework's) speak to the client; anything else is a bug whose details stay in the log, not in the response.
  */
 export function errorBody(exception: unknown, requestId: string): ErrorResponseDto {
+  if (exception instanceof DomainError) {
+    const statusCode = HTTP_STATUS_OF_KIND[exception.kind];
+    return { statusCode, error: reasonPhrase(statusCode), message: exception.message, code: exception.code, requestId };
+  }
   if (!(exception instanceof HttpException)) {
     const statusCode = HttpStatus.INTERNAL_SERVER_ERROR;
     return { statusCode, error: reasonPhrase(statusCode), message: 'Internal server error', requestId };
@@ -35,10 +41,6 @@ export function errorBody(exception: unknown, requestId: string): ErrorResponseD
     ...(isErrorCode(details.code) ? { code: details.code } : {}),
     requestId,
   };
-}
-
-function isErrorCode(value: unknown): value is ErrorCode {
-  return ERROR_CODES.some((code) => code === value);
 }
 
 function isMessage(value: unknown): value is string | string[] {

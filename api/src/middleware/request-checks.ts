@@ -1,7 +1,6 @@
 // Checks on state-changing requests that need no session: where they come from and what their body is.
-import { HttpStatus } from '@nestjs/common';
 import { type Request } from 'express';
-import { ApiException } from '../dtos/error.dto.js';
+import { DomainError } from '../services/domain-error.js';
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -35,14 +34,10 @@ export function assertJsonBody(request: Request): void {
   const length = request.headers['content-length'];
   const hasBody = request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
   if (hasBody && request.is('application/json') !== 'application/json') {
-    throw new ApiException(
-      HttpStatus.UNSUPPORTED_MEDIA_TYPE,
-      'unsupported_media_type',
-      'Request bodies must be application/json',
-    );
+    throw new DomainError('unsupported', 'unsupported_media_type', 'Request bodies must be application/json');
   }
 }
 
-function crossSite(): ApiException {
-  return new ApiException(HttpStatus.FORBIDDEN, 'cross_site', 'Cross-site requests are refused');
+function crossSite(): DomainError {
+  return new DomainError('forbidden', 'cross_site', 'Cross-site requests are refused');
 }

@@ -1,7 +1,7 @@
-import { HttpStatus, Injectable } from '@nestjs/common';
-import { ApiException } from '../dtos/error.dto.js';
+import { Injectable } from '@nestjs/common';
+import { DomainError } from './domain-error.js';
 import { type UserEntity } from '../entities/user.entity.js';
-import { type ClientInfo } from '../middleware/client.js';
+import { type ClientInfo } from './client-info.js';
 import { PasswordHashRepository } from '../repositories/password-hash.repository.js';
 import { UserRepository } from '../repositories/user.repository.js';
 import { AuditService } from './audit.service.js';
@@ -44,11 +44,7 @@ export class AccountService {
 
   async disableTotp(auth: AuthContext, password: string, client: ClientInfo): Promise<void> {
     if ((await this.settings.get()).requireTotp) {
-      throw new ApiException(
-        HttpStatus.CONFLICT,
-        'totp_required_by_policy',
-        'An admin requires two-factor sign-in for everyone',
-      );
+      throw new DomainError('conflict', 'totp_required_by_policy', 'An admin requires two-factor sign-in for everyone');
     }
     await this.confirmPassword(auth.user, password, client);
     await this.totp.disable(auth.user, client);
@@ -65,6 +61,6 @@ export class AccountService {
       await this.lockout.succeeded(key, client.address);
       return;
     }
-    throw new ApiException(HttpStatus.BAD_REQUEST, 'wrong_password', 'The current password is not correct');
+    throw new DomainError('invalid', 'wrong_password', 'The current password is not correct');
   }
 }

@@ -1,8 +1,8 @@
-import { HttpStatus, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { type LoginDto } from '../dtos/auth.dto.js';
-import { ApiException } from '../dtos/error.dto.js';
+import { DomainError } from './domain-error.js';
 import { type UserEntity } from '../entities/user.entity.js';
-import { type ClientInfo } from '../middleware/client.js';
+import { type ClientInfo } from './client-info.js';
 import { PasswordHashRepository } from '../repositories/password-hash.repository.js';
 import { UserRepository } from '../repositories/user.repository.js';
 import { AuditService } from './audit.service.js';
@@ -62,8 +62,8 @@ export class AuthService {
     if (user.totpSecret !== null) {
       if (credentials.totp === undefined || credentials.totp === '') {
         await this.lockout.notAFailure(key, client.address);
-        throw new ApiException(
-          HttpStatus.UNAUTHORIZED,
+        throw new DomainError(
+          'unauthenticated',
           'totp_required',
           'Enter the code from your authenticator app or a recovery code',
         );
@@ -97,9 +97,9 @@ export class AuthService {
       await this.audit.record({ ...audit, action: 'auth.address_locked', target: client.address }, now);
     }
     if (reason === 'totp_invalid') {
-      throw invalidCode(HttpStatus.UNAUTHORIZED);
+      throw invalidCode('unauthenticated');
     }
-    throw new ApiException(HttpStatus.UNAUTHORIZED, 'invalid_credentials', INVALID_CREDENTIALS_MESSAGE);
+    throw new DomainError('unauthenticated', 'invalid_credentials', INVALID_CREDENTIALS_MESSAGE);
   }
 
   /** Parameters are read from the stored hash; when today's differ, the password just typed is hashed anew. */

@@ -2,15 +2,15 @@
 // domain name, if any (served to browsers that ask for one of its names; everything else still gets the built-in
 // one, so importing can never lock the household out of burrow.lan). Every change goes through one queue and is
 // announced to the listeners, which swap it into the running TLS server.
-import { HttpStatus, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { type KeyPairPem, createAuthority, readAuthorityConstraints } from '../certificates/x509/authority.js';
 import { describeCertificate, splitCertificates } from '../certificates/x509/describe.js';
 import { ImportRefusedError, checkImport } from '../certificates/x509/import-check.js';
 import { type RouterNames, routerNames, splitByConstraints } from '../certificates/x509/router-names.js';
 import { issueServerCertificate } from '../certificates/x509/server-certificate.js';
 import { type CertificateDto, type CertificateMode, type CertificatesDto } from '../dtos/certificate.dto.js';
-import { ApiException } from '../dtos/error.dto.js';
-import { type ClientInfo } from '../middleware/client.js';
+import { DomainError } from './domain-error.js';
+import { type ClientInfo } from './client-info.js';
 import { CertificateFileRepository, type KeyAndChain } from '../repositories/certificate-file.repository.js';
 import { HostRepository } from '../repositories/host.repository.js';
 import { NetworkInterfaceRepository } from '../repositories/network-interface.repository.js';
@@ -141,7 +141,7 @@ export class CertificateService implements OnApplicationShutdown {
       } catch (error) {
         if (error instanceof ImportRefusedError) {
           await this.record('certificate.import_refused', actor, client, { check: error.check });
-          throw new ApiException(HttpStatus.BAD_REQUEST, 'certificate_refused', error.message);
+          throw new DomainError('invalid', 'certificate_refused', error.message);
         }
         throw error;
       }

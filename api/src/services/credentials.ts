@@ -1,13 +1,12 @@
 // Turning what a person typed into a valid name and an acceptable password, or a clear 400.
-import { HttpStatus } from '@nestjs/common';
-import { ApiException } from '../dtos/error.dto.js';
+import { DomainError } from './domain-error.js';
 import { passwordProblem } from './password-policy.js';
 import { checkUsername } from './username-policy.js';
 
 export function validUsername(raw: string): { username: string; key: string } {
   const checked = checkUsername(raw);
   if ('problem' in checked) {
-    throw new ApiException(HttpStatus.BAD_REQUEST, 'invalid_username', checked.problem);
+    throw new DomainError('invalid', 'invalid_username', checked.problem);
   }
   return checked;
 }
@@ -15,6 +14,6 @@ export function validUsername(raw: string): { username: string; key: string } {
 export function assertAcceptablePassword(password: string, username: string): void {
   const problem = passwordProblem(password, username);
   if (problem !== undefined) {
-    throw new ApiException(HttpStatus.BAD_REQUEST, 'weak_password', problem);
+    throw new DomainError('invalid', 'weak_password', problem);
   }
 }

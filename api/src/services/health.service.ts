@@ -1,4 +1,4 @@
-import { HttpStatus, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { mapHealth, type DatabaseState, type FirmwareState, type HealthDto } from '../dtos/health.dto.js';
 import { DatabaseRepository } from '../repositories/database.repository.js';
 import { FirmwareRepository } from '../repositories/firmware.repository.js';
@@ -36,9 +36,4 @@ export class HealthService {
       return 'unavailable';
     }
   }
-}
-
-/** Without its database the API can do nothing useful, so that alone makes it unhealthy to a load balancer. */
-export function healthStatusCode(health: HealthDto): HttpStatus {
-  return health.database === 'ok' ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE;
 }

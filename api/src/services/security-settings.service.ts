@@ -4,7 +4,7 @@ import {
   IDLE_TIMEOUT_MINUTES,
   type SecuritySettingsDto,
 } from '../dtos/security-settings.dto.js';
-import { type ClientInfo } from '../middleware/client.js';
+import { type ClientInfo } from './client-info.js';
 import { SettingRepository } from '../repositories/setting.repository.js';
 import { AuditService } from './audit.service.js';
 

@@ -1,11 +1,11 @@
-import { HttpStatus, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { type AuthSessionDto, mapAuthSession } from '../dtos/auth.dto.js';
-import { ApiException } from '../dtos/error.dto.js';
+import { DomainError } from './domain-error.js';
 import { type SecuritySettingsDto } from '../dtos/security-settings.dto.js';
 import { mapSession, type SessionDto } from '../dtos/session.dto.js';
 import { type SessionEntity } from '../entities/session.entity.js';
 import { type UserEntity } from '../entities/user.entity.js';
-import { type ClientInfo } from '../middleware/client.js';
+import { type ClientInfo } from './client-info.js';
 import { CryptoRepository } from '../repositories/crypto.repository.js';
 import { SessionRepository } from '../repositories/session.repository.js';
 import { AuditService } from './audit.service.js';
@@ -117,7 +117,7 @@ export class SessionService {
   /** Ends one of the caller's own sessions; true when it was the current one. */
   async revoke(auth: AuthContext, handle: string, client: ClientInfo): Promise<boolean> {
     if (!(await this.sessions.deleteOfUser(auth.user.id, handle))) {
-      throw new ApiException(HttpStatus.NOT_FOUND, 'not_found', 'No such session');
+      throw new DomainError('not_found', 'not_found', 'No such session');
     }
     await this.audit.record({ action: 'session.revoked', actor: auth.user, address: client.address, target: handle });
     return handle === auth.session.handle;

@@ -1,7 +1,7 @@
-import { HttpStatus, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { type SetupDto, type SetupStatusDto } from '../dtos/auth.dto.js';
-import { ApiException } from '../dtos/error.dto.js';
-import { type ClientInfo } from '../middleware/client.js';
+import { DomainError } from './domain-error.js';
+import { type ClientInfo } from './client-info.js';
 import { PasswordHashRepository } from '../repositories/password-hash.repository.js';
 import { UserRepository } from '../repositories/user.repository.js';
 import { AuditService } from './audit.service.js';
@@ -41,6 +41,6 @@ export class SetupService {
   }
 }
 
-function setupDone(): ApiException {
-  return new ApiException(HttpStatus.CONFLICT, 'setup_done', 'Setup is already done; sign in instead');
+function setupDone(): DomainError {
+  return new DomainError('conflict', 'setup_done', 'Setup is already done; sign in instead');
 }

@@ -1,8 +1,8 @@
-import { HttpStatus, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { type RecoveryCodesDto, type TotpEnrolmentDto } from '../dtos/account.dto.js';
-import { ApiException } from '../dtos/error.dto.js';
+import { DomainError, type ErrorKind } from './domain-error.js';
 import { type UserEntity } from '../entities/user.entity.js';
-import { type ClientInfo } from '../middleware/client.js';
+import { type ClientInfo } from './client-info.js';
 import { CryptoRepository } from '../repositories/crypto.repository.js';
 import { PasswordHashRepository } from '../repositories/password-hash.repository.js';
 import { RecoveryCodeRepository } from '../repositories/recovery-code.repository.js';
@@ -34,8 +34,8 @@ export class TotpService {
   /** A new secret for the authenticator app; it is not used for sign-in until a code from it is confirmed. */
   async enrol(auth: AuthContext): Promise<TotpEnrolmentDto> {
     if (auth.user.totpSecret !== null) {
-      throw new ApiException(
-        HttpStatus.CONFLICT,
+      throw new DomainError(
+        'conflict',
         'totp_already_enabled',
         'Two-factor sign-in is already on; turn it off first to set up a new app',
       );
@@ -56,7 +56,7 @@ export class TotpService {
     }
     const step = TOTP_CODE.test(code) ? this.totp.matchingStep(pending, code, now) : null;
     if (step === null) {
-      throw invalidCode(HttpStatus.BAD_REQUEST);
+      throw invalidCode('invalid');
     }
     if (!(await this.users.activateTotp(auth.user.id, pending, step, now))) {
       throw notStarted();
@@ -120,14 +120,15 @@ export class TotpService {
   }
 }
 
-function notStarted(): ApiException {
-  return new ApiException(
-    HttpStatus.CONFLICT,
+function notStarted(): DomainError {
+  return new DomainError(
+    'conflict',
     'totp_enrolment_not_started',
     'Start two-factor setup first (POST /api/account/totp/enrol)',
   );
 }
 
-export function invalidCode(status: HttpStatus): ApiException {
-  return new ApiException(status, 'totp_invalid', 'Invalid two-factor code');
+/** A wrong or reused code: `unauthenticated` while signing in, `invalid` while confirming a new app. */
+export function invalidCode(kind: ErrorKind): DomainError {
+  return new DomainError(kind, 'totp_invalid', 'Invalid two-factor code');
 }

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { type DataSource } from 'typeorm';
-import { ApiException } from '../dtos/error.dto.js';
+import { DomainError } from './domain-error.js';
 import { type UserEntity } from '../entities/user.entity.js';
 import { AuditRepository } from '../repositories/audit.repository.js';
 import { CryptoRepository } from '../repositories/crypto.repository.js';
@@ -37,7 +37,7 @@ async function setup(t: { teardown: (fn: () => Promise<void>) => void }) {
   return { service, sessions, dataSource, actor };
 }
 
-const lastAdmin = { instanceOf: ApiException, message: /last enabled admin/ };
+const lastAdmin = { instanceOf: DomainError, message: /last enabled admin/ };
 
 test('the only admin cannot be deleted, disabled or made a viewer', async (t) => {
   const { service, actor } = await setup(t);

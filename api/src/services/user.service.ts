@@ -1,8 +1,8 @@
-import { HttpStatus, Injectable } from '@nestjs/common';
-import { ApiException } from '../dtos/error.dto.js';
+import { Injectable } from '@nestjs/common';
+import { DomainError } from './domain-error.js';
 import { type CreateUserDto, mapUser, type UpdateUserDto, type UserDto } from '../dtos/user.dto.js';
 import { type UserEntity } from '../entities/user.entity.js';
-import { type ClientInfo } from '../middleware/client.js';
+import { type ClientInfo } from './client-info.js';
 import { PasswordHashRepository } from '../repositories/password-hash.repository.js';
 import { type GuardedResult, type UserChanges, UserRepository } from '../repositories/user.repository.js';
 import { AuditService } from './audit.service.js';
@@ -33,7 +33,7 @@ export class UserService {
     const passwordHash = await this.hasher.hash(request.password);
     const id = await this.users.insert({ username, usernameKey: key, passwordHash, role: request.role }, new Date());
     if (id === undefined) {
-      throw new ApiException(HttpStatus.CONFLICT, 'username_taken', 'A user with this name already exists');
+      throw new DomainError('conflict', 'username_taken', 'A user with this name already exists');
     }
     await this.audit.record({
       action: 'user.created',
@@ -113,14 +113,14 @@ function assertDone(result: GuardedResult): void {
     throw notFound();
   }
   if (result === 'last_admin') {
-    throw new ApiException(
-      HttpStatus.CONFLICT,
+    throw new DomainError(
+      'conflict',
       'last_admin',
       'The last enabled admin cannot be removed, disabled or made a viewer',
     );
   }
 }
 
-function notFound(): ApiException {
-  return new ApiException(HttpStatus.NOT_FOUND, 'not_found', 'No such user');
+function notFound(): DomainError {
+  return new DomainError('not_found', 'not_found', 'No such user');
 }

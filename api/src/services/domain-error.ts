@@ -1,0 +1,52 @@
+// Errors the services raise, in terms of the product rather than of HTTP: the HTTP layer maps each kind to a
+// status code (middleware/error-status.ts) and the recovery console shows the message as it is.
+
+/** Machine-readable reasons a client acts on; the message stays for people. */
+export const ERROR_CODES = [
+  'unauthenticated',
+  'invalid_credentials',
+  'totp_required',
+  'totp_invalid',
+  'setup_done',
+  'last_admin',
+  'invalid_username',
+  'username_taken',
+  'weak_password',
+  'wrong_password',
+  'forbidden',
+  'csrf_invalid',
+  'cross_site',
+  'unsupported_media_type',
+  'totp_enrolment_required',
+  'totp_required_by_policy',
+  'totp_already_enabled',
+  'totp_enrolment_not_started',
+  'not_found',
+  'certificate_refused',
+  'payload_too_large',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/**
+ * What kind of refusal it is, independent of the transport: `invalid` input, a caller who is not
+ * `unauthenticated` enough or is `forbidden`, something `not_found`, a `conflict` with the current state,
+ * input `too_large` or of an `unsupported` type.
+ */
+export type ErrorKind =
+  'invalid' | 'unauthenticated' | 'forbidden' | 'not_found' | 'conflict' | 'too_large' | 'unsupported';
+
+export class DomainError extends Error {
+  override name = 'DomainError';
+
+  constructor(
+    readonly kind: ErrorKind,
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return ERROR_CODES.some((code) => code === value);
+}
