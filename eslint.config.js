@@ -1,4 +1,5 @@
 // One lint config for the whole tree: type-aware rules for TypeScript, the Svelte plugin for the UI.
+import { builtinModules } from 'node:module';
 import js from '@eslint/js';
 import svelte from 'eslint-plugin-svelte';
 import globals from 'globals';
@@ -78,6 +79,52 @@ export default tseslint.config(
       ],
     },
   },
+  // ---- firmware layers (issue #9) --------------------------------------------------------------------------------
+  // Flat config replaces a rule's options per file instead of merging them, so every layer block below repeats the
+  // workspace-name pattern of the shared block above.
+  ...(() => {
+    const workspace = {
+      group: ['../../firmware/*', '../../api/*', '../../ui/*', '../api/*', '../firmware/*'],
+      message: 'Import another package by its workspace name (@burrow/...), not a relative path.',
+    };
+    const sansIo = 'protocol/ is sans-IO: randomness and crypto go through firmware/src/crypto.';
+    const nodeBuiltins = { group: ['node:*'], message: sansIo };
+    // Bare names ('crypto', 'fs') match exactly here; as patterns they would also match a folder of that name.
+    const bareBuiltins = builtinModules.map((name) => ({ name, message: sansIo }));
+    const protocolIo = {
+      group: ['**/io/**', '**/engine/**'],
+      message: 'protocol/ is sans-IO: it knows nothing of io/ or engine/.',
+    };
+    const engineControl = {
+      group: ['**/control/**'],
+      message: 'engine/ depends on nothing in control/; shared types live in engine/device-change.ts.',
+    };
+    return [
+      {
+        files: ['firmware/src/protocol/**/*.ts'],
+        rules: {
+          'no-restricted-imports': ['error', { paths: bareBuiltins, patterns: [workspace, nodeBuiltins, protocolIo] }],
+        },
+      },
+      {
+        files: ['firmware/src/engine/**/*.ts'],
+        rules: { 'no-restricted-imports': ['error', { patterns: [workspace, engineControl] }] },
+      },
+      {
+        // The engine's tests configure devices with wg(8)'s own text, through control's parser; nothing else.
+        files: ['firmware/src/engine/**/*.test.ts', 'firmware/src/engine/testing/**/*.ts'],
+        rules: {
+          'no-restricted-imports': [
+            'error',
+            {
+              patterns: [workspace, { ...engineControl, group: ['**/control/**', '!**/control/uapi-protocol.js'] }],
+            },
+          ],
+        },
+      },
+    ];
+  })(),
+  // ---- end of firmware layers -----------------------------------------------------------------------------------
   {
     files: ['ui/**/*.svelte', 'ui/**/*.ts'],
     languageOptions: { globals: { ...globals.browser } },

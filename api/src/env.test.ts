@@ -68,7 +68,10 @@ test('trusted proxies are IP addresses or CIDRs; anything else is refused', (t) 
   const proxies = (raw: string) => parseEnv({ BURROW_DATA_DIR: '/d', BURROW_TRUSTED_PROXIES: raw }, CWD).trustedProxies;
   t.deepEqual(proxies('192.168.1.0/24,127.0.0.1'), ['192.168.1.0/24', '127.0.0.1/32']);
   t.deepEqual(proxies('::1'), ['::1/128']);
-  for (const bad of ['10.0.0.0/33', 'fd00::/129', 'proxy.lan', '10.0.0.1/8/8', '10.0.0.1,', '10.0.0.0/x']) {
+  t.deepEqual(proxies('FD00:0::/8, ::ffff:10.0.0.1'), ['fd00::/8', '::ffff:10.0.0.1/128'], 'in canonical text');
+  const refused = ['10.0.0.0/33', 'fd00::/129', 'proxy.lan', '10.0.0.1/8/8', '10.0.0.1,', '10.0.0.0/x'];
+  // A zone means nothing in a range, and a zero-padded length is a typo; the firmware reads neither.
+  for (const bad of [...refused, 'fe80::1%eth0', '10.0.0.0/08', '10.1/16']) {
     t.is(problemsOf({ BURROW_DATA_DIR: '/d', BURROW_TRUSTED_PROXIES: bad }).length, 1, bad);
   }
 });

@@ -2,6 +2,7 @@
 import { isIP } from 'node:net';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { formatIpPrefix, parseIpPrefix } from '@burrow/firmware/net/ip';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -163,18 +164,10 @@ function parseCidrList(raw: string): Parsed<string[]> {
   return { value: cidrs };
 }
 
+/** The firmware's parser, so a proxy is read as the router reads addresses; written back in canonical text. */
 function parseCidr(item: string): string | undefined {
-  const [address = '', prefix, extra] = item.split('/');
-  const family = isIP(address);
-  const maxPrefix = family === 4 ? 32 : 128;
-  if (family === 0 || extra !== undefined) {
-    return undefined;
-  }
-  if (prefix === undefined) {
-    return `${address}/${maxPrefix}`;
-  }
-  const length = /^\d{1,3}$/.test(prefix) ? Number(prefix) : NaN;
-  return length <= maxPrefix ? `${address}/${length}` : undefined;
+  const prefix = parseIpPrefix(item);
+  return prefix === null ? undefined : formatIpPrefix(prefix);
 }
 
 function parseLogLevel(raw: string): Parsed<LogLevel> {

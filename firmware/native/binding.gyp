@@ -8,7 +8,7 @@
   },
   "targets": [
     {"target_name": "burrow_tun", "sources": ["tun.c"]},
-    {"target_name": "burrow_udp", "sources": ["udp.c"]},
+    {"target_name": "burrow_udp", "sources": ["udp.c", "udp_mmsg.c"]},
     {"target_name": "burrow_sock", "sources": ["peercred.c"]},
   ],
 }

@@ -8,8 +8,9 @@
  *   io_handle.h  a descriptor polled by libuv: open, life cycle, one
  *                call into JavaScript per readable event
  *
- * Everything is `static inline` so each addon is one translation unit
- * and unused helpers cost nothing (and raise no -Wunused warnings).
+ * Everything is `static inline`, so the headers need no .c file of their
+ * own and unused helpers cost nothing (and raise no -Wunused warnings).
+ * Only an addon's N-API file includes this; udp_mmsg.c does without.
  *
  * Threading: every function runs on the JavaScript thread. There are no
  * threads of our own; the kernel does the waiting, libuv tells us when.

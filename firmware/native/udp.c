@@ -26,34 +26,18 @@
  *   send(handle, data, offsets, lengths, count, family, address, port) -> datagrams sent
  *   setMark(handle, mark), getMark(handle) -> mark
  *   close(handle)             (io_close_binding)
+ *
+ * This file is the N-API glue; the socket and its recvmmsg()/sendmmsg()
+ * batches are udp_mmsg.c.
  */
 #include "io_common.h"
-
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <sys/uio.h>
-
-/* wireguard-go's socket buffer size: room for bursts between two loop turns. */
-#define UDP_SOCKET_BUFFER (7 << 20)
-/* The kernel's limit on messages per sendmmsg()/recvmmsg() call (UIO_MAXIOV). */
-#define UDP_MAX_MESSAGES 1024
-/* Bound on skipped ICMP-born errors per readable event, so a flood cannot pin us. */
-#define UDP_MAX_SKIPPED_ERRORS 64
-/* Consecutive error-only wakeups (POLLERR, nothing received) before we call the socket broken. */
-#define UDP_MAX_ERROR_EVENTS 1000
+#include "udp_mmsg.h"
 
 typedef struct udp_socket {
   io_handle base; /* must stay first */
-  int family;     /* AF_INET6 (dual-stack) or AF_INET */
   io_batch batch; /* where datagrams go; their senders go into the three arrays below */
   napi_ref families, addresses, ports;
-  struct mmsghdr *recv_messages;
-  struct iovec *recv_iov;
-  struct sockaddr_in6 *recv_names; /* large enough for sockaddr_in too */
-  struct mmsghdr *send_messages;   /* UDP_MAX_MESSAGES of each, allocated on first send */
-  struct iovec *send_iov;
-  uint32_t error_events; /* consecutive POLLERR wakeups that received nothing */
+  udp_mmsg mm;
 } udp_socket;
 
 static void udp_release(io_handle *h) {
@@ -62,80 +46,13 @@ static void udp_release(io_handle *h) {
   io_delete_ref(h->env, &u->families);
   io_delete_ref(h->env, &u->addresses);
   io_delete_ref(h->env, &u->ports);
-  free(u->recv_messages);
-  free(u->recv_iov);
-  free(u->recv_names);
-  free(u->send_messages);
-  free(u->send_iov);
-  u->recv_messages = NULL;
-  u->recv_iov = NULL;
-  u->recv_names = NULL;
-  u->send_messages = NULL;
-  u->send_iov = NULL;
-}
-
-/* Best effort, like wireguard-go: FORCE (CAP_NET_ADMIN) passes net.core.[rw]mem_max. */
-static void udp_grow_buffer(int fd, int force_option, int option) {
-  int size = UDP_SOCKET_BUFFER;
-  if (setsockopt(fd, SOL_SOCKET, force_option, &size, sizeof size) < 0) {
-    setsockopt(fd, SOL_SOCKET, option, &size, sizeof size);
-  }
-}
-
-/* The port the kernel gave us (bind to port 0 picks one). */
-static int udp_bound_port(int fd, uint32_t *port) {
-  struct sockaddr_in6 address;
-  socklen_t length = sizeof address;
-  if (getsockname(fd, (struct sockaddr *)&address, &length) < 0) {
-    return errno;
-  }
-  /* sin_port and sin6_port sit at the same offset */
-  *port = ntohs(address.sin6_port);
-  return 0;
+  udp_mmsg_free(&u->mm);
 }
 
 /* Creates and binds the socket where this thread is (io_create_fn); *arg, the port, becomes the bound one. */
 static int udp_create(io_handle *h, void *arg, const char **failed) {
   udp_socket *u = (udp_socket *)h;
-  uint32_t *port = arg;
-  int off = 0;
-  int err;
-  int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  u->family = AF_INET6;
-  if (fd < 0 && errno == EAFNOSUPPORT) {
-    fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    u->family = AF_INET;
-  }
-  if (fd < 0) {
-    *failed = "socket";
-    return errno;
-  }
-  u->base.fd = fd;
-  if (u->family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off) < 0) {
-    *failed = "setsockopt IPV6_V6ONLY";
-    return errno;
-  }
-  udp_grow_buffer(fd, SO_RCVBUFFORCE, SO_RCVBUF);
-  udp_grow_buffer(fd, SO_SNDBUFFORCE, SO_SNDBUF);
-  if (u->family == AF_INET6) {
-    struct sockaddr_in6 address = {
-        .sin6_family = AF_INET6, .sin6_port = htons((uint16_t)*port), .sin6_addr = in6addr_any};
-    if (bind(fd, (struct sockaddr *)&address, sizeof address) < 0) {
-      *failed = "bind";
-      return errno;
-    }
-  } else {
-    struct sockaddr_in address = {
-        .sin_family = AF_INET, .sin_port = htons((uint16_t)*port), .sin_addr.s_addr = INADDR_ANY};
-    if (bind(fd, (struct sockaddr *)&address, sizeof address) < 0) {
-      *failed = "bind";
-      return errno;
-    }
-  }
-  if ((err = udp_bound_port(fd, port)) != 0) {
-    *failed = "getsockname";
-  }
-  return err;
+  return udp_socket_open(&u->mm, arg, &h->fd, failed);
 }
 
 /* open(port, netnsPath | null) */
@@ -169,28 +86,9 @@ static napi_value udp_open(napi_env env, napi_callback_info info) {
   IO_NAPI(napi_set_named_property(env, result, "handle", handle));
   IO_NAPI(napi_create_uint32(env, port, &value));
   IO_NAPI(napi_set_named_property(env, result, "port", value));
-  IO_NAPI(napi_get_boolean(env, u->family == AF_INET6, &value));
+  IO_NAPI(napi_get_boolean(env, u->mm.family == AF_INET6, &value));
   IO_NAPI(napi_set_named_property(env, result, "dualStack", value));
   return result;
-}
-
-/* Errors a UDP socket reports for ICMP messages about earlier sends: nothing to do with what is queued. */
-static bool udp_is_icmp_error(int err) {
-  return err == ECONNREFUSED || err == EHOSTUNREACH || err == ENETUNREACH || err == EHOSTDOWN || err == ENETDOWN ||
-         err == ECONNRESET || err == EPROTO || err == EMSGSIZE || err == ETIMEDOUT;
-}
-
-/* Discards queued extended errors (MSG_ERRQUEUE), which keep a socket reporting POLLERR. */
-static void udp_drain_error_queue(int fd) {
-  uint8_t discard[512];
-  for (int i = 0; i < UDP_MAX_SKIPPED_ERRORS; i++) {
-    struct iovec iov = {.iov_base = discard, .iov_len = sizeof discard};
-    uint8_t control[512];
-    struct msghdr message = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof control};
-    if (recvmsg(fd, &message, MSG_ERRQUEUE | MSG_DONTWAIT) < 0) {
-      return;
-    }
-  }
 }
 
 static void udp_on_readable(uv_poll_t *poll, int status, int events);
@@ -201,97 +99,36 @@ static void udp_on_readable(uv_poll_t *poll, int status, int events) {
   napi_env env = u->base.env;
   napi_handle_scope scope;
   size_t ignored;
+  udp_batch_out out;
   bool have_memory;
-  uint8_t *data;
-  uint32_t *offsets;
-  uint32_t *lengths;
-  uint8_t *families;
-  uint8_t *addresses;
-  uint16_t *ports;
   int received = 0;
-  int skipped = 0;
   uint32_t count = 0;
-  int err = 0;
+  int err;
   (void)events;
 
   if (u->base.fd < 0 || napi_open_handle_scope(env, &scope) != napi_ok) {
     return;
   }
-  have_memory = io_batch_memory(env, &u->batch, &data, &offsets, &lengths);
-  families = io_ref_data(env, u->families, &ignored);
-  addresses = io_ref_data(env, u->addresses, &ignored);
-  ports = io_ref_data(env, u->ports, &ignored);
-  if (!have_memory || families == NULL || addresses == NULL || ports == NULL) {
+  have_memory = io_batch_memory(env, &u->batch, &out.data, &out.offsets, &out.lengths);
+  out.families = io_ref_data(env, u->families, &ignored);
+  out.addresses = io_ref_data(env, u->addresses, &ignored);
+  out.ports = io_ref_data(env, u->ports, &ignored);
+  if (!have_memory || out.families == NULL || out.addresses == NULL || out.ports == NULL) {
     napi_close_handle_scope(env, scope);
     return;
   }
 
-  for (uint32_t i = 0; i < u->batch.capacity; i++) {
-    u->recv_iov[i].iov_base = data + (size_t)i * u->batch.slot_size;
-    u->recv_iov[i].iov_len = u->batch.slot_size;
-    memset(&u->recv_messages[i].msg_hdr, 0, sizeof u->recv_messages[i].msg_hdr);
-    u->recv_messages[i].msg_hdr.msg_name = &u->recv_names[i];
-    u->recv_messages[i].msg_hdr.msg_namelen = sizeof u->recv_names[i];
-    u->recv_messages[i].msg_hdr.msg_iov = &u->recv_iov[i];
-    u->recv_messages[i].msg_hdr.msg_iovlen = 1;
-  }
-  for (;;) {
-    received = recvmmsg(u->base.fd, u->recv_messages, u->batch.capacity, MSG_DONTWAIT, NULL);
-    if (received >= 0) {
-      break;
-    }
-    received = 0;
-    if (errno == EINTR || (udp_is_icmp_error(errno) && ++skipped < UDP_MAX_SKIPPED_ERRORS)) {
-      continue; /* the pending error was consumed by this call; read again */
-    }
-    if (errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOMEM && errno != ENOBUFS &&
-        !udp_is_icmp_error(errno)) {
-      err = errno; /* the socket itself is broken */
-    }
-    break;
-  }
-
-  for (int i = 0; i < received; i++) {
-    const struct msghdr *header = &u->recv_messages[i].msg_hdr;
-    const struct sockaddr_in6 *from6 = &u->recv_names[i];
-    uint8_t *address = addresses + (size_t)count * 16;
-    if (header->msg_flags & MSG_TRUNC) {
-      continue; /* larger than a slot: a partial datagram is useless */
-    }
-    memset(address, 0, 16);
-    if (from6->sin6_family == AF_INET6 && !IN6_IS_ADDR_V4MAPPED(&from6->sin6_addr)) {
-      families[count] = 6;
-      memcpy(address, &from6->sin6_addr, 16);
-      ports[count] = ntohs(from6->sin6_port);
-    } else if (from6->sin6_family == AF_INET6) {
-      families[count] = 4;
-      memcpy(address, (const uint8_t *)&from6->sin6_addr + 12, 4);
-      ports[count] = ntohs(from6->sin6_port);
-    } else {
-      const struct sockaddr_in *from4 = (const struct sockaddr_in *)from6;
-      families[count] = 4;
-      memcpy(address, &from4->sin_addr, 4);
-      ports[count] = ntohs(from4->sin_port);
-    }
-    offsets[count] = (uint32_t)i * u->batch.slot_size;
-    lengths[count] = u->recv_messages[i].msg_len;
-    count++;
-  }
-
+  err = udp_mmsg_receive(&u->mm, u->base.fd, &out, &count, &received);
   if (status < 0 && err == 0) {
     /* POLLERR: libuv stopped the handle and says UV_EBADF. A socket error
      * (sk_err) was consumed by recvmmsg above; empty the error queue too and
      * poll again, unless the socket keeps failing without ever delivering. */
-    u->error_events = received > 0 ? 0 : u->error_events + 1;
-    udp_drain_error_queue(u->base.fd);
-    if (u->error_events > UDP_MAX_ERROR_EVENTS) {
+    if (udp_mmsg_poll_error_persists(&u->mm, u->base.fd, received)) {
       err = -status;
     } else {
       int restart = uv_poll_start(&u->base.poll, UV_READABLE, udp_on_readable);
       err = restart < 0 ? -restart : 0;
     }
-  } else if (received > 0) {
-    u->error_events = 0;
   }
 
   io_deliver_batch(&u->base, count, err); /* a broken socket stops polling; JavaScript closes it */
@@ -330,10 +167,7 @@ static napi_value udp_start(napi_env env, napi_callback_info info) {
   }
   u->batch.capacity = (uint32_t)capacity;
   u->batch.slot_size = slot_size;
-  u->recv_messages = calloc(capacity, sizeof *u->recv_messages);
-  u->recv_iov = calloc(capacity, sizeof *u->recv_iov);
-  u->recv_names = calloc(capacity, sizeof *u->recv_names);
-  if (u->recv_messages == NULL || u->recv_iov == NULL || u->recv_names == NULL) {
+  if (udp_mmsg_prepare_receive(&u->mm, (uint32_t)capacity, slot_size) != 0) {
     io_throw_errno(env, "calloc", "udp batch", ENOMEM);
     return NULL;
   }
@@ -345,41 +179,6 @@ static napi_value udp_start(napi_env env, napi_callback_info info) {
   IO_NAPI(napi_create_reference(env, argv[7], 1, &u->ports));
   io_start(env, &u->base, argv[8], "burrow.udp", udp_on_readable);
   return NULL;
-}
-
-/* Fills *to with the destination; IPv4 goes to a dual-stack socket as ::ffff:a.b.c.d. */
-static bool udp_destination(napi_env env, udp_socket *u, uint32_t family, const uint8_t *address, size_t length,
-                            uint32_t port, struct sockaddr_in6 *to, socklen_t *to_length) {
-  if (port == 0 || port > 65535 || !((family == 4 && length == 4) || (family == 6 && length == 16))) {
-    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "destination must be family 4 with 4 bytes or 6 with 16, port 1-65535");
-    return false;
-  }
-  memset(to, 0, sizeof *to);
-  if (u->family == AF_INET6) {
-    to->sin6_family = AF_INET6;
-    to->sin6_port = htons((uint16_t)port);
-    if (family == 4) {
-      to->sin6_addr.s6_addr[10] = 0xff;
-      to->sin6_addr.s6_addr[11] = 0xff;
-      memcpy(&to->sin6_addr.s6_addr[12], address, 4);
-    } else {
-      memcpy(&to->sin6_addr, address, 16);
-    }
-    *to_length = sizeof *to;
-    return true;
-  }
-  if (family == 6) {
-    io_throw_errno(env, "sendmmsg", "IPv6 destination without kernel IPv6", EAFNOSUPPORT);
-    return false;
-  }
-  {
-    struct sockaddr_in *to4 = (struct sockaddr_in *)to;
-    to4->sin_family = AF_INET;
-    to4->sin_port = htons((uint16_t)port);
-    memcpy(&to4->sin_addr, address, 4);
-    *to_length = sizeof *to4;
-  }
-  return true;
 }
 
 /*
@@ -398,48 +197,33 @@ static napi_value udp_send(napi_env env, napi_callback_info info) {
   struct sockaddr_in6 to;
   socklen_t to_length;
   uint32_t sent = 0;
+  int err;
   napi_value result;
 
   if (!io_args(env, info, 8, argv) || (u = (udp_socket *)io_unwrap(env, argv[0])) == NULL ||
       !io_arg_packets(env, argv + 1, &packets) || !io_arg_uint32(env, argv[5], "family", &family) ||
       !io_arg_typed(env, argv[6], napi_uint8_array, "address", &address, &address_length) ||
-      !io_arg_uint32(env, argv[7], "port", &port) ||
-      !udp_destination(env, u, family, address, address_length, port, &to, &to_length)) {
+      !io_arg_uint32(env, argv[7], "port", &port)) {
     return NULL;
   }
-  if (u->send_messages == NULL) {
-    u->send_messages = calloc(UDP_MAX_MESSAGES, sizeof *u->send_messages);
-    u->send_iov = calloc(UDP_MAX_MESSAGES, sizeof *u->send_iov);
-    if (u->send_messages == NULL || u->send_iov == NULL) {
-      io_throw_errno(env, "calloc", "udp send", ENOMEM);
-      return NULL;
-    }
+  err = udp_destination(&u->mm, family, address, address_length, port, &to, &to_length);
+  if (err == EINVAL) {
+    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "destination must be family 4 with 4 bytes or 6 with 16, port 1-65535");
+    return NULL;
   }
-  while (sent < packets.count) {
-    uint32_t chunk = packets.count - sent < UDP_MAX_MESSAGES ? packets.count - sent : UDP_MAX_MESSAGES;
-    int n;
-    for (uint32_t i = 0; i < chunk; i++) {
-      struct msghdr *header = &u->send_messages[i].msg_hdr;
-      u->send_iov[i].iov_base = packets.data + packets.offsets[sent + i];
-      u->send_iov[i].iov_len = packets.lengths[sent + i];
-      memset(header, 0, sizeof *header);
-      header->msg_name = &to;
-      header->msg_namelen = to_length;
-      header->msg_iov = &u->send_iov[i];
-      header->msg_iovlen = 1;
-    }
-    n = sendmmsg(u->base.fd, u->send_messages, chunk, MSG_DONTWAIT);
-    if (n < 0) {
-      if (errno == EINTR) {
-        continue;
-      }
-      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
-        break;
-      }
-      io_throw_errno(env, "sendmmsg", "udp", errno);
-      return NULL;
-    }
-    sent += (uint32_t)n;
+  if (err != 0) {
+    io_throw_errno(env, "sendmmsg", "IPv6 destination without kernel IPv6", err);
+    return NULL;
+  }
+  if (udp_mmsg_prepare_send(&u->mm) != 0) {
+    io_throw_errno(env, "calloc", "udp send", ENOMEM);
+    return NULL;
+  }
+  err = udp_mmsg_send(&u->mm, u->base.fd, packets.data, packets.offsets, packets.lengths, packets.count, &to, to_length,
+                      &sent);
+  if (err != 0) {
+    io_throw_errno(env, "sendmmsg", "udp", err);
+    return NULL;
   }
   IO_NAPI(napi_create_uint32(env, sent, &result));
   return result;

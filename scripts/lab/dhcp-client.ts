@@ -4,6 +4,7 @@
 // the host's /etc), so the hook here is /usr/bin/true and only the lease file is read.
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { netmaskLength as prefixLengthOf, parseIp } from '@burrow/firmware/net/ip';
 import { run } from '@burrow/firmware/os/exec';
 import { pidsIn, signalIfAlive, waitUntilEnded, writeNamespaceResolvConf } from './namespaces.js';
 import { TOOLS } from './tools.js';
@@ -153,14 +154,12 @@ export function parseLastLease(text: string): DhcpLease | undefined {
 }
 
 function netmaskLength(mask: string): number {
-  const bits = mask
-    .split('.')
-    .map((part) => Number(part).toString(2).padStart(8, '0'))
-    .join('');
-  if (!/^1*0*$/.test(bits) || bits.length !== 32) {
+  const bytes = parseIp(mask);
+  const length = bytes?.length === 4 ? prefixLengthOf(bytes) : null;
+  if (length === null) {
     throw new Error(`Not a netmask: ${mask}`);
   }
-  return bits.indexOf('0') === -1 ? 32 : bits.indexOf('0');
+  return length;
 }
 
 /** dhclient writes "W YYYY/MM/DD HH:MM:SS" in UTC (or "never"). */

@@ -1,4 +1,5 @@
 // Who is on the other end of a request, read from it once for the services that record who did what from where.
+import { formatIp, parseIp, unmapIpv4 } from '@burrow/firmware/net/ip';
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import { type Request } from 'express';
 import { type ClientInfo } from '../services/client-info.js';
@@ -11,10 +12,13 @@ export function clientInfo(request: Request): ClientInfo {
   return { address: normalizeAddress(address), userAgent: printable(userAgent).slice(0, USER_AGENT_MAX_LENGTH) };
 }
 
-/** An IPv4 client on a dual-stack socket shows as `::ffff:a.b.c.d`; it is the same client as `a.b.c.d`. */
+/**
+ * One spelling per client: an IPv4 client on a dual-stack socket shows as `::ffff:a.b.c.d`, the same client as
+ * `a.b.c.d`; IPv6 in RFC 5952 text. Anything that is not an address (`unknown`) is only lowercased.
+ */
 export function normalizeAddress(address: string): string {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  return mapped?.[1] ?? address.toLowerCase();
+  const bytes = parseIp(address);
+  return bytes === null ? address.toLowerCase() : formatIp(unmapIpv4(bytes));
 }
 
 function printable(text: string): string {

@@ -36,3 +36,15 @@ test('IPv4 addresses count alone; IPv6 addresses count per /64', (t) => {
   t.is(addressKey('::1'), '0:0:0:0::/64');
   t.is(addressKey('fe80::1'), 'fe80:0:0:0::/64');
 });
+
+test('an IPv6 address with a dotted IPv4 tail still counts per /64', (t) => {
+  t.is(addressKey('1:2:3:4:5:6:1.2.3.4'), '1:2:3:4::/64');
+  t.is(addressKey('2001:db8:1:2::10.0.0.1'), '2001:db8:1:2::/64');
+});
+
+test('an IPv4-mapped address counts as its IPv4 client; what is not an address counts as written', (t) => {
+  t.is(addressKey('::ffff:192.168.1.20'), '192.168.1.20');
+  t.is(addressKey('::ffff:c0a8:114'), '192.168.1.20');
+  t.is(addressKey('not:an:address'), 'not:an:address');
+  t.is(addressKey('unknown'), 'unknown');
+});

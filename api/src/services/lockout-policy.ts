@@ -7,6 +7,8 @@
 // failures. They are forgiven once `windowMs` passes after the last one with no lock in force. Attempts made
 // while locked are refused without checking the password, and still count, so hammering a lock lengthens it.
 
+import { formatIp, parseIp, unmapIpv4 } from '@burrow/firmware/net/ip';
+
 export interface LockoutPolicy {
   threshold: number;
   windowMs: number;
@@ -55,23 +57,15 @@ export function lockSchedule(policy: LockoutPolicy): number[] {
  * IPv4 addresses count alone.
  */
 export function addressKey(address: string): string {
-  if (!address.includes(':')) {
+  const bytes = address.includes(':') ? parseIp(address) : null;
+  if (bytes === null) {
     return address;
   }
-  const groups = expandIpv6(address);
-  return groups === undefined ? address : `${groups.slice(0, 4).join(':')}::/64`;
-}
-
-function expandIpv6(address: string): string[] | undefined {
-  const [head = '', tail, extra] = address.toLowerCase().split('::');
-  if (extra !== undefined) {
-    return undefined;
+  const unmapped = unmapIpv4(bytes);
+  if (unmapped.length === 4) {
+    return formatIp(unmapped);
   }
-  const left = head === '' ? [] : head.split(':');
-  const right = tail === undefined || tail === '' ? [] : tail.split(':');
-  const missing = 8 - left.length - right.length;
-  if (tail === undefined ? missing !== 0 : missing < 0) {
-    return undefined;
-  }
-  return [...left, ...Array<string>(missing).fill('0'), ...right].map((group) => group.replace(/^0+(?=.)/, ''));
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const groups = [0, 2, 4, 6].map((offset) => view.getUint16(offset).toString(16));
+  return `${groups.join(':')}::/64`;
 }

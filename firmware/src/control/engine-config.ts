@@ -2,10 +2,10 @@
 // time (replace_peers, replace_allowed_ips), so the engine ends up exactly as the state says whatever it held.
 import { lookup } from 'node:dns/promises';
 import { decodeKeyBase64 } from '../crypto/keys.js';
+import { type DeviceChange } from '../engine/device-change.js';
 import { Endpoint } from '../io/endpoint.js';
 import { parseIpPrefix } from '../net/ip.js';
 import { splitEndpoint, type TunnelState } from './desired-state.js';
-import { type DeviceChange } from './uapi-protocol.js';
 
 /** Resolves a host name to one address; injectable so tests need no DNS. */
 export type Resolver = (host: string) => Promise<string>;

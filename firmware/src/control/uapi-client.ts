@@ -1,7 +1,8 @@
 // The client side of the UAPI: how burrowd configures and reads the engine (burrow-wg or wireguard-go) through
 // /var/run/wireguard/IFNAME.sock, exactly as wg(8) does.
 import net from 'node:net';
-import { UapiErrno, UapiError, type DeviceChange, renderSetRequest } from './uapi-protocol.js';
+import { UapiErrno, UapiError, type DeviceChange } from '../engine/device-change.js';
+import { renderSetRequest } from './uapi-protocol.js';
 
 const REQUEST_TIMEOUT_MS = 5_000;
 

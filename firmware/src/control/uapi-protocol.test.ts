@@ -1,12 +1,6 @@
 import test from 'ava';
-import {
-  parseEndpoint,
-  parseSetRequest,
-  renderGetReply,
-  renderSetRequest,
-  UapiErrno,
-  UapiError,
-} from './uapi-protocol.js';
+import { UapiErrno, UapiError } from '../engine/device-change.js';
+import { parseEndpoint, parseSetRequest, renderGetReply, renderSetRequest } from './uapi-protocol.js';
 
 const KEY_A = 'a'.repeat(64);
 const KEY_B = 'b'.repeat(64);

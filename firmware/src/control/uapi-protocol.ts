@@ -2,73 +2,14 @@
 // speaks to wireguard-go. This file is the pure half: parse a whole `set=1` body into a validated change, and render
 // a `get=1` reply from a snapshot. Parsing is all-or-nothing, so a malformed request changes nothing.
 import { Endpoint } from '../io/endpoint.js';
-import { formatIpPrefix, parseIpPrefix, type IpPrefix } from '../net/ip.js';
-
-/** Errno values as wireguard-go reports them: negative, after `errno=`. */
-export const UapiErrno = {
-  io: -5,
-  invalid: -22,
-  protocol: -71,
-  portInUse: -98,
-  unknown: -55,
-} as const;
-export type UapiErrnoValue = (typeof UapiErrno)[keyof typeof UapiErrno];
-
-export class UapiError extends Error {
-  constructor(
-    readonly errno: UapiErrnoValue,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'UapiError';
-  }
-}
-
-export interface AllowedIpChange {
-  readonly prefix: IpPrefix;
-  /** `allowed_ip=-10.0.0.1/32`: newer wg(8) removes a single entry this way. */
-  readonly remove: boolean;
-}
-
-export interface PeerChange {
-  readonly publicKey: Uint8Array;
-  remove: boolean;
-  updateOnly: boolean;
-  /** All zeroes clears the preshared key. */
-  presharedKey?: Uint8Array;
-  endpoint?: Endpoint;
-  persistentKeepaliveInterval?: number;
-  replaceAllowedIps: boolean;
-  readonly allowedIps: AllowedIpChange[];
-}
-
-export interface DeviceChange {
-  /** All zeroes removes the private key (and with it every session). */
-  privateKey?: Uint8Array;
-  listenPort?: number;
-  fwmark?: number;
-  replacePeers: boolean;
-  readonly peers: PeerChange[];
-}
-
-export interface PeerSnapshot {
-  readonly publicKey: Uint8Array;
-  readonly presharedKey: Uint8Array | null;
-  readonly endpoint: Endpoint | null;
-  /** Wall-clock time of the last completed handshake in ms since the epoch; 0 when never. */
-  readonly lastHandshakeUnixMs: number;
-  readonly txBytes: bigint;
-  readonly rxBytes: bigint;
-  readonly persistentKeepaliveInterval: number;
-  readonly allowedIps: readonly IpPrefix[];
-}
-
-export interface DeviceSnapshot {
-  readonly privateKey: Uint8Array | null;
-  readonly listenPort: number;
-  readonly fwmark: number;
-  readonly peers: readonly PeerSnapshot[];
-}
+import {
+  type DeviceChange,
+  type DeviceSnapshot,
+  type PeerChange,
+  UapiErrno,
+  UapiError,
+} from '../engine/device-change.js';
+import { formatIpPrefix, parseIpPrefix } from '../net/ip.js';
 
 const KEY_HEX = /^[0-9a-f]{64}$/;
 const UINT = /^\d{1,10}$/;

@@ -9,8 +9,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { x25519 } from '@noble/curves/ed25519.js';
 import { applyDeviceChange, EMPTY_DEVICE_CONFIG, snapshotOf, type DeviceConfig } from '../engine/device-config.js';
-import { UapiErrno, UapiError, type DeviceChange } from './uapi-protocol.js';
-import { UAPI_SOCKET_DIR, UapiServer, type UapiDevice } from './uapi-server.js';
+import { type DeviceChange, type UapiDevice, UapiErrno, UapiError } from '../engine/device-change.js';
+import { UAPI_SOCKET_DIR, UapiServer } from './uapi-server.js';
 
 const run = promisify(execFile);
 const haveWg = fs.existsSync('/usr/bin/wg') && process.getuid?.() === 0;

@@ -4,23 +4,10 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import {
-  parseSetRequest,
-  renderGetReply,
-  UapiErrno,
-  UapiError,
-  type DeviceChange,
-  type DeviceSnapshot,
-} from './uapi-protocol.js';
+import { type UapiDevice, UapiErrno, UapiError } from '../engine/device-change.js';
+import { parseSetRequest, renderGetReply } from './uapi-protocol.js';
 
 export const UAPI_SOCKET_DIR = '/var/run/wireguard';
-
-/** What the UAPI needs from a device: a consistent snapshot, and an all-or-nothing apply. */
-export interface UapiDevice {
-  snapshot(): DeviceSnapshot;
-  /** Applies the whole change or none of it; throws UapiError (e.g. portInUse) when it cannot. */
-  apply(change: DeviceChange): Promise<void>;
-}
 
 export interface UapiLog {
   warn(message: string): void;

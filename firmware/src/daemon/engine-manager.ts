@@ -5,8 +5,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import { uapiAnswers, uapiSet } from '../control/uapi-client.js';
-import { type DeviceChange } from '../control/uapi-protocol.js';
 import { UapiServer } from '../control/uapi-server.js';
+import { type DeviceChange } from '../engine/device-change.js';
 import { Supervisor } from '../os/supervisor.js';
 
 export interface EngineManagerOptions {

@@ -1,9 +1,9 @@
 // The configuration of one interface as wg(8) sees it, and the one place that gives meaning to a UAPI `set`:
 // applyDeviceChange() is pure, so the engine computes the whole new configuration first, then makes the runtime
 // follow it. A change that cannot be applied therefore leaves the old configuration untouched.
-import type { DeviceChange, DeviceSnapshot } from '../control/uapi-protocol.js';
 import type { Endpoint } from '../io/endpoint.js';
 import { canonicalPrefix, type IpPrefix } from '../net/ip.js';
+import type { DeviceChange, DeviceSnapshot } from './device-change.js';
 
 export interface PeerConfig {
   readonly publicKey: Uint8Array;

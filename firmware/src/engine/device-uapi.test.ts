@@ -1,9 +1,9 @@
 // The Device as wg(8) drives it through the UAPI: a change that cannot be applied changes nothing, and a removed
 // peer gets no more traffic.
 import test from 'ava';
-import { UapiErrno, UapiError } from '../control/uapi-protocol.js';
 import { generatePrivateKey } from '../crypto/x25519.js';
 import { REKEY_TIMEOUT_MS } from '../protocol/constants.js';
+import { UapiErrno, UapiError } from './device-change.js';
 import { keyHex } from './device-config.js';
 import { EnginePair, LISTEN_PORT } from './testing/engine-pair.js';
 import { udpText } from './testing/ip-packets.js';

@@ -2,8 +2,6 @@
 // move packets between them. Configuration arrives as UAPI changes: the whole new configuration is computed
 // first (device-config.ts), the steps that can fail (binding the port, setting the mark) run next and are undone
 // on failure, and only then does the runtime follow. So a refused change leaves the interface exactly as it was.
-import { type DeviceChange, type DeviceSnapshot, UapiErrno, UapiError } from '../control/uapi-protocol.js';
-import { type UapiDevice } from '../control/uapi-server.js';
 import { constantTimeEqual } from '../crypto/constant-time.js';
 import { publicKeyFromPrivate } from '../crypto/x25519.js';
 import { type Bind } from '../io/bind.js';
@@ -15,6 +13,7 @@ import { CookieChecker } from '../protocol/cookie.js';
 import { LocalIdentity } from '../protocol/handshake.js';
 import { HandshakeRateLimiter } from '../protocol/ratelimiter.js';
 import { AllowedIps } from './allowed-ips.js';
+import { type DeviceChange, type DeviceSnapshot, type UapiDevice, UapiErrno, UapiError } from './device-change.js';
 import { DropCounters, type EngineContext, type EngineLog, LoadMeter } from './context.js';
 import {
   applyDeviceChange,

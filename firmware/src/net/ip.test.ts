@@ -6,9 +6,11 @@ import {
   formatIp,
   formatIpPrefix,
   isHostOf,
+  netmaskLength,
   overlaps,
   parseIp,
   parseIpPrefix,
+  unmapIpv4,
 } from './ip.js';
 
 test('parses and formats IPv4 and IPv6 literals', (t) => {
@@ -116,4 +118,23 @@ test('isHostOf: not the network, and for IPv4 not the broadcast address', (t) =>
   t.false(isHostOf(prefix('100.64.8.255/24')));
   t.true(isHostOf(prefix('fd08::ffff:ffff:ffff:ffff/64')), 'IPv6 has no broadcast');
   t.false(isHostOf(prefix('fd08::/64')));
+});
+
+test('unmapIpv4 turns ::ffff:a.b.c.d into a.b.c.d and leaves every other address alone', (t) => {
+  t.deepEqual(unmapIpv4(parseIp('::ffff:192.0.2.1')!), Uint8Array.of(192, 0, 2, 1));
+  t.deepEqual(unmapIpv4(parseIp('::FFFF:c000:201')!), Uint8Array.of(192, 0, 2, 1), 'in hex groups too');
+  for (const other of ['192.0.2.1', '::1.2.3.4', '::fffe:c000:201', '64:ff9b::c000:201', '2001:db8::1']) {
+    t.deepEqual(unmapIpv4(parseIp(other)!), parseIp(other), other);
+  }
+});
+
+test('netmaskLength reads contiguous netmasks of either family and refuses the rest', (t) => {
+  const length = (mask: string) => netmaskLength(parseIp(mask)!);
+  t.is(length('255.255.255.0'), 24);
+  t.is(length('255.255.255.255'), 32);
+  t.is(length('0.0.0.0'), 0);
+  t.is(length('255.255.128.0'), 17);
+  t.is(length('ffff:ffff:ffff:ffff::'), 64);
+  t.is(length('255.0.255.0'), null);
+  t.is(length('0.255.255.255'), null);
 });

@@ -41,6 +41,21 @@ export function parseIp(input: string): Uint8Array | null {
   return Uint8Array.from(address.toByteArray());
 }
 
+/**
+ * The IPv4 address inside an IPv4-mapped IPv6 one (::ffff:a.b.c.d), as a dual-stack socket reports an IPv4 peer;
+ * every other address unchanged.
+ */
+export function unmapIpv4(bytes: Uint8Array): Uint8Array {
+  const mapped = bytes.length === 16 && bytes.subarray(0, 12).every((byte, i) => byte === (i < 10 ? 0 : 0xff));
+  return mapped ? bytes.slice(12) : bytes;
+}
+
+/** The prefix length a netmask (255.255.255.0, ffff:ffff::) stands for; null when its one bits are not contiguous. */
+export function netmaskLength(mask: Uint8Array): number | null {
+  const bits = [...mask].map((byte) => byte.toString(2).padStart(8, '0')).join('');
+  return /^1*0*$/.test(bits) ? bits.replace(/0+$/, '').length : null;
+}
+
 /** RFC 5952 text for IPv6 (as inet_ntop prints it, IPv4-mapped addresses in mixed notation); dotted IPv4. */
 export function formatIp(bytes: Uint8Array): string {
   const address = ipaddr.fromByteArray(Array.from(bytes));

@@ -6,35 +6,24 @@
 //     ▲                  │                              │
 //     └──── exited ◀── stopping ◀──────stop()───────────┘  (a stop cancels a pending restart; no restart while stopping)
 //
-// Backoff: the first restart after a crash waits `initialDelayMs`; each further quick crash doubles it up to
-// `maxDelayMs`; a child that ran `stableAfterMs` or longer counts as healthy and resets it. A child that cannot even
-// be spawned (missing binary) counts as a crash that ran for 0 ms.
+// The backoff between restarts is restart-backoff.ts; the child's output lines are output-lines.ts.
 //
 // Each child runs in its own process group (and session), so a terminal's Ctrl-C reaches burrowd only, and stopping
 // the child also stops anything it forked. When burrowd itself dies the child lives on; with `pidFile` set, the next
-// supervisor of the same argv finds it and ends it before starting its own, so two never fight over a port or a TUN.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFile, rm, writeFile } from 'node:fs/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
+// supervisor of the same argv finds it and ends it before starting its own (leftover-process.ts).
+import { spawn } from 'node:child_process';
+import { rm } from 'node:fs/promises';
 import { formatArgv } from './exec.js';
+import { endLeftover, signalGroup, writePidFile } from './leftover-process.js';
+import { OutputLines } from './output-lines.js';
+import { type BackoffPolicy, RestartBackoff } from './restart-backoff.js';
 
-export interface BackoffPolicy {
-  /** The wait before the first restart after a crash. */
-  readonly initialDelayMs: number;
-  /** Quick crashes in a row double the wait up to this. */
-  readonly maxDelayMs: number;
-  /** A child that ran at least this long was healthy: the next restart waits initialDelayMs again. */
-  readonly stableAfterMs: number;
-}
+export { type BackoffPolicy, DEFAULT_BACKOFF } from './restart-backoff.js';
 
-export const DEFAULT_BACKOFF: BackoffPolicy = { initialDelayMs: 250, maxDelayMs: 5_000, stableAfterMs: 10_000 };
 /** Between SIGTERM and SIGKILL when stopping. */
 export const DEFAULT_STOP_GRACE_MS = 3_000;
 /** Lines of output kept for ChildExit.outputTail. */
 const OUTPUT_TAIL_LINES = 20;
-/** A "line" longer than this is logged in pieces, so a child without newlines cannot grow our memory. */
-const MAX_LINE_CHARS = 8_192;
-const LEFTOVER_POLL_MS = 50;
 
 export interface SupervisorOptions {
   /** Names the child in log lines, e.g. "dnsmasq". */
@@ -95,17 +84,16 @@ interface Child {
 }
 
 export class Supervisor {
-  private readonly backoff: BackoffPolicy;
+  private readonly backoff: RestartBackoff;
   private readonly stopGraceMs: number;
   /** Whether a child should be running: true from start() to stop(). */
   private wanted = false;
   private stopping = false;
   private child: Child | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
-  private nextDelayMs: number;
   private starts = 0;
   private latestExit: ChildExit | undefined;
-  private readonly outputTail: string[] = [];
+  private readonly output: OutputLines;
   /** start(), stop() and restart() run one at a time, in call order. */
   private queue: Promise<void> = Promise.resolve();
 
@@ -116,9 +104,9 @@ export class Supervisor {
     if ([...(options.launcher ?? []), ...options.argv].some((arg) => arg.includes('\0'))) {
       throw new TypeError(`${options.name}: an argument contains a NUL character`);
     }
-    this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
+    this.backoff = new RestartBackoff(options.backoff);
     this.stopGraceMs = options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS;
-    this.nextDelayMs = this.backoff.initialDelayMs;
+    this.output = new OutputLines(OUTPUT_TAIL_LINES, (line) => options.log(`[${options.name}] ${line}`));
   }
 
   get state(): SupervisorState {
@@ -160,7 +148,7 @@ export class Supervisor {
         return;
       }
       this.wanted = true;
-      this.nextDelayMs = this.backoff.initialDelayMs;
+      this.backoff.reset();
       await this.endLeftover();
       if (this.wanted) {
         await this.spawnChild();
@@ -173,7 +161,7 @@ export class Supervisor {
     return this.enqueue(async () => {
       if (!this.wanted) {
         this.wanted = true;
-        this.nextDelayMs = this.backoff.initialDelayMs;
+        this.backoff.reset();
         await this.endLeftover();
       }
       this.cancelRestart();
@@ -222,7 +210,7 @@ export class Supervisor {
   private spawnChild(): Promise<void> {
     const [command, ...args] = this.fullArgv as [string, ...string[]];
     const startedAt = performance.now();
-    this.outputTail.length = 0;
+    this.output.clear();
     const child = spawn(command, args, {
       shell: false,
       detached: true,
@@ -251,7 +239,8 @@ export class Supervisor {
         };
         this.child = running;
         this.starts += 1;
-        this.forwardOutput(child);
+        this.output.follow(child.stdout);
+        this.output.follow(child.stderr);
         child.once('exit', (code, signal) => {
           exitedResolve(this.handleExit(running, { code, signal, startedAt }));
         });
@@ -276,8 +265,7 @@ export class Supervisor {
     const requested = child?.requested ?? false;
     let restartInMs: number | null = null;
     if (!requested && this.wanted) {
-      restartInMs = ranForMs >= this.backoff.stableAfterMs ? this.backoff.initialDelayMs : this.nextDelayMs;
-      this.nextDelayMs = Math.min(restartInMs * 2, this.backoff.maxDelayMs);
+      restartInMs = this.backoff.delayAfterCrash(ranForMs);
       this.scheduleRestart(restartInMs);
     }
     const exit: ChildExit = {
@@ -288,7 +276,7 @@ export class Supervisor {
       ranForMs,
       requested,
       restartInMs,
-      outputTail: [...this.outputTail],
+      outputTail: this.output.tailSnapshot(),
     };
     this.latestExit = exit;
     if (child !== undefined) {
@@ -335,62 +323,17 @@ export class Supervisor {
 
   /** Ends the process named in the pid file if it still runs our exact argv: a leftover of a supervisor that died. */
   private async endLeftover(): Promise<void> {
-    const pidFile = this.options.pidFile;
-    if (pidFile === undefined) {
-      return;
-    }
-    const pid = await readPid(pidFile);
-    if (pid === null || !(await runsArgv(pid, this.options.argv))) {
-      return;
-    }
-    this.log(`ending pid ${pid}, left running by an earlier supervisor`);
-    signalGroup(pid, 'SIGTERM');
-    if (!(await waitUntilGone(pid, this.options.argv, this.stopGraceMs))) {
-      signalGroup(pid, 'SIGKILL');
-      if (!(await waitUntilGone(pid, this.options.argv, this.stopGraceMs))) {
-        throw new Error(`${this.options.name}: pid ${pid}, left by an earlier supervisor, survives SIGKILL`);
-      }
+    if (this.options.pidFile !== undefined) {
+      await endLeftover(this.options.name, this.options.pidFile, this.options.argv, this.stopGraceMs, (message) =>
+        this.log(message),
+      );
     }
   }
 
   private async writePidFile(pid: number): Promise<void> {
-    if (this.options.pidFile === undefined) {
-      return;
+    if (this.options.pidFile !== undefined) {
+      await writePidFile(this.options.pidFile, pid, (message) => this.log(message));
     }
-    try {
-      await writeFile(this.options.pidFile, `${pid}\n`, { mode: 0o644 });
-    } catch (error) {
-      this.log(`cannot write the pid file ${this.options.pidFile}: ${(error as Error).message}`);
-    }
-  }
-
-  private forwardOutput(child: ChildProcess): void {
-    for (const stream of [child.stdout!, child.stderr!]) {
-      let partial = '';
-      stream.setEncoding('utf8');
-      stream.on('data', (chunk: string) => {
-        const lines = (partial + chunk).split('\n');
-        partial = lines.pop()!;
-        while (partial.length > MAX_LINE_CHARS) {
-          lines.push(partial.slice(0, MAX_LINE_CHARS));
-          partial = partial.slice(MAX_LINE_CHARS);
-        }
-        lines.forEach((line) => this.output(line));
-      });
-      stream.on('end', () => {
-        if (partial !== '') {
-          this.output(partial);
-        }
-      });
-    }
-  }
-
-  private output(line: string): void {
-    this.outputTail.push(line);
-    if (this.outputTail.length > OUTPUT_TAIL_LINES) {
-      this.outputTail.shift();
-    }
-    this.options.log(`[${this.options.name}] ${line}`);
   }
 
   private log(message: string): void {
@@ -402,54 +345,4 @@ export class Supervisor {
       .then(hook)
       .catch((error: unknown) => this.log(`${name} failed: ${error instanceof Error ? error.message : String(error)}`));
   }
-}
-
-/** Signals a process group; a group that is already gone is what we wanted anyway. */
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') {
-      throw error;
-    }
-  }
-}
-
-async function readPid(pidFile: string): Promise<number | null> {
-  try {
-    const text = (await readFile(pidFile, 'utf8')).trim();
-    return /^[1-9]\d{0,9}$/.test(text) ? Number(text) : null;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      return null;
-    }
-    throw error;
-  }
-}
-
-/** Whether `pid` runs exactly `argv`: a reused pid, or a zombie (its cmdline is empty), does not. */
-async function runsArgv(pid: number, argv: readonly string[]): Promise<boolean> {
-  let cmdline: string;
-  try {
-    cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8');
-  } catch (error) {
-    // ESRCH: it exited while we read.
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ESRCH') {
-      return false;
-    }
-    throw error;
-  }
-  return cmdline === `${argv.join('\0')}\0`;
-}
-
-async function waitUntilGone(pid: number, argv: readonly string[], timeoutMs: number): Promise<boolean> {
-  const deadline = performance.now() + timeoutMs;
-  while (await runsArgv(pid, argv)) {
-    if (performance.now() > deadline) {
-      return false;
-    }
-    await sleep(LEFTOVER_POLL_MS);
-  }
-  return true;
 }

@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
-
 import test from 'ava';
 
 import { aeadImplementations } from '../crypto/aead-select.js';
+import { randomBytes } from '../crypto/random.js';
 import { REJECT_AFTER_TIME_MS } from './constants.js';
 import { WireGuardError } from './errors.js';
 import { Keypair, SEND_COUNTER_LIMIT } from './keypair.js';
@@ -13,8 +12,8 @@ const hex = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'hex'
 
 /** A matching pair: what `a` sends, `b` receives. */
 function pair(createdAt = 0): { a: Keypair; b: Keypair } {
-  const k1 = new Uint8Array(randomBytes(32));
-  const k2 = new Uint8Array(randomBytes(32));
+  const k1 = randomBytes(32);
+  const k2 = randomBytes(32);
   return {
     a: new Keypair({ sendKey: k1, receiveKey: k2, localIndex: 11, remoteIndex: 22, isInitiator: true, createdAt }),
     b: new Keypair({ sendKey: k2, receiveKey: k1, localIndex: 22, remoteIndex: 11, isInitiator: false, createdAt }),
@@ -32,7 +31,7 @@ const lengths = [0, 1, 15, 16, 17, 100, 1419, 1420];
 for (const length of lengths) {
   test(`a ${length}-byte packet is sealed in place, padded, and opened in place`, (t) => {
     const { a, b } = pair();
-    const plaintext = new Uint8Array(randomBytes(length));
+    const plaintext = randomBytes(length);
     const buffer = new Uint8Array(transportMessageLength(length, 1420));
     buffer.set(plaintext, 16);
     const sealedLength = unwrap(a.seal(buffer, length, 0, 1420));
@@ -155,8 +154,8 @@ test('seal refuses once the send counter is exhausted', (t) => {
 });
 
 test('keypairs on different AEAD implementations interoperate', (t) => {
-  const key1 = new Uint8Array(randomBytes(32));
-  const key2 = new Uint8Array(randomBytes(32));
+  const key1 = randomBytes(32);
+  const key2 = randomBytes(32);
   const common = { localIndex: 1, remoteIndex: 1, createdAt: 0 };
   const noble = new Keypair({
     ...common,
@@ -196,7 +195,7 @@ test('the known-answer transport message of the Python reference opens with its 
 });
 
 test('the keys given to the constructor are copied', (t) => {
-  const sendKey = new Uint8Array(randomBytes(32));
+  const sendKey = randomBytes(32);
   const receiveKey = Uint8Array.from(sendKey);
   const a = new Keypair({
     sendKey,

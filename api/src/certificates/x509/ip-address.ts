@@ -1,7 +1,7 @@
 // IP addresses as bytes: the form certificates carry them in (4 or 16 octets, and address+mask for name
 // constraints), so comparing, normalising and range checks never depend on how a string was spelled. Text is
 // read and written by the firmware's parser (net/ip.ts); this adds what certificates need on top of it.
-import { formatIp as formatBytes, maskAddress, parseIp as parseBytes } from '@burrow/firmware/net/ip';
+import { formatIp as formatBytes, maskAddress, parseIp as parseBytes, unmapIpv4 } from '@burrow/firmware/net/ip';
 
 export interface IpAddress {
   family: 4 | 6;
@@ -20,11 +20,8 @@ export function parseIp(text: string): IpAddress | null {
   if (bytes === null) {
     return null;
   }
-  if (bytes.length === 4) {
-    return { family: 4, bytes };
-  }
-  const mapped = bytes.subarray(0, 12).every((byte, i) => byte === (i < 10 ? 0 : 0xff));
-  return mapped ? { family: 4, bytes: bytes.slice(12) } : { family: 6, bytes };
+  const unmapped = unmapIpv4(bytes);
+  return unmapped.length === 4 ? { family: 4, bytes: unmapped } : { family: 6, bytes };
 }
 
 /** Canonical text: dotted quad, or RFC 5952 IPv6 (lowercase, longest zero run of two or more groups as `::`). */

@@ -7,7 +7,7 @@
 // Every datagram sent is recorded in `wire` with its fate, so tests assert on what went over the underlay.
 // Nothing here waits for real time: `settle()` delivers everything pending, `advance(ms)` moves the clock in small
 // steps and settles after each, so replies land (at the end of the step) before later timers fire.
-import { parseSetRequest, type PeerSnapshot } from '../../control/uapi-protocol.js';
+import { parseSetRequest } from '../../control/uapi-protocol.js';
 import { generatePrivateKey, publicKeyFromPrivate } from '../../crypto/x25519.js';
 import { type Impairment, type MemoryBind, MemoryNetwork } from '../../io/bind.memory.js';
 import { FakeClock } from '../../io/clock.fake.js';
@@ -15,6 +15,7 @@ import { type Endpoint } from '../../io/endpoint.js';
 import { PacketList } from '../../io/packets.js';
 import { MemoryTun } from '../../io/tun.memory.js';
 import { type EngineLog } from '../context.js';
+import { type PeerSnapshot } from '../device-change.js';
 import { Device } from '../device.js';
 import { udpPacket } from './ip-packets.js';
 import { classify, type WireKind, type WireRecord } from './wire.js';
