@@ -1,5 +1,12 @@
 import test from 'ava';
-import { ADDRESS_LOCKOUT, addressKey, lockDelayMs, lockSchedule, USERNAME_LOCKOUT } from './lockout-policy.js';
+import {
+  ADDRESS_LOCKOUT,
+  addressKey,
+  DEVICE_LOCKOUT,
+  lockDelayMs,
+  lockSchedule,
+  USERNAME_LOCKOUT,
+} from './lockout-policy.js';
 
 const MINUTE = 60_000;
 
@@ -35,4 +42,10 @@ test('IPv4 addresses count alone; IPv6 addresses count per /64', (t) => {
   t.is(addressKey('2001:0db8:0001:0002:ffff:0:0:9'), '2001:db8:1:2::/64');
   t.is(addressKey('::1'), '0:0:0:0::/64');
   t.is(addressKey('fe80::1'), 'fe80:0:0:0::/64');
+});
+
+test('a known device gets its own, larger allowance than a name', (t) => {
+  t.true(DEVICE_LOCKOUT.threshold > USERNAME_LOCKOUT.threshold);
+  t.is(lockDelayMs(DEVICE_LOCKOUT.threshold - 1, DEVICE_LOCKOUT), 0);
+  t.is(lockDelayMs(DEVICE_LOCKOUT.threshold, DEVICE_LOCKOUT), MINUTE);
 });
