@@ -25,6 +25,7 @@ import { LoginAttemptRepository } from './repositories/login-attempt.repository.
 import { NetworkInterfaceRepository } from './repositories/network-interface.repository.js';
 import { PasswordHashRepository } from './repositories/password-hash.repository.js';
 import { RecoveryCodeRepository } from './repositories/recovery-code.repository.js';
+import { ServerSecretRepository } from './repositories/server-secret.repository.js';
 import { SessionRepository } from './repositories/session.repository.js';
 import { SettingRepository } from './repositories/setting.repository.js';
 import { TotpRepository } from './repositories/totp.repository.js';
@@ -34,6 +35,7 @@ import { AuditService } from './services/audit.service.js';
 import { AuthService } from './services/auth.service.js';
 import { CertificateService } from './services/certificate.service.js';
 import { Clock } from './services/clock.js';
+import { DeviceService } from './services/device.service.js';
 import { HealthService } from './services/health.service.js';
 import { LockoutService } from './services/lockout.service.js';
 import { SecuritySettingsService } from './services/security-settings.service.js';
@@ -81,6 +83,7 @@ export class AppModule {
         AuthService,
         CertificateService,
         Clock,
+        DeviceService,
         HealthService,
         LockoutService,
         SecuritySettingsService,
@@ -99,6 +102,7 @@ export class AppModule {
         NetworkInterfaceRepository,
         PasswordHashRepository,
         RecoveryCodeRepository,
+        ServerSecretRepository,
         SessionRepository,
         SettingRepository,
         TotpRepository,

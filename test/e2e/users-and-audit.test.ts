@@ -192,6 +192,42 @@ test.serial('Users: role, disable, set password and delete from the page; the la
   await page.close();
 });
 
+test.serial('Users: a name locked by failed sign-ins is shown locked and unlocked from the page', async (t) => {
+  const { server, admin } = t.context;
+  const locky: Credentials = { username: 'locky', password: 'nine quiet badgers' };
+  await admin.json('POST', '/api/users', { ...locky, role: 'viewer' });
+  for (let i = 0; i < 5; i++) {
+    const failed = await fetch(`${server.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ username: locky.username, password: `stranger guess ${i}` }),
+    });
+    t.is(failed.status, 401);
+  }
+  const { page, problems } = await openPage(t.context.browser);
+  await page.goto(`${server.url}/users`);
+  const item = userItem(page, locky.username);
+  await item.getByTestId('user-locked').waitFor();
+  t.regex((await item.getByTestId('user-locked').textContent()) ?? '', /Locked until/);
+  t.is(await userItem(page, ADMIN.username).getByRole('button', { name: 'Unlock' }).count(), 0);
+  await item.getByRole('button', { name: 'Unlock' }).click();
+  await item.getByText(/Unlocked/).waitFor();
+  t.is(await item.getByTestId('user-locked').count(), 0);
+  t.is(await item.getByRole('button', { name: 'Unlock' }).count(), 0);
+  await ApiSession.signIn(server.url, locky);
+  const unlocks = await admin.json<{ events: { target: string }[] }>('GET', '/api/audit?action=user.unlocked');
+  t.deepEqual(
+    unlocks.events.map((event) => event.target),
+    [locky.username],
+  );
+  await admin.json(
+    'DELETE',
+    `/api/users/${(await admin.json<{ id: number; username: string }[]>('GET', '/api/users')).find((user) => user.username === locky.username)?.id}`,
+  );
+  t.deepEqual(await unexpectedProblems(problems, []), []);
+  await page.close();
+});
+
 test.serial('Users: the sign-in settings are saved', async (t) => {
   const { server, admin } = t.context;
   const { page, problems } = await openPage(t.context.browser);

@@ -6,6 +6,7 @@ import { DomainError } from '../services/domain-error.js';
 import { Access, Auth, OptionalAuth } from '../middleware/access.decorator.js';
 import { Client } from '../middleware/client.js';
 import { type ClientInfo } from '../services/client-info.js';
+import { readDeviceCookie, setDeviceCookie } from '../middleware/device-cookie.js';
 import { clearSessionCookie, setSessionCookie } from '../middleware/session-cookie.js';
 import { AuthService } from '../services/auth.service.js';
 import { type AuthContext, SessionService } from '../services/session.service.js';
@@ -21,7 +22,11 @@ export class AuthController {
   @Post('login')
   @HttpCode(HttpStatus.OK)
   @Access({ permission: 'public' })
-  @ApiOkResponse({ type: AuthSessionDto, description: 'Signed in: a new session cookie is set.' })
+  @ApiOkResponse({
+    type: AuthSessionDto,
+    description:
+      'Signed in: a new session cookie is set, and a device cookie (`__Host-burrow_device`) by which this browser is known to this user. A later sign-in that brings it is not held by the name being locked (strangers can lock a name) but has a limit of its own.',
+  })
   @ApiUnauthorizedResponse({
     description:
       '`invalid_credentials` ("Invalid username or password") for an unknown user, a wrong password, a disabled user or a locked account alike; `totp_required` when the password is right and a code is needed; `totp_invalid` for a wrong or reused code.',
@@ -32,8 +37,9 @@ export class AuthController {
     @Req() request: Request,
     @Res({ passthrough: true }) response: Response,
   ): Promise<AuthSessionDto> {
-    const signedIn = await this.service.login(body, client);
+    const signedIn = await this.service.login(body, client, readDeviceCookie(request));
     setSessionCookie(request, response, signedIn.token);
+    setDeviceCookie(response, signedIn.device);
     return signedIn.body;
   }
 

@@ -62,6 +62,23 @@ export class UserController {
     return this.service.delete(id, auth.user, client);
   }
 
+  @Post(':id/unlock')
+  @HttpCode(HttpStatus.OK)
+  @Access({ permission: 'admin' })
+  @ApiOkResponse({
+    type: UserDto,
+    description:
+      'The lock that failed sign-ins put on the user name is lifted and its failures forgotten; recorded in the audit log as `user.unlocked`.',
+  })
+  @ApiNotFoundResponse()
+  unlockUser(
+    @Param('id', ParseIntPipe) id: number,
+    @Auth() auth: AuthContext,
+    @Client() client: ClientInfo,
+  ): Promise<UserDto> {
+    return this.service.unlock(id, auth.user, client);
+  }
+
   @Delete(':id/sessions')
   @HttpCode(HttpStatus.NO_CONTENT)
   @Access({ permission: 'admin' })

@@ -10,6 +10,7 @@ export const AUDIT_ACTIONS = [
   'auth.login_failed',
   'auth.locked',
   'auth.address_locked',
+  'auth.device_locked',
   'auth.logout',
   'session.revoked',
   'user.created',
@@ -19,6 +20,7 @@ export const AUDIT_ACTIONS = [
   'user.password_reset',
   'user.deleted',
   'user.sessions_revoked',
+  'user.unlocked',
   'account.password_changed',
   'totp.enabled',
   'totp.disabled',
@@ -97,10 +99,26 @@ export class AuditEventDto {
     description: 'Plain facts about the event; never a password, code or token.',
   })
   details: Record<string, unknown>;
+
+  @ApiProperty({
+    type: 'integer',
+    minimum: 1,
+    description:
+      'How many events this entry stands for. Failed sign-ins and the locks they cause are summed per action, name, address and 15 minutes: `at` is the first of them, `lastAt` the latest.',
+  })
+  count: number;
+
+  @ApiProperty({
+    type: 'string',
+    format: 'date-time',
+    nullable: true,
+    description: 'For summed failures, when the latest happened; null for a single event.',
+  })
+  lastAt: string | null;
 }
 
 export class AuditPageDto {
-  @ApiProperty({ type: [AuditEventDto], description: 'Newest first.' })
+  @ApiProperty({ type: [AuditEventDto], description: 'Newest first (summed failures by their first event).' })
   events: AuditEventDto[];
 
   @ApiProperty({
@@ -120,5 +138,7 @@ export function mapAuditEvent(event: AuditEventEntity): AuditEventDto {
     action: event.action as AuditAction,
     target: event.target,
     details: JSON.parse(event.details) as Record<string, unknown>,
+    count: event.count,
+    lastAt: event.lastAt,
   };
 }

@@ -29,6 +29,15 @@ export class UserDto {
 
   @ApiProperty({ format: 'date-time' })
   createdAt: string;
+
+  @ApiPropertyOptional({
+    description:
+      'Too many failed sign-ins: devices this user has not signed in from before are refused until `lockedUntil`, unless an admin unlocks the name. Only in the answers of /api/users.',
+  })
+  locked?: boolean;
+
+  @ApiPropertyOptional({ type: 'string', format: 'date-time', nullable: true, description: 'When the lock ends.' })
+  lockedUntil?: string | null;
 }
 
 export class CreateUserDto {
@@ -67,6 +76,11 @@ export class UpdateUserDto {
   @IsString()
   @MaxLength(INPUT_MAX_LENGTH)
   password?: string;
+}
+
+/** A user as admins manage it: with the lock on its name, if one is in force. */
+export function mapManagedUser(user: UserEntity, lockedUntil: Date | undefined): UserDto {
+  return { ...mapUser(user), locked: lockedUntil !== undefined, lockedUntil: lockedUntil?.toISOString() ?? null };
 }
 
 /** The only way a user leaves the service layer: no hash, no TOTP secret. */

@@ -2,7 +2,8 @@ import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
 /**
  * Who did what, from where, when. Names are copied, not referenced, so history outlives deleted users.
- * `details` is a JSON object of plain facts; it never holds a password, code or token.
+ * `details` is a JSON object of plain facts; it never holds a password, code or token. Failed sign-ins and the locks
+ * they cause are summed into one row per window (`count`, `at` … `lastAt`) and kept to a limit of their own.
  */
 @Entity('audit_event')
 export class AuditEventEntity {
@@ -26,4 +27,16 @@ export class AuditEventEntity {
 
   @Column({ type: 'text' })
   details: string;
+
+  /** How many events this row stands for: failed sign-ins are summed per name, address and window. */
+  @Column({ type: 'integer', default: 1 })
+  count: number;
+
+  /** For a summed row, when the latest of its events happened; `at` is the first. */
+  @Column({ name: 'last_at', type: 'text', nullable: true })
+  lastAt: string | null;
+
+  /** For a summed row, what its events have in common (unique); null for a single event. */
+  @Column({ name: 'group_key', type: 'text', nullable: true })
+  groupKey: string | null;
 }

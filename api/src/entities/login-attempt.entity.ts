@@ -1,9 +1,9 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
-export type AttemptScope = 'username' | 'address';
+export type AttemptScope = 'username' | 'address' | 'device';
 
 /**
- * Sign-in attempts counted per user name and per client address: each attempt counts before its password is
+ * Sign-in attempts counted per user name, per client address and per known device (its device cookie's id): each attempt counts before its password is
  * checked, and a success takes its count back. Updated by one atomic upsert (see LoginAttemptRepository), so
  * concurrent attempts are never lost. Times are epoch milliseconds for SQL arithmetic.
  */

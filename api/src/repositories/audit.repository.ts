@@ -3,7 +3,14 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuditEventEntity } from '../entities/audit-event.entity.js';
 
-export type NewAuditEvent = Omit<AuditEventEntity, 'id'>;
+export type NewAuditEvent = Omit<AuditEventEntity, 'id' | 'count' | 'lastAt' | 'groupKey'>;
+
+/** The rows one retention limit covers: those whose action is in `actions`, or (`except`) is not. */
+export interface RetentionClass {
+  actions: readonly string[];
+  except: boolean;
+  maxRows: number;
+}
 
 export interface AuditFilter {
   action?: string;
@@ -17,7 +24,7 @@ export interface AuditFilter {
   limit: number;
 }
 
-/** The audit log, kept to its newest `maxEvents` rows. */
+/** The audit log; each retention class is kept to its own newest rows. */
 @Injectable()
 export class AuditRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
@@ -26,12 +33,35 @@ export class AuditRepository {
     return this.dataSource.getRepository(AuditEventEntity);
   }
 
-  /** Appends the event, then drops whatever has fallen past the newest `maxEvents`. */
-  async insert(event: NewAuditEvent, maxEvents: number): Promise<void> {
-    await this.events.insert(event);
+  /** Appends the event, then drops whatever of its class has fallen past the class's newest rows. */
+  async insert(event: NewAuditEvent, retention: RetentionClass): Promise<void> {
+    await this.events.insert({ ...event, count: 1, lastAt: null, groupKey: null });
+    await this.trim(retention);
+  }
+
+  /**
+   * Adds the event to the row of `groupKey` (one more in its count, a later `last_at`), or starts that row: one
+   * atomic upsert, so concurrent failures are all counted. Then trims the class as `insert` does.
+   */
+  async insertSummed(event: NewAuditEvent, groupKey: string, retention: RetentionClass): Promise<void> {
     await this.dataSource.query(
-      `DELETE FROM "audit_event" WHERE "id" <= (SELECT "id" FROM "audit_event" ORDER BY "id" DESC LIMIT 1 OFFSET ?)`,
-      [maxEvents],
+      `INSERT INTO "audit_event" ("at", "username", "address", "action", "target", "details", "count", "last_at", "group_key")
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?1, ?7)
+       ON CONFLICT ("group_key") DO UPDATE SET
+         "count" = "count" + 1,
+         "last_at" = max(coalesce("last_at", "at"), excluded."last_at")`,
+      [event.at, event.username, event.address, event.action, event.target, event.details, groupKey],
+    );
+    await this.trim(retention);
+  }
+
+  private async trim({ actions, except, maxRows }: RetentionClass): Promise<void> {
+    const inClass = `"action" ${except ? 'NOT IN' : 'IN'} (${actions.map(() => '?').join(', ')})`;
+    await this.dataSource.query(
+      `DELETE FROM "audit_event" WHERE ${inClass} AND "id" <= (
+         SELECT "id" FROM "audit_event" WHERE ${inClass} ORDER BY "id" DESC LIMIT 1 OFFSET ?
+       )`,
+      [...actions, ...actions, maxRows],
     );
   }
 

@@ -6,6 +6,7 @@ import { type ClientInfo } from './client-info.js';
 import { PasswordHashRepository } from '../repositories/password-hash.repository.js';
 import { UserRepository } from '../repositories/user.repository.js';
 import { AuditService } from './audit.service.js';
+import { type DeviceCookie, DeviceService } from './device.service.js';
 import { type AttemptGate, LockoutService } from './lockout.service.js';
 import { type SignedIn, SessionService } from './session.service.js';
 import { invalidCode, type SecondFactor, TotpService } from './totp.service.js';
@@ -16,13 +17,16 @@ type FailureReason = 'unknown_user' | 'wrong_password' | 'disabled' | 'locked' |
 
 const INVALID_CREDENTIALS_MESSAGE = 'Invalid username or password';
 
+/** A new session, and a fresh device cookie for the browser that signed in. */
+export type SignedInDevice = SignedIn & { device: DeviceCookie };
+
 /**
  * Sign-in. Outline, in order:
- *   1. count the attempt (per name and per address) before anything is checked
- *   2. name or address already locked → refuse, after a dummy hash so it takes as long as a real check
+ *   1. count the attempt (per name, or per known device of this user; and per address) before anything is checked
+ *   2. name (device) or address already locked → refuse, after a dummy hash so it takes as long as a real check
  *   3. unknown name → dummy hash, refuse;  wrong password → refuse;  disabled user → refuse (after the real check)
  *   4. 2FA on: no code → ask for one (the attempt is taken back);  wrong or replayed code → refuse
- *   5. upgrade the hash if its parameters are old, forgive the name's failures, start a new session
+ *   5. upgrade the hash if its parameters are old, forgive the failures, start a new session, know the device
  * Steps 2 and 3 answer identically. A refused attempt stays counted.
  */
 @Injectable()
@@ -33,17 +37,21 @@ export class AuthService {
     private readonly users: UserRepository,
     private readonly hasher: PasswordHashRepository,
     private readonly lockout: LockoutService,
+    private readonly devices: DeviceService,
     private readonly totp: TotpService,
     private readonly sessions: SessionService,
     private readonly audit: AuditService,
   ) {}
 
-  async login(credentials: LoginDto, client: ClientInfo): Promise<SignedIn> {
+  /** `deviceCookie`: the device cookie the browser sent, if any. */
+  async login(credentials: LoginDto, client: ClientInfo, deviceCookie?: string): Promise<SignedInDevice> {
     const now = new Date();
     const key = usernameKey(credentials.username);
-    const gate = await this.lockout.countAttempt(key, client.address, now);
     // Looked up in every case, so the lookup costs the same whether the name is locked or not.
     const user = await this.users.findByKey(key);
+    const known = await this.devices.verify(deviceCookie, now);
+    const device = known !== undefined && user !== null && known.userId === user.id ? known.deviceId : undefined;
+    const gate = await this.lockout.countAttempt(key, client.address, now, device);
     if (!gate.allowed) {
       await this.hasher.verifyDummy(credentials.password);
       return this.refuse(gate, user, 'locked', client, now);
@@ -61,7 +69,7 @@ export class AuthService {
     let secondFactor: SecondFactor | 'none' = 'none';
     if (user.totpSecret !== null) {
       if (credentials.totp === undefined || credentials.totp === '') {
-        await this.lockout.notAFailure(key, client.address);
+        await this.lockout.notAFailure(key, client.address, gate.device);
         throw new DomainError(
           'unauthenticated',
           'totp_required',
@@ -74,10 +82,15 @@ export class AuthService {
       }
     }
     await this.upgradeHashIfOld(user, credentials.password);
-    await this.lockout.succeeded(key, client.address);
+    await this.lockout.succeeded(key, client.address, gate.device);
     const signedIn = await this.sessions.signIn(user, client, now);
-    await this.audit.record({ action: 'auth.login', actor: user, address: client.address, details: { secondFactor } });
-    return signedIn;
+    await this.audit.record({
+      action: 'auth.login',
+      actor: user,
+      address: client.address,
+      details: { secondFactor, knownDevice: gate.device !== null },
+    });
+    return { ...signedIn, device: await this.devices.issue(user.id, now) };
   }
 
   private async refuse(
@@ -92,6 +105,9 @@ export class AuthService {
     await this.audit.record({ ...audit, action: 'auth.login_failed', details: { reason } }, now);
     if (gate.locksUsername) {
       await this.audit.record({ ...audit, action: 'auth.locked', target: user?.username ?? null }, now);
+    }
+    if (gate.locksDevice) {
+      await this.audit.record({ ...audit, action: 'auth.device_locked', target: user?.username ?? null }, now);
     }
     if (gate.locksAddress) {
       await this.audit.record({ ...audit, action: 'auth.address_locked', target: client.address }, now);

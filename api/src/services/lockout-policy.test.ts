@@ -1,5 +1,12 @@
 import test from 'ava';
-import { ADDRESS_LOCKOUT, addressKey, lockDelayMs, lockSchedule, USERNAME_LOCKOUT } from './lockout-policy.js';
+import {
+  ADDRESS_LOCKOUT,
+  addressKey,
+  DEVICE_LOCKOUT,
+  lockDelayMs,
+  lockSchedule,
+  USERNAME_LOCKOUT,
+} from './lockout-policy.js';
 
 const MINUTE = 60_000;
 
@@ -47,4 +54,10 @@ test('an IPv4-mapped address counts as its IPv4 client; what is not an address c
   t.is(addressKey('::ffff:c0a8:114'), '192.168.1.20');
   t.is(addressKey('not:an:address'), 'not:an:address');
   t.is(addressKey('unknown'), 'unknown');
+});
+
+test('a known device gets its own, larger allowance than a name', (t) => {
+  t.true(DEVICE_LOCKOUT.threshold > USERNAME_LOCKOUT.threshold);
+  t.is(lockDelayMs(DEVICE_LOCKOUT.threshold - 1, DEVICE_LOCKOUT), 0);
+  t.is(lockDelayMs(DEVICE_LOCKOUT.threshold, DEVICE_LOCKOUT), MINUTE);
 });

@@ -4,8 +4,13 @@
 //   then locked for:             not locked        base        2 × base      4 × base      … up to max
 //
 // An attempt counts before its password is checked and a success takes it back, so what stays counted are
-// failures. They are forgiven once `windowMs` passes after the last one with no lock in force. Attempts made
-// while locked are refused without checking the password, and still count, so hammering a lock lengthens it.
+// failures. They are forgiven once `windowMs` passes after the last one and after the end of its lock. Attempts made
+// while locked are refused without checking the password and are not counted: a lock grows only with guesses
+// that were checked, so a stranger cannot stretch it by hammering it.
+//
+// The name's lock holds only devices its user has not signed in from before. A known device (a signed device
+// cookie, see device.service.ts) is counted against its own, larger allowance instead; once that is spent, it is
+// a stranger like any other until its lock runs out. An admin can lift a name's lock.
 
 import { formatIp, parseIp, unmapIpv4 } from '@burrow/firmware/net/ip';
 
@@ -29,6 +34,14 @@ export const USERNAME_LOCKOUT: LockoutPolicy = {
 /** A household shares few addresses, so one address gets more tries than one name before it is locked. */
 export const ADDRESS_LOCKOUT: LockoutPolicy = {
   threshold: 30,
+  windowMs: 15 * MINUTE,
+  baseDelayMs: MINUTE,
+  maxDelayMs: 60 * MINUTE,
+};
+
+/** A known device's own allowance: a stolen device cookie cannot guess without bound. */
+export const DEVICE_LOCKOUT: LockoutPolicy = {
+  threshold: 10,
   windowMs: 15 * MINUTE,
   baseDelayMs: MINUTE,
   maxDelayMs: 60 * MINUTE,

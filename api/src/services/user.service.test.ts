@@ -7,9 +7,11 @@ import { CryptoRepository } from '../repositories/crypto.repository.js';
 import { PasswordHashRepository } from '../repositories/password-hash.repository.js';
 import { SessionRepository } from '../repositories/session.repository.js';
 import { SettingRepository } from '../repositories/setting.repository.js';
+import { LoginAttemptRepository } from '../repositories/login-attempt.repository.js';
 import { UserRepository } from '../repositories/user.repository.js';
 import { openMemoryDatabase } from '../testing/database.js';
 import { AuditService } from './audit.service.js';
+import { LockoutService } from './lockout.service.js';
 import { SecuritySettingsService } from './security-settings.service.js';
 import { SessionService } from './session.service.js';
 import { UserService } from './user.service.js';
@@ -27,7 +29,8 @@ async function setup(t: { teardown: (fn: () => Promise<void>) => void }) {
     new SecuritySettingsService(new SettingRepository(dataSource), audit),
     audit,
   );
-  const service = new UserService(users, new PasswordHashRepository(), sessions, audit);
+  const lockout = new LockoutService(new LoginAttemptRepository(dataSource));
+  const service = new UserService(users, new PasswordHashRepository(), sessions, audit, lockout);
   // The first admin, as setup makes it.
   const id = await users.insertIfNone(
     { username: 'root', usernameKey: 'root', passwordHash: '$argon2id$v=19$m=19456,p=1,t=2$x$y', role: 'admin' },

@@ -1,12 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError } from './domain-error.js';
-import { type CreateUserDto, mapUser, type UpdateUserDto, type UserDto } from '../dtos/user.dto.js';
+import { type CreateUserDto, mapManagedUser, type UpdateUserDto, type UserDto } from '../dtos/user.dto.js';
 import { type UserEntity } from '../entities/user.entity.js';
 import { type ClientInfo } from './client-info.js';
 import { PasswordHashRepository } from '../repositories/password-hash.repository.js';
 import { type GuardedResult, type UserChanges, UserRepository } from '../repositories/user.repository.js';
 import { AuditService } from './audit.service.js';
 import { assertAcceptablePassword, validUsername } from './credentials.js';
+import { LockoutService } from './lockout.service.js';
 import { SessionService } from './session.service.js';
 
 /**
@@ -21,10 +22,11 @@ export class UserService {
     private readonly hasher: PasswordHashRepository,
     private readonly sessions: SessionService,
     private readonly audit: AuditService,
+    private readonly lockout: LockoutService,
   ) {}
 
   async list(): Promise<UserDto[]> {
-    return (await this.users.list()).map(mapUser);
+    return this.describe(await this.users.list());
   }
 
   async create(request: CreateUserDto, actor: UserEntity, client: ClientInfo): Promise<UserDto> {
@@ -42,7 +44,7 @@ export class UserService {
       target: username,
       details: { role: request.role },
     });
-    return mapUser(await this.get(id));
+    return this.describeOne(await this.get(id));
   }
 
   async update(id: number, request: UpdateUserDto, actor: UserEntity, client: ClientInfo): Promise<UserDto> {
@@ -59,7 +61,7 @@ export class UserService {
       changes.passwordHash = await this.hasher.hash(request.password);
     }
     if (Object.keys(changes).length === 0) {
-      return mapUser(before);
+      return this.describeOne(before);
     }
     assertDone(await this.users.update(id, changes, new Date()));
     await this.sessions.revokeAllOf(id);
@@ -78,7 +80,7 @@ export class UserService {
     if (changes.passwordHash !== undefined) {
       await this.audit.record({ ...audit, action: 'user.password_reset' });
     }
-    return mapUser(await this.get(id));
+    return this.describeOne(await this.get(id));
   }
 
   async delete(id: number, actor: UserEntity, client: ClientInfo): Promise<void> {
@@ -97,6 +99,39 @@ export class UserService {
       target: user.username,
       details: { count },
     });
+  }
+
+  /**
+   * Lifts the lock that failed sign-ins put on the user's name, so the right password works again from any device.
+   * Audited whether or not a lock was in force. The Users page and the recovery console both come here.
+   */
+  async unlock(id: number, actor: { username: string } | null, client: { address: string | null }): Promise<UserDto> {
+    const user = await this.get(id);
+    const lockedUntil = await this.lockout.unlockUsername(user.usernameKey, new Date());
+    await this.audit.record({
+      action: 'user.unlocked',
+      actor,
+      address: client.address,
+      target: user.username,
+      details: { wasLocked: lockedUntil !== null },
+    });
+    return mapManagedUser(user, undefined);
+  }
+
+  private async describe(users: UserEntity[]): Promise<UserDto[]> {
+    const locks = await this.lockout.lockedUsernames(
+      users.map((user) => user.usernameKey),
+      new Date(),
+    );
+    return users.map((user) => mapManagedUser(user, locks.get(user.usernameKey)));
+  }
+
+  private async describeOne(user: UserEntity): Promise<UserDto> {
+    const [described] = await this.describe([user]);
+    if (described === undefined) {
+      throw notFound();
+    }
+    return described;
   }
 
   private async get(id: number): Promise<UserEntity> {

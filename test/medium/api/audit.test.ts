@@ -192,3 +192,41 @@ test('no password, code, secret or token reaches the logs or the audit log', asy
     }
   });
 });
+
+test('a flood of anonymous failed sign-ins never pushes out what admins did; failures are summed', async (t) => {
+  await withApi({ trustedProxies: '127.0.0.1' }, async (api) => {
+    const admin = await setupAdmin(api);
+    await createUser(api, admin, 'vera', VIEWER_PASSWORD, 'viewer');
+    const dataSource = api.app.get(DataSource);
+    // A flood already under way: 10 000 failures of random names from as many addresses (inserted directly, as
+    // sending them would take minutes), then more of them over HTTP.
+    await dataSource.query(
+      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10000)
+       INSERT INTO audit_event (at, address, action, details)
+       SELECT '2026-01-01T00:00:00.000Z', '10.9.' || (i / 256) || '.' || (i % 256), 'auth.login_failed',
+         '{"reason":"unknown_user"}' FROM n`,
+    );
+    for (let i = 0; i < 30; i++) {
+      await login(api, { username: `random-${i}`, password: 'whatever-1' }, { 'x-forwarded-for': `10.8.0.${i}` });
+    }
+    // Twenty random names from one address: one row, with a count and a time range.
+    for (let i = 0; i < 20; i++) {
+      await login(api, { username: `guess-${i}`, password: 'whatever-1' }, { 'x-forwarded-for': '192.0.2.50' });
+    }
+
+    const get = (query: string) => call<AuditPage>(api, `/api/audit?${query}`, { session: admin });
+    for (const action of ['setup.completed', 'user.created']) {
+      t.is((await get(`action=${action}`)).body.events.length, 1, `${action} is still there`);
+    }
+    const [failures] = await dataSource.query<Array<{ n: number }>>(
+      `SELECT count(*) AS n FROM audit_event WHERE action = 'auth.login_failed'`,
+    );
+    t.true((failures?.n ?? 0) <= 10_000, `${failures?.n} failure rows`);
+    const summed = (await get('action=auth.login_failed&limit=1')).body.events[0] as AuditEvent & {
+      count: number;
+      lastAt: string | null;
+    };
+    t.like(summed, { address: '192.0.2.50', username: null, count: 20, details: { reason: 'unknown_user' } });
+    t.true(summed.lastAt !== null && summed.lastAt >= summed.at, `${summed.at} – ${summed.lastAt}`);
+  });
+});

@@ -34,6 +34,7 @@ test('the migrations create the schema, record themselves, and a second run does
     'login_attempt',
     'migrations',
     'recovery_code',
+    'server_secret',
     'session',
     'setting',
     'user',

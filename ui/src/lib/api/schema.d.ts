@@ -372,30 +372,53 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/users/{id}/unlock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["unlockUser"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /** @enum {string} */
-        AuditAction: "setup.completed" | "auth.login" | "auth.login_failed" | "auth.locked" | "auth.address_locked" | "auth.logout" | "session.revoked" | "user.created" | "user.role_changed" | "user.disabled" | "user.enabled" | "user.password_reset" | "user.deleted" | "user.sessions_revoked" | "account.password_changed" | "totp.enabled" | "totp.disabled" | "totp.recovery_code_used" | "settings.security_changed" | "certificate.renewed" | "certificate.imported" | "certificate.import_refused" | "certificate.reverted";
+        AuditAction: "setup.completed" | "auth.login" | "auth.login_failed" | "auth.locked" | "auth.address_locked" | "auth.device_locked" | "auth.logout" | "session.revoked" | "user.created" | "user.role_changed" | "user.disabled" | "user.enabled" | "user.password_reset" | "user.deleted" | "user.sessions_revoked" | "user.unlocked" | "account.password_changed" | "totp.enabled" | "totp.disabled" | "totp.recovery_code_used" | "settings.security_changed" | "certificate.renewed" | "certificate.imported" | "certificate.import_refused" | "certificate.reverted";
         AuditEventDto: {
             action: components["schemas"]["AuditAction"];
             /** @description The client address the request came from. */
             address: string | null;
             /** Format: date-time */
             at: string;
+            /** @description How many events this entry stands for. Failed sign-ins and the locks they cause are summed per action, name, address and 15 minutes: `at` is the first of them, `lastAt` the latest. */
+            count: number;
             /** @description Plain facts about the event; never a password, code or token. */
             details: {
                 [key: string]: unknown;
             };
             id: number;
+            /**
+             * Format: date-time
+             * @description For summed failures, when the latest happened; null for a single event.
+             */
+            lastAt: string | null;
             /** @description What was acted on: a user name, a session, … */
             target: string | null;
             /** @description Who acted; null when nobody known did. */
             username: string | null;
         };
         AuditPageDto: {
-            /** @description Newest first. */
+            /** @description Newest first (summed failures by their first event). */
             events: components["schemas"]["AuditEventDto"][];
             /** @description Pass as `before` for the next (older) page; null on the last page. */
             nextBefore: number | null;
@@ -659,6 +682,13 @@ export interface components {
             createdAt: string;
             disabled: boolean;
             id: number;
+            /** @description Too many failed sign-ins: devices this user has not signed in from before are refused until `lockedUntil`, unless an admin unlocks the name. Only in the answers of /api/users. */
+            locked?: boolean;
+            /**
+             * Format: date-time
+             * @description When the lock ends.
+             */
+            lockedUntil?: string | null;
             role: components["schemas"]["Role"];
             /** @description Two-factor sign-in (TOTP) is set up. */
             totpEnabled: boolean;
@@ -894,7 +924,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Signed in: a new session cookie is set. */
+            /** @description Signed in: a new session cookie is set, and a device cookie (`__Host-burrow_device`) by which this browser is known to this user. A later sign-in that brings it is not held by the name being locked (strangers can lock a name) but has a limit of its own. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1602,6 +1632,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any error. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    unlockUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The lock that failed sign-ins put on the user name is lifted and its failures forgotten; recorded in the audit log as `user.unlocked`. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserDto"];
+                };
             };
             404: {
                 headers: {

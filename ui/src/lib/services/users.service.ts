@@ -20,6 +20,11 @@ export async function deleteUser(client: ApiClient, id: number): Promise<void> {
   await expectOk(client.DELETE('/api/users/{id}', { params: { path: { id } }, ...withDeadline() }));
 }
 
+/** Lifts the lock that failed sign-ins put on the user's name. */
+export async function unlockUser(client: ApiClient, id: number): Promise<User> {
+  return expectData(client.POST('/api/users/{id}/unlock', { params: { path: { id } }, ...withDeadline() }));
+}
+
 /** Signs the user out everywhere. */
 export async function revokeUserSessions(client: ApiClient, id: number): Promise<void> {
   await expectOk(client.DELETE('/api/users/{id}/sessions', { params: { path: { id } }, ...withDeadline() }));
