@@ -6,6 +6,7 @@ import {
   ADMIN_PASSWORD,
   call,
   createUser,
+  login,
   setupAdmin,
   signIn,
   type UserBody,
@@ -155,5 +156,37 @@ test('two admins removing each other at the same moment: exactly one succeeds, o
         t.is(await enabledAdmins(api), 2);
       }
     }
+  });
+});
+
+test("an admin's own password changes only with the current one, through the account route", async (t) => {
+  await withApi({}, async (api) => {
+    const admin = await setupAdmin(api);
+    const vera = await createUser(api, admin, 'vera', VIEWER_PASSWORD, 'viewer');
+    const patchSelf = (body: unknown) =>
+      call(api, `/api/users/${admin.user.id}`, { method: 'PATCH', body, session: admin });
+    const refused = await patchSelf({ password: 'taken-over-password-1' });
+    t.is(refused.status, 403);
+    t.like(refused.body, { code: 'use_account_route' });
+    t.like((await patchSelf({ password: 'taken-over-password-1', role: 'admin' })).body, {
+      code: 'use_account_route',
+    });
+    t.is((await login(api, { username: 'admin', password: 'taken-over-password-1' })).status, 401);
+    t.is((await call(api, '/api/auth/session', { session: admin })).status, 200);
+    // Other changes to one's own account and other users' passwords go on as before.
+    t.is((await patchSelf({ role: 'admin' })).status, 200);
+    const reset = await call(api, `/api/users/${vera.id}`, {
+      method: 'PATCH',
+      body: { password: 'vera-reset-password-2' },
+      session: admin,
+    });
+    t.is(reset.status, 200);
+    t.is((await login(api, { username: 'vera', password: 'vera-reset-password-2' })).status, 200);
+    const changed = await call(api, '/api/account/password', {
+      method: 'POST',
+      body: { currentPassword: ADMIN_PASSWORD, newPassword: 'admin-new-password-3' },
+      session: admin,
+    });
+    t.is(changed.status, 200);
   });
 });
