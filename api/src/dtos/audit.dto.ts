@@ -18,6 +18,7 @@ export const AUDIT_ACTIONS = [
   'user.enabled',
   'user.password_reset',
   'user.deleted',
+  'user.name_confusable',
   'user.sessions_revoked',
   'user.totp_disabled',
   'account.password_changed',

@@ -37,7 +37,13 @@ async function setup(t: { teardown: (fn: () => Promise<void>) => void }) {
   );
   // The first admin, as setup makes it.
   const id = await users.insertIfNone(
-    { username: 'root', usernameKey: 'root', passwordHash: '$argon2id$v=19$m=19456,p=1,t=2$x$y', role: 'admin' },
+    {
+      username: 'root',
+      usernameKey: 'root',
+      usernameSkeleton: 'root',
+      passwordHash: '$argon2id$v=19$m=19456,p=1,t=2$x$y',
+      role: 'admin',
+    },
     new Date(),
   );
   const actor = (await users.findById(id ?? 0)) as UserEntity;

@@ -33,12 +33,15 @@ export class UserService {
   }
 
   async create(request: CreateUserDto, actor: UserEntity, client: ClientInfo): Promise<UserDto> {
-    const { username, key } = validUsername(request.username);
+    const { username, key, skeleton } = validUsername(request.username);
     assertAcceptablePassword(request.password, username);
     const passwordHash = await this.hasher.hash(request.password);
-    const id = await this.users.insert({ username, usernameKey: key, passwordHash, role: request.role }, new Date());
+    const id = await this.users.insert(
+      { username, usernameKey: key, usernameSkeleton: skeleton, passwordHash, role: request.role },
+      new Date(),
+    );
     if (id === undefined) {
-      throw new DomainError('conflict', 'username_taken', 'A user with this name already exists');
+      throw new DomainError('conflict', 'username_taken', 'A user with this name, or one that looks the same, exists');
     }
     await this.audit.record({
       action: 'user.created',

@@ -190,3 +190,31 @@ test("an admin's own password changes only with the current one, through the acc
     t.is(changed.status, 200);
   });
 });
+
+// Cyrillic а (U+0430), Greek Α (U+0391), fullwidth ａ (U+FF41): each looks like Latin a.
+test('a name that looks the same as an existing one is refused, and never signs in as it', async (t) => {
+  await withApi({}, async (api) => {
+    const admin = await setupAdmin(api);
+    const create = (username: string) =>
+      call<UserBody>(api, '/api/users', {
+        method: 'POST',
+        body: { username, password: VIEWER_PASSWORD, role: 'viewer' },
+        session: admin,
+      });
+    for (const lookalike of ['\u0430dmin', '\u0391DMIN', '\uff41dmin', 'adm\u0131n']) {
+      t.like((await create(lookalike)).body, { statusCode: 409, code: 'username_taken' }, lookalike);
+    }
+    t.is((await create('alice')).status, 201);
+    t.like((await create('\u0430lice')).body, { code: 'username_taken' });
+    // Names that only resemble each other loosely stay distinct.
+    t.is((await create('alicia')).status, 201);
+    t.is((await create('José')).status, 201);
+    t.is((await create('Jose')).status, 201);
+
+    // Sign-in matches the name as stored (regardless of case), never a look-alike of it.
+    const spoofed = await login(api, { username: '\u0430dmin', password: ADMIN_PASSWORD });
+    t.is(spoofed.status, 401);
+    t.like(spoofed.body, { code: 'invalid_credentials' });
+    t.is((await login(api, { username: 'ADMIN', password: ADMIN_PASSWORD })).status, 200);
+  });
+});

@@ -409,7 +409,7 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /** @enum {string} */
-        AuditAction: "setup.completed" | "auth.login" | "auth.login_failed" | "auth.locked" | "auth.address_locked" | "auth.logout" | "session.revoked" | "user.created" | "user.role_changed" | "user.disabled" | "user.enabled" | "user.password_reset" | "user.deleted" | "user.sessions_revoked" | "user.totp_disabled" | "account.password_changed" | "totp.enabled" | "totp.disabled" | "totp.recovery_code_used" | "totp.recovery_codes_regenerated" | "settings.security_changed" | "certificate.renewed" | "certificate.imported" | "certificate.import_refused" | "certificate.reverted";
+        AuditAction: "setup.completed" | "auth.login" | "auth.login_failed" | "auth.locked" | "auth.address_locked" | "auth.logout" | "session.revoked" | "user.created" | "user.role_changed" | "user.disabled" | "user.enabled" | "user.password_reset" | "user.deleted" | "user.name_confusable" | "user.sessions_revoked" | "user.totp_disabled" | "account.password_changed" | "totp.enabled" | "totp.disabled" | "totp.recovery_code_used" | "totp.recovery_codes_regenerated" | "settings.security_changed" | "certificate.renewed" | "certificate.imported" | "certificate.import_refused" | "certificate.reverted";
         AuditEventDto: {
             action: components["schemas"]["AuditAction"];
             /** @description The client address the request came from. */
@@ -499,7 +499,7 @@ export interface components {
             /** @description At least 10 and at most 256 characters, not on the list of common passwords. */
             password: string;
             role: components["schemas"]["Role"];
-            /** @description 1 to 32 characters, no control or invisible characters, no leading or trailing space; unique regardless of case. */
+            /** @description 1 to 32 characters, no control or invisible characters, no leading or trailing space; unique regardless of case, and must not look like an existing name (Unicode confusables). */
             username: string;
         };
         DisableTotpDto: {
@@ -648,7 +648,7 @@ export interface components {
         SetupDto: {
             /** @description At least 10 and at most 256 characters, not on the list of common passwords. */
             password: string;
-            /** @description 1 to 32 characters, no control or invisible characters, no leading or trailing space; unique regardless of case. */
+            /** @description 1 to 32 characters, no control or invisible characters, no leading or trailing space; unique regardless of case, and must not look like an existing name (Unicode confusables). */
             username: string;
         };
         SetupStatusDto: {

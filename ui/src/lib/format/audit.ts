@@ -42,6 +42,7 @@ export const AUDIT_ACTION_LABELS: Readonly<Record<AuditAction, string>> = {
   'user.enabled': 'User enabled',
   'user.password_reset': 'Password set by an admin',
   'user.deleted': 'User deleted',
+  'user.name_confusable': 'User name looks like another',
   'user.sessions_revoked': 'User signed out everywhere',
   'user.totp_disabled': 'Two-factor sign-in turned off by an admin',
   'account.password_changed': 'Password changed',
