@@ -197,6 +197,14 @@ test.serial('two-factor: enrol with the QR code on My account, then sign in with
   await goTo(page, `${server.url}/account`);
   t.is(await page.locator('h1').textContent(), 'My account');
 
+  // A stolen session alone cannot set up the thief's app: it takes the password.
+  const setUpPassword = page.getByLabel('Password, to set up two-factor sign-in');
+  await setUpPassword.fill('not the password at all');
+  await page.getByRole('button', { name: 'Set up two-factor sign-in' }).click();
+  await page.getByText('The current password is not correct').waitFor();
+  t.is(await setUpPassword.getAttribute('aria-invalid'), 'true');
+  t.is(await focusedLabel(page), 'Password, to set up two-factor sign-in');
+  await setUpPassword.fill(OWNER.password);
   await page.getByRole('button', { name: 'Set up two-factor sign-in' }).click();
   const enrolment = page.getByTestId('totp-enrolment');
   await enrolment.waitFor();
@@ -279,7 +287,8 @@ test.serial('two-factor: enrol with the QR code on My account, then sign in with
     await unexpectedProblems(problems, [
       ...SIGNED_OUT_NOISE,
       ...FAILED_SIGN_IN_NOISE,
-      // The wrong enrolment code.
+      // The wrong password, then the wrong enrolment code.
+      /^request failed: POST \S+\/api\/account\/totp\/enrol: HTTP 400$/,
       /^request failed: POST \S+\/api\/account\/totp\/confirm: HTTP 4\d\d$/,
       /^console error: Failed to load resource: the server responded with a status of 4\d\d/,
     ]),
@@ -363,6 +372,32 @@ test.serial(
       stillElsewhere.request('GET', '/api/auth/session'),
     ]);
     t.deepEqual(answers.map((answer) => answer.status).sort(), [200, 401]);
+
+    // Two recovery codes are used (one on the phone, one by the API session above): the page counts the rest,
+    // and a new set, made with the password, replaces them all.
+    const left = page.getByTestId('recovery-codes-left');
+    t.regex((await left.textContent()) ?? '', /8 of 10/);
+    await page.getByRole('button', { name: 'Make new recovery codes' }).click();
+    t.is(await focusedLabel(page), 'Password, to make new recovery codes');
+    await page.getByLabel('Password, to make new recovery codes').fill(OWNER.password);
+    await page.getByRole('button', { name: 'Make new codes' }).click();
+    const codesBox = page.getByTestId('recovery-codes');
+    await codesBox.waitFor();
+    t.regex((await codesBox.textContent()) ?? '', /old recovery codes no longer work/);
+    const renewed = (await codesBox.locator('li').allTextContents()).map((code) => code.trim());
+    t.is(renewed.length, 10);
+    t.false(renewed.some((code) => enrolled?.recoveryCodes.includes(code)));
+    await screenshot(page, 'account-recovery-codes-renewed-desktop');
+    await page.getByRole('button', { name: 'I have saved them' }).click();
+    await page.getByText('New recovery codes are ready.').waitFor();
+    t.regex((await left.textContent()) ?? '', /10 of 10/);
+    const oldCode = await fetch(`${server.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ ...OWNER, totp: enrolled.recoveryCodes[2] }),
+    });
+    t.is(oldCode.status, 401);
+    enrolled.recoveryCodes = renewed;
 
     // Change the password: this browser stays signed in (with a new session), every other one ends.
     const newPassword = 'lantern meadow quiet';

@@ -158,6 +158,32 @@ test.serial('Users: role, disable, set password and delete from the page; the la
   await screenshot(page, 'users-last-admin-desktop');
 
   const temporary = userItem(page, 'temporary');
+  // Their own password changes on My account, with the current one, not here.
+  t.is(await own.getByRole('button', { name: 'Set password' }).count(), 0);
+  t.is(await own.getByRole('link', { name: 'Change password' }).getAttribute('href'), '/account');
+
+  // They lost their phone: an admin turns their two-factor sign-in off, and their sessions end.
+  const temporaryCredentials = { username: 'temporary', password: 'seven brisk otters' };
+  const theirs = await ApiSession.signIn(server.url, temporaryCredentials);
+  const { secret } = await theirs.json<{ secret: string }>('POST', '/api/account/totp/enrol', {
+    password: temporaryCredentials.password,
+  });
+  await theirs.json('POST', '/api/account/totp/confirm', { code: totpCodeForStep(secret, totpStep()) });
+  await page.reload();
+  await temporary.getByText('Two-factor on', { exact: true }).waitFor();
+  await temporary.getByRole('button', { name: 'Turn off two-factor' }).click();
+  const confirmOff = temporary.getByRole('button', { name: 'Turn off two-factor' }).last();
+  t.true(await confirmOff.evaluate((button) => button === document.activeElement), 'focus moves to the confirmation');
+  await screenshot(page, 'users-totp-off-desktop');
+  await page.setViewportSize(PHONE);
+  t.is(await horizontalOverflow(page), 0);
+  await screenshot(page, 'users-totp-off-phone');
+  await page.setViewportSize(DESKTOP);
+  await confirmOff.click();
+  await temporary.getByText(/Two-factor sign-in is off for them/).waitFor();
+  await temporary.getByText('Two-factor off', { exact: true }).waitFor();
+  t.is((await theirs.request('GET', '/api/auth/session')).status, 401);
+
   await temporary.getByRole('button', { name: 'Make admin' }).click();
   await temporary.getByText('Now an admin.').waitFor();
   t.is(await temporary.getByRole('button', { name: 'Make viewer' }).count(), 1);
@@ -352,6 +378,7 @@ test.serial(
       await nav.getByRole('link', { name: 'Devices' }).click();
       await page.waitForURL(`${server.url}/account`);
 
+      await page.getByLabel('Password, to set up two-factor sign-in').fill(HOSTILE.password);
       await page.getByRole('button', { name: 'Set up two-factor sign-in' }).click();
       const secret = ((await page.getByTestId('totp-secret').textContent()) ?? '').replace(/\s+/g, '');
       await page.getByLabel('Enter the 6-digit code the app now shows').fill(totpCodeForStep(secret, totpStep()));

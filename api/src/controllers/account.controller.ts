@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, HttpCode, HttpStatus, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Post, Req, Res } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiConflictResponse,
@@ -12,8 +12,10 @@ import {
   ChangePasswordDto,
   ConfirmTotpDto,
   DisableTotpDto,
+  PasswordConfirmationDto,
   RecoveryCodesDto,
   TotpEnrolmentDto,
+  TotpStatusDto,
 } from '../dtos/account.dto.js';
 import { AuthSessionDto } from '../dtos/auth.dto.js';
 import { Access, Auth } from '../middleware/access.decorator.js';
@@ -49,12 +51,24 @@ export class AccountController {
     return signedIn.body;
   }
 
+  @Get('totp')
+  @Access({ permission: 'self', duringTotpEnrolment: true })
+  @ApiOkResponse({ type: TotpStatusDto })
+  getTotpStatus(@Auth() auth: AuthContext): Promise<TotpStatusDto> {
+    return this.totp.status(auth.user);
+  }
+
   @Post('totp/enrol')
   @Access({ permission: 'self', duringTotpEnrolment: true })
   @ApiCreatedResponse({ type: TotpEnrolmentDto, description: 'Scan the QR code, then confirm with a code.' })
+  @ApiBadRequestResponse({ description: '`wrong_password`: counts towards the same lock as a failed sign-in.' })
   @ApiConflictResponse({ description: '`totp_already_enabled`.' })
-  enrolTotp(@Auth() auth: AuthContext): Promise<TotpEnrolmentDto> {
-    return this.totp.enrol(auth);
+  enrolTotp(
+    @Body() body: PasswordConfirmationDto,
+    @Auth() auth: AuthContext,
+    @Client() client: ClientInfo,
+  ): Promise<TotpEnrolmentDto> {
+    return this.service.enrolTotp(auth, body.password, client);
   }
 
   @Post('totp/confirm')
@@ -69,6 +83,20 @@ export class AccountController {
     @Client() client: ClientInfo,
   ): Promise<RecoveryCodesDto> {
     return this.totp.confirm(auth, body.code, client);
+  }
+
+  @Post('totp/recovery-codes')
+  @HttpCode(HttpStatus.OK)
+  @Access({ permission: 'self' })
+  @ApiOkResponse({ type: RecoveryCodesDto, description: 'A new set, shown only now; the old codes no longer work.' })
+  @ApiBadRequestResponse({ description: '`wrong_password`: counts towards the same lock as a failed sign-in.' })
+  @ApiConflictResponse({ description: '`totp_not_enabled`.' })
+  newRecoveryCodes(
+    @Body() body: PasswordConfirmationDto,
+    @Auth() auth: AuthContext,
+    @Client() client: ClientInfo,
+  ): Promise<RecoveryCodesDto> {
+    return this.service.newRecoveryCodes(auth, body.password, client);
   }
 
   @Delete('totp')

@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseIntPip
 import {
   ApiConflictResponse,
   ApiCreatedResponse,
+  ApiForbiddenResponse,
   ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
@@ -38,6 +39,9 @@ export class UserController {
   @Access({ permission: 'admin' })
   @ApiOkResponse({ type: UserDto })
   @ApiNotFoundResponse()
+  @ApiForbiddenResponse({
+    description: '`use_account_route`: your own password changes at POST /api/account/password, with the current one.',
+  })
   @ApiConflictResponse({ description: '`last_admin`: the last enabled admin cannot be disabled or demoted.' })
   updateUser(
     @Param('id', ParseIntPipe) id: number,
@@ -90,5 +94,23 @@ export class UserController {
     @Client() client: ClientInfo,
   ): Promise<void> {
     return this.service.revokeSessions(id, auth.user, client);
+  }
+
+  @Delete(':id/totp')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @Access({ permission: 'admin' })
+  @ApiNoContentResponse({
+    description:
+      'Two-factor sign-in is off for that user (for a lost phone): recovery codes gone, every session of theirs ended.',
+  })
+  @ApiForbiddenResponse({ description: '`use_account_route`: your own goes off at DELETE /api/account/totp.' })
+  @ApiNotFoundResponse()
+  @ApiConflictResponse({ description: '`totp_not_enabled`.' })
+  disableUserTotp(
+    @Param('id', ParseIntPipe) id: number,
+    @Auth() auth: AuthContext,
+    @Client() client: ClientInfo,
+  ): Promise<void> {
+    return this.service.disableTotp(id, auth.user, client);
   }
 }

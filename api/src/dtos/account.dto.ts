@@ -32,6 +32,22 @@ export class ConfirmTotpDto {
   code: string;
 }
 
+/** The current password, asked again before a change that could take the account over. */
+export class PasswordConfirmationDto {
+  @ApiProperty({ description: 'The current password.' })
+  @IsString()
+  @MaxLength(INPUT_MAX_LENGTH)
+  password: string;
+}
+
+export class TotpStatusDto {
+  @ApiProperty({ description: 'Two-factor sign-in is on.' })
+  enabled: boolean;
+
+  @ApiProperty({ type: 'integer', description: 'Recovery codes not used yet; 0 while two-factor sign-in is off.' })
+  recoveryCodesLeft: number;
+}
+
 export class RecoveryCodesDto {
   @ApiProperty({
     type: [String],

@@ -8,7 +8,7 @@ import { USERNAME_MAX_LENGTH } from '../services/username-policy.js';
 // clear messages) live in the services' policies.
 export const INPUT_MAX_LENGTH = 1024;
 
-export const USERNAME_DESCRIPTION = `1 to ${USERNAME_MAX_LENGTH} characters, no control or invisible characters, no leading or trailing space; unique regardless of case.`;
+export const USERNAME_DESCRIPTION = `1 to ${USERNAME_MAX_LENGTH} characters, no control or invisible characters, no leading or trailing space; unique regardless of case, and must not look like an existing name (Unicode confusables).`;
 export const NEW_PASSWORD_DESCRIPTION = `At least ${PASSWORD_MIN_LENGTH} and at most ${PASSWORD_MAX_LENGTH} characters, not on the list of common passwords.`;
 
 export class UserDto {

@@ -17,6 +17,13 @@ export class UserEntity {
   @Column({ name: 'username_key', type: 'text', unique: true })
   usernameKey: string;
 
+  /**
+   * How the name looks (services/username-policy.ts): unique, so a look-alike of a name cannot be created. Null
+   * only for a name that already looked like an older one when this column came (migration 1764100000000).
+   */
+  @Column({ name: 'username_skeleton', type: 'text', nullable: true, unique: true })
+  usernameSkeleton: string | null;
+
   /** An argon2id PHC string: algorithm parameters and salt travel with the hash. */
   @Column({ name: 'password_hash', type: 'text' })
   passwordHash: string;

@@ -12,14 +12,21 @@ export class RecoveryCodeRepository {
     return this.dataSource.getRepository(RecoveryCodeEntity);
   }
 
-  /** Drops the user's codes and stores `hashes` as the new set. */
+  /** Drops the user's codes and stores `hashes` as the new set, in one transaction: never no set at all. */
   async replace(userId: number, hashes: readonly string[]): Promise<void> {
-    await this.codes.delete({ userId });
-    await this.codes.insert(hashes.map((codeHash) => ({ userId, codeHash, usedAt: null })));
+    await this.dataSource.transaction(async (manager) => {
+      const codes = manager.getRepository(RecoveryCodeEntity);
+      await codes.delete({ userId });
+      await codes.insert(hashes.map((codeHash) => ({ userId, codeHash, usedAt: null })));
+    });
   }
 
   async deleteAll(userId: number): Promise<void> {
     await this.codes.delete({ userId });
+  }
+
+  countUnused(userId: number): Promise<number> {
+    return this.codes.countBy({ userId, usedAt: IsNull() });
   }
 
   listUnused(userId: number): Promise<RecoveryCodeEntity[]> {

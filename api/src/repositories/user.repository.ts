@@ -7,6 +7,7 @@ import { queryReturning } from './sql.js';
 export interface NewUser {
   username: string;
   usernameKey: string;
+  usernameSkeleton: string;
   passwordHash: string;
   role: Role;
 }
@@ -27,6 +28,10 @@ const ANOTHER_ADMIN_REMAINS = `EXISTS (
   SELECT 1 FROM "user" AS "other"
   WHERE "other"."id" <> "user"."id" AND "other"."role" = 'admin' AND "other"."disabled" = 0
 )`;
+
+function newUserValues(user: NewUser): string[] {
+  return [user.username, user.usernameKey, user.usernameSkeleton, user.passwordHash, user.role];
+}
 
 /** The user table. Writes that could break an invariant (first user, last admin) are single guarded statements. */
 @Injectable()
@@ -57,26 +62,31 @@ export class UserRepository {
   async insertIfNone(user: NewUser, at: Date): Promise<number | undefined> {
     const rows = await queryReturning<{ id: number }>(
       this.dataSource,
-      `INSERT INTO "user" ("username", "username_key", "password_hash", "role", "created_at", "updated_at")
-       SELECT ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM "user")
+      `INSERT INTO "user"
+         ("username", "username_key", "username_skeleton", "password_hash", "role", "created_at", "updated_at")
+       SELECT ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM "user")
        RETURNING "id"`,
-      [user.username, user.usernameKey, user.passwordHash, user.role, at.toISOString(), at.toISOString()],
+      [...newUserValues(user), at.toISOString(), at.toISOString()],
     );
     return rows[0]?.id;
   }
 
-  /** The new id, or undefined when the name (case-insensitively) is taken. */
+  /** The new id, or undefined when the name (regardless of case) or a look-alike of it is taken. */
   async insert(user: NewUser, at: Date): Promise<number | undefined> {
     try {
       const rows = await queryReturning<{ id: number }>(
         this.dataSource,
-        `INSERT INTO "user" ("username", "username_key", "password_hash", "role", "created_at", "updated_at")
-         VALUES (?, ?, ?, ?, ?, ?) RETURNING "id"`,
-        [user.username, user.usernameKey, user.passwordHash, user.role, at.toISOString(), at.toISOString()],
+        `INSERT INTO "user"
+           ("username", "username_key", "username_skeleton", "password_hash", "role", "created_at", "updated_at")
+         VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING "id"`,
+        [...newUserValues(user), at.toISOString(), at.toISOString()],
       );
       return rows[0]?.id;
     } catch (error) {
-      if (error instanceof QueryFailedError && /UNIQUE constraint failed: user\.username_key/.test(error.message)) {
+      if (
+        error instanceof QueryFailedError &&
+        /UNIQUE constraint failed: user\.username_(key|skeleton)/.test(error.message)
+      ) {
         return undefined;
       }
       throw error;

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { type RecoveryCodesDto, type TotpEnrolmentDto } from '../dtos/account.dto.js';
 import { DomainError } from './domain-error.js';
 import { type UserEntity } from '../entities/user.entity.js';
 import { type ClientInfo } from './client-info.js';
@@ -12,7 +13,7 @@ import { type AuthContext, type SignedIn, SessionService } from './session.servi
 import { TotpService } from './totp.service.js';
 import { usernameKey } from './username-policy.js';
 
-/** What signed-in users do to their own account: change the password, turn 2FA off. */
+/** What signed-in users do to their own account: change the password, turn 2FA on or off, new recovery codes. */
 @Injectable()
 export class AccountService {
   constructor(
@@ -40,6 +41,17 @@ export class AccountService {
       details: { otherSessionsEnded: others },
     });
     return this.sessions.signIn(auth.user, client, now);
+  }
+
+  /** A stolen session alone must not be able to put the thief's authenticator app on the account. */
+  async enrolTotp(auth: AuthContext, password: string, client: ClientInfo): Promise<TotpEnrolmentDto> {
+    await this.confirmPassword(auth.user, password, client);
+    return this.totp.enrol(auth);
+  }
+
+  async newRecoveryCodes(auth: AuthContext, password: string, client: ClientInfo): Promise<RecoveryCodesDto> {
+    await this.confirmPassword(auth.user, password, client);
+    return this.totp.newRecoveryCodes(auth.user, client);
   }
 
   async disableTotp(auth: AuthContext, password: string, client: ClientInfo): Promise<void> {

@@ -3,7 +3,7 @@ import { DomainError } from './domain-error.js';
 import { passwordProblem } from './password-policy.js';
 import { checkUsername } from './username-policy.js';
 
-export function validUsername(raw: string): { username: string; key: string } {
+export function validUsername(raw: string): { username: string; key: string; skeleton: string } {
   const checked = checkUsername(raw);
   if ('problem' in checked) {
     throw new DomainError('invalid', 'invalid_username', checked.problem);

@@ -21,6 +21,8 @@ export const ERROR_CODES = [
   'totp_required_by_policy',
   'totp_already_enabled',
   'totp_enrolment_not_started',
+  'totp_not_enabled',
+  'use_account_route',
   'not_found',
   'certificate_refused',
   'payload_too_large',

@@ -27,11 +27,14 @@ export class SetupService {
     if (await this.users.any()) {
       throw setupDone();
     }
-    const { username, key } = validUsername(request.username);
+    const { username, key, skeleton } = validUsername(request.username);
     assertAcceptablePassword(request.password, username);
     const now = new Date();
     const passwordHash = await this.hasher.hash(request.password);
-    const id = await this.users.insertIfNone({ username, usernameKey: key, passwordHash, role: 'admin' }, now);
+    const id = await this.users.insertIfNone(
+      { username, usernameKey: key, usernameSkeleton: skeleton, passwordHash, role: 'admin' },
+      now,
+    );
     const user = id === undefined ? null : await this.users.findById(id);
     if (user === null) {
       throw setupDone();

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { type RecoveryCodesDto, type TotpEnrolmentDto } from '../dtos/account.dto.js';
+import { type RecoveryCodesDto, type TotpEnrolmentDto, type TotpStatusDto } from '../dtos/account.dto.js';
 import { DomainError, type ErrorKind } from './domain-error.js';
 import { type UserEntity } from '../entities/user.entity.js';
 import { type ClientInfo } from './client-info.js';
@@ -19,7 +19,10 @@ const TOTP_CODE = /^\d{6}$/;
 
 export type SecondFactor = 'totp' | 'recovery_code';
 
-/** Two-factor sign-in: enrolment, confirmation, removal, and checking a code at sign-in. */
+/**
+ * Two-factor sign-in: enrolment, confirmation, removal, recovery codes, and checking a code at sign-in.
+ * Whoever calls enrol, disable or newRecoveryCodes has checked the password first (AccountService).
+ */
 @Injectable()
 export class TotpService {
   constructor(
@@ -30,6 +33,13 @@ export class TotpService {
     private readonly crypto: CryptoRepository,
     private readonly audit: AuditService,
   ) {}
+
+  async status(user: UserEntity): Promise<TotpStatusDto> {
+    if (user.totpSecret === null) {
+      return { enabled: false, recoveryCodesLeft: 0 };
+    }
+    return { enabled: true, recoveryCodesLeft: await this.recoveryCodes.countUnused(user.id) };
+  }
 
   /** A new secret for the authenticator app; it is not used for sign-in until a code from it is confirmed. */
   async enrol(auth: AuthContext): Promise<TotpEnrolmentDto> {
@@ -61,13 +71,24 @@ export class TotpService {
     if (!(await this.users.activateTotp(auth.user.id, pending, step, now))) {
       throw notStarted();
     }
-    const recoveryCodes = Array.from({ length: RECOVERY_CODE_COUNT }, () => {
-      const raw = this.crypto.randomString(RECOVERY_ALPHABET, 8);
-      return `${raw.slice(0, 4)}-${raw.slice(4)}`;
-    });
-    const hashes = await Promise.all(recoveryCodes.map((recoveryCode) => this.hasher.hash(recoveryCode)));
-    await this.recoveryCodes.replace(auth.user.id, hashes);
+    const recoveryCodes = await this.issueRecoveryCodes(auth.user.id);
     await this.audit.record({ action: 'totp.enabled', actor: auth.user, address: client.address });
+    return { recoveryCodes };
+  }
+
+  /** A new set of recovery codes, shown only now; the old ones, used or not, stop working. */
+  async newRecoveryCodes(user: UserEntity, client: ClientInfo): Promise<RecoveryCodesDto> {
+    if (user.totpSecret === null) {
+      throw notEnabled();
+    }
+    const replaced = await this.recoveryCodes.countUnused(user.id);
+    const recoveryCodes = await this.issueRecoveryCodes(user.id);
+    await this.audit.record({
+      action: 'totp.recovery_codes_regenerated',
+      actor: user,
+      address: client.address,
+      details: { recoveryCodesReplaced: replaced },
+    });
     return { recoveryCodes };
   }
 
@@ -76,6 +97,16 @@ export class TotpService {
     await this.users.clearTotp(user.id, new Date());
     await this.recoveryCodes.deleteAll(user.id);
     await this.audit.record({ action: 'totp.disabled', actor: user, address: client.address });
+  }
+
+  private async issueRecoveryCodes(userId: number): Promise<string[]> {
+    const recoveryCodes = Array.from({ length: RECOVERY_CODE_COUNT }, () => {
+      const raw = this.crypto.randomString(RECOVERY_ALPHABET, 8);
+      return `${raw.slice(0, 4)}-${raw.slice(4)}`;
+    });
+    const hashes = await Promise.all(recoveryCodes.map((recoveryCode) => this.hasher.hash(recoveryCode)));
+    await this.recoveryCodes.replace(userId, hashes);
+    return recoveryCodes;
   }
 
   /**
@@ -126,6 +157,10 @@ function notStarted(): DomainError {
     'totp_enrolment_not_started',
     'Start two-factor setup first (POST /api/account/totp/enrol)',
   );
+}
+
+function notEnabled(): DomainError {
+  return new DomainError('conflict', 'totp_not_enabled', 'Two-factor sign-in is not on for this account');
 }
 
 /** A wrong or reused code: `unauthenticated` while signing in, `invalid` while confirming a new app. */

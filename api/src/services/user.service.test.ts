@@ -5,6 +5,7 @@ import { type UserEntity } from '../entities/user.entity.js';
 import { AuditRepository } from '../repositories/audit.repository.js';
 import { CryptoRepository } from '../repositories/crypto.repository.js';
 import { PasswordHashRepository } from '../repositories/password-hash.repository.js';
+import { RecoveryCodeRepository } from '../repositories/recovery-code.repository.js';
 import { SessionRepository } from '../repositories/session.repository.js';
 import { SettingRepository } from '../repositories/setting.repository.js';
 import { LoginAttemptRepository } from '../repositories/login-attempt.repository.js';
@@ -30,10 +31,23 @@ async function setup(t: { teardown: (fn: () => Promise<void>) => void }) {
     audit,
   );
   const lockout = new LockoutService(new LoginAttemptRepository(dataSource));
-  const service = new UserService(users, new PasswordHashRepository(), sessions, audit, lockout);
+  const service = new UserService(
+    users,
+    new PasswordHashRepository(),
+    sessions,
+    audit,
+    lockout,
+    new RecoveryCodeRepository(dataSource),
+  );
   // The first admin, as setup makes it.
   const id = await users.insertIfNone(
-    { username: 'root', usernameKey: 'root', passwordHash: '$argon2id$v=19$m=19456,p=1,t=2$x$y', role: 'admin' },
+    {
+      username: 'root',
+      usernameKey: 'root',
+      usernameSkeleton: 'root',
+      passwordHash: '$argon2id$v=19$m=19456,p=1,t=2$x$y',
+      role: 'admin',
+    },
     new Date(),
   );
   const actor = (await users.findById(id ?? 0)) as UserEntity;
@@ -111,4 +125,20 @@ test("a change of role, a disable or a new password ends the user's sessions; an
     await service.update(vic.id, change, actor, client);
     t.is(await count(), 0, JSON.stringify(change));
   }
+});
+
+test('an admin setting their own password here is refused: that takes the current one, on the account route', async (t) => {
+  const { service, dataSource, actor } = await setup(t);
+  const hash = async () =>
+    (await dataSource.query<Array<{ h: string }>>('SELECT password_hash AS h FROM "user" WHERE id = ?', [actor.id]))[0]
+      ?.h;
+  const before = await hash();
+  for (const change of [
+    { password: 'hijacked-password-5z' },
+    { password: 'hijacked-password-5z', role: 'admin' as const },
+  ]) {
+    const refused = await t.throwsAsync(service.update(actor.id, change, actor, client), { instanceOf: DomainError });
+    t.like(refused, { kind: 'forbidden', code: 'use_account_route' });
+  }
+  t.is(await hash(), before);
 });

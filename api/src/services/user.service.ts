@@ -4,6 +4,7 @@ import { type CreateUserDto, mapManagedUser, type UpdateUserDto, type UserDto } 
 import { type UserEntity } from '../entities/user.entity.js';
 import { type ClientInfo } from './client-info.js';
 import { PasswordHashRepository } from '../repositories/password-hash.repository.js';
+import { RecoveryCodeRepository } from '../repositories/recovery-code.repository.js';
 import { type GuardedResult, type UserChanges, UserRepository } from '../repositories/user.repository.js';
 import { AuditService } from './audit.service.js';
 import { assertAcceptablePassword, validUsername } from './credentials.js';
@@ -13,7 +14,10 @@ import { SessionService } from './session.service.js';
 /**
  * Admins managing users. The last enabled admin can never be removed, disabled or demoted: the repository
  * checks that inside the statement that makes the change. A change of role, a disable or a new password
- * ends every session of that user, so they sign in again (with a new session id) under the new rules.
+ * ends every session of that user, so they sign in again (with a new session id) under the new rules; so does
+ * turning their two-factor sign-in off. An admin's own password and two-factor sign-in change only on the
+ * account routes, which ask for the current password: a stolen admin session must not be enough to keep the
+ * account.
  */
 @Injectable()
 export class UserService {
@@ -23,6 +27,7 @@ export class UserService {
     private readonly sessions: SessionService,
     private readonly audit: AuditService,
     private readonly lockout: LockoutService,
+    private readonly recoveryCodes: RecoveryCodeRepository,
   ) {}
 
   async list(): Promise<UserDto[]> {
@@ -30,12 +35,15 @@ export class UserService {
   }
 
   async create(request: CreateUserDto, actor: UserEntity, client: ClientInfo): Promise<UserDto> {
-    const { username, key } = validUsername(request.username);
+    const { username, key, skeleton } = validUsername(request.username);
     assertAcceptablePassword(request.password, username);
     const passwordHash = await this.hasher.hash(request.password);
-    const id = await this.users.insert({ username, usernameKey: key, passwordHash, role: request.role }, new Date());
+    const id = await this.users.insert(
+      { username, usernameKey: key, usernameSkeleton: skeleton, passwordHash, role: request.role },
+      new Date(),
+    );
     if (id === undefined) {
-      throw new DomainError('conflict', 'username_taken', 'A user with this name already exists');
+      throw new DomainError('conflict', 'username_taken', 'A user with this name, or one that looks the same, exists');
     }
     await this.audit.record({
       action: 'user.created',
@@ -57,6 +65,11 @@ export class UserService {
       changes.disabled = request.disabled;
     }
     if (request.password !== undefined) {
+      if (id === actor.id) {
+        throw useAccountRoute(
+          'Change your own password under My account (POST /api/account/password), with the current one',
+        );
+      }
       assertAcceptablePassword(request.password, before.username);
       changes.passwordHash = await this.hasher.hash(request.password);
     }
@@ -134,6 +147,27 @@ export class UserService {
     return described;
   }
 
+  /** For a user who lost their phone: off, recovery codes gone, signed out everywhere (their sign-in changed). */
+  async disableTotp(id: number, actor: UserEntity, client: ClientInfo): Promise<void> {
+    if (id === actor.id) {
+      throw useAccountRoute('Turn off your own two-factor sign-in under My account (DELETE /api/account/totp)');
+    }
+    const user = await this.get(id);
+    if (user.totpSecret === null) {
+      throw new DomainError('conflict', 'totp_not_enabled', 'Two-factor sign-in is not on for this user');
+    }
+    await this.users.clearTotp(id, new Date());
+    await this.recoveryCodes.deleteAll(id);
+    const sessionsEnded = await this.sessions.revokeAllOf(id);
+    await this.audit.record({
+      action: 'user.totp_disabled',
+      actor,
+      address: client.address,
+      target: user.username,
+      details: { sessionsEnded },
+    });
+  }
+
   private async get(id: number): Promise<UserEntity> {
     const user = await this.users.findById(id);
     if (user === null) {
@@ -154,6 +188,10 @@ function assertDone(result: GuardedResult): void {
       'The last enabled admin cannot be removed, disabled or made a viewer',
     );
   }
+}
+
+function useAccountRoute(message: string): DomainError {
+  return new DomainError('forbidden', 'use_account_route', message);
 }
 
 function notFound(): DomainError {

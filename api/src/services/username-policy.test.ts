@@ -1,12 +1,14 @@
 import test from 'ava';
-import { checkUsername, usernameKey } from './username-policy.js';
+import { checkUsername, usernameKey, usernameSkeleton } from './username-policy.js';
 
-test('ordinary names pass, with a case-folded key', (t) => {
-  t.deepEqual(checkUsername('Alice'), { username: 'Alice', key: 'alice' });
-  t.deepEqual(checkUsername('jörg.müller-2'), { username: 'jörg.müller-2', key: 'jörg.müller-2' });
+test('ordinary names pass, with a case-folded key and a skeleton', (t) => {
+  t.deepEqual(checkUsername('Alice'), { username: 'Alice', key: 'alice', skeleton: 'alice' });
+  t.like(checkUsername('jörg.müller-2'), { username: 'jörg.müller-2', key: 'jörg.müller-2' });
+  // The skeleton is for comparing only: "m" looks like "rn", "1" like "l".
   t.deepEqual(checkUsername('<img src=x onerror=alert(1)>'), {
     username: '<img src=x onerror=alert(1)>',
     key: '<img src=x onerror=alert(1)>',
+    skeleton: '<irng src=x onerror=alert(l)>',
   });
 });
 
@@ -38,4 +40,19 @@ test('leading or trailing spaces are refused rather than silently trimmed', (t) 
 test('the key of any typed text matches the key of the stored name', (t) => {
   t.is(usernameKey('ADMIN'), 'admin');
   t.is(usernameKey('Jose\u0301'), usernameKey('JOS\u00c9'));
+});
+
+test('names that look alike share a skeleton; names that only differ in case too; others do not', (t) => {
+  const admin = usernameSkeleton('admin');
+  // Cyrillic а, Greek Α, fullwidth ａ, dotless ı, and "rn" for "m".
+  for (const lookalike of ['\u0430dmin', '\u0391DMIN', '\uff41dmin', 'adm\u0131n', 'adrnin', 'ADMIN']) {
+    t.is(usernameSkeleton(lookalike), admin, lookalike);
+  }
+  t.is(usernameSkeleton('B0B'), usernameSkeleton('bob'));
+  for (const other of ['admins', 'José', 'Jose', 'alice']) {
+    t.not(usernameSkeleton(other), admin, other);
+  }
+  t.not(usernameSkeleton('José'), usernameSkeleton('Jose'));
+  // Sign-in keys stay apart: a look-alike is another name, not another spelling of this one.
+  t.not(usernameKey('\u0430dmin'), usernameKey('admin'));
 });

@@ -254,6 +254,7 @@ test('the OpenAPI document is served and is the one the app builds', async (t) =
       '/api/account/totp',
       '/api/account/totp/confirm',
       '/api/account/totp/enrol',
+      '/api/account/totp/recovery-codes',
       '/api/audit',
       '/api/auth/login',
       '/api/auth/logout',
@@ -273,6 +274,7 @@ test('the OpenAPI document is served and is the one the app builds', async (t) =
       '/api/users',
       '/api/users/{id}',
       '/api/users/{id}/sessions',
+      '/api/users/{id}/totp',
     ]);
     t.is(document.info.version, API_VERSION);
   });

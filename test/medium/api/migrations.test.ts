@@ -1,5 +1,7 @@
 // The real migrations, run by TypeORM on a temporary SQLite file exactly as the API runs them at boot.
 import { dataSourceOptions } from '@burrow/api/database/data-source';
+import { migrations } from '@burrow/api/migrations/index';
+import { usernameSkeleton } from '@burrow/api/services/username-policy';
 import test from 'ava';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -106,4 +108,56 @@ test('every migration can be reverted, newest first, back to an empty schema', a
     await dataSource.undoLastMigration();
   }
   t.deepEqual(await tableNames(dataSource), ['migrations']);
+});
+
+test('names that already look alike keep signing in; the oldest keeps the name, and the audit log says so', async (t) => {
+  const dataSource = await openDatabase(t);
+  const before = new DataSource({ ...dataSource.options, migrations: migrations.slice(0, 2) });
+  await before.initialize();
+  await before.runMigrations();
+  // Allowed until now: Latin "admin", Cyrillic "аdmin" (U+0430) and "ADMIN" with a Greek Alpha.
+  for (const [id, username] of [
+    [3, 'admin'],
+    [5, '\u0430dmin'],
+    [4, '\u0391DMIN'],
+    [6, 'bob'],
+  ] as const) {
+    await before.query(
+      'INSERT INTO "user" (id, username, username_key, password_hash, role, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      [id, username, username.toLowerCase(), HASH, 'viewer', NOW, NOW],
+    );
+  }
+  await before.destroy();
+
+  t.true((await dataSource.runMigrations()).length > 0);
+  const rows = await dataSource.query<Array<{ username: string; username_key: string; skeleton: string | null }>>(
+    'SELECT username, username_key, username_skeleton AS skeleton FROM "user" ORDER BY id',
+  );
+  t.deepEqual(
+    rows.map((row) => [row.username, row.username_key, row.skeleton]),
+    [
+      ['admin', 'admin', usernameSkeleton('admin')],
+      ['\u0391DMIN', '\u03b1dmin', null],
+      ['\u0430dmin', '\u0430dmin', null],
+      ['bob', 'bob', usernameSkeleton('bob')],
+    ],
+  );
+  const audit = await dataSource.query<Array<{ action: string; target: string; details: string }>>(
+    'SELECT action, target, details FROM audit_event ORDER BY id',
+  );
+  t.deepEqual(
+    audit.map((event) => [event.action, event.target, JSON.parse(event.details) as unknown]),
+    [
+      ['user.name_confusable', '\u0391DMIN', { looksLike: 'admin' }],
+      ['user.name_confusable', '\u0430dmin', { looksLike: 'admin' }],
+    ],
+  );
+  // From now on the database itself refuses a look-alike.
+  await t.throwsAsync(
+    dataSource.query(
+      'INSERT INTO "user" (username, username_key, username_skeleton, password_hash, role, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ['b\u043eb', 'b\u043eb', usernameSkeleton('b\u043eb'), HASH, 'viewer', NOW, NOW],
+    ),
+    { message: /UNIQUE constraint/ },
+  );
 });

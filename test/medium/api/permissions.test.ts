@@ -17,6 +17,7 @@ const NOT_ADMIN_ONLY = [
   'POST /api/account/password self',
   'POST /api/account/totp/confirm self',
   'POST /api/account/totp/enrol self',
+  'POST /api/account/totp/recovery-codes self',
   'POST /api/auth/login public',
   'POST /api/auth/logout self',
   'POST /api/setup public',

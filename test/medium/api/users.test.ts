@@ -6,6 +6,7 @@ import {
   ADMIN_PASSWORD,
   call,
   createUser,
+  login,
   setupAdmin,
   signIn,
   type UserBody,
@@ -155,5 +156,65 @@ test('two admins removing each other at the same moment: exactly one succeeds, o
         t.is(await enabledAdmins(api), 2);
       }
     }
+  });
+});
+
+test("an admin's own password changes only with the current one, through the account route", async (t) => {
+  await withApi({}, async (api) => {
+    const admin = await setupAdmin(api);
+    const vera = await createUser(api, admin, 'vera', VIEWER_PASSWORD, 'viewer');
+    const patchSelf = (body: unknown) =>
+      call(api, `/api/users/${admin.user.id}`, { method: 'PATCH', body, session: admin });
+    const refused = await patchSelf({ password: 'taken-over-password-1' });
+    t.is(refused.status, 403);
+    t.like(refused.body, { code: 'use_account_route' });
+    t.like((await patchSelf({ password: 'taken-over-password-1', role: 'admin' })).body, {
+      code: 'use_account_route',
+    });
+    t.is((await login(api, { username: 'admin', password: 'taken-over-password-1' })).status, 401);
+    t.is((await call(api, '/api/auth/session', { session: admin })).status, 200);
+    // Other changes to one's own account and other users' passwords go on as before.
+    t.is((await patchSelf({ role: 'admin' })).status, 200);
+    const reset = await call(api, `/api/users/${vera.id}`, {
+      method: 'PATCH',
+      body: { password: 'vera-reset-password-2' },
+      session: admin,
+    });
+    t.is(reset.status, 200);
+    t.is((await login(api, { username: 'vera', password: 'vera-reset-password-2' })).status, 200);
+    const changed = await call(api, '/api/account/password', {
+      method: 'POST',
+      body: { currentPassword: ADMIN_PASSWORD, newPassword: 'admin-new-password-3' },
+      session: admin,
+    });
+    t.is(changed.status, 200);
+  });
+});
+
+// Cyrillic а (U+0430), Greek Α (U+0391), fullwidth ａ (U+FF41): each looks like Latin a.
+test('a name that looks the same as an existing one is refused, and never signs in as it', async (t) => {
+  await withApi({}, async (api) => {
+    const admin = await setupAdmin(api);
+    const create = (username: string) =>
+      call<UserBody>(api, '/api/users', {
+        method: 'POST',
+        body: { username, password: VIEWER_PASSWORD, role: 'viewer' },
+        session: admin,
+      });
+    for (const lookalike of ['\u0430dmin', '\u0391DMIN', '\uff41dmin', 'adm\u0131n']) {
+      t.like((await create(lookalike)).body, { statusCode: 409, code: 'username_taken' }, lookalike);
+    }
+    t.is((await create('alice')).status, 201);
+    t.like((await create('\u0430lice')).body, { code: 'username_taken' });
+    // Names that only resemble each other loosely stay distinct.
+    t.is((await create('alicia')).status, 201);
+    t.is((await create('José')).status, 201);
+    t.is((await create('Jose')).status, 201);
+
+    // Sign-in matches the name as stored (regardless of case), never a look-alike of it.
+    const spoofed = await login(api, { username: '\u0430dmin', password: ADMIN_PASSWORD });
+    t.is(spoofed.status, 401);
+    t.like(spoofed.body, { code: 'invalid_credentials' });
+    t.is((await login(api, { username: 'ADMIN', password: ADMIN_PASSWORD })).status, 200);
   });
 });

@@ -27,7 +27,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        get: operations["getTotpStatus"];
         put?: never;
         post?: never;
         delete: operations["disableTotp"];
@@ -62,6 +62,22 @@ export interface paths {
         get?: never;
         put?: never;
         post: operations["enrolTotp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/account/totp/recovery-codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["newRecoveryCodes"];
         delete?: never;
         options?: never;
         head?: never;
@@ -372,6 +388,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/users/{id}/totp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete: operations["disableUserTotp"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/users/{id}/unlock": {
         parameters: {
             query?: never;
@@ -393,7 +425,7 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /** @enum {string} */
-        AuditAction: "setup.completed" | "auth.login" | "auth.login_failed" | "auth.locked" | "auth.address_locked" | "auth.device_locked" | "auth.logout" | "session.revoked" | "user.created" | "user.role_changed" | "user.disabled" | "user.enabled" | "user.password_reset" | "user.deleted" | "user.sessions_revoked" | "user.unlocked" | "account.password_changed" | "totp.enabled" | "totp.disabled" | "totp.recovery_code_used" | "settings.security_changed" | "certificate.renewed" | "certificate.imported" | "certificate.import_refused" | "certificate.reverted";
+        AuditAction: "setup.completed" | "auth.login" | "auth.login_failed" | "auth.locked" | "auth.address_locked" | "auth.device_locked" | "auth.logout" | "session.revoked" | "user.created" | "user.role_changed" | "user.disabled" | "user.enabled" | "user.password_reset" | "user.deleted" | "user.name_confusable" | "user.sessions_revoked" | "user.unlocked" | "user.totp_disabled" | "account.password_changed" | "totp.enabled" | "totp.disabled" | "totp.recovery_code_used" | "totp.recovery_codes_regenerated" | "settings.security_changed" | "certificate.renewed" | "certificate.imported" | "certificate.import_refused" | "certificate.reverted";
         AuditEventDto: {
             action: components["schemas"]["AuditAction"];
             /** @description The client address the request came from. */
@@ -490,7 +522,7 @@ export interface components {
             /** @description At least 10 and at most 256 characters, not on the list of common passwords. */
             password: string;
             role: components["schemas"]["Role"];
-            /** @description 1 to 32 characters, no control or invisible characters, no leading or trailing space; unique regardless of case. */
+            /** @description 1 to 32 characters, no control or invisible characters, no leading or trailing space; unique regardless of case, and must not look like an existing name (Unicode confusables). */
             username: string;
         };
         DisableTotpDto: {
@@ -509,7 +541,7 @@ export interface components {
          * @description Present when a client may act on it.
          * @enum {string}
          */
-        ErrorCode: "unauthenticated" | "invalid_credentials" | "totp_required" | "totp_invalid" | "setup_done" | "last_admin" | "invalid_username" | "username_taken" | "weak_password" | "wrong_password" | "forbidden" | "csrf_invalid" | "cross_site" | "unsupported_media_type" | "totp_enrolment_required" | "totp_required_by_policy" | "totp_already_enabled" | "totp_enrolment_not_started" | "not_found" | "certificate_refused" | "payload_too_large";
+        ErrorCode: "unauthenticated" | "invalid_credentials" | "totp_required" | "totp_invalid" | "setup_done" | "last_admin" | "invalid_username" | "username_taken" | "weak_password" | "wrong_password" | "forbidden" | "csrf_invalid" | "cross_site" | "unsupported_media_type" | "totp_enrolment_required" | "totp_required_by_policy" | "totp_already_enabled" | "totp_enrolment_not_started" | "totp_not_enabled" | "use_account_route" | "not_found" | "certificate_refused" | "payload_too_large";
         ErrorResponseDto: {
             /** @description Present when a client may act on it. */
             code?: components["schemas"]["ErrorCode"];
@@ -592,6 +624,10 @@ export interface components {
             /** @description Administratively up and, where the driver reports it, with a link. */
             up: boolean;
         };
+        PasswordConfirmationDto: {
+            /** @description The current password. */
+            password: string;
+        };
         RecoveryCodesDto: {
             /** @description Ten single-use codes (`xxxx-xxxx`) for signing in without the app. Shown only this once. */
             recoveryCodes: string[];
@@ -635,7 +671,7 @@ export interface components {
         SetupDto: {
             /** @description At least 10 and at most 256 characters, not on the list of common passwords. */
             password: string;
-            /** @description 1 to 32 characters, no control or invisible characters, no leading or trailing space; unique regardless of case. */
+            /** @description 1 to 32 characters, no control or invisible characters, no leading or trailing space; unique regardless of case, and must not look like an existing name (Unicode confusables). */
             username: string;
         };
         SetupStatusDto: {
@@ -668,6 +704,12 @@ export interface components {
             qrSvgDataUrl: string;
             /** @description Base32 secret, for typing into an authenticator app by hand. */
             secret: string;
+        };
+        TotpStatusDto: {
+            /** @description Two-factor sign-in is on. */
+            enabled: boolean;
+            /** @description Recovery codes not used yet; 0 while two-factor sign-in is off. */
+            recoveryCodesLeft: number;
         };
         UpdateUserDto: {
             /** @description Disabling signs the user out everywhere. */
@@ -732,6 +774,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Any error. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    getTotpStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TotpStatusDto"];
+                };
             };
             /** @description Any error. */
             default: {
@@ -843,7 +913,11 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordConfirmationDto"];
+            };
+        };
         responses: {
             /** @description Scan the QR code, then confirm with a code. */
             201: {
@@ -854,7 +928,61 @@ export interface operations {
                     "application/json": components["schemas"]["TotpEnrolmentDto"];
                 };
             };
+            /** @description `wrong_password`: counts towards the same lock as a failed sign-in. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description `totp_already_enabled`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any error. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    newRecoveryCodes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordConfirmationDto"];
+            };
+        };
+        responses: {
+            /** @description A new set, shown only now; the old codes no longer work. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecoveryCodesDto"];
+                };
+            };
+            /** @description `wrong_password`: counts towards the same lock as a failed sign-in. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `totp_not_enabled`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1591,6 +1719,13 @@ export interface operations {
                     "application/json": components["schemas"]["UserDto"];
                 };
             };
+            /** @description `use_account_route`: your own password changes at POST /api/account/password, with the current one. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1634,6 +1769,55 @@ export interface operations {
                 content?: never;
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any error. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    disableUserTotp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Two-factor sign-in is off for that user (for a lost phone): recovery codes gone, every session of theirs ended. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `use_account_route`: your own goes off at DELETE /api/account/totp. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `totp_not_enabled`. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

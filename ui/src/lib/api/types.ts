@@ -13,6 +13,7 @@ export type NewUser = Schemas['CreateUserDto'];
 export type UserChanges = Schemas['UpdateUserDto'];
 export type SessionInfo = Schemas['SessionDto'];
 export type TotpEnrolment = Schemas['TotpEnrolmentDto'];
+export type TotpStatus = Schemas['TotpStatusDto'];
 export type SecuritySettings = Schemas['SecuritySettingsDto'];
 export type AuditPage = Schemas['AuditPageDto'];
 export type AuditEvent = Schemas['AuditEventDto'];

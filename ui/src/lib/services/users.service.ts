@@ -25,6 +25,11 @@ export async function unlockUser(client: ApiClient, id: number): Promise<User> {
   return expectData(client.POST('/api/users/{id}/unlock', { params: { path: { id } }, ...withDeadline() }));
 }
 
+/** For someone who lost their phone: two-factor sign-in off, and they are signed out everywhere. */
+export async function disableUserTotp(client: ApiClient, id: number): Promise<void> {
+  await expectOk(client.DELETE('/api/users/{id}/totp', { params: { path: { id } }, ...withDeadline() }));
+}
+
 /** Signs the user out everywhere. */
 export async function revokeUserSessions(client: ApiClient, id: number): Promise<void> {
   await expectOk(client.DELETE('/api/users/{id}/sessions', { params: { path: { id } }, ...withDeadline() }));
