@@ -13,7 +13,14 @@ const devCa = existsSync(devCaFile) ? readFileSync(devCaFile, 'utf8') : undefine
 // supports modulepreload).
 export default defineConfig({
   base: '/',
-  resolve: { alias: { $lib: fileURLToPath(new URL('./src/lib', import.meta.url)) } },
+  resolve: {
+    alias: {
+      $lib: fileURLToPath(new URL('./src/lib', import.meta.url)),
+      // The API's pure rule modules (names, password length), bundled from their sources so the page and the
+      // API share one copy. Only what a page imports is bundled: import no file that reaches Nest or Node.
+      '@burrow/api': fileURLToPath(new URL('../api/src', import.meta.url)),
+    },
+  },
   plugins: [svelte({ emitCss: true, compilerOptions: { css: 'external' } })],
   build: {
     target: 'es2022',

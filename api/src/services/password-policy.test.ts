@@ -22,6 +22,22 @@ test('a password that is mostly the user name is refused', (t) => {
   t.is(passwordProblem('bob-likes-long-walks', 'bob'), undefined);
 });
 
+test('copies of the user name and the separators between them count for nothing', (t) => {
+  const cases: ReadonlyArray<readonly [string, string]> = [
+    ['sam-sam-sam-sam', 'sam'],
+    ['SAM.sam!Sam sam', 'sam'],
+    ['sam🦡sam🦡sam🦡sam', 'sam'],
+    ['jose\u0301-jose\u0301-jose\u0301', 'Jos\u00e9'],
+    ['alice2024!!', 'alice'],
+  ];
+  for (const [password, username] of cases) {
+    t.regex(passwordProblem(password, username) ?? '', /mostly the user name/, `${password} for ${username}`);
+  }
+  // What is left besides the name must pass the length rule on its own.
+  t.is(passwordProblem('sam: quiet meadow', 'sam'), undefined);
+  t.is(passwordProblem('sam-sam-sam-sam', 'alice'), undefined);
+});
+
 test('a bound on length keeps hashing cheap', (t) => {
   t.regex(passwordProblem('x'.repeat(257), 'alice') ?? '', /at most 256/);
   t.is(passwordProblem('x1'.repeat(128), 'alice'), undefined);

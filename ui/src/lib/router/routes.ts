@@ -67,16 +67,17 @@ export const pages: readonly PageRoute[] = [
     load: separate(() => import('../../routes/AuditPage.svelte')),
     access: 'admin',
   },
-];
-
-/** Pages reached from the header rather than the menu. */
-const otherPages: readonly PageRoute[] = [
+  // Also reached through the name in the header; listed here so nobody has to guess that the name is a link.
   {
     path: ACCOUNT_PATH,
     label: 'My account',
     load: separate(() => import('../../routes/AccountPage.svelte')),
     access: 'signed-in',
   },
+];
+
+/** Pages outside the menu. */
+const otherPages: readonly PageRoute[] = [
   { path: SIGN_IN_PATH, label: 'Sign in', load: bundled(SignInPage), access: 'public' },
   { path: SETUP_PATH, label: 'Set up', load: bundled(SetupPage), access: 'public' },
 ];

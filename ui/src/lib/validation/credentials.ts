@@ -1,52 +1,52 @@
 /**
- * The API's rules for names and passwords (api/src/services/*-policy.ts), checked here too so a form
- * can point at the field before sending. The API checks them again, along with its list of common
- * passwords, which is too big to ship in the page. Lengths count characters, not UTF-16 units.
+ * The API's own rules for names and passwords, imported from its sources (`@burrow/api/` is an alias for
+ * api/src: see vite.config.ts), so a form can point at the field before sending and the two never disagree.
+ * The API checks them again, along with its list of common passwords, which the page does not download: the
+ * checklist shows the API's verdict for that one.
  */
-export const MIN_PASSWORD_LENGTH = 10;
-export const MAX_PASSWORD_LENGTH = 256;
-const MAX_USERNAME_LENGTH = 32;
+import {
+  isMostlyUsername,
+  PASSWORD_MAX_LENGTH,
+  PASSWORD_MIN_LENGTH,
+  PASSWORD_PROBLEMS,
+  passwordLengthProblem,
+} from '@burrow/api/services/password-rules';
+import { usernameProblem as apiUsernameProblem } from '@burrow/api/services/username-rules';
 
-// Control, format (zero-width, bidi overrides), private-use and unassigned characters, and line and
-// paragraph separators: none belongs in a name, and several can make one name look like another.
-const INVISIBLE_OR_CONTROL = /[\p{C}\p{Zl}\p{Zp}]/u;
+export { isMostlyUsername, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, PASSWORD_PROBLEMS };
 
-function characters(text: string): number {
-  return [...text].length;
-}
-
+/** What is wrong with a typed name, in the API's words; an empty field only asks for one. */
 export function usernameProblem(username: string): string | null {
-  const name = username.normalize('NFC');
-  if (name === '') {
+  if (username === '') {
     return 'Enter a user name.';
   }
-  if (characters(name) > MAX_USERNAME_LENGTH) {
-    return `A user name has at most ${MAX_USERNAME_LENGTH} characters.`;
-  }
-  if (INVISIBLE_OR_CONTROL.test(name)) {
-    return 'A user name cannot contain control or invisible characters.';
-  }
-  if (name.trim() !== name) {
-    return 'A user name cannot start or end with a space.';
-  }
-  return null;
+  return apiUsernameProblem(username.normalize('NFC')) ?? null;
 }
 
-export function newPasswordProblem(password: string): string | null {
-  if (characters(password) < MIN_PASSWORD_LENGTH) {
-    return `Use at least ${MIN_PASSWORD_LENGTH} characters.`;
+/** What is wrong with a new password for `username`, in the API's words, common passwords aside. */
+export function newPasswordProblem(password: string, username: string): string | null {
+  if (password === '') {
+    return 'Enter a password.';
   }
-  if (characters(password) > MAX_PASSWORD_LENGTH) {
-    return `Use at most ${MAX_PASSWORD_LENGTH} characters.`;
-  }
-  return null;
+  return (
+    passwordLengthProblem(password) ?? (isMostlyUsername(password, username) ? PASSWORD_PROBLEMS.mostlyUsername : null)
+  );
 }
 
 export function hasAllowedLength(password: string): boolean {
-  const length = characters(password);
-  return length >= MIN_PASSWORD_LENGTH && length <= MAX_PASSWORD_LENGTH;
+  return passwordLengthProblem(password) === undefined;
 }
 
 export function confirmationProblem(password: string, confirmation: string): string | null {
   return password === confirmation ? null : 'The two passwords are not the same.';
+}
+
+/** What a form asks of its CredentialFields (bound with bind:this). */
+export interface CredentialForm {
+  /** The page's own checks, marked at the fields; true when there is no problem. */
+  check(focus?: boolean): boolean;
+  /** Shows the API's refusal of the name or password at its field; false for any other error. */
+  showRefusal(error: unknown): boolean;
+  focus(field: 'username' | 'password'): void;
+  reset(): void;
 }
