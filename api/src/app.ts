@@ -10,7 +10,7 @@ import { AppModule } from './app.module.js';
 import { type AppEnv } from './env.js';
 import { NestPinoLogger, type Logger } from './logger.js';
 import { AllExceptionsFilter } from './middleware/all-exceptions.filter.js';
-import { JSON_BODY_LIMIT_KIB } from './middleware/body-limit.js';
+import { JSON_BODY_LIMIT_KIB, refuseDeepJson } from './middleware/body-limit.js';
 import { httpsOnly } from './middleware/https-only.js';
 import { requestLogger } from './middleware/request-logger.js';
 import { buildOpenApiDocument, OPENAPI_PATH } from './openapi.js';
@@ -60,6 +60,8 @@ function configureApp(app: NestExpressApplication, env: AppEnv, logger: Logger):
   );
   // Form posts are never parsed, so the guard can refuse them as the classic cross-site forgery they are.
   app.useBodyParser('json', { limit: `${JSON_BODY_LIMIT_KIB}kb` });
+  // Before validation, whose recursive walk would overflow the stack on a body nested thousands deep.
+  app.use(refuseDeepJson);
   app.useGlobalPipes(new ValidationPipe({ transform: true, whitelist: true, forbidNonWhitelisted: true }));
   app.useGlobalFilters(new AllExceptionsFilter(logger));
   SwaggerModule.setup(OPENAPI_PATH, app, () => buildOpenApiDocument(app), {
