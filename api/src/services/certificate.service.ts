@@ -1,6 +1,6 @@
 // What HTTPS serves: the built-in certificate from the router's own CA, and one an admin imported for a real
-// domain name, if any (served to browsers that ask for one of its names; everything else still gets the built-in
-// one, so importing can never lock the household out of burrow.lan). Every change goes through one queue and is
+// domain name, if any (served to browsers that ask for one of its names; the router's own names and addresses
+// always get the built-in one, so importing can never lock the household out of burrow.lan). Every change goes through one queue and is
 // announced to the listeners, which swap it into the running TLS server.
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { type KeyPairPem, createAuthority, readAuthorityConstraints } from '../certificates/x509/authority.js';
@@ -28,6 +28,11 @@ const CHECK_INTERVAL_MS = 60_000;
 export interface ServedCertificates {
   builtIn: KeyAndChain;
   imported?: KeyAndChain;
+  /**
+   * The router's own DNS names, as subtrees (`burrow.lan`, `<hostname>.lan`, `localhost`): they, the names below
+   * them and every address get the built-in certificate, whatever the imported one names.
+   */
+  builtInNames: string[];
 }
 
 type Listener = (served: ServedCertificates) => void;
@@ -77,9 +82,10 @@ export class CertificateService implements OnApplicationShutdown {
 
   served(): ServedCertificates {
     const state = this.loaded();
+    const builtInNames = this.builtInNames(state.authority);
     return state.mode === 'imported' && state.imported
-      ? { builtIn: state.builtIn, imported: state.imported }
-      : { builtIn: state.builtIn };
+      ? { builtIn: state.builtIn, imported: state.imported, builtInNames }
+      : { builtIn: state.builtIn, builtInNames };
   }
 
   /** The CA certificate in PEM: public, for anyone to download. */
@@ -114,26 +120,22 @@ export class CertificateService implements OnApplicationShutdown {
   }
 
   /**
-   * Validates and switches to an admin's certificate. `pageName` is the name the admin's browser asked for when
-   * it connected (its TLS server name): a name the router demonstrably answers to, as a real domain's
-   * certificate is expected to carry. An imported certificate is chosen by that name (SNI), never by address, so
-   * only DNS names count.
+   * Validates and switches to an admin's certificate, for a domain name of theirs: any DNS name but the router's
+   * own (see import-check.ts), which keep the built-in certificate. Nothing the client chose (its TLS server name,
+   * its Host header) decides whether the certificate is acceptable.
    */
   import(
     upload: { chain: string; key: string },
-    pageName: string | undefined,
     actor: { username: string },
     client: ClientInfo,
   ): Promise<CertificatesDto> {
     return this.serially(async () => {
-      const { dns } = await this.routerNames();
-      const answersTo = { dns: pageName && !dns.includes(pageName) ? [...dns, pageName] : dns, ips: [] };
       let imported: KeyAndChain;
       try {
         const checked = await checkImport({
           chainPem: upload.chain,
           keyPem: upload.key,
-          answersTo,
+          builtInNames: this.builtInNames(this.loaded().authority),
           now: this.clock.now(),
         });
         imported = { keyPem: checked.keyPem, chainPem: checked.chainPem };
@@ -267,6 +269,13 @@ export class CertificateService implements OnApplicationShutdown {
     const builtIn = { keyPem: leaf.keyPem, chainPem: `${leaf.certificatePem}${authority.certificatePem}` };
     await this.files.write('server', builtIn);
     return builtIn;
+  }
+
+  /** Today's hostname's names, and the ones the CA was made for (the hostname may have changed since). */
+  private builtInNames(authority: KeyPairPem): string[] {
+    const current = routerNames(this.host.hostname(), []).dns;
+    const constrained = readAuthorityConstraints(authority.certificatePem).dns;
+    return [...new Set([...current, ...constrained])];
   }
 
   private async routerNames(): Promise<RouterNames> {
