@@ -217,7 +217,7 @@ export class CertificateService implements OnApplicationShutdown {
       await this.files.write('authority', { keyPem: authority.keyPem, chainPem: authority.certificatePem });
       await this.files.remove('server');
       const { fingerprintSha256 } = describeCertificate(authority.certificatePem);
-      this.logger.warn(`created the router CA, SHA-256 fingerprint ${fingerprintSha256}`);
+      this.logger.log(`created the router CA, SHA-256 fingerprint ${fingerprintSha256}`);
     } else {
       authority = { keyPem: stored.keyPem, certificatePem: stored.chainPem };
     }
