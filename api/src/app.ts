@@ -3,6 +3,7 @@ import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { type NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
+import { type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -58,6 +59,12 @@ function configureApp(app: NestExpressApplication, env: AppEnv, logger: Logger):
       strictTransportSecurity: false,
     }),
   );
+  // API answers hold sessions' users, CSRF tokens and settings: no browser or proxy cache may keep them. The CA
+  // downloads say the same on their own. Routes may still set their own Cache-Control after this.
+  app.use('/api', (_request: Request, response: Response, next: NextFunction) => {
+    response.setHeader('Cache-Control', 'no-store');
+    next();
+  });
   // Form posts are never parsed, so the guard can refuse them as the classic cross-site forgery they are.
   app.useBodyParser('json', { limit: `${JSON_BODY_LIMIT_KIB}kb` });
   // Before validation, whose recursive walk would overflow the stack on a body nested thousands deep.

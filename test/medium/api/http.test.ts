@@ -320,6 +320,25 @@ test('the OpenAPI document is served and is the one the app builds', async (t) =
   });
 });
 
+test('every API answer says Cache-Control: no-store, signed in or not, errors included', async (t) => {
+  await withApi({}, async (api) => {
+    const session = await setupAdmin(api);
+    const answers = [
+      await fetch(`${api.url}/api/auth/session`, signedIn(session)),
+      await fetch(`${api.url}/api/system/status`, signedIn(session)),
+      await fetch(`${api.url}/api/users`, signedIn(session)),
+      await fetch(`${api.url}/api/health`),
+      await fetch(`${api.url}/api/setup`),
+      await fetch(`${api.url}/api/system/status`),
+      await fetch(`${api.url}/api/nope`),
+      await fetch(`${api.url}/api/certificates/ca.pem`),
+    ];
+    for (const answer of answers) {
+      t.is(answer.headers.get('cache-control'), 'no-store', answer.url);
+    }
+  });
+});
+
 test('security headers are set on every response', async (t) => {
   await withApi({}, async (api) => {
     const { headers } = await fetch(`${api.url}/api/health`);
