@@ -75,7 +75,7 @@ async function postAs(
           host: servername,
           'content-type': 'application/json',
           'content-length': Buffer.byteLength(text),
-          cookie: `burrow_session=${admin.token}`,
+          cookie: `__Host-burrow_session=${admin.token}`,
           'x-csrf-token': admin.csrfToken,
         },
       },
@@ -174,7 +174,7 @@ test('bad uploads are refused with the failing check named, and nothing changes'
       method: 'POST',
       headers: {
         'content-type': 'application/json',
-        cookie: `burrow_session=${admin.token}`,
+        cookie: `__Host-burrow_session=${admin.token}`,
         'x-csrf-token': admin.csrfToken,
       },
       body: JSON.stringify({ chain: 'A'.repeat(10 * 1024 * 1024), key: good.server.keyPem }),
@@ -313,7 +313,7 @@ test("no route returns the CA's private key, in any encoding", async (t) => {
             method: method.toUpperCase(),
             redirect: 'manual',
             headers: {
-              cookie: `burrow_session=${admin.token}`,
+              cookie: `__Host-burrow_session=${admin.token}`,
               'x-csrf-token': admin.csrfToken,
               'content-type': 'application/json',
             },

@@ -44,7 +44,7 @@ test("a state-changing request without the session's own CSRF token is refused",
     }
     const none = await fetch(`${api.url}/api/auth/logout`, {
       method: 'POST',
-      headers: { cookie: `burrow_session=${admin.token}` },
+      headers: { cookie: `__Host-burrow_session=${admin.token}` },
     });
     t.is(none.status, 403);
     t.is(await userCount(api), 1);

@@ -29,7 +29,7 @@ async function withApi(
 }
 
 /** A request carrying the session cookie (reads need no CSRF token). */
-const signedIn = (session: Session): RequestInit => ({ headers: { cookie: `burrow_session=${session.token}` } });
+const signedIn = (session: Session): RequestInit => ({ headers: { cookie: `__Host-burrow_session=${session.token}` } });
 
 async function getJson(url: string, init?: RequestInit): Promise<{ status: number; body: unknown; headers: Headers }> {
   const response = await fetch(url, init);
@@ -101,7 +101,7 @@ test('system status needs a session', async (t) => {
     t.is(status, 401);
     t.like(body, { statusCode: 401, code: 'unauthenticated' });
     const forged = await getJson(`${api.url}/api/system/status`, {
-      headers: { cookie: `burrow_session=${'A'.repeat(43)}` },
+      headers: { cookie: `__Host-burrow_session=${'A'.repeat(43)}` },
     });
     t.is(forged.status, 401);
   });

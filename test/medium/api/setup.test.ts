@@ -22,10 +22,10 @@ test('no user and no default password: setup creates the first admin and signs t
     });
     t.regex(String(reply.body.csrfToken), /^[A-Za-z0-9_-]{43}$/);
     const [cookie] = reply.headers.getSetCookie();
-    t.regex(cookie ?? '', /^burrow_session=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; Secure; SameSite=Strict$/);
+    t.regex(cookie ?? '', /^__Host-burrow_session=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; Secure; SameSite=Strict$/);
 
     const token = sessionCookieOf(reply.headers);
-    const session = await call(api, '/api/auth/session', { headers: { cookie: `burrow_session=${token}` } });
+    const session = await call(api, '/api/auth/session', { headers: { cookie: `__Host-burrow_session=${token}` } });
     t.is(session.status, 200);
     t.like(session.body, { user: { username: 'Ada', role: 'admin' }, csrfToken: reply.body.csrfToken });
     t.deepEqual((await call(api, '/api/setup')).body, { setupRequired: false });
