@@ -6,7 +6,8 @@ import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { type KeyPairPem, createAuthority, readAuthorityConstraints } from '../certificates/x509/authority.js';
 import { describeCertificate, splitCertificates } from '../certificates/x509/describe.js';
 import { ImportRefusedError, checkImport } from '../certificates/x509/import-check.js';
-import { type RouterNames, routerNames, splitByConstraints } from '../certificates/x509/router-names.js';
+import { parseIp } from '../certificates/x509/ip-address.js';
+import { type RouterNames, hostnameLabel, routerNames, splitByConstraints } from '../certificates/x509/router-names.js';
 import { issueServerCertificate } from '../certificates/x509/server-certificate.js';
 import { type CertificateDto, type CertificateMode, type CertificatesDto } from '../dtos/certificate.dto.js';
 import { DomainError } from './domain-error.js';
@@ -86,6 +87,20 @@ export class CertificateService implements OnApplicationShutdown {
     return state.mode === 'imported' && state.imported
       ? { builtIn: state.builtIn, imported: state.imported, builtInNames }
       : { builtIn: state.builtIn, builtInNames };
+  }
+
+  /**
+   * The names and addresses the page is opened by: the router's own (and its bare hostname), and the DNS names of
+   * the imported certificate in use. Read from the box and the certificate, never from a request.
+   */
+  async siteNames(): Promise<RouterNames> {
+    const own = await this.routerNames();
+    const label = hostnameLabel(this.host.hostname());
+    const imported =
+      this.state?.mode === 'imported' && this.state.imported
+        ? describeCertificate(this.state.imported.chainPem).names.filter((name) => parseIp(name) === null)
+        : [];
+    return { dns: [...new Set([...own.dns, ...(label ? [label] : []), ...imported])], ips: own.ips };
   }
 
   /** The CA certificate in PEM: public, for anyone to download. */

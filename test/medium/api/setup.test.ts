@@ -95,8 +95,8 @@ test('the cookie only travels over HTTPS: plain HTTP is redirected unless a trus
   await withApi({ trustedProxies: '127.0.0.1' }, async (api) => {
     const reply = await setup(api, {
       'x-forwarded-proto': 'https',
-      'x-forwarded-host': 'router.lan',
-      origin: 'https://router.lan',
+      'x-forwarded-host': 'burrow.lan',
+      origin: 'https://burrow.lan',
     });
     t.is(reply.status, 201);
     t.regex(reply.headers.getSetCookie()[0] ?? '', /; Secure/);
