@@ -3,6 +3,7 @@ import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { type NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
+import { type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -10,7 +11,7 @@ import { AppModule } from './app.module.js';
 import { type AppEnv } from './env.js';
 import { NestPinoLogger, type Logger } from './logger.js';
 import { AllExceptionsFilter } from './middleware/all-exceptions.filter.js';
-import { JSON_BODY_LIMIT_KIB } from './middleware/body-limit.js';
+import { JSON_BODY_LIMIT_KIB, refuseDeepJson } from './middleware/body-limit.js';
 import { httpsOnly } from './middleware/https-only.js';
 import { requestLogger } from './middleware/request-logger.js';
 import { buildOpenApiDocument, OPENAPI_PATH } from './openapi.js';
@@ -58,8 +59,16 @@ function configureApp(app: NestExpressApplication, env: AppEnv, logger: Logger):
       strictTransportSecurity: false,
     }),
   );
+  // API answers hold sessions' users, CSRF tokens and settings: no browser or proxy cache may keep them. The CA
+  // downloads say the same on their own. Routes may still set their own Cache-Control after this.
+  app.use('/api', (_request: Request, response: Response, next: NextFunction) => {
+    response.setHeader('Cache-Control', 'no-store');
+    next();
+  });
   // Form posts are never parsed, so the guard can refuse them as the classic cross-site forgery they are.
   app.useBodyParser('json', { limit: `${JSON_BODY_LIMIT_KIB}kb` });
+  // Before validation, whose recursive walk would overflow the stack on a body nested thousands deep.
+  app.use(refuseDeepJson);
   app.useGlobalPipes(new ValidationPipe({ transform: true, whitelist: true, forbidNonWhitelisted: true }));
   app.useGlobalFilters(new AllExceptionsFilter(logger));
   SwaggerModule.setup(OPENAPI_PATH, app, () => buildOpenApiDocument(app), {

@@ -27,6 +27,12 @@ test("Nest's start-up chatter goes to debug, with the class that logged it", (t)
   t.like(lines[0], { level: 20, msg: 'Mapped {/api/health, GET} route', context: 'RouterExplorer' });
 });
 
+test("the API's own classes log() as information, with their name", (t) => {
+  const { lines, logger } = capture();
+  new NestPinoLogger(logger).log('created the router CA', 'CertificateService');
+  t.like(lines[0], { level: 30, msg: 'created the router CA', context: 'CertificateService' });
+});
+
 test("Nest's errors keep their stack and context", (t) => {
   const { lines, logger } = capture();
   const nest = new NestPinoLogger(logger);

@@ -34,15 +34,31 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
   return destination === undefined ? pino(options) : pino(options, destination);
 }
 
+// The Nest classes whose `log()` is start-up chatter (modules loaded, routes mapped, instances created).
+const NEST_CHATTER = new Set([
+  'NestFactory',
+  'NestApplication',
+  'InstanceLoader',
+  'InstanceWrapper',
+  'InjectorLogger',
+  'RoutesResolver',
+  'RouterExplorer',
+]);
+
 /**
- * Routes Nest's own logging into pino. Nest's `log()` is start-up chatter (modules loaded, routes
- * mapped), so it goes to debug; warnings and errors keep their level.
+ * Routes Nest's logging into pino. `log()` is information when the API's own classes call it, and debug for Nest's
+ * start-up chatter (or without a context); warnings and errors keep their level.
  */
 export class NestPinoLogger implements LoggerService {
   constructor(private readonly logger: Logger) {}
 
   log(message: unknown, ...params: unknown[]): void {
-    this.logger.debug(fields(params), text(message));
+    const context = fields(params);
+    if (context.context === undefined || NEST_CHATTER.has(context.context)) {
+      this.logger.debug(context, text(message));
+    } else {
+      this.logger.info(context, text(message));
+    }
   }
 
   warn(message: unknown, ...params: unknown[]): void {

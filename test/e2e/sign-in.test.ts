@@ -135,12 +135,12 @@ test.serial(
     await page.goto(`${server.url}/status`);
     await page.getByTestId('header-username').waitFor();
     const cookies = await t.context.browser.context.cookies(server.url);
-    const session = cookies.find((cookie) => cookie.name === 'burrow_session');
+    const session = cookies.find((cookie) => cookie.name === '__Host-burrow_session');
     await signOutThroughPage(page);
     t.regex((await page.getByTestId('sign-in-notice').textContent()) ?? '', /You have signed out/);
     // Signing out ended the session on the server too, not just in the page: the old cookie is refused.
     const replay = await fetch(`${server.url}/api/auth/session`, {
-      headers: { cookie: `burrow_session=${session?.value ?? ''}` },
+      headers: { cookie: `__Host-burrow_session=${session?.value ?? ''}` },
     });
     t.truthy(session);
     t.is(replay.status, 401);

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Header, HttpCode, HttpStatus, Post, Req, Res, StreamableFile } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, HttpStatus, Post, Res, StreamableFile } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiOkResponse,
@@ -6,8 +6,7 @@ import {
   ApiProduces,
   ApiTags,
 } from '@nestjs/swagger';
-import { type Request, type Response } from 'express';
-import { type TLSSocket } from 'node:tls';
+import { type Response } from 'express';
 import { pemToDer } from '../certificates/x509/describe.js';
 import { CertificatesDto, ImportCertificateDto } from '../dtos/certificate.dto.js';
 import { Access, Auth } from '../middleware/access.decorator.js';
@@ -20,15 +19,6 @@ import { type AuthContext } from '../services/session.service.js';
 function download(response: Response, type: string, filename: string): void {
   response.setHeader('Content-Type', type);
   response.setHeader('Content-Disposition', `attachment; filename="${filename}"`);
-}
-
-/**
- * The name the admin's browser asked for when it connected: the TLS server name (SNI), which only a name that
- * resolves to the router can carry; the Host header, which the client writes freely, does not count.
- */
-function pageName(request: Request): string | undefined {
-  const socket = request.socket as Partial<TLSSocket>;
-  return typeof socket.servername === 'string' ? socket.servername.toLowerCase() : undefined;
 }
 
 @ApiTags('certificates')
@@ -83,11 +73,10 @@ export class CertificateController {
   @ApiPayloadTooLargeResponse({ description: '`payload_too_large`: the upload is bigger than any certificate chain.' })
   import(
     @Body() body: ImportCertificateDto,
-    @Req() request: Request,
     @Auth() auth: AuthContext,
     @Client() client: ClientInfo,
   ): Promise<CertificatesDto> {
-    return this.certificates.import(body, pageName(request), auth.user, client);
+    return this.certificates.import(body, auth.user, client);
   }
 
   @Post('revert')

@@ -1,15 +1,17 @@
 // The one check every routed request passes, in this order:
 //   1. the route declares who may call it (else the request fails: a forgotten declaration fails closed)
-//   2. state-changing requests: same origin, JSON body
+//   2. state-changing requests: same origin (our origin as configured, never as the Host header says), JSON body
 //   3. the session from the cookie, if any
 //   4. unless public: a session, then for state-changing requests its CSRF token, then the role,
 //      then 2FA enrolment when admins require it
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { AppEnv } from '../env.js';
+import { CertificateService } from '../services/certificate.service.js';
 import { DomainError } from '../services/domain-error.js';
 import { SessionService } from '../services/session.service.js';
 import { ACCESS_METADATA, type AccessOptions, type AuthenticatedRequest } from './access.decorator.js';
-import { assertJsonBody, assertSameOrigin, isStateChanging } from './request-checks.js';
+import { assertJsonBody, assertSameOrigin, isStateChanging, type OwnSite } from './request-checks.js';
 import { readSessionToken } from './session-cookie.js';
 
 export const CSRF_HEADER = 'x-csrf-token';
@@ -24,6 +26,8 @@ export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly sessions: SessionService,
+    private readonly certificates: CertificateService,
+    private readonly env: AppEnv,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -41,7 +45,7 @@ export class AuthGuard implements CanActivate {
       throw new AccessDeclarationError(`${route} changes state but is declared read-only`);
     }
     if (stateChanging) {
-      assertSameOrigin(request);
+      await assertSameOrigin(request, () => this.ownSite());
       assertJsonBody(request);
     }
 
@@ -67,5 +71,15 @@ export class AuthGuard implements CanActivate {
       );
     }
     return true;
+  }
+
+  /**
+   * The router's names and addresses on the HTTPS port; behind a trusted TLS proxy also on 443, the port a proxy
+   * in front of the router normally listens on.
+   */
+  private async ownSite(): Promise<OwnSite> {
+    const names = await this.certificates.siteNames();
+    const ports = this.env.trustedProxies.length > 0 ? [this.env.httpsPort, 443] : [this.env.httpsPort];
+    return { ...names, ports };
   }
 }

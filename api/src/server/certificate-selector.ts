@@ -1,7 +1,10 @@
 // Which certificate a TLS handshake gets. A browser that asks (by SNI) for a name the imported certificate
-// carries gets that one; everyone else (local names, addresses, which send no SNI) gets the built-in one.
+// carries gets that one, unless the name is one of the router's own (`burrow.lan`, `<hostname>.lan`,
+// `localhost`, names below them, addresses): those always get the built-in one, whatever the import says (a
+// `*.lan` wildcard included), so an import can never lock the household out. No SNI gets the built-in one too.
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { describeCertificate } from '../certificates/x509/describe.js';
+import { isBuiltInName } from '../certificates/x509/router-names.js';
 import { dnsNameMatches } from '../certificates/x509/subject-names.js';
 import { type ServedCertificates } from '../services/certificate.service.js';
 import { secureContextOptions } from './tls-settings.js';
@@ -9,6 +12,7 @@ import { secureContextOptions } from './tls-settings.js';
 export class CertificateSelector {
   private builtIn!: SecureContext;
   private imported: { context: SecureContext; names: string[] } | undefined;
+  private builtInNames: readonly string[] = [];
 
   constructor(served: ServedCertificates) {
     this.update(served);
@@ -24,10 +28,14 @@ export class CertificateSelector {
     };
     this.builtIn = builtIn;
     this.imported = imported;
+    this.builtInNames = served.builtInNames;
   }
 
   select(servername: string): SecureContext {
-    return this.imported?.names.some((name) => dnsNameMatches(name, servername)) ? this.imported.context : this.builtIn;
+    if (this.imported === undefined || isBuiltInName(servername, this.builtInNames)) {
+      return this.builtIn;
+    }
+    return this.imported.names.some((name) => dnsNameMatches(name, servername)) ? this.imported.context : this.builtIn;
   }
 
   /** For `tls.createServer({ SNICallback })`. */

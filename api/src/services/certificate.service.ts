@@ -1,12 +1,13 @@
 // What HTTPS serves: the built-in certificate from the router's own CA, and one an admin imported for a real
-// domain name, if any (served to browsers that ask for one of its names; everything else still gets the built-in
-// one, so importing can never lock the household out of burrow.lan). Every change goes through one queue and is
+// domain name, if any (served to browsers that ask for one of its names; the router's own names and addresses
+// always get the built-in one, so importing can never lock the household out of burrow.lan). Every change goes through one queue and is
 // announced to the listeners, which swap it into the running TLS server.
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { type KeyPairPem, createAuthority, readAuthorityConstraints } from '../certificates/x509/authority.js';
 import { describeCertificate, splitCertificates } from '../certificates/x509/describe.js';
 import { ImportRefusedError, checkImport } from '../certificates/x509/import-check.js';
-import { type RouterNames, routerNames, splitByConstraints } from '../certificates/x509/router-names.js';
+import { parseIp } from '../certificates/x509/ip-address.js';
+import { type RouterNames, hostnameLabel, routerNames, splitByConstraints } from '../certificates/x509/router-names.js';
 import { issueServerCertificate } from '../certificates/x509/server-certificate.js';
 import { type CertificateDto, type CertificateMode, type CertificatesDto } from '../dtos/certificate.dto.js';
 import { DomainError } from './domain-error.js';
@@ -28,6 +29,11 @@ const CHECK_INTERVAL_MS = 60_000;
 export interface ServedCertificates {
   builtIn: KeyAndChain;
   imported?: KeyAndChain;
+  /**
+   * The router's own DNS names, as subtrees (`burrow.lan`, `<hostname>.lan`, `localhost`): they, the names below
+   * them and every address get the built-in certificate, whatever the imported one names.
+   */
+  builtInNames: string[];
 }
 
 type Listener = (served: ServedCertificates) => void;
@@ -77,9 +83,24 @@ export class CertificateService implements OnApplicationShutdown {
 
   served(): ServedCertificates {
     const state = this.loaded();
+    const builtInNames = this.builtInNames(state.authority);
     return state.mode === 'imported' && state.imported
-      ? { builtIn: state.builtIn, imported: state.imported }
-      : { builtIn: state.builtIn };
+      ? { builtIn: state.builtIn, imported: state.imported, builtInNames }
+      : { builtIn: state.builtIn, builtInNames };
+  }
+
+  /**
+   * The names and addresses the page is opened by: the router's own (and its bare hostname), and the DNS names of
+   * the imported certificate in use. Read from the box and the certificate, never from a request.
+   */
+  async siteNames(): Promise<RouterNames> {
+    const own = await this.routerNames();
+    const label = hostnameLabel(this.host.hostname());
+    const imported =
+      this.state?.mode === 'imported' && this.state.imported
+        ? describeCertificate(this.state.imported.chainPem).names.filter((name) => parseIp(name) === null)
+        : [];
+    return { dns: [...new Set([...own.dns, ...(label ? [label] : []), ...imported])], ips: own.ips };
   }
 
   /** The CA certificate in PEM: public, for anyone to download. */
@@ -114,26 +135,22 @@ export class CertificateService implements OnApplicationShutdown {
   }
 
   /**
-   * Validates and switches to an admin's certificate. `pageName` is the name the admin's browser asked for when
-   * it connected (its TLS server name): a name the router demonstrably answers to, as a real domain's
-   * certificate is expected to carry. An imported certificate is chosen by that name (SNI), never by address, so
-   * only DNS names count.
+   * Validates and switches to an admin's certificate, for a domain name of theirs: any DNS name but the router's
+   * own (see import-check.ts), which keep the built-in certificate. Nothing the client chose (its TLS server name,
+   * its Host header) decides whether the certificate is acceptable.
    */
   import(
     upload: { chain: string; key: string },
-    pageName: string | undefined,
     actor: { username: string },
     client: ClientInfo,
   ): Promise<CertificatesDto> {
     return this.serially(async () => {
-      const { dns } = await this.routerNames();
-      const answersTo = { dns: pageName && !dns.includes(pageName) ? [...dns, pageName] : dns, ips: [] };
       let imported: KeyAndChain;
       try {
         const checked = await checkImport({
           chainPem: upload.chain,
           keyPem: upload.key,
-          answersTo,
+          builtInNames: this.builtInNames(this.loaded().authority),
           now: this.clock.now(),
         });
         imported = { keyPem: checked.keyPem, chainPem: checked.chainPem };
@@ -215,7 +232,7 @@ export class CertificateService implements OnApplicationShutdown {
       await this.files.write('authority', { keyPem: authority.keyPem, chainPem: authority.certificatePem });
       await this.files.remove('server');
       const { fingerprintSha256 } = describeCertificate(authority.certificatePem);
-      this.logger.warn(`created the router CA, SHA-256 fingerprint ${fingerprintSha256}`);
+      this.logger.log(`created the router CA, SHA-256 fingerprint ${fingerprintSha256}`);
     } else {
       authority = { keyPem: stored.keyPem, certificatePem: stored.chainPem };
     }
@@ -267,6 +284,13 @@ export class CertificateService implements OnApplicationShutdown {
     const builtIn = { keyPem: leaf.keyPem, chainPem: `${leaf.certificatePem}${authority.certificatePem}` };
     await this.files.write('server', builtIn);
     return builtIn;
+  }
+
+  /** Today's hostname's names, and the ones the CA was made for (the hostname may have changed since). */
+  private builtInNames(authority: KeyPairPem): string[] {
+    const current = routerNames(this.host.hostname(), []).dns;
+    const constrained = readAuthorityConstraints(authority.certificatePem).dns;
+    return [...new Set([...current, ...constrained])];
   }
 
   private async routerNames(): Promise<RouterNames> {

@@ -26,6 +26,7 @@ export const ERROR_CODES = [
   'not_found',
   'certificate_refused',
   'payload_too_large',
+  'body_too_deep',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

@@ -17,7 +17,7 @@ interface SignedInBody {
   csrfToken: string;
 }
 
-const SESSION_COOKIE = 'burrow_session';
+const SESSION_COOKIE = '__Host-burrow_session';
 
 export class ApiSession {
   private constructor(

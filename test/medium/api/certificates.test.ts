@@ -1,10 +1,12 @@
 // Certificates through the API: an admin's own certificate is validated before use (every refusal a clear 4xx
 // that changes nothing), served at once, and reverted; and no route ever hands out the CA's private key.
 import { type KeyPairPem } from '@burrow/api/certificates/x509/authority';
-import { testCertificate } from '@burrow/api/testing/test-certificates';
+import { hostnameLabel } from '@burrow/api/certificates/x509/router-names';
+import { ecKey, testCertificate } from '@burrow/api/testing/test-certificates';
 import test from 'ava';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:tls';
@@ -73,7 +75,7 @@ async function postAs(
           host: servername,
           'content-type': 'application/json',
           'content-length': Buffer.byteLength(text),
-          cookie: `burrow_session=${admin.token}`,
+          cookie: `__Host-burrow_session=${admin.token}`,
           'x-csrf-token': admin.csrfToken,
         },
       },
@@ -111,7 +113,6 @@ test('bad uploads are refused with the failing check named, and nothing changes'
     const now = Date.now();
     const expired = await publicChain({ notBefore: new Date(now - 100 * DAY_MS), notAfter: new Date(now - DAY_MS) });
     const future = await publicChain({ notBefore: new Date(now + 10 * DAY_MS) });
-    const elsewhere = await publicChain({ dns: ['www.example.org'] });
     const byAddress = await publicChain({ dns: [], ips: ['127.0.0.1'] });
 
     // What, the upload, the check the audit log must name, and words the message must use.
@@ -142,10 +143,17 @@ test('bad uploads are refused with the failing check named, and nothing changes'
         /in order/,
       ],
       [
-        'a name that does not match',
-        { chain: elsewhere.chain, key: elsewhere.server.keyPem },
+        "only the router's own name",
+        { chain: good.chain, key: good.server.keyPem },
         'names',
-        /www\.example\.org/,
+        /burrow\.lan only\. An imported certificate is never served for the router's own names/,
+      ],
+      ['a self-signed certificate', { chain: other.certificatePem, key: other.keyPem }, 'self-signed', /self-signed/],
+      [
+        'a certificate without its issuer',
+        { chain: good.server.certificatePem, key: good.server.keyPem },
+        'issuer-missing',
+        /not the certificate of its issuer \(Test Issuing CA\)/,
       ],
       [
         'a certificate that matches only by address',
@@ -161,20 +169,12 @@ test('bad uploads are refused with the failing check named, and nothing changes'
       t.regex(reply.body.message, message, `${what}: ${reply.body.message}`);
       t.false(reply.body.message.includes('PRIVATE KEY'), 'the key is never echoed');
     }
-    // A Host header naming the certificate does not make it a name the router answers to: only the TLS server name.
-    const hostOnly = await importCertificate(
-      api,
-      admin,
-      { chain: elsewhere.chain, key: elsewhere.server.keyPem },
-      { 'x-forwarded-host': 'www.example.org' },
-    );
-    t.is(hostOnly.status, 400);
 
     const huge = await fetch(`${api.url}/api/certificates/import`, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
-        cookie: `burrow_session=${admin.token}`,
+        cookie: `__Host-burrow_session=${admin.token}`,
         'x-csrf-token': admin.csrfToken,
       },
       body: JSON.stringify({ chain: 'A'.repeat(10 * 1024 * 1024), key: good.server.keyPem }),
@@ -190,10 +190,10 @@ test('bad uploads are refused with the failing check named, and nothing changes'
       '/api/audit?action=certificate.import_refused',
       { session: admin },
     );
-    t.deepEqual(refusals.body.events.map((event) => event.details.check).reverse(), [
-      ...cases.map(([, , check]) => check),
-      'names',
-    ]);
+    t.deepEqual(
+      refusals.body.events.map((event) => event.details.check).reverse(),
+      cases.map(([, , check]) => check),
+    );
     t.deepEqual((await readdir(join(api.dataDir, 'certs'))).sort(), ['authority.pem', 'ca.pem', 'server.pem']);
   });
 });
@@ -204,11 +204,7 @@ test('a good chain is served at once for its names, the built-in one still by ad
     const builtIn = await servedFingerprint(api);
     t.is(await servedFingerprint(api, 'router.example.net'), builtIn);
     const good = await publicChain({ dns: ['router.example.net'] });
-    // The page was opened by the certificate's name (the DNS points it at the router): a name the router answers to.
-    const imported = await postAs(api, admin, 'router.example.net', '/api/certificates/import', {
-      chain: good.chain,
-      key: good.server.keyPem,
-    });
+    const imported = await importCertificate(api, admin, { chain: good.chain, key: good.server.keyPem });
     t.is(imported.status, 200, imported.body.message);
     t.is(imported.body.mode, 'imported');
     t.is(imported.body.chain.length, 2);
@@ -232,6 +228,55 @@ test('a good chain is served at once for its names, the built-in one still by ad
     t.is(reverted.body.mode, 'built-in');
     t.is(await servedFingerprint(api, 'router.example.net'), renewedBuiltIn);
     t.is(reverted.body.chain[0]?.fingerprintSha256, renewedBuiltIn);
+  });
+});
+
+test("an import is never served for the router's own names, whatever it names or the client asked for", async (t) => {
+  await withApi({}, async (api) => {
+    const admin = await setupAdmin(api);
+    const builtIn = await servedFingerprint(api);
+    const hostLan = `${hostnameLabel(hostname()) ?? 'burrow'}.lan`;
+    const ownNames = ['burrow.lan', hostLan, 'localhost', 'www.burrow.lan'];
+
+    // A self-signed certificate for the router's names, sent over a connection that asked for one of them.
+    for (const dns of [['burrow.lan'], ['*.lan'], ['localhost', 'router.example.net']]) {
+      const key = ecKey();
+      const selfSigned = await testCertificate({ commonName: dns[0] ?? '', dns, key });
+      const refused = await postAs(api, admin, 'burrow.lan', '/api/certificates/import', {
+        chain: selfSigned.certificatePem,
+        key: selfSigned.keyPem,
+      });
+      t.is(refused.status, 400, `self-signed ${dns.join(', ')}`);
+      t.regex(refused.body.message, /self-signed/);
+    }
+    // A CA-issued certificate for nothing but the router's own names and addresses could never be served.
+    for (const names of [
+      { dns: ['burrow.lan'] },
+      { dns: [hostLan, 'localhost', '*.burrow.lan'] },
+      { ips: ['127.0.0.1'] },
+    ]) {
+      const chain = await publicChain({ dns: names.dns ?? [], ...(names.ips ? { ips: names.ips } : {}) });
+      const refused = await postAs(api, admin, names.dns?.[0] ?? 'burrow.lan', '/api/certificates/import', {
+        chain: chain.chain,
+        key: chain.server.keyPem,
+      });
+      t.is(refused.status, 400, JSON.stringify(names));
+      t.regex(refused.body.message, /never served for the router's own names/, JSON.stringify(names));
+    }
+    t.is(await servedFingerprint(api, 'burrow.lan'), builtIn);
+
+    // A wildcard over .lan and a real name: accepted without the client naming anything (no SNI, no Host), served
+    // for other names, while the router's own names keep the built-in certificate.
+    const wide = await publicChain({ dns: ['*.lan', 'router.example.net', '*.localhost'] });
+    const imported = await importCertificate(api, admin, { chain: wide.chain, key: wide.server.keyPem });
+    t.is(imported.status, 200, imported.body.message);
+    const leaf = new X509Certificate(wide.server.certificatePem).fingerprint256;
+    t.is(await servedFingerprint(api, 'router.example.net'), leaf);
+    t.is(await servedFingerprint(api, 'printer.lan'), leaf);
+    for (const name of ownNames) {
+      t.is(await servedFingerprint(api, name), builtIn, name);
+    }
+    t.is(await servedFingerprint(api), builtIn);
   });
 });
 
@@ -268,7 +313,7 @@ test("no route returns the CA's private key, in any encoding", async (t) => {
             method: method.toUpperCase(),
             redirect: 'manual',
             headers: {
-              cookie: `burrow_session=${admin.token}`,
+              cookie: `__Host-burrow_session=${admin.token}`,
               'x-csrf-token': admin.csrfToken,
               'content-type': 'application/json',
             },

@@ -1,5 +1,6 @@
 // Cross-site request forgery: a browser carrying a valid session cookie must not be usable by another site.
 import test from 'ava';
+import { request as httpsRequest } from 'node:https';
 import { DataSource } from 'typeorm';
 import { type InProcessApi } from './in-process-api.js';
 import { ADMIN_PASSWORD, call, type Session, setupAdmin, signIn, withApi } from './session-client.js';
@@ -33,6 +34,69 @@ test('a cross-site POST carrying a valid cookie, and even the right CSRF token, 
   });
 });
 
+/** A POST with a Host header of our choosing, which fetch() would not send. */
+function postWithHost(
+  api: InProcessApi,
+  session: Session,
+  headers: Record<string, string>,
+): Promise<{ status: number; body: { code?: string } }> {
+  const text = JSON.stringify(newUser);
+  return new Promise((resolve, reject) => {
+    const request = httpsRequest(
+      {
+        host: '127.0.0.1',
+        port: Number(new URL(api.url).port),
+        path: '/api/users',
+        method: 'POST',
+        ca: api.caPem,
+        servername: 'localhost',
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(text),
+          cookie: `__Host-burrow_session=${session.token}`,
+          'x-csrf-token': session.csrfToken,
+          ...headers,
+        },
+      },
+      (response) => {
+        let received = '';
+        response.setEncoding('utf8').on('data', (chunk: string) => (received += chunk));
+        response.on('end', () =>
+          resolve({ status: response.statusCode ?? 0, body: JSON.parse(received) as { code?: string } }),
+        );
+      },
+    );
+    request.on('error', reject);
+    request.end(text);
+  });
+}
+
+test("our own origin comes from the router's names and port, never from the Host header", async (t) => {
+  await withApi({}, async (api) => {
+    const admin = await setupAdmin(api);
+    const port = new URL(api.url).port;
+    // DNS rebinding: evil.example resolved to the router, so the browser sends Host and Origin of evil.example.
+    for (const host of ['evil.example', `evil.example:${port}`]) {
+      const reply = await postWithHost(api, admin, { host, origin: `https://${host}` });
+      t.is(reply.status, 403, host);
+      t.is(reply.body.code, 'cross_site', host);
+    }
+    t.is(await userCount(api), 1);
+    // The router's own names on the configured port are its origin, whatever Host says.
+    const own = await postWithHost(api, admin, { host: 'evil.example', origin: `https://localhost:${port}` });
+    t.is(own.status, 201);
+    for (const origin of [
+      `https://burrow.lan:${port}`,
+      `http://127.0.0.1:${port}`,
+      'https://127.0.0.1',
+      'https://127.0.0.1:1',
+    ]) {
+      const reply = await createWith(api, admin, { origin });
+      t.is(reply.status, origin.startsWith('https://burrow.lan') ? 409 : 403, origin);
+    }
+  });
+});
+
 test("a state-changing request without the session's own CSRF token is refused", async (t) => {
   await withApi({}, async (api) => {
     const admin = await setupAdmin(api);
@@ -44,7 +108,7 @@ test("a state-changing request without the session's own CSRF token is refused",
     }
     const none = await fetch(`${api.url}/api/auth/logout`, {
       method: 'POST',
-      headers: { cookie: `burrow_session=${admin.token}` },
+      headers: { cookie: `__Host-burrow_session=${admin.token}` },
     });
     t.is(none.status, 403);
     t.is(await userCount(api), 1);

@@ -29,7 +29,7 @@ async function withApi(
 }
 
 /** A request carrying the session cookie (reads need no CSRF token). */
-const signedIn = (session: Session): RequestInit => ({ headers: { cookie: `burrow_session=${session.token}` } });
+const signedIn = (session: Session): RequestInit => ({ headers: { cookie: `__Host-burrow_session=${session.token}` } });
 
 async function getJson(url: string, init?: RequestInit): Promise<{ status: number; body: unknown; headers: Headers }> {
   const response = await fetch(url, init);
@@ -101,7 +101,7 @@ test('system status needs a session', async (t) => {
     t.is(status, 401);
     t.like(body, { statusCode: 401, code: 'unauthenticated' });
     const forged = await getJson(`${api.url}/api/system/status`, {
-      headers: { cookie: `burrow_session=${'A'.repeat(43)}` },
+      headers: { cookie: `__Host-burrow_session=${'A'.repeat(43)}` },
     });
     t.is(forged.status, 401);
   });
@@ -192,6 +192,48 @@ test('a malformed JSON body is a 400 in the same error shape', async (t) => {
   });
 });
 
+test('a deeply nested JSON body is a 400 before validation, logged as a refusal and not as an error', async (t) => {
+  await withApi({}, async (api) => {
+    const levels = 2000;
+    const bodies: Array<[string, string]> = [
+      ['arrays', `${'['.repeat(levels)}${']'.repeat(levels)}`],
+      ['objects', `${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}`],
+      ['objects in a field', `{"username":"admin","password":${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}}`],
+      ['33 levels', `${'['.repeat(33)}${']'.repeat(33)}`],
+    ];
+    for (const path of ['/api/auth/login', '/api/setup']) {
+      for (const [what, body] of bodies) {
+        const { status, body: reply } = await getJson(`${api.url}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body,
+        });
+        t.is(status, 400, `${path} ${what}`);
+        t.like(reply, { statusCode: 400, code: 'body_too_deep' }, `${path} ${what}`);
+        t.regex((reply as { message: string }).message, /nested more than 32 levels/);
+      }
+      // Strings and escaped quotes do not count as nesting; 32 levels reach validation, which refuses them.
+      const shallow = await getJson(`${api.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: '[[[[{{{{\\"'.repeat(20), password: 42 }),
+      });
+      t.is(shallow.status, 400);
+      t.not((shallow.body as { code?: string }).code, 'body_too_deep');
+      const deepest = await getJson(`${api.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: `${'['.repeat(32)}${']'.repeat(32)}`,
+      });
+      t.is(deepest.status, 400);
+      t.not((deepest.body as { code?: string }).code, 'body_too_deep');
+    }
+    const errors = api.logs.filter((line) => typeof line.level === 'number' && line.level >= 50);
+    t.deepEqual(errors, []);
+    t.deepEqual((await getJson(`${api.url}/api/setup`)).body, { setupRequired: true });
+  });
+});
+
 test('a failure inside a route is a 500 that reveals nothing, logged with its request id', async (t) => {
   await withApi({}, async (api) => {
     const session = await setupAdmin(api);
@@ -275,8 +317,28 @@ test('the OpenAPI document is served and is the one the app builds', async (t) =
       '/api/users/{id}',
       '/api/users/{id}/sessions',
       '/api/users/{id}/totp',
+      '/api/users/{id}/unlock',
     ]);
     t.is(document.info.version, API_VERSION);
+  });
+});
+
+test('every API answer says Cache-Control: no-store, signed in or not, errors included', async (t) => {
+  await withApi({}, async (api) => {
+    const session = await setupAdmin(api);
+    const answers = [
+      await fetch(`${api.url}/api/auth/session`, signedIn(session)),
+      await fetch(`${api.url}/api/system/status`, signedIn(session)),
+      await fetch(`${api.url}/api/users`, signedIn(session)),
+      await fetch(`${api.url}/api/health`),
+      await fetch(`${api.url}/api/setup`),
+      await fetch(`${api.url}/api/system/status`),
+      await fetch(`${api.url}/api/nope`),
+      await fetch(`${api.url}/api/certificates/ca.pem`),
+    ];
+    for (const answer of answers) {
+      t.is(answer.headers.get('cache-control'), 'no-store', answer.url);
+    }
   });
 });
 

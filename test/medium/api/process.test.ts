@@ -2,9 +2,9 @@
 // logs where it listens, and stops cleanly on SIGTERM and SIGINT.
 import test from 'ava';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findFreePort, findTwoFreePorts } from '../../helpers/free-port.js';
 import { trustForFetch } from '../../helpers/trust.js';
@@ -54,6 +54,27 @@ async function waitForListening(server: Run): Promise<string> {
   throw new Error(`no "listening" line:\n${server.stdout()}\n${server.stderr()}`);
 }
 
+/**
+ * Starts the API on two free ports. A port found free can be taken by a concurrent test before the server binds
+ * it: that is another pair to try, not a failure of the server.
+ */
+async function startOnFreePorts(env: NodeJS.ProcessEnv, t: { teardown: (fn: () => void) => void }) {
+  for (let attempt = 1; ; attempt++) {
+    const [port, httpsPort] = await findTwoFreePorts();
+    const server = run({ ...env, BURROW_HTTP_PORT: String(port), BURROW_HTTPS_PORT: String(httpsPort) });
+    t.teardown(() => server.kill('SIGKILL'));
+    try {
+      return { server, port, httpsPort, url: await waitForListening(server) };
+    } catch (error) {
+      if (attempt >= 3 || !server.stdout().includes('EADDRINUSE')) {
+        throw error;
+      }
+      server.kill('SIGKILL');
+      await server.exit;
+    }
+  }
+}
+
 async function scratchDir(t: { teardown: (fn: () => Promise<void>) => void }): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'burrow-proc-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
@@ -93,15 +114,10 @@ test('without BURROW_DATA_DIR the server refuses to start', async (t) => {
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   test(`logs one "listening" line with its URL, serves, and exits 0 on ${signal}`, async (t) => {
     const dir = await scratchDir(t);
-    const [port, httpsPort] = await findTwoFreePorts();
-    const server = run({
-      BURROW_DATA_DIR: join(dir, 'data'),
-      BURROW_HTTP_PORT: String(port),
-      BURROW_HTTPS_PORT: String(httpsPort),
-      BURROW_UI_DIR: dir,
-    });
-    t.teardown(() => server.kill('SIGKILL'));
-    const url = await waitForListening(server);
+    const { server, port, httpsPort, url } = await startOnFreePorts(
+      { BURROW_DATA_DIR: join(dir, 'data'), BURROW_UI_DIR: dir },
+      t,
+    );
     t.is(url, `https://127.0.0.1:${httpsPort}`);
     t.like(
       logLines(server.stdout()).find((line) => line.msg === 'listening'),
@@ -119,6 +135,56 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     await t.throwsAsync(fetch(`${url}/api/health`));
   });
 }
+
+test('whatever the umask, the data dir is private: directories 0700, files 0600, the public CA 0644', async (t) => {
+  const dir = await scratchDir(t);
+  const dataDir = join(dir, 'data');
+  const [port, httpsPort] = await findTwoFreePorts();
+  // A data dir that already exists, made by someone else's loose umask; the server inherits umask 0.
+  await mkdir(dataDir, { mode: 0o777 });
+  await chmod(dataDir, 0o777);
+  const previous = process.umask(0);
+  let server: Run;
+  try {
+    server = run({
+      BURROW_DATA_DIR: dataDir,
+      BURROW_HTTP_PORT: String(port),
+      BURROW_HTTPS_PORT: String(httpsPort),
+      BURROW_UI_DIR: dir,
+    });
+  } finally {
+    process.umask(previous);
+  }
+  t.teardown(() => server.kill('SIGKILL'));
+  const url = await waitForListening(server);
+  trustForFetch(await readFile(join(dataDir, 'certs', 'ca.pem'), 'utf8'));
+  const setup = await fetch(`${url}/api/setup`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'admin', password: 'admin-pass-7f3k-quartz' }),
+  });
+  t.is(setup.status, 201);
+
+  const modes: Record<string, string> = {};
+  for (const entry of await readdir(dataDir, { recursive: true, withFileTypes: true })) {
+    const path = join(entry.parentPath, entry.name);
+    modes[relative(dataDir, path)] = ((await stat(path)).mode & 0o777).toString(8);
+  }
+  modes['.'] = ((await stat(dataDir)).mode & 0o777).toString(8);
+  const expected = (name: string) =>
+    name === 'certs/ca.pem' ? '644' : name === '.' || name === 'certs' ? '700' : '600';
+  t.deepEqual(modes, Object.fromEntries(Object.keys(modes).map((name) => [name, expected(name)])));
+  for (const file of ['burrow.db', 'burrow.db-wal', 'burrow.db-shm', 'certs/authority.pem', 'certs/server.pem']) {
+    t.true(file in modes, file);
+  }
+  // Creating the CA is news, not a warning.
+  t.like(
+    logLines(server.stdout()).find((line) => String(line.msg).startsWith('created the router CA')),
+    { level: 30 },
+  );
+  server.kill('SIGTERM');
+  t.deepEqual(await server.exit, { code: 0, signal: null });
+});
 
 test('a database that cannot be opened ends the process with code 1 and a fatal log line', async (t) => {
   const dir = await scratchDir(t);

@@ -14,7 +14,7 @@ export interface UserBody {
 }
 
 export interface Session {
-  /** The `burrow_session` cookie value. */
+  /** The `__Host-burrow_session` cookie value. */
   token: string;
   csrfToken: string;
   user: UserBody;
@@ -44,7 +44,7 @@ export async function call<T = Record<string, unknown>>(
     sent['content-type'] ??= 'application/json';
   }
   if (session !== undefined) {
-    sent.cookie ??= `burrow_session=${session.token}`;
+    sent.cookie ??= `__Host-burrow_session=${session.token}`;
     if (method !== 'GET') {
       sent['x-csrf-token'] ??= session.csrfToken;
     }
@@ -65,7 +65,7 @@ export async function call<T = Record<string, unknown>>(
 /** The session cookie a response set, or undefined. */
 export function sessionCookieOf(headers: Headers): string | undefined {
   for (const cookie of headers.getSetCookie()) {
-    const match = /^burrow_session=([^;]*)/.exec(cookie);
+    const match = /^__Host-burrow_session=([^;]*)/.exec(cookie);
     if (match?.[1] !== undefined && match[1] !== '') {
       return match[1];
     }

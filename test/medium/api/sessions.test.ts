@@ -20,7 +20,9 @@ import {
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 const whoAmI = async (api: InProcessApi, token: string) =>
-  call<{ user?: { username: string } }>(api, '/api/auth/session', { headers: { cookie: `burrow_session=${token}` } });
+  call<{ user?: { username: string } }>(api, '/api/auth/session', {
+    headers: { cookie: `__Host-burrow_session=${token}` },
+  });
 const database = (api: InProcessApi) => api.app.get(DataSource);
 
 test('session fixation: an id planted in the browser before sign-in is never promoted', async (t) => {
@@ -31,7 +33,7 @@ test('session fixation: an id planted in the browser before sign-in is never pro
     const reply = await login(
       api,
       { username: 'admin', password: ADMIN_PASSWORD },
-      { cookie: `burrow_session=${planted}` },
+      { cookie: `__Host-burrow_session=${planted}` },
     );
     t.is(reply.status, 200);
     const issued = sessionCookieOf(reply.headers);
@@ -50,7 +52,7 @@ test("session fixation: signing in over the attacker's own live session does not
     const reply = await login(
       api,
       { username: 'admin', password: ADMIN_PASSWORD },
-      { cookie: `burrow_session=${attacker.token}` },
+      { cookie: `__Host-burrow_session=${attacker.token}` },
     );
     t.is(reply.status, 200);
     t.not(sessionCookieOf(reply.headers), attacker.token);
@@ -74,7 +76,7 @@ test('sign-out deletes the session and clears the cookie', async (t) => {
     const admin = await setupAdmin(api);
     const reply = await call(api, '/api/auth/logout', { method: 'POST', session: admin });
     t.is(reply.status, 204);
-    t.regex(reply.headers.getSetCookie()[0] ?? '', /^burrow_session=; Path=\/; Expires=Thu, 01 Jan 1970/);
+    t.regex(reply.headers.getSetCookie()[0] ?? '', /^__Host-burrow_session=; Path=\/; Expires=Thu, 01 Jan 1970/);
     t.is((await whoAmI(api, admin.token)).status, 401);
     t.deepEqual(await database(api).query('SELECT count(*) AS n FROM session'), [{ n: 0 }]);
     t.is((await call(api, '/api/auth/logout', { method: 'POST', session: admin })).status, 401);

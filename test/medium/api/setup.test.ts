@@ -22,10 +22,10 @@ test('no user and no default password: setup creates the first admin and signs t
     });
     t.regex(String(reply.body.csrfToken), /^[A-Za-z0-9_-]{43}$/);
     const [cookie] = reply.headers.getSetCookie();
-    t.regex(cookie ?? '', /^burrow_session=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; Secure; SameSite=Strict$/);
+    t.regex(cookie ?? '', /^__Host-burrow_session=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; Secure; SameSite=Strict$/);
 
     const token = sessionCookieOf(reply.headers);
-    const session = await call(api, '/api/auth/session', { headers: { cookie: `burrow_session=${token}` } });
+    const session = await call(api, '/api/auth/session', { headers: { cookie: `__Host-burrow_session=${token}` } });
     t.is(session.status, 200);
     t.like(session.body, { user: { username: 'Ada', role: 'admin' }, csrfToken: reply.body.csrfToken });
     t.deepEqual((await call(api, '/api/setup')).body, { setupRequired: false });
@@ -95,8 +95,8 @@ test('the cookie only travels over HTTPS: plain HTTP is redirected unless a trus
   await withApi({ trustedProxies: '127.0.0.1' }, async (api) => {
     const reply = await setup(api, {
       'x-forwarded-proto': 'https',
-      'x-forwarded-host': 'router.lan',
-      origin: 'https://router.lan',
+      'x-forwarded-host': 'burrow.lan',
+      origin: 'https://burrow.lan',
     });
     t.is(reply.status, 201);
     t.regex(reply.headers.getSetCookie()[0] ?? '', /; Secure/);

@@ -6,16 +6,23 @@
 //   5. no signature uses SHA-1 or MD5                     (weak-signature)
 //   6. the first certificate is valid now and for a while (not-yet-valid, expired, expires-soon)
 //   7. the issuers are valid now                          (issuer-not-valid)
-//   8. it names at least one name the router answers to   (names)
-//   9. it may be used by a web server                     (not-a-server-certificate)
+//   8. a CA issued it, and the chain holds that CA        (self-signed, issuer-missing)
+//   9. it names a DNS name that is not the router's own   (names)
+//  10. it may be used by a web server                     (not-a-server-certificate)
 // (The service then has Node's TLS build a context from the pair, which refuses what browsers would: refused-by-tls.)
 // The first failure throws an ImportRefusedError; nothing is stored here, so a refusal changes nothing.
+//
+// Which names an import may be for (9): any DNS name except the router's built-in ones (`burrow.lan`,
+// `<hostname>.lan`, `localhost` and names below them) and its addresses, which the built-in certificate always
+// answers for (see certificate-selector.ts). An import adds a name; it never replaces how the household reaches
+// the router. Nothing the client chose counts here (not its TLS server name, not its Host header): the admin says
+// which name they mean by the certificate they bring, and a certificate authority vouched for it (8).
 import type { KeyObject, X509Certificate as NodeCertificate } from 'node:crypto';
 import { readChain, readKey } from './import-pem.js';
 import { ImportRefusedError } from './import-refused.js';
 import { toPem } from './pem.js';
-import type { RouterNames } from './router-names.js';
-import { certificateNames, matchingNames } from './subject-names.js';
+import { isBuiltInName } from './router-names.js';
+import { certificateNames } from './subject-names.js';
 import {
   BasicConstraintsExtension,
   ExtendedKeyUsage,
@@ -34,7 +41,8 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 export interface ImportInput {
   chainPem: string;
   keyPem: string;
-  answersTo: RouterNames;
+  /** The router's own DNS names, as subtrees (`burrow.lan`, `<hostname>.lan`, `localhost`): never an import's. */
+  builtInNames: readonly string[];
   now: Date;
   /** How long the certificate must stay valid after `now`; 7 days unless given. */
   minRemainingDays?: number;
@@ -56,7 +64,8 @@ function checkNow(input: ImportInput): { chainPem: string; keyPem: string } {
   const leaf = parsed[0] ?? new X509Certificate(new Uint8Array());
   checkValidity(leaf, input.now, input.minRemainingDays ?? DEFAULT_MIN_REMAINING_DAYS);
   checkIssuersValid(parsed.slice(1), input.now);
-  checkNames(leaf, input.answersTo);
+  checkIssued(chain);
+  checkNames(leaf, input.builtInNames);
   checkServerUse(leaf);
   return {
     chainPem: chain.map((certificate) => toPem('CERTIFICATE', certificate.raw)).join(''),
@@ -169,20 +178,50 @@ function checkValidity(leaf: X509Certificate, now: Date, minRemainingDays: numbe
   }
 }
 
-function checkNames(leaf: X509Certificate, answersTo: RouterNames): void {
-  const names = certificateNames(leaf);
-  if (matchingNames(names, answersTo).length > 0) {
+// A self-signed leaf vouches for nobody but itself: no browser trusts it, and the names it could be for are the
+// router's own, which its own CA already serves. A real name's certificate comes with its issuer's chain.
+function checkIssued(chain: NodeCertificate[]): void {
+  const [leaf] = chain;
+  if (!leaf) {
     return;
   }
-  const routerNames = [...answersTo.dns, ...answersTo.ips].join(', ') || 'no names yet';
+  if (leaf.subject === leaf.issuer && leaf.verify(leaf.publicKey)) {
+    throw new ImportRefusedError(
+      'self-signed',
+      `The certificate (${label(leaf)}) is self-signed: it vouches for itself, so browsers trust it nowhere, and the ` +
+        "router's own certificate already answers for its local names. Import a certificate that a certificate " +
+        "authority issued for your domain name, followed by the authority's intermediate certificates.",
+    );
+  }
+  if (chain.length === 1) {
+    throw new ImportRefusedError(
+      'issuer-missing',
+      `The chain holds your certificate only, not the certificate of its issuer (${issuerLabel(leaf)}), which ` +
+        'browsers need to trust it. Paste the intermediate certificates your certificate authority sent after your ' +
+        'certificate (often in a file named chain.pem or fullchain.pem).',
+    );
+  }
+}
+
+function checkNames(leaf: X509Certificate, builtInNames: readonly string[]): void {
+  const names = certificateNames(leaf);
+  if (names.dns.some((name) => !isBuiltInName(name, builtInNames))) {
+    return;
+  }
   const certificateHas = [...names.dns, ...names.ips];
-  const named =
-    certificateHas.length > 0
-      ? `The certificate is for ${certificateHas.join(', ')}`
-      : 'The certificate names no host (it has no Subject Alternative Name, and browsers ignore the Common Name)';
+  if (certificateHas.length === 0) {
+    throw new ImportRefusedError(
+      'names',
+      'The certificate names no host (it has no Subject Alternative Name, and browsers ignore the Common Name). ' +
+        'Use a certificate for the domain name you will open the page by.',
+    );
+  }
   throw new ImportRefusedError(
     'names',
-    `${named}, but the router answers to ${routerNames}. Use a certificate for one of the router's names.`,
+    `The certificate is for ${certificateHas.join(', ')} only. An imported certificate is never served for the ` +
+      `router's own names (${builtInNames.join(', ')} and names below them) or its addresses, which keep the ` +
+      "router's own certificate, so this one could never be used. Use a certificate for the domain name you will " +
+      'open the page by, such as router.example.com.',
   );
 }
 

@@ -10,6 +10,8 @@ export type ImportCheck =
   | 'chain-order'
   | 'weak-signature'
   | 'issuer-not-valid'
+  | 'self-signed'
+  | 'issuer-missing'
   | 'not-yet-valid'
   | 'expired'
   | 'expires-soon'

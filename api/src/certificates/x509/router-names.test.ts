@@ -1,5 +1,12 @@
 import test from 'ava';
-import { authorityConstraints, dnsInSubtree, hostnameLabel, routerNames, splitByConstraints } from './router-names.js';
+import {
+  authorityConstraints,
+  dnsInSubtree,
+  hostnameLabel,
+  isBuiltInName,
+  routerNames,
+  splitByConstraints,
+} from './router-names.js';
 
 test('the names come from the hostname label, in the lan domain, plus the fixed ones', (t) => {
   t.deepEqual(routerNames('Burrow', []).dns, ['burrow.lan', 'localhost']);
@@ -90,4 +97,17 @@ test('splitByConstraints: IPv4 ranges never cover IPv6 addresses, and a type wit
     covered: { dns: ['example.com'], ips: ['fd00::1'] },
     uncovered: ['10.1.1.1'],
   });
+});
+
+test("isBuiltInName: the router's own names, the names below them and every address, nothing else", (t) => {
+  const builtIn = ['gw.lan', 'burrow.lan', 'localhost'];
+  for (const name of ['burrow.lan', 'GW.LAN.', 'www.burrow.lan', '*.burrow.lan', 'localhost', 'a.localhost']) {
+    t.true(isBuiltInName(name, builtIn), name);
+  }
+  for (const name of ['', '192.168.1.1', '203.0.113.7', 'fd00::1', '[fd00::1]']) {
+    t.true(isBuiltInName(name, builtIn), `address or nothing: ${name}`);
+  }
+  for (const name of ['*.lan', 'printer.lan', 'burrow.lan.example.com', 'notburrow.lan', 'router.example.net']) {
+    t.false(isBuiltInName(name, builtIn), name);
+  }
 });

@@ -56,6 +56,20 @@ export function routerNames(hostname: string, addresses: readonly string[]): Rou
 }
 
 /**
+ * Whether `name` (a TLS server name, or a DNS name in a certificate) belongs to the router itself: an address, or
+ * one of `builtIn` (`burrow.lan`, `<hostname>.lan`, `localhost`) or a name below them, wildcards included
+ * (`*.burrow.lan`). Those are always answered with the built-in certificate, whatever an imported one says, so an
+ * import can never lock the household out; an import must be for some other name.
+ */
+export function isBuiltInName(name: string, builtIn: readonly string[]): boolean {
+  const host = name.trim().toLowerCase().replace(/\.$/, '');
+  if (host === '' || parseIp(host.replace(/^\[(.*)\]$/, '$1')) !== null) {
+    return true;
+  }
+  return builtIn.some((subtree) => dnsInSubtree(host, subtree));
+}
+
+/**
  * `burrow.lan`, `<hostname>.lan` and `localhost` (and names below them), and the private address ranges. The
  * router's own names only: not all of `lan` (other routers' pages live there; it is OpenWrt's default domain), and
  * never the bare hostname, since a permitted subtree `dev` would also permit `www.google.dev`.

@@ -2,7 +2,7 @@
 // the way browsers decide it (RFC 6125): SAN only, never the Common Name; a wildcard only as the whole
 // leftmost label, standing for exactly one label.
 import { SubjectAlternativeNameExtension, type X509Certificate } from './x509-library.js';
-import { formatIp, parseIp, sameIp } from './ip-address.js';
+import { formatIp, parseIp } from './ip-address.js';
 import type { RouterNames } from './router-names.js';
 
 /** SAN DNS names (lowercased) and IP addresses (canonical text), in certificate order. */
@@ -29,15 +29,4 @@ export function dnsNameMatches(pattern: string, host: string): boolean {
   // A bare `*` names nothing; `*.example.com` names `a.example.com` but neither `example.com` nor `a.b.example.com`.
   const [label = '', ...parent] = wanted.split('.');
   return rest.length >= 1 && label !== '' && parent.join('.') === rest.join('.');
-}
-
-/** The names in `wanted` that the certificate's names cover. */
-export function matchingNames(names: RouterNames, wanted: RouterNames): string[] {
-  const dns = wanted.dns.filter((host) => names.dns.some((pattern) => dnsNameMatches(pattern, host)));
-  const named = names.ips.map(parseIp).filter((address) => address !== null);
-  const ips = wanted.ips.filter((text) => {
-    const address = parseIp(text);
-    return address !== null && named.some((name) => sameIp(name, address));
-  });
-  return [...dns, ...ips];
 }
