@@ -47,7 +47,7 @@ export function isInterfaceName(name: string): boolean {
 }
 
 /** A string schema whose checker returns a problem (never quoting the value) or its canonical form. */
-function text(check: (value: string) => { problem: string } | { value: string }) {
+export function text(check: (value: string) => { problem: string } | { value: string }) {
   return z
     .string()
     .max(MAX_TEXT)
@@ -176,7 +176,7 @@ const lanSchema = z
     }
   });
 
-const peerSchema = z.strictObject({
+export const peerSchema = z.strictObject({
   /** The server's public key, base64 (wg's PublicKey). */
   publicKey: key,
   /** Optional extra symmetric key (wg's PresharedKey); a secret like privateKey. */
@@ -189,48 +189,74 @@ const peerSchema = z.strictObject({
   persistentKeepalive: z.number().int().min(0).max(65535).optional(),
 });
 
-const tunnelSchema = z
-  .strictObject({
-    /** The TUN interface burrow-wg creates. */
-    interface: interfaceName.default(DEFAULT_TUNNEL_INTERFACE),
-    /** This router's private key, base64 (wg's PrivateKey). A secret: never logged, never in an error. */
-    privateKey: key,
-    /** The tunnel's own addresses, one or more of each family (wg-quick's Address). */
-    addresses: z.array(interfaceAddress).min(1).max(16),
-    /** Resolvers inside the tunnel; the router's dnsmasq forwards LAN queries only to these. */
-    dns: z.array(ipAddress).min(1).max(8),
-    /** Of the TUN interface; 1280 is the least IPv6 allows, 1420 fits WireGuard in a 1500-byte WAN. */
-    mtu: z.number().int().min(1280).max(1500).default(DEFAULT_TUNNEL_MTU),
-    /** Fixed UDP port; absent: the engine picks one. */
-    listenPort: port.optional(),
-    /** Mark on the engine's UDP socket (SO_MARK): policy routing and the kill switch recognise tunnel packets by it. */
-    fwmark: z.number().int().min(1).max(0xffffffff).default(DEFAULT_FWMARK),
-    /** The VPN server(s); usually exactly one. */
-    peers: z.array(peerSchema).min(1).max(16),
-  })
-  .superRefine((tunnel, ctx) => {
-    const seen = new Map<string, number>();
-    tunnel.peers.forEach((peer, index) => {
-      if (seen.has(peer.publicKey)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['peers', index, 'publicKey'],
-          message: `repeats the key of peers[${seen.get(peer.publicKey)}]`,
-        });
-      }
-      seen.set(peer.publicKey, index);
-    });
-    const routed = tunnel.peers.flatMap((peer) => peer.allowedIps.map((text) => parseIpPrefix(text)!));
-    tunnel.dns.forEach((server, index) => {
-      if (!routed.some((prefix) => contains(prefix, parseIp(server)!))) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['dns', index],
-          message: "is outside every peer's allowedIps, so queries to it could not go through the tunnel",
-        });
-      }
-    });
+/** A DNS search domain handed to LAN devices by DHCP (wg-quick's DNS line may carry them). */
+const searchDomain = text((value) =>
+  isHostname(value) ? { value: value.toLowerCase().replace(/\.$/, '') } : { problem: 'must be a domain name' },
+);
+
+/** What a VPN provider's profile sets: keys, addresses, resolvers and servers (wg-quick's fields). */
+export const profileFields = {
+  /** This router's private key, base64 (wg's PrivateKey). A secret: never logged, never in an error. */
+  privateKey: key,
+  /** The tunnel's own addresses, one or more of each family (wg-quick's Address). */
+  addresses: z.array(interfaceAddress).min(1).max(16),
+  /** Resolvers inside the tunnel; the router's dnsmasq forwards LAN queries only to these. */
+  dns: z.array(ipAddress).min(1).max(8),
+  /** Search domains for LAN devices, from the DNS line. */
+  searchDomains: z.array(searchDomain).max(8).default([]),
+  /** Of the TUN interface; 1280 is the least IPv6 allows, 1420 fits WireGuard in a 1500-byte WAN. */
+  mtu: z.number().int().min(1280).max(1500).default(DEFAULT_TUNNEL_MTU),
+  /** The VPN server(s); usually exactly one. */
+  peers: z.array(peerSchema).min(1).max(16),
+};
+
+/** Where this router's engine sends from: shared by every profile of one WireGuard interface. */
+export const engineFields = {
+  /** The TUN interface burrow-wg creates. */
+  interface: interfaceName.default(DEFAULT_TUNNEL_INTERFACE),
+  /** Fixed UDP port; absent: the engine picks one. */
+  listenPort: port.optional(),
+  /** Mark on the engine's UDP socket (SO_MARK): policy routing and the kill switch recognise tunnel packets by it. */
+  fwmark: z.number().int().min(1).max(0xffffffff).default(DEFAULT_FWMARK),
+};
+
+type ProfileFields = z.output<z.ZodObject<typeof profileFields>>;
+
+/** Peers have distinct keys, and every resolver is reached through some peer's allowed IPs. */
+export function refineProfile(profile: ProfileFields, ctx: z.RefinementCtx): void {
+  const seen = new Map<string, number>();
+  profile.peers.forEach((peer, index) => {
+    if (seen.has(peer.publicKey)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['peers', index, 'publicKey'],
+        message: `repeats the key of peers[${seen.get(peer.publicKey)}]`,
+      });
+    }
+    seen.set(peer.publicKey, index);
   });
+  const routed = profile.peers.flatMap((peer) => peer.allowedIps.map((text) => parseIpPrefix(text)!));
+  profile.dns.forEach((server, index) => {
+    if (!routed.some((prefix) => contains(prefix, parseIp(server)!))) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['dns', index],
+        message: "is outside every peer's allowedIps, so queries to it could not go through the tunnel",
+      });
+    }
+  });
+}
+
+const tunnelSchema = z.strictObject({ ...engineFields, ...profileFields }).superRefine(refineProfile);
+
+/** The router's own links: its uplink and its LAN (board facts and the household's LAN plan). */
+export const networkFields = {
+  wan: z.strictObject({
+    /** The uplink interface (DHCP client on it is managed by the OS). */
+    interface: interfaceName,
+  }),
+  lan: lanSchema,
+};
 
 export const desiredStateSchema = z
   .strictObject({
@@ -238,11 +264,7 @@ export const desiredStateSchema = z
     version: z.literal(1),
     /** On: LAN traffic leaves only through the tunnel, also while it is down. Off: it falls back to the WAN. */
     killSwitch: z.boolean().default(true),
-    wan: z.strictObject({
-      /** The uplink interface (DHCP client on it is managed by the OS). */
-      interface: interfaceName,
-    }),
-    lan: lanSchema,
+    ...networkFields,
     /** null: no tunnel configured (with the kill switch on, the LAN then reaches only the router). */
     tunnel: tunnelSchema.nullable(),
   })
@@ -334,7 +356,7 @@ export function joinEndpoint(host: string, portNumber: number): string {
   return host.includes(':') ? `[${host}]:${portNumber}` : `${host}:${portNumber}`;
 }
 
-function isHostname(host: string): boolean {
+export function isHostname(host: string): boolean {
   const name = host.endsWith('.') ? host.slice(0, -1) : host;
   // An all-numeric last label would be a malformed IPv4 address, not a name.
   return (
@@ -350,7 +372,7 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
   return Buffer.compare(a, b);
 }
 
-function formatPath(path: readonly PropertyKey[]): string {
+export function formatPath(path: readonly PropertyKey[]): string {
   if (path.length === 0) {
     return '(state)';
   }
@@ -360,7 +382,7 @@ function formatPath(path: readonly PropertyKey[]): string {
 }
 
 /** Messages for zod's built-in checks, worded per field and never quoting the input. */
-function describeIssue(issue: z.core.$ZodRawIssue): string | undefined {
+export function describeIssue(issue: z.core.$ZodRawIssue): string | undefined {
   if (issue.input === undefined && (issue.code === 'invalid_type' || issue.code === 'invalid_value')) {
     return 'is required';
   }

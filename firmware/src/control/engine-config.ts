@@ -21,7 +21,7 @@ export interface ResolvedEndpoints {
 
 /** Resolves every peer endpoint; names are looked up by the router itself, never on behalf of the LAN. */
 export async function resolveEndpoints(
-  tunnel: TunnelState,
+  tunnel: Pick<TunnelState, 'peers'>,
   resolve: Resolver = systemResolver,
 ): Promise<ResolvedEndpoints> {
   const endpoints = new Map<string, Endpoint>();

@@ -6,13 +6,12 @@
 //     3. engine: the whole tunnel configuration over the UAPI socket
 //     4. network: bridge, addresses, policy routes and rules, sysctls (idempotent)
 //     5. LAN services: dnsmasq
-//     6. persist the state, so a reboot restores it before anything else starts
+//     6. persist (the caller's store), so a reboot restores it before anything else starts
 //
 // A state that fails half-way is rolled back by applying the last good state again. Waiters whose state was
 // replaced by a newer one before it ran get the newer one's outcome: that is the state now in force.
 import { type DesiredState, describeState, parseDesiredState } from './desired-state.js';
 import { type ResolvedEndpoints } from './engine-config.js';
-import { type StateStore } from './state-store.js';
 
 export interface ApplySteps {
   resolve(state: DesiredState): Promise<ResolvedEndpoints | null>;
@@ -47,7 +46,8 @@ export class Reconciler {
 
   constructor(
     private readonly steps: ApplySteps,
-    private readonly store: StateStore,
+    /** Keeps what was applied, so a reboot restores it first; called only after every step succeeded. */
+    private readonly persist: (state: DesiredState) => Promise<void>,
     private readonly log: ReconcilerLog,
   ) {}
 
@@ -72,12 +72,6 @@ export class Reconciler {
   reapply(): Promise<ApplyOutcome> | null {
     const newest = this.queued?.state ?? this.inFlight ?? this.applied;
     return newest ? this.enqueue(newest) : null;
-  }
-
-  /** Restores the persisted state at boot; null when there was none. */
-  async restore(): Promise<ApplyOutcome | null> {
-    const state = await this.store.load();
-    return state ? this.enqueue(state) : null;
   }
 
   private enqueue(state: DesiredState): Promise<ApplyOutcome> {
@@ -117,7 +111,7 @@ export class Reconciler {
     this.log.info(`applying desired state ${generation}: ${describeState(state)}`);
     try {
       const warnings = await this.runSteps(state);
-      await this.store.save(state);
+      await this.persist(state);
       this.applied = state;
       this.log.info(`desired state ${generation} applied`);
       return { ok: true, generation, warnings };

@@ -10,17 +10,23 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { stderrLog } from '../cli/log.js';
 import { ControlError, type ControlHandlers, ControlServer } from '../control/control-server.js';
+import { type NetworkConfig, networkSchema } from '../control/desired-state-v2.js';
+import { systemResolver } from '../control/engine-config.js';
 import { Reconciler } from '../control/reconciler.js';
+import { DEFAULT_FWMARK } from '../control/desired-state.js';
 import { runSelfTest } from '../control/self-test.js';
 import { StateStore } from '../control/state-store.js';
 import { Dnsmasq, dnsmasqPaths } from '../os/dnsmasq.js';
 import { SpawnExecutor } from '../os/exec.js';
 import { EngineManager } from './engine-manager.js';
+import { Gateway } from './gateway.js';
 import { collectStatus } from './status.js';
 import { SystemSteps } from './system-steps.js';
 
 const USAGE = `Usage: burrowd [--data-dir DIR] [--socket PATH] [--api-user NAME | --api-uid UID] [--engine PROGRAM]
+               [--network FILE]
   --data-dir   where the applied state, leases and run files live (default /data)
+  --network    the board's WAN and LAN as JSON ({"wan": {...}, "lan": {...}}), for states that do not carry them
   --socket     the control socket for the API (default /run/burrow/burrowd.sock)
   --api-user   the API's service user, allowed on the control socket besides root (or --api-uid)
   --engine     a wireguard-go compatible program (default: Burrow's own burrow-wg)
@@ -47,6 +53,7 @@ function parseOptions() {
       'api-user': { type: 'string' },
       'api-uid': { type: 'string' },
       engine: { type: 'string', default: DEFAULT_ENGINE },
+      network: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -64,7 +71,19 @@ function parseOptions() {
   const engine = path.resolve(values.engine);
   // A Node script (our burrow-wg) runs under this Node; anything else (wireguard-go) runs as it is.
   const command = engine.endsWith('burrow-wg') ? [process.execPath, engine] : [engine];
-  return { dataDir: path.resolve(values['data-dir']), socketPath: values.socket, allowedUids, command };
+  const board = values.network === undefined ? null : readBoard(values.network);
+  return { dataDir: path.resolve(values['data-dir']), socketPath: values.socket, allowedUids, command, board };
+}
+
+/** The board file: the router's own links, validated like the same part of a desired state. */
+function readBoard(file: string): NetworkConfig {
+  const parsed = networkSchema.safeParse(JSON.parse(fs.readFileSync(file, 'utf8')), { reportInput: false });
+  if (!parsed.success) {
+    throw new Error(
+      `${file}: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`,
+    );
+  }
+  return parsed.data;
 }
 
 async function main(): Promise<void> {
@@ -82,18 +101,36 @@ async function main(): Promise<void> {
     log: (line) => log.info(line),
     onRestarted: () => void reconciler?.reapply(),
   });
+  const probeEngine = new EngineManager({
+    command: options.command,
+    runDir,
+    log: (line) => log.info(line),
+    onRestarted: () => undefined,
+  });
   const dnsmasq = new Dnsmasq({ paths: dnsmasqPaths(options.dataDir), log: (line) => log.info(line) });
   const steps = new SystemSteps(executor, engine, dnsmasq, (message) => log.warn(message));
 
   await steps.closeForwarding();
   log.info('forwarding is blocked until a desired state says otherwise');
-  reconciler = new Reconciler(steps, new StateStore(options.dataDir), log);
+  let gateway: Gateway | null = null;
+  reconciler = new Reconciler(steps, (state) => gateway?.persist(state) ?? Promise.resolve(), log);
   const current = reconciler;
+  gateway = new Gateway({
+    reconciler,
+    store: new StateStore(options.dataDir, options.board),
+    board: options.board,
+    engineSocket: () => engine.socketPath,
+    setStandbyEndpoints: (endpoints) => (steps.standbyEndpoints = endpoints),
+    probe: { manager: probeEngine, fwmark: DEFAULT_FWMARK },
+    resolver: systemResolver,
+    log,
+  });
+  const household = gateway;
 
   const handlers: ControlHandlers = {
     ping: () => Promise.resolve('pong'),
     apply: async (params) => {
-      const outcome = await current.submit(params);
+      const outcome = await household.submit(params);
       if (!outcome.ok) {
         throw new ControlError(
           `the desired state was not applied: ${outcome.errors[0] ?? 'unknown error'}`,
@@ -102,7 +139,10 @@ async function main(): Promise<void> {
       }
       return { generation: outcome.generation, warnings: outcome.warnings };
     },
-    status: () => collectStatus({ state: current.current, steps, engine, dnsmasq }),
+    status: async () => ({
+      ...((await collectStatus({ state: current.current, steps, engine, dnsmasq })) as object),
+      upstream: household.status(),
+    }),
     selfTest: async () => ({
       checks: await runSelfTest({
         executor,
@@ -126,14 +166,16 @@ async function main(): Promise<void> {
     stopping = true;
     log.info(`${signal}: stopping; the kill-switch table stays loaded`);
     await control.close().catch(() => undefined);
-    await Promise.allSettled([engine.stop(), dnsmasq.stop()]);
+    household.stop();
+    await Promise.allSettled([engine.stop(), probeEngine.stop(), dnsmasq.stop()]);
     process.exit(0);
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => void stop(signal));
   }
 
-  const restored = await current.restore().catch((error: unknown) => {
+  household.start();
+  const restored = await household.restore().catch((error: unknown) => {
     log.error(`the stored desired state could not be restored: ${(error as Error).message}`);
     return null;
   });

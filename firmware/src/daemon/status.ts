@@ -22,7 +22,7 @@ export interface StatusInput {
 }
 
 /** The peers as the engine sees them, from `get=1`, keeping only what may be shown. */
-async function peers(socketPath: string | null): Promise<PeerStatus[] | null> {
+export async function readPeers(socketPath: string | null): Promise<PeerStatus[] | null> {
   if (socketPath === null) {
     return null;
   }
@@ -61,7 +61,7 @@ export async function collectStatus(input: StatusInput): Promise<unknown> {
     killSwitch: state?.killSwitch ?? true,
     firewall: { loaded: steps.loadedRuleset?.fingerprint ?? null },
     engine: engine.status,
-    peers: await peers(engine.socketPath),
+    peers: await readPeers(engine.socketPath),
     dnsmasq: dnsmasq.status,
     leases: await dnsmasq.leases().catch(() => []),
   };

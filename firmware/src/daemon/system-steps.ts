@@ -20,6 +20,8 @@ import { type EngineManager } from './engine-manager.js';
 export class SystemSteps implements ApplySteps {
   /** The kill-switch table burrowd loaded last, for the self-test. */
   loadedRuleset: LoadedRuleset | null = null;
+  /** Endpoints of upstream profiles that are not in force: the engine may reach them too (background checks). */
+  standbyEndpoints: Array<{ address: string; port: number }> = [];
 
   constructor(
     private readonly executor: Executor,
@@ -38,10 +40,9 @@ export class SystemSteps implements ApplySteps {
     state.tunnel ? resolveEndpoints(state.tunnel, this.resolver) : null;
 
   firewall = async (state: DesiredState, resolved: ResolvedEndpoints | null): Promise<void> => {
-    const endpoints = [...(resolved?.endpoints.values() ?? [])].map((endpoint) => ({
-      address: endpoint.address,
-      port: endpoint.port,
-    }));
+    const endpoints = [...(resolved?.endpoints.values() ?? [])]
+      .map((endpoint) => ({ address: endpoint.address, port: endpoint.port }))
+      .concat(state.tunnel === null ? [] : this.standbyEndpoints);
     this.loadedRuleset = await applyRuleset(this.executor, renderRuleset(state, { endpoints }));
   };
 

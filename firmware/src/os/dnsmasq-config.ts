@@ -64,10 +64,26 @@ export function renderDnsmasqConfig(state: DesiredState, paths: DnsmasqConfigPat
     `dhcp-range=${value('lan.dhcp.rangeStart', lan.dhcp.rangeStart)},${value('lan.dhcp.rangeEnd', lan.dhcp.rangeEnd)},${netmask},${seconds('lan.dhcp.leaseSeconds', lan.dhcp.leaseSeconds)}`,
     `dhcp-option=option:router,${routerAddress}`,
     `dhcp-option=option:dns-server,${routerAddress}`,
+    ...searchDomainLines(state),
     `dhcp-leasefile=${path('leaseFile', paths.leaseFile)}`,
     ...ipv6Lines(state, lanInterface),
   ];
   return `${lines.join('\n')}\n`;
+}
+
+/** The provider's search domains (from its DNS line) for LAN devices, after the LAN's own domain. */
+function searchDomainLines(state: DesiredState): string[] {
+  const domains = state.tunnel?.searchDomains ?? [];
+  if (domains.length === 0) {
+    return [];
+  }
+  const checked = domains.map((domain, index) => {
+    if (!/^[a-z0-9.-]+$/.test(domain)) {
+      throw new Error(`tunnel.searchDomains[${index}]: not a domain name, got ${describeValue(domain)}`);
+    }
+    return domain;
+  });
+  return [`dhcp-option=option:domain-search,${[LAN_DOMAIN, ...checked].join(',')}`];
 }
 
 function ipv6Lines(state: DesiredState, lanInterface: string): string[] {

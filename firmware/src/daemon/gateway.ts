@@ -1,0 +1,213 @@
+// The household gateway in burrowd: the API's whole document (desired state v2) in, one applied state out.
+//
+//   submit(document) ─▶ validate with the board's network ─▶ failover policy picks the profile
+//                    ─▶ reconciler applies that profile (kill switch first) ─▶ the document is persisted
+//   every PROBE_INTERVAL: did the active profile answer? ─▶ policy.tick() ─▶ switch (apply again) when it is down
+//                         failed profiles due for a retry ─▶ background handshake ─▶ switch back when preferred
+//
+// The kill switch never opens during a switch: LAN traffic may leave only through the tunnel interface, whose name
+// stays the same whichever profile is in it, and the WAN carries only the engine's packets to known endpoints.
+import { type DesiredState } from '../control/desired-state.js';
+import {
+  appliedState,
+  type DesiredStateV2,
+  describeStateV2,
+  type NetworkConfig,
+  parseDesiredStateV2,
+  type UpstreamProfile,
+} from '../control/desired-state-v2.js';
+import { resolveEndpoints, type Resolver } from '../control/engine-config.js';
+import { type ApplyOutcome, type Reconciler, type ReconcilerLog } from '../control/reconciler.js';
+import { type StateStore } from '../control/state-store.js';
+import { FailoverPolicy, PROBE_INTERVAL_MS, type ProfileHealth, type FailoverEvent } from './failover-policy.js';
+import { profileAnswers, type ProbeEngine } from './profile-prober.js';
+import { answeredBetween, countersOf, probeResolver, type TunnelCounters } from './upstream-probe.js';
+import { readPeers } from './status.js';
+
+const RESOLVER_PROBE_TIMEOUT_MS = 2_000;
+
+export interface GatewayOptions {
+  readonly reconciler: Reconciler;
+  readonly store: StateStore;
+  readonly board: NetworkConfig | null;
+  /** The UAPI socket of the upstream engine, while one runs. */
+  readonly engineSocket: () => string | null;
+  /** Endpoints of profiles that are not active, which the firewall lets the engine reach (for background checks). */
+  readonly setStandbyEndpoints: (endpoints: Array<{ address: string; port: number }>) => void;
+  readonly probe: ProbeEngine;
+  readonly resolver: Resolver;
+  readonly log: ReconcilerLog;
+  readonly now?: () => number;
+}
+
+export interface UpstreamStatus {
+  readonly activeId: number | null;
+  readonly profiles: Array<ProfileHealth & { name: string }>;
+  readonly events: readonly FailoverEvent[];
+}
+
+export class Gateway {
+  private document: DesiredStateV2 | null = null;
+  private readonly policy: FailoverPolicy;
+  /** Which document each applied state came from, so the one persisted is the one applied. */
+  private readonly origins = new WeakMap<DesiredState, DesiredStateV2>();
+  private counters: TunnelCounters | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private checking = false;
+
+  constructor(private readonly options: GatewayOptions) {
+    this.policy = new FailoverPolicy(options.now);
+  }
+
+  /** For the reconciler: persists the document behind a state that was just applied. */
+  readonly persist = async (state: DesiredState): Promise<void> => {
+    const document = this.origins.get(state);
+    if (document !== undefined) {
+      await this.options.store.save(document);
+    }
+  };
+
+  get current(): DesiredStateV2 | null {
+    return this.document;
+  }
+
+  /** Validates and applies a document (version 2, or a version-1 state, converted); refused whole when malformed. */
+  async submit(input: unknown): Promise<ApplyOutcome> {
+    const parsed = parseDesiredStateV2(input, this.options.board);
+    if (!parsed.ok) {
+      return { ok: false, generation: 0, errors: parsed.errors, rolledBack: false };
+    }
+    this.document = parsed.state;
+    this.options.log.info(`new desired state: ${describeStateV2(parsed.state)}`);
+    const { profiles, selectedId } = parsed.state.upstream;
+    this.policy.update(
+      profiles.map((profile) => profile.id),
+      selectedId,
+    );
+    this.logEvents();
+    return this.applyActive();
+  }
+
+  /** Restores the persisted document at boot; null when there was none. */
+  async restore(): Promise<ApplyOutcome | null> {
+    const document = await this.options.store.load();
+    return document === null ? null : this.submit(document);
+  }
+
+  start(): void {
+    this.timer ??= setInterval(() => void this.check(), PROBE_INTERVAL_MS);
+  }
+
+  stop(): void {
+    if (this.timer !== null) {
+      clearInterval(this.timer);
+      this.timer = null;
+    }
+  }
+
+  status(): UpstreamStatus {
+    const names = new Map(this.document?.upstream.profiles.map((profile) => [profile.id, profile.name]));
+    return {
+      activeId: this.policy.active,
+      profiles: this.policy.profiles().map((health) => ({ ...health, name: names.get(health.id) ?? '' })),
+      events: this.policy.events,
+    };
+  }
+
+  /** One round of the monitor: the active profile's health, then background checks of failed ones. */
+  async check(): Promise<void> {
+    if (this.checking || this.document === null) {
+      return;
+    }
+    this.checking = true;
+    try {
+      const active = this.activeProfile();
+      if (active !== undefined && (await this.answered(active))) {
+        this.policy.answered();
+      }
+      if (this.policy.tick() !== undefined) {
+        this.logEvents();
+        await this.applyActive();
+      }
+      for (const id of this.policy.dueForRetry()) {
+        const profile = this.profile(id);
+        if (profile === undefined) {
+          continue;
+        }
+        const resolved = await resolveEndpoints(profile, this.options.resolver);
+        const answers = resolved.problems.length === 0 && (await profileAnswers(this.options.probe, profile, resolved));
+        this.options.log.info(`background check of profile ${id}: ${answers ? 'it answers' : 'no answer'}`);
+        if (this.policy.retried(id, answers) !== undefined) {
+          this.logEvents();
+          await this.applyActive();
+          break;
+        }
+      }
+    } catch (error) {
+      this.options.log.warn(`the upstream check failed: ${(error as Error).message}`);
+    } finally {
+      this.checking = false;
+    }
+  }
+
+  private async answered(profile: UpstreamProfile): Promise<boolean> {
+    const peers = await readPeers(this.options.engineSocket());
+    if (peers !== null) {
+      const counters = countersOf(peers);
+      const moved = answeredBetween(this.counters, counters);
+      this.counters = counters;
+      if (moved) {
+        return true;
+      }
+    }
+    return probeResolver(profile.dns[0]!, RESOLVER_PROBE_TIMEOUT_MS);
+  }
+
+  private async applyActive(): Promise<ApplyOutcome> {
+    const document = this.document!;
+    const network = document.network ?? this.options.board!;
+    this.counters = null;
+    this.options.setStandbyEndpoints(await this.standbyEndpoints(document));
+    const state = appliedState(document, network, this.policy.active);
+    this.origins.set(state, document);
+    const outcome = await this.options.reconciler.submit(state);
+    if (outcome.ok && outcome.warnings.length > 0 && this.policy.active !== null) {
+      // The active profile's endpoint did not resolve: it cannot work, so the next one takes over now.
+      if (this.policy.unusable(outcome.warnings.join('; ')) !== undefined) {
+        this.logEvents();
+        return this.applyActive();
+      }
+    }
+    return outcome;
+  }
+
+  private async standbyEndpoints(document: DesiredStateV2): Promise<Array<{ address: string; port: number }>> {
+    const standby = document.upstream.profiles.filter((profile) => profile.id !== this.policy.active);
+    const resolved = await Promise.all(standby.map((profile) => resolveEndpoints(profile, this.options.resolver)));
+    return resolved.flatMap(({ endpoints }) =>
+      [...endpoints.values()].map((endpoint) => ({ address: endpoint.address, port: endpoint.port })),
+    );
+  }
+
+  private activeProfile(): UpstreamProfile | undefined {
+    return this.policy.active === null ? undefined : this.profile(this.policy.active);
+  }
+
+  private profile(id: number): UpstreamProfile | undefined {
+    return this.document?.upstream.profiles.find((profile) => profile.id === id);
+  }
+
+  private lastLogged: FailoverEvent | null = null;
+
+  /** Logs the policy's events since the last call: every switch is in burrowd's log, with its reason. */
+  private logEvents(): void {
+    const events = this.policy.events;
+    const start = this.lastLogged === null ? 0 : events.indexOf(this.lastLogged) + 1;
+    for (const event of events.slice(start)) {
+      this.options.log.info(
+        `upstream ${event.kind}: ${event.from ?? 'none'} → ${event.to ?? 'none'} (${event.reason})`,
+      );
+    }
+    this.lastLogged = events.at(-1) ?? null;
+  }
+}
