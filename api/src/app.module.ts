@@ -5,11 +5,13 @@ import { AccountController } from './controllers/account.controller.js';
 import { AuditController } from './controllers/audit.controller.js';
 import { AuthController } from './controllers/auth.controller.js';
 import { CertificateController } from './controllers/certificate.controller.js';
+import { GatewayController } from './controllers/gateway.controller.js';
 import { HealthController } from './controllers/health.controller.js';
 import { SecuritySettingsController } from './controllers/security-settings.controller.js';
 import { SessionController } from './controllers/session.controller.js';
 import { SetupController } from './controllers/setup.controller.js';
 import { SystemController } from './controllers/system.controller.js';
+import { TunnelController } from './controllers/tunnel.controller.js';
 import { UserController } from './controllers/user.controller.js';
 import { DatabaseModule } from './database/database.module.js';
 import { type AppEnv } from './env.js';
@@ -29,6 +31,7 @@ import { ServerSecretRepository } from './repositories/server-secret.repository.
 import { SessionRepository } from './repositories/session.repository.js';
 import { SettingRepository } from './repositories/setting.repository.js';
 import { TotpRepository } from './repositories/totp.repository.js';
+import { TunnelProfileRepository } from './repositories/tunnel-profile.repository.js';
 import { UserRepository } from './repositories/user.repository.js';
 import { AccountService } from './services/account.service.js';
 import { AuditService } from './services/audit.service.js';
@@ -36,6 +39,10 @@ import { AuthService } from './services/auth.service.js';
 import { CertificateService } from './services/certificate.service.js';
 import { Clock } from './services/clock.js';
 import { DeviceService } from './services/device.service.js';
+import { DesiredStateService } from './services/desired-state.service.js';
+import { GatewayEventsService } from './services/gateway-events.service.js';
+import { GatewaySettingsService } from './services/gateway-settings.service.js';
+import { GatewayService } from './services/gateway.service.js';
 import { HealthService } from './services/health.service.js';
 import { LockoutService } from './services/lockout.service.js';
 import { SecuritySettingsService } from './services/security-settings.service.js';
@@ -43,6 +50,7 @@ import { SessionService } from './services/session.service.js';
 import { SetupService } from './services/setup.service.js';
 import { SystemService } from './services/system.service.js';
 import { TotpService } from './services/totp.service.js';
+import { TunnelService } from './services/tunnel.service.js';
 import { UserService } from './services/user.service.js';
 
 export interface AppModuleOptions {
@@ -74,6 +82,8 @@ export class AppModule {
         SecuritySettingsController,
         AuditController,
         CertificateController,
+        TunnelController,
+        GatewayController,
       ],
       providers: [
         // Every route passes this guard; a route that declares no permission fails.
@@ -84,6 +94,10 @@ export class AppModule {
         CertificateService,
         Clock,
         DeviceService,
+        DesiredStateService,
+        GatewayEventsService,
+        GatewayService,
+        GatewaySettingsService,
         HealthService,
         LockoutService,
         SecuritySettingsService,
@@ -91,6 +105,7 @@ export class AppModule {
         SetupService,
         SystemService,
         TotpService,
+        TunnelService,
         UserService,
         AuditRepository,
         CertificateFileRepository,
@@ -106,6 +121,7 @@ export class AppModule {
         SessionRepository,
         SettingRepository,
         TotpRepository,
+        TunnelProfileRepository,
         UserRepository,
       ],
     };

@@ -5,6 +5,7 @@ import { LoginAttemptEntity } from '../entities/login-attempt.entity.js';
 import { RecoveryCodeEntity } from '../entities/recovery-code.entity.js';
 import { SessionEntity } from '../entities/session.entity.js';
 import { SettingEntity } from '../entities/setting.entity.js';
+import { TunnelProfileEntity } from '../entities/tunnel-profile.entity.js';
 import { UserEntity } from '../entities/user.entity.js';
 import { migrations } from '../migrations/index.js';
 
@@ -15,7 +16,15 @@ export function dataSourceOptions(dataDir: string): SqliteConnectionOptions {
   return {
     type: 'sqlite',
     database: join(dataDir, DATABASE_FILE),
-    entities: [SettingEntity, UserEntity, SessionEntity, RecoveryCodeEntity, LoginAttemptEntity, AuditEventEntity],
+    entities: [
+      SettingEntity,
+      UserEntity,
+      SessionEntity,
+      RecoveryCodeEntity,
+      LoginAttemptEntity,
+      AuditEventEntity,
+      TunnelProfileEntity,
+    ],
     migrations,
     migrationsRun: true,
     migrationsTransactionMode: 'each',

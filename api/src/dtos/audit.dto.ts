@@ -33,6 +33,14 @@ export const AUDIT_ACTIONS = [
   'certificate.imported',
   'certificate.import_refused',
   'certificate.reverted',
+  'tunnel.imported',
+  'tunnel.updated',
+  'tunnel.deleted',
+  'tunnel.activated',
+  'tunnel.exported_with_keys',
+  'gateway.kill_switch_on',
+  'gateway.kill_switch_off',
+  'gateway.failover',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -1,6 +1,17 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ERROR_CODES, type ErrorCode } from '../services/domain-error.js';
 
+export class InputProblemDto {
+  @ApiProperty({ type: 'integer', nullable: true, description: '1-based line of the input, when it has lines.' })
+  line: number | null;
+
+  @ApiProperty({ type: 'string', nullable: true, description: 'The field, as the input format names it.' })
+  field: string | null;
+
+  @ApiProperty()
+  message: string;
+}
+
 /** The body of every error response. */
 export class ErrorResponseDto {
   @ApiProperty({ type: 'integer', example: 404 })
@@ -21,6 +32,9 @@ export class ErrorResponseDto {
     description: 'Present when a client may act on it.',
   })
   code?: ErrorCode;
+
+  @ApiPropertyOptional({ type: [InputProblemDto], description: 'Each problem of an input that has several.' })
+  problems?: InputProblemDto[];
 
   @ApiProperty({ description: 'Also sent as the X-Request-Id header; finds the matching log lines.' })
   requestId: string;

@@ -21,7 +21,15 @@ const FRAMEWORK_ERRORS: Partial<Record<number, { code: ErrorCode; message: strin
 export function errorBody(exception: unknown, requestId: string): ErrorResponseDto {
   if (exception instanceof DomainError) {
     const statusCode = HTTP_STATUS_OF_KIND[exception.kind];
-    return { statusCode, error: reasonPhrase(statusCode), message: exception.message, code: exception.code, requestId };
+    const { message, code, problems } = exception;
+    return {
+      statusCode,
+      error: reasonPhrase(statusCode),
+      message,
+      code,
+      ...(problems.length > 0 ? { problems: [...problems] } : {}),
+      requestId,
+    };
   }
   if (!(exception instanceof HttpException)) {
     const statusCode = HttpStatus.INTERNAL_SERVER_ERROR;

@@ -5,10 +5,12 @@ import { CreateSettings1763800000000 } from './1763800000000-create-settings.js'
 import { CreateUsersSessionsAudit1764000000000 } from './1764000000000-create-users-sessions-audit.js';
 import { UsernameSkeleton1764100000000 } from './1764100000000-username-skeleton.js';
 import { LockoutDevicesAuditFailures1765000000000 } from './1765000000000-lockout-devices-audit-failures.js';
+import { CreateTunnelProfiles1765200000000 } from './1765200000000-create-tunnel-profiles.js';
 
 export const migrations: Array<new () => MigrationInterface> = [
   CreateSettings1763800000000,
   CreateUsersSessionsAudit1764000000000,
   UsernameSkeleton1764100000000,
   LockoutDevicesAuditFailures1765000000000,
+  CreateTunnelProfiles1765200000000,
 ];

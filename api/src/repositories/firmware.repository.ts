@@ -6,6 +6,13 @@ import { isErrno } from './errno.js';
 
 /** A health check must answer fast even when burrowd is stuck. */
 const PING_TIMEOUT_MS = 2_000;
+/** Applying a state restarts engines and rewrites the firewall: seconds, not minutes. */
+const APPLY_TIMEOUT_MS = 60_000;
+
+export type ApplyResult =
+  | { outcome: 'applied'; warnings: string[] }
+  | { outcome: 'refused'; errors: string[] }
+  | { outcome: 'unreachable'; reason: string };
 
 @Injectable()
 export class FirmwareRepository {
@@ -24,6 +31,30 @@ export class FirmwareRepository {
         return false;
       }
       throw error;
+    }
+  }
+
+  /** burrowd's report (state in force, engine, peers, upstream health and events), or null when it does not answer. */
+  async status(): Promise<unknown> {
+    try {
+      const response = await controlRequest(this.env.firmwareSocket, 'status', undefined, PING_TIMEOUT_MS);
+      return response.ok ? response.result : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Sends burrowd a whole desired state; a burrowd that is not there is an answer, not an error. */
+  async apply(state: unknown): Promise<ApplyResult> {
+    try {
+      const response = await controlRequest(this.env.firmwareSocket, 'apply', state, APPLY_TIMEOUT_MS);
+      if (!response.ok) {
+        return { outcome: 'refused', errors: response.details.length > 0 ? response.details : [response.error] };
+      }
+      const { warnings } = response.result as { warnings?: unknown };
+      return { outcome: 'applied', warnings: Array.isArray(warnings) ? warnings.map(String) : [] };
+    } catch (error) {
+      return { outcome: 'unreachable', reason: error instanceof Error ? error.message : String(error) };
     }
   }
 }

@@ -66,7 +66,7 @@ export class AccountService {
    * A stolen session must not be enough to take the account over, so these changes ask for the password again.
    * A wrong one counts towards the same lock as a failed sign-in.
    */
-  private async confirmPassword(user: UserEntity, password: string, client: ClientInfo): Promise<void> {
+  async confirmPassword(user: UserEntity, password: string, client: ClientInfo): Promise<void> {
     const key = usernameKey(user.username);
     const gate = await this.lockout.countAttempt(key, client.address, new Date());
     if (gate.allowed && (await this.hasher.verify(user.passwordHash, password))) {

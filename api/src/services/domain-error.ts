@@ -27,6 +27,10 @@ export const ERROR_CODES = [
   'certificate_refused',
   'payload_too_large',
   'body_too_deep',
+  'tunnel_config_invalid',
+  'tunnel_name_taken',
+  'tunnel_limit',
+  'tunnel_in_use',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -38,6 +42,15 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 export type ErrorKind =
   'invalid' | 'unauthenticated' | 'forbidden' | 'not_found' | 'conflict' | 'too_large' | 'unsupported';
 
+/** One of several problems in what the user sent, e.g. a line of an imported file. */
+export interface InputProblem {
+  /** 1-based line of the input, when it has lines. */
+  line: number | null;
+  /** The field as the user's format names it. */
+  field: string | null;
+  message: string;
+}
+
 export class DomainError extends Error {
   override name = 'DomainError';
 
@@ -45,6 +58,8 @@ export class DomainError extends Error {
     readonly kind: ErrorKind,
     readonly code: ErrorCode,
     message: string,
+    /** Each problem on its own, for input with several (never quoting a secret). */
+    readonly problems: readonly InputProblem[] = [],
   ) {
     super(message);
   }

@@ -276,6 +276,38 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/gateway": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getGateway"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/gateway/kill-switch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put: operations["setKillSwitch"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/health": {
         parameters: {
             query?: never;
@@ -334,6 +366,86 @@ export interface paths {
         get: operations["getSystemStatus"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tunnels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listTunnels"];
+        put?: never;
+        post: operations["importTunnel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tunnels/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["checkTunnel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tunnels/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getTunnel"];
+        put?: never;
+        post?: never;
+        delete: operations["deleteTunnel"];
+        options?: never;
+        head?: never;
+        patch: operations["updateTunnel"];
+        trace?: never;
+    };
+    "/api/tunnels/{id}/activate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["activateTunnel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tunnels/{id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["exportTunnel"];
+        put?: never;
+        post: operations["exportTunnelWithKeys"];
         delete?: never;
         options?: never;
         head?: never;
@@ -424,8 +536,19 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        ActiveTunnelDto: {
+            /** @description Where the router sends to, as resolved. */
+            endpoint: string | null;
+            /** Format: date-time */
+            lastHandshake: string | null;
+            profileId: number | null;
+            profileName: string | null;
+            rxBytes: number;
+            state: components["schemas"]["TunnelState"];
+            txBytes: number;
+        };
         /** @enum {string} */
-        AuditAction: "setup.completed" | "auth.login" | "auth.login_failed" | "auth.locked" | "auth.address_locked" | "auth.device_locked" | "auth.logout" | "session.revoked" | "user.created" | "user.role_changed" | "user.disabled" | "user.enabled" | "user.password_reset" | "user.deleted" | "user.name_confusable" | "user.sessions_revoked" | "user.unlocked" | "user.totp_disabled" | "account.password_changed" | "totp.enabled" | "totp.disabled" | "totp.recovery_code_used" | "totp.recovery_codes_regenerated" | "settings.security_changed" | "certificate.renewed" | "certificate.imported" | "certificate.import_refused" | "certificate.reverted";
+        AuditAction: "setup.completed" | "auth.login" | "auth.login_failed" | "auth.locked" | "auth.address_locked" | "auth.device_locked" | "auth.logout" | "session.revoked" | "user.created" | "user.role_changed" | "user.disabled" | "user.enabled" | "user.password_reset" | "user.deleted" | "user.name_confusable" | "user.sessions_revoked" | "user.unlocked" | "user.totp_disabled" | "account.password_changed" | "totp.enabled" | "totp.disabled" | "totp.recovery_code_used" | "totp.recovery_codes_regenerated" | "settings.security_changed" | "certificate.renewed" | "certificate.imported" | "certificate.import_refused" | "certificate.reverted" | "tunnel.imported" | "tunnel.updated" | "tunnel.deleted" | "tunnel.activated" | "tunnel.exported_with_keys" | "gateway.kill_switch_on" | "gateway.kill_switch_off" | "gateway.failover";
         AuditEventDto: {
             action: components["schemas"]["AuditAction"];
             /** @description The client address the request came from. */
@@ -505,6 +628,10 @@ export interface components {
             /** @description At least 10 and at most 256 characters, not on the list of common passwords. */
             newPassword: string;
         };
+        CheckTunnelDto: {
+            /** @description The text of a wg-quick `.conf` file as a VPN provider or a WireGuard app writes it. PreUp, PostUp, PreDown and PostDown are refused. */
+            config: string;
+        };
         ConfirmTotpDto: {
             /**
              * @description A current 6-digit code from the authenticator app.
@@ -541,7 +668,7 @@ export interface components {
          * @description Present when a client may act on it.
          * @enum {string}
          */
-        ErrorCode: "unauthenticated" | "invalid_credentials" | "totp_required" | "totp_invalid" | "setup_done" | "last_admin" | "invalid_username" | "username_taken" | "weak_password" | "wrong_password" | "forbidden" | "csrf_invalid" | "cross_site" | "unsupported_media_type" | "totp_enrolment_required" | "totp_required_by_policy" | "totp_already_enabled" | "totp_enrolment_not_started" | "totp_not_enabled" | "use_account_route" | "not_found" | "certificate_refused" | "payload_too_large" | "body_too_deep";
+        ErrorCode: "unauthenticated" | "invalid_credentials" | "totp_required" | "totp_invalid" | "setup_done" | "last_admin" | "invalid_username" | "username_taken" | "weak_password" | "wrong_password" | "forbidden" | "csrf_invalid" | "cross_site" | "unsupported_media_type" | "totp_enrolment_required" | "totp_required_by_policy" | "totp_already_enabled" | "totp_enrolment_not_started" | "totp_not_enabled" | "use_account_route" | "not_found" | "certificate_refused" | "payload_too_large" | "tunnel_config_invalid" | "tunnel_name_taken" | "tunnel_limit" | "tunnel_in_use" | "confirmation_required";
         ErrorResponseDto: {
             /** @description Present when a client may act on it. */
             code?: components["schemas"]["ErrorCode"];
@@ -552,11 +679,51 @@ export interface components {
             error: string;
             /** @description What went wrong; a list when several request fields are invalid. */
             message: string | string[];
+            /** @description Each problem of an input that has several. */
+            problems?: components["schemas"]["InputProblemDto"][];
             /** @description Also sent as the X-Request-Id header; finds the matching log lines. */
             requestId: string;
             /** @example 404 */
             statusCode: number;
         };
+        ExportTunnelDto: {
+            /** @description The signed-in admin's current password: the export then includes the keys. */
+            password: string;
+        };
+        FailoverEventDto: {
+            /** Format: date-time */
+            at: string;
+            from: string | null;
+            kind: components["schemas"]["FailoverKind"];
+            reason: string;
+            to: string | null;
+        };
+        /** @enum {string} */
+        FailoverKind: "activated" | "failed_over" | "recovered" | "all_failed";
+        GatewayStatusDto: {
+            /** @description The newest switches, oldest first. */
+            events: components["schemas"]["FailoverEventDto"][];
+            /** @description On: LAN devices reach the Internet only through the tunnel. */
+            killSwitch: boolean;
+            /** @description Enabled profiles in the order failover tries them. */
+            profiles: components["schemas"]["ProfileHealthDto"][];
+            /** @description burrowd, the privileged daemon, answers. */
+            reachable: boolean;
+            sync: components["schemas"]["GatewaySyncDto"];
+            tunnel: components["schemas"]["ActiveTunnelDto"];
+        };
+        GatewaySyncDto: {
+            /** Format: date-time */
+            at: string | null;
+            detail: string | null;
+            /** @description `applied`: the router runs what is configured; `pending`: it will once burrowd answers again. */
+            state: components["schemas"]["GatewaySyncState"];
+        };
+        /**
+         * @description `applied`: the router runs what is configured; `pending`: it will once burrowd answers again.
+         * @enum {string}
+         */
+        GatewaySyncState: "applied" | "pending" | "refused";
         HealthDto: {
             /**
              * @description The database answers a query. When not, the status code is 503.
@@ -582,6 +749,19 @@ export interface components {
             /** @description The PEM private key of the server certificate. */
             key: string;
         };
+        ImportTunnelDto: {
+            /** @description The text of a wg-quick `.conf` file as a VPN provider or a WireGuard app writes it. PreUp, PostUp, PreDown and PostDown are refused. */
+            config: string;
+            /** @description 1 to 64 characters, unique regardless of case. */
+            name: string;
+        };
+        InputProblemDto: {
+            /** @description The field, as the input format names it. */
+            field: string | null;
+            /** @description 1-based line of the input, when it has lines. */
+            line: number | null;
+            message: string;
+        };
         InterfaceAddressDto: {
             /** @example 192.168.1.1 */
             address: string;
@@ -589,6 +769,10 @@ export interface components {
             family: "ipv4" | "ipv6";
             /** @example 24 */
             prefixLength: number;
+        };
+        KillSwitchDto: {
+            /** @description On: LAN devices reach the Internet only through the tunnel, also while it is down. Off: whenever the tunnel is down they use the ISP directly, unencrypted. */
+            enabled: boolean;
         };
         LoadAverageDto: {
             fifteen: number;
@@ -628,6 +812,21 @@ export interface components {
             /** @description The current password. */
             password: string;
         };
+        ProfileHealthDto: {
+            /** Format: date-time */
+            failedAt: string | null;
+            id: number;
+            /** @description Why it failed last. */
+            reason: string | null;
+            /**
+             * Format: date-time
+             * @description When it is checked again.
+             */
+            retryAt: string | null;
+            state: components["schemas"]["ProfileHealthState"];
+        };
+        /** @enum {string} */
+        ProfileHealthState: "active" | "connecting" | "standby" | "failed";
         RecoveryCodesDto: {
             /** @description Ten single-use codes (`xxxx-xxxx`) for signing in without the app. Shown only this once. */
             recoveryCodes: string[];
@@ -710,6 +909,74 @@ export interface components {
             enabled: boolean;
             /** @description Recovery codes not used yet; 0 while two-factor sign-in is off. */
             recoveryCodesLeft: number;
+        };
+        TunnelCheckDto: {
+            addresses: string[];
+            /** @description Resolvers inside the tunnel; LAN DNS is forwarded only to these. */
+            dns: string[];
+            /** @description null: the router chooses (1420). */
+            mtu: number | null;
+            /** @description Lines accepted and ignored (Table, FwMark, SaveConfig, ListenPort). */
+            notices: string[];
+            peers: components["schemas"]["TunnelPeerDto"][];
+            /** @description This router's public key for the provider (derived from the private key, which is never returned). */
+            publicKey: string;
+            /** @description Handed to LAN devices by DHCP. */
+            searchDomains: string[];
+            /** @description What will not go through the tunnel, in plain words. */
+            warnings: string[];
+        };
+        TunnelDto: {
+            addresses: string[];
+            /** Format: date-time */
+            createdAt: string;
+            /** @description Resolvers inside the tunnel; LAN DNS is forwarded only to these. */
+            dns: string[];
+            /** @description Takes part in failover. */
+            enabled: boolean;
+            id: number;
+            /** @description null: the router chooses (1420). */
+            mtu: number | null;
+            /** @description Display as text, never as HTML. */
+            name: string;
+            peers: components["schemas"]["TunnelPeerDto"][];
+            /** @description 0 is tried first. */
+            priority: number;
+            /** @description This router's public key for the provider (derived from the private key, which is never returned). */
+            publicKey: string;
+            /** @description Handed to LAN devices by DHCP. */
+            searchDomains: string[];
+            /** @description Chosen by hand to carry traffic while it works (POST …/activate). */
+            selected: boolean;
+            /** Format: date-time */
+            updatedAt: string;
+            /** @description What will not go through the tunnel, in plain words. */
+            warnings: string[];
+        };
+        TunnelImportDto: {
+            notices: string[];
+            tunnel: components["schemas"]["TunnelDto"];
+        };
+        TunnelPeerDto: {
+            /** @description What goes through the tunnel to this server. */
+            allowedIps: string[];
+            /** @description `host:port` or `[IPv6]:port`; a host name is resolved on the router. */
+            endpoint: string;
+            /** @description A preshared key is set; it is never returned. */
+            hasPresharedKey: boolean;
+            /** @description Seconds; null: off. */
+            persistentKeepalive: number | null;
+            /** @description The VPN server's public key, base64. */
+            publicKey: string;
+        };
+        /** @enum {string} */
+        TunnelState: "none" | "connecting" | "up" | "failed_over" | "down" | "unknown";
+        UpdateTunnelDto: {
+            enabled?: boolean;
+            /** @description 1 to 64 characters, unique regardless of case. */
+            name?: string;
+            /** @description The new place in the list, 0 first; the others shift. */
+            priority?: number;
         };
         UpdateUserDto: {
             /** @description Disabling signs the user out everywhere. */
@@ -1394,6 +1661,67 @@ export interface operations {
             };
         };
     };
+    getGateway: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayStatusDto"];
+                };
+            };
+            /** @description Any error. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    setKillSwitch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["KillSwitchDto"];
+            };
+        };
+        responses: {
+            /** @description Applied before the answer, when burrowd is there. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayStatusDto"];
+                };
+            };
+            /** @description Any error. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
     getHealth: {
         parameters: {
             query?: never;
@@ -1576,6 +1904,374 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["SystemStatusDto"];
                 };
+            };
+            /** @description Any error. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    listTunnels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description In priority order. Keys other than public ones are never returned. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TunnelDto"][];
+                };
+            };
+            /** @description Any error. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    importTunnel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ImportTunnelDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TunnelImportDto"];
+                };
+            };
+            /** @description `tunnel_config_invalid`: `problems` names each line and field; nothing was saved. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `tunnel_name_taken` or `tunnel_limit`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any error. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    checkTunnel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CheckTunnelDto"];
+            };
+        };
+        responses: {
+            /** @description What the file holds; nothing is saved. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TunnelCheckDto"];
+                };
+            };
+            /** @description `tunnel_config_invalid`: `problems` names each line and field; nothing was saved. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any error. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    getTunnel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TunnelDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any error. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    deleteTunnel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `tunnel_in_use`: it carries traffic and the kill switch is off. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any error. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    updateTunnel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateTunnelDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TunnelDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `tunnel_name_taken`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any error. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    activateTunnel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Chosen by hand; failover still moves on if it stops working. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TunnelDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `tunnel_in_use`: a disabled profile cannot be activated. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any error. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    exportTunnel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The profile as a wg-quick file, without its keys. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any error. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    exportTunnelWithKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExportTunnelDto"];
+            };
+        };
+        responses: {
+            /** @description The profile as a wg-quick file with its keys; audited. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description `wrong_password`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Any error. */
             default: {

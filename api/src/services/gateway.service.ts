@@ -1,0 +1,100 @@
+import { Injectable } from '@nestjs/common';
+import { type ActiveTunnelDto, type GatewayStatusDto, type TunnelState } from '../dtos/gateway.dto.js';
+import { type UserEntity } from '../entities/user.entity.js';
+import { FirmwareRepository } from '../repositories/firmware.repository.js';
+import { AuditService } from './audit.service.js';
+import { type ClientInfo } from './client-info.js';
+import { DesiredStateService } from './desired-state.service.js';
+import { type GatewayReport, readGatewayReport } from './gateway-report.js';
+import { GatewaySettingsService } from './gateway-settings.service.js';
+
+/** A session older than this has expired (WireGuard's REJECT_AFTER_TIME): the tunnel is not up any more. */
+const SESSION_LIFETIME_MS = 180_000;
+
+/** The household gateway as the Tunnel page shows it: the kill switch, the tunnel in force, failover. */
+@Injectable()
+export class GatewayService {
+  constructor(
+    private readonly firmware: FirmwareRepository,
+    private readonly settings: GatewaySettingsService,
+    private readonly desiredState: DesiredStateService,
+    private readonly audit: AuditService,
+  ) {}
+
+  async status(now = new Date()): Promise<GatewayStatusDto> {
+    const [killSwitch, raw] = await Promise.all([this.settings.killSwitch(), this.firmware.status()]);
+    const report = readGatewayReport(raw);
+    const names = new Map(report?.profiles.map((profile) => [profile.id, profile.name]));
+    const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+    return {
+      killSwitch,
+      reachable: raw !== null,
+      sync: this.desiredState.status,
+      tunnel: activeTunnel(report, now),
+      profiles: (report?.profiles ?? []).map(({ id, state, reason, failedAt, retryAt }) => ({
+        id,
+        state,
+        reason,
+        failedAt: iso(failedAt),
+        retryAt: iso(retryAt),
+      })),
+      events: (report?.events ?? []).map((event) => ({
+        at: iso(event.at)!,
+        kind: event.kind,
+        from: event.from === null ? null : (names.get(event.from) ?? `profile ${event.from}`),
+        to: event.to === null ? null : (names.get(event.to) ?? `profile ${event.to}`),
+        reason: event.reason,
+      })),
+    };
+  }
+
+  /** Off means devices use the ISP directly, unencrypted, whenever the tunnel is down: audited either way. */
+  async setKillSwitch(enabled: boolean, actor: UserEntity, client: ClientInfo): Promise<GatewayStatusDto> {
+    if ((await this.settings.killSwitch()) !== enabled) {
+      await this.settings.setKillSwitch(enabled);
+      await this.audit.record({
+        action: enabled ? 'gateway.kill_switch_on' : 'gateway.kill_switch_off',
+        actor,
+        address: client.address,
+      });
+      this.desiredState.changed();
+      await this.desiredState.settled();
+    }
+    return this.status();
+  }
+}
+
+function activeTunnel(report: GatewayReport | null, now: Date): ActiveTunnelDto {
+  const active = report?.profiles.find((profile) => profile.id === report.activeId);
+  // The upstream engine has the active profile's peers only: its first peer is the server in use.
+  const peer = active === undefined ? undefined : report?.peers[0];
+  return {
+    state: tunnelState(report, now),
+    profileId: active?.id ?? null,
+    profileName: active?.name ?? null,
+    endpoint: peer?.endpoint ?? null,
+    lastHandshake: peer?.lastHandshake ?? null,
+    rxBytes: peer?.rxBytes ?? 0,
+    txBytes: peer?.txBytes ?? 0,
+  };
+}
+
+function tunnelState(report: GatewayReport | null, now: Date): TunnelState {
+  if (report === null) {
+    return 'unknown';
+  }
+  const index = report.profiles.findIndex((profile) => profile.id === report.activeId);
+  const active = report.profiles[index];
+  if (active === undefined) {
+    return 'none';
+  }
+  const handshake = report.peers[0]?.lastHandshake;
+  const fresh = typeof handshake === 'string' && now.getTime() - Date.parse(handshake) < SESSION_LIFETIME_MS;
+  if (active.state === 'failed') {
+    return 'down';
+  }
+  if (active.state === 'connecting' || !fresh) {
+    return 'connecting';
+  }
+  return report.profiles.slice(0, index).some((profile) => profile.state === 'failed') ? 'failed_over' : 'up';
+}
