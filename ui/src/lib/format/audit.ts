@@ -14,6 +14,12 @@ const DETAIL_LABELS: Readonly<Record<string, string>> = {
   idleTimeoutMinutes: 'Idle timeout (minutes)',
   absoluteLifetimeHours: 'Session lifetime (hours)',
   requireTotp: 'Two-factor sign-in required',
+  endpoint: 'Server',
+  renamedTo: 'Renamed to',
+  enabled: 'Used for failover',
+  priority: 'Place in the list (0 is first)',
+  kind: 'What happened',
+  from: 'From',
 };
 
 /** Values that are codes rather than words: why a sign-in failed, which second step was used, roles. */
@@ -29,6 +35,9 @@ const DETAIL_VALUES: Readonly<Record<string, string>> = {
   none: 'not used',
   admin: 'Admin',
   viewer: 'Viewer',
+  failed_over: 'the active server stopped answering; the next one took over',
+  recovered: 'a preferred server answers again and took over',
+  all_failed: 'every server has failed; still trying',
   'certificate-pem': 'certificate file',
   'key-pem': 'key file',
   'key-encrypted': 'key is encrypted',
@@ -133,6 +142,14 @@ export const AUDIT_ACTION_LABELS: Readonly<Record<AuditAction, string>> = {
   'certificate.imported': 'Certificate imported',
   'certificate.import_refused': 'Certificate import refused',
   'certificate.reverted': 'Built-in certificate restored',
+  'tunnel.imported': 'VPN profile imported',
+  'tunnel.updated': 'VPN profile changed',
+  'tunnel.deleted': 'VPN profile deleted',
+  'tunnel.activated': 'VPN profile activated',
+  'tunnel.exported_with_keys': 'VPN profile exported with its keys',
+  'gateway.kill_switch_on': 'Kill switch turned on',
+  'gateway.kill_switch_off': 'Kill switch turned off',
+  'gateway.failover': 'Tunnel switched servers',
 };
 
 /** The label of an action, or its raw name for one this page does not know yet. */
