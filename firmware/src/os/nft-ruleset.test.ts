@@ -214,7 +214,7 @@ test('every variant replaces the table atomically, matches interfaces by name an
     t.false(/\b(oif|iif) /.test(text), 'interface indexes die with the interface; names do not');
     t.regex(text, /chain forward \{\n\t\ttype filter hook forward priority filter; policy drop;\n/);
     const fingerprint = rulesetFingerprint(text);
-    t.regex(fingerprint ?? '', /^burrow ruleset v1 sha256:[0-9a-f]{64}$/);
+    t.regex(fingerprint ?? '', /^burrow ruleset v2 sha256:[0-9a-f]{64}$/);
     fingerprints.set(text, fingerprint!);
   }
   t.is(new Set(fingerprints.values()).size, fingerprints.size, 'different rulesets, different fingerprints');
@@ -280,6 +280,56 @@ test("DNS leaves by the WAN only from root's sockets, after the tunnel's resolve
     variants.filter((variant) => variant.state?.killSwitch === true).length,
     'every kill-switch-on variant has the chain',
   );
+});
+
+test('from the WAN the router answers nothing but its tunnel, DHCP and IPv6 link traffic: never the web page', (t) => {
+  let full = 0;
+  for (const { name, state: desired, resolved } of variants) {
+    const text = renderRuleset(desired, resolved);
+    const input = chainRules(text, 'input');
+    const inputWan = chainRules(text, 'input_wan');
+    if (desired === null) {
+      t.is(input, undefined, `${name}: no input chain before a desired state (burrowd then serves nothing)`);
+      continue;
+    }
+    full++;
+    t.is(input?.[0], 'type filter hook input priority filter; policy drop;', name);
+    t.true(input!.includes(`iifname "${desired.wan.interface}" jump input_wan`), name);
+    // Every accept from the WAN, in full: anything else falls to the drops at the end.
+    const accepts = inputWan!.filter((line) => line.includes(' accept'));
+    const allowed = [
+      'udp sport 67 udp dport 68 accept comment "DHCP replies"',
+      'ip6 saddr fe80::/10 udp sport 547 udp dport 546 accept comment "DHCPv6 replies"',
+      'icmpv6 type { nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert, mld-listener-query } accept comment "IPv6 on the WAN link"',
+    ];
+    const endpoints = accepts.filter((line) => !allowed.includes(line));
+    t.true(
+      endpoints.every((line) =>
+        /^ip6? saddr \. udp sport @endpoints_v[46]( udp dport \d+)? accept comment "tunnel endpoints"$/.test(line),
+      ),
+      `${name}: only the tunnel's endpoints besides DHCP and IPv6 link traffic: ${endpoints.join(' | ')}`,
+    );
+    t.is(endpoints.length, desired.tunnel === null ? 0 : 2, name);
+    t.false(
+      accepts.some((line) => /\b(80|443|tcp)\b/.test(line)),
+      `${name}: no TCP accepted from the WAN`,
+    );
+    t.deepEqual(
+      inputWan!.slice(-2),
+      [
+        'tcp dport { 80, 443 } counter drop comment "the web interface is never served to the WAN"',
+        'counter drop comment "nothing else from the WAN reaches the router"',
+      ],
+      `${name}: dropped, not rejected: a scan from the WAN gets no answer`,
+    );
+    t.false(
+      inputWan!.some((line) => line.includes('reject')),
+      name,
+    );
+    // The LAN still reaches the web interface.
+    t.true(chainRules(text, 'input_lan')!.includes('tcp dport { 80, 443 } accept comment "web interface"'), name);
+  }
+  t.is(full, variants.length - 1);
 });
 
 const asRoot = process.getuid?.() === 0 ? test : test.skip;

@@ -12,7 +12,9 @@
 //   DNS (burrowd resolving endpoint names; dnsmasq, which forwards the LAN's, runs unprivileged), but never
 //   anything to the tunnel's resolvers, which would carry the LAN's DNS queries in the clear when the tunnel is down.
 // - input (policy drop): replies; from the LAN, DHCP, DNS, the web interface, ping and neighbour discovery;
-//   from the WAN, DHCP replies, neighbour discovery, and the endpoints' packets to the engine.
+//   from the WAN, DHCP replies, neighbour discovery, and the endpoints' packets to the engine, and nothing else:
+//   the web interface (which listens on every address) and any other port are dropped, not rejected, so a scan
+//   from the Internet gets no answer at all.
 // - prerouting: every plain DNS query from the LAN, to any address, is redirected to the router's dnsmasq, which
 //   forwards only through the tunnel; a device with hard-coded DNS gets the tunnel's resolvers too, so its answers
 //   match the tunnel's exit (DoT/DoH stay encrypted and still leave only through the tunnel).
@@ -25,7 +27,7 @@ import { canonicalPrefix, formatIp, formatIpPrefix, parseIp, parseIpPrefix } fro
 export const TABLE_FAMILY = 'inet';
 export const TABLE_NAME = 'burrow';
 /** Bumped whenever the shape of the rendered table changes, so a fingerprint names the renderer too. */
-export const RULESET_FORMAT = 1;
+export const RULESET_FORMAT = 2;
 
 const FINGERPRINT_PREFIX = `burrow ruleset v${RULESET_FORMAT} sha256:`;
 const FINGERPRINT_PATTERN = /^\s*comment "(burrow ruleset v\d+ sha256:[0-9a-f]{64})"$/m;
@@ -164,6 +166,10 @@ function inputWanRules({ tunnel }: Context): string[] {
       `ip6 saddr . udp sport @endpoints_v6${port} accept comment "tunnel endpoints"`,
     );
   }
+  rules.push(
+    'tcp dport { 80, 443 } counter drop comment "the web interface is never served to the WAN"',
+    'counter drop comment "nothing else from the WAN reaches the router"',
+  );
   return rules;
 }
 
