@@ -70,6 +70,8 @@ domain=lan
 local=/lan/
 domain-needed
 bogus-priv
+# The router itself, by name: where the LAN finds its web page.
+host-record=burrow.lan,100.64.8.1,fd08::1
 server=100.96.0.1
 
 # DHCPv4: the only DHCP server on the LAN, so it answers at once for addresses another server handed out;
@@ -89,6 +91,21 @@ quiet-ra
 ra-param=br-lan,0,0
 `,
   );
+});
+
+test('the router answers as burrow.lan and as its host name in .lan, with its LAN addresses', (t) => {
+  const names = (hostname: string | undefined, ipv6Prefix = false) =>
+    optionLines(
+      renderDnsmasqConfig(state({ ipv6Prefix }), { ...PATHS, ...(hostname ? { hostname } : {}) }),
+      'host-record',
+    );
+  t.deepEqual(names(undefined), ['host-record=burrow.lan,100.64.8.1']);
+  t.deepEqual(names('Attic-Router', true), ['host-record=burrow.lan,attic-router.lan,100.64.8.1,fd08::1']);
+  t.deepEqual(names('box.example.org'), ['host-record=burrow.lan,box.lan,100.64.8.1'], 'the first label only');
+  t.deepEqual(names('burrow'), ['host-record=burrow.lan,100.64.8.1'], 'once when the host is called burrow');
+  for (const odd of ['localhost', 'under_score', '-dash', 'bad"quote', 'new\nline', 'a'.repeat(64)]) {
+    t.deepEqual(names(odd), ['host-record=burrow.lan,100.64.8.1'], `${JSON.stringify(odd)} is not a name to answer`);
+  }
 });
 
 test('with a tunnel: every tunnel resolver is an upstream, in the order given, and no other is', (t) => {

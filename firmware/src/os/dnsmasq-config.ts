@@ -10,12 +10,16 @@ import { formatIp, maskAddress, parseIpPrefix } from '../net/ip.js';
 
 /** The domain LAN devices' names are answered in (from their DHCP leases), never forwarded upstream. */
 export const LAN_DOMAIN = 'lan';
+/** The router's own name on the LAN (burrow.lan): the web page's address for the household. */
+export const ROUTER_NAME = 'burrow';
 
 export interface DnsmasqConfigPaths {
   /** Where dnsmasq keeps its DHCP leases; belongs in the data dir so leases survive a reboot. */
   readonly leaseFile: string;
   /** Where dnsmasq writes its own pid; absent: it writes none (not even its default /run/dnsmasq.pid). */
   readonly pidFile?: string;
+  /** The router's host name, answered as <name>.lan besides burrow.lan (its first label, when it is a valid one). */
+  readonly hostname?: string;
 }
 
 /**
@@ -53,6 +57,8 @@ export function renderDnsmasqConfig(state: DesiredState, paths: DnsmasqConfigPat
     `local=/${LAN_DOMAIN}/`,
     'domain-needed',
     'bogus-priv',
+    '# The router itself, by name: where the LAN finds its web page.',
+    `host-record=${routerNames(paths.hostname).join(',')},${routerAddress}${routerIpv6(state)}`,
     ...(upstreams.length > 0
       ? upstreams.map((server) => `server=${server}`)
       : ['# No tunnel: no upstream servers, so queries for outside names are refused (fail closed).']),
@@ -84,6 +90,22 @@ function searchDomainLines(state: DesiredState): string[] {
     return domain;
   });
   return [`dhcp-option=option:domain-search,${[LAN_DOMAIN, ...checked].join(',')}`];
+}
+
+/** burrow.lan, and <hostname>.lan when the host name's first label is a DNS label of its own. */
+function routerNames(hostname: string | undefined): string[] {
+  const names = [`${ROUTER_NAME}.${LAN_DOMAIN}`];
+  const label = hostname?.split('.')[0]?.toLowerCase();
+  if (label !== undefined && /^(?!-)[a-z0-9-]{1,63}(?<!-)$/.test(label) && label !== 'localhost') {
+    names.push(`${label}.${LAN_DOMAIN}`);
+  }
+  return [...new Set(names)];
+}
+
+/** ",<the router's ULA>" for a host-record, or nothing when the LAN has no IPv6 prefix. */
+function routerIpv6(state: DesiredState): string {
+  const prefix = state.lan.ipv6Prefix === undefined ? null : parseIpPrefix(state.lan.ipv6Prefix);
+  return prefix?.family === 6 ? `,${formatIp(prefix.bytes)}` : '';
 }
 
 function ipv6Lines(state: DesiredState, lanInterface: string): string[] {

@@ -11,6 +11,7 @@
 // the file in place through it, so the lease file may stay root-owned in a root-only data dir: no ownership setup,
 // no --user=root.
 import { mkdir } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { writeFileAtomic } from './atomic-file.js';
 import { dirname, join } from 'node:path';
 import type { DesiredState } from '../control/desired-state.js';
@@ -52,6 +53,8 @@ export interface DnsmasqOptions {
   readonly backoff?: Partial<BackoffPolicy>;
   /** Default DNSMASQ_PATH. */
   readonly program?: string;
+  /** The router's host name, answered as <name>.lan besides burrow.lan; default: this machine's (os.hostname()). */
+  readonly hostname?: string;
 }
 
 /** What apply() did: started dnsmasq, restarted it with a changed config, or left it as it was. */
@@ -106,7 +109,10 @@ export class Dnsmasq {
    */
   apply(state: DesiredState): Promise<DnsmasqApplyOutcome> {
     return this.enqueue(async () => {
-      const config = renderDnsmasqConfig(state, { leaseFile: this.options.paths.leaseFile });
+      const config = renderDnsmasqConfig(state, {
+        leaseFile: this.options.paths.leaseFile,
+        hostname: this.options.hostname ?? hostname(),
+      });
       if (config === this.appliedConfig) {
         return 'unchanged';
       }
