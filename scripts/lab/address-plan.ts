@@ -23,22 +23,44 @@ export const INTERNET_HOST = {
   webName: 'internet.test',
 } as const;
 
-/** The VPN server, also in the internet namespace: where the router's tunnel goes. */
-export const VPN_SERVER = {
-  /** Its public address: the tunnel endpoint, and the source address tunnelled traffic reaches the Internet from. */
-  public: { ipv4: '203.0.113.1', ipv6: '2001:db8:113::1' },
-  listenPort: 51820,
-  /** Resolves to public.ipv4 through the Internet DNS. */
-  name: 'vpn.internet.test',
-  /** Inside the tunnel: the server's address, which is also the resolver the tunnel client uses. */
-  tunnel: { ipv4: '100.96.0.1', ipv6: 'fd96::1' },
-  tunnelPrefix: { ipv4: '100.96.0.0/24', ipv6: 'fd96::/64' },
+/**
+ * The two VPN servers, both in the internet namespace: a household's provider with two servers, for failover.
+ * Each has its own public address, port, tunnel subnet and keys, and its own address for the router inside the
+ * tunnel. wireguard-go binds its port on every address, so two in one namespace need two ports.
+ */
+export const VPN_SERVERS = {
+  a: {
+    /** Its public address: the tunnel endpoint, and the source address tunnelled traffic reaches the Internet from. */
+    public: { ipv4: '203.0.113.1', ipv6: '2001:db8:113::1' },
+    listenPort: 51820,
+    /** Resolves to public through the Internet DNS. */
+    name: 'vpn-a.internet.test',
+    /** Inside the tunnel: the server's address, which is also the resolver the tunnel client uses. */
+    tunnel: { ipv4: '100.96.0.1', ipv6: 'fd96::1' },
+    tunnelPrefix: { ipv4: '100.96.0.0/24', ipv6: 'fd96::/64' },
+    /** The router's end of this server's tunnel. */
+    router: { ipv4: '100.96.0.2/32', ipv6: 'fd96::2/128' },
+  },
+  b: {
+    public: { ipv4: '203.0.113.2', ipv6: '2001:db8:113::2' },
+    listenPort: 51821,
+    name: 'vpn-b.internet.test',
+    tunnel: { ipv4: '100.96.1.1', ipv6: 'fd96:1::1' },
+    tunnelPrefix: { ipv4: '100.96.1.0/24', ipv6: 'fd96:1::/64' },
+    router: { ipv4: '100.96.1.2/32', ipv6: 'fd96:1::2/128' },
+  },
 } as const;
 
-/** The router's end of the tunnel. */
+export type VpnServerName = keyof typeof VPN_SERVERS;
+export const VPN_SERVER_NAMES = Object.keys(VPN_SERVERS) as VpnServerName[];
+export type VpnServerPlan = (typeof VPN_SERVERS)[VpnServerName];
+
+/** Server A, which the lab's desired state (labDesiredState) and the older tests use; also vpn.internet.test. */
+export const VPN_SERVER = { ...VPN_SERVERS.a, name: 'vpn.internet.test' } as const;
+
+/** The router's end of server A's tunnel. */
 export const ROUTER_TUNNEL = {
-  ipv4: '100.96.0.2/32',
-  ipv6: 'fd96::2/128',
+  ...VPN_SERVERS.a.router,
   mtu: 1420,
 } as const;
 

@@ -2,7 +2,7 @@
 import { type LabRecord } from './lab-record.js';
 
 export function describeLab(record: LabRecord): string {
-  const { namespaces, internetHost: web, vpnServer: vpn, router } = record;
+  const { namespaces, internetHost: web, router } = record;
   const lanDevices = record.lanDevices.map(
     (device) => `    ${device.namespace.padEnd(28)} ${device.interface} (${device.mac}) ↔ router ${device.routerPort}`,
   );
@@ -12,13 +12,15 @@ export function describeLab(record: LabRecord): string {
     `    ISP gateway      ${router.gateway}  ${router.gatewayIpv6}`,
     `    web (whoami)     ${web.web}  ${web.webIpv6}  http://${web.webName}/`,
     `    DNS              ${web.dns}  ${web.dnsIpv6}  zone ${web.zone}`,
-    `    VPN server       ${vpn.endpoint} (${vpn.endpointName})  tunnel ${vpn.tunnelAddress} ${vpn.tunnelAddressIpv6}`,
-    `                     public key ${vpn.publicKey}`,
+    ...record.vpnServers.flatMap((server) => [
+      `    VPN server ${server.name.toUpperCase()}     ${server.endpoint} (${server.endpointName})  tunnel ${server.tunnelAddress} ${server.tunnelAddressIpv6}  ${server.interface}`,
+      `                     public key ${server.publicKey}`,
+    ]),
     `  router    ${namespaces.router}`,
     `    WAN ${router.wanInterface}         ${router.wanAddress}  ${router.wanAddressIpv6}`,
     `    LAN ${router.lanInterface}       ${router.lanAddress}  ${router.lanIpv6Prefix}  ports ${router.lanPorts.join(', ')} (for burrowd)`,
     `    DHCP range       ${router.dhcpRange.start}–${router.dhcpRange.end}`,
-    `    tunnel           ${router.tunnelInterface}  ${router.tunnelAddresses.ipv4}  ${router.tunnelAddresses.ipv6}`,
+    `    tunnel           ${router.tunnelInterface}  ${record.vpnServers.map((server) => `${server.name.toUpperCase()} ${server.client.addresses.ipv4} ${server.client.addresses.ipv6}`).join(', ')}`,
     '  LAN devices',
     ...lanDevices,
     `  logs      ${record.files.logDir}`,

@@ -1,17 +1,21 @@
-// A LAN device asking the router for an address: ISC dhclient does the DHCP exchange (and then stays, renewing);
-// the lab applies the lease itself. dhclient's stock hook script would run the host's hook directories and replace
-// /etc/resolv.conf by rename (which fails on the bind mount `ip netns exec` sets up, leaving temporary files in
-// the host's /etc), so the hook here is /usr/bin/true and only the lease file is read.
-import { readFile, writeFile } from 'node:fs/promises';
+// A LAN device's DHCP client, as a real device has one: ISC dhclient runs from the moment the lab is built, asks
+// until the router answers, applies its lease and renews it. It runs in the foreground as a lab process (so it is
+// stopped with the lab), and its hook is dhcp-hook.ts, not the stock script: that one would run the host's hook
+// directories and replace /etc/resolv.conf by rename (which fails on the bind mount `ip netns exec` sets up,
+// leaving temporary files in the host's /etc). The hook applies address, default route and the namespace's own
+// resolv.conf, and writes what it applied to a JSON file, which waitForLease() reads.
+import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { netmaskLength as prefixLengthOf, parseIp } from '@burrow/firmware/net/ip';
-import { run } from '@burrow/firmware/os/exec';
-import { pidsIn, signalIfAlive, waitUntilEnded, writeNamespaceResolvConf } from './namespaces.js';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { sleep } from './namespaces.js';
 import { TOOLS } from './tools.js';
 
-/** dhclient gives up after this long without a lease (its own `timeout`), and is killed a little later. */
-const LEASE_TIMEOUT_S = 20;
-const STOP_TIMEOUT_MS = 3_000;
+const HOOK_PATH = fileURLToPath(new URL('./dhcp-hook.js', import.meta.url));
+/** dhclient asks this long before it pauses (`timeout`), then starts again after `retry`. */
+const ASK_SECONDS = 30;
+/** How long waitForLease() waits by default: the router's DHCP answers within a few seconds once it runs. */
+const DEFAULT_WAIT_MS = 30_000;
+const POLL_MS = 100;
 
 export interface DhcpLease {
   readonly address: string;
@@ -21,84 +25,84 @@ export interface DhcpLease {
   readonly routers: readonly string[];
   readonly dnsServers: readonly string[];
   readonly leaseSeconds: number | undefined;
-  /** ISO 8601, when the lease file says. */
+  /** ISO 8601, when the server said. */
   readonly expires: string | undefined;
 }
 
-export interface LeaseRequest {
+export interface LeaseClient {
   readonly ns: string;
   readonly device: string;
   /** Sent as the DHCP host name, so the router's lease list can name the device. */
   readonly hostname: string;
-  /** Where dhclient's configuration, lease and pid files go. */
+  /** Where dhclient's configuration, lease and pid files, the hook and the applied lease go. */
   readonly dir: string;
 }
 
-/** Runs dhclient once in `ns` until it has a lease, then configures address, default route and resolv.conf. */
-export async function requestLease(request: LeaseRequest): Promise<DhcpLease> {
-  const { config, leases, pid } = filesOf(request);
-  await writeFile(config, renderDhclientConfig(request.hostname), { mode: 0o644 });
-  await stopLeaseClient(request);
-  const argv = [
-    ...[TOOLS.ip, 'netns', 'exec', request.ns],
-    ...[TOOLS.dhclient, '-4', '-1', '-v'],
-    ...['-cf', config, '-lf', leases, '-pf', pid, '-sf', TOOLS.true],
-    request.device,
-  ];
-  try {
-    // With a lease, dhclient goes to the background to renew it, and this first process exits 0.
-    await run(argv, { timeoutMs: (LEASE_TIMEOUT_S + 5) * 1000 });
-  } catch (error) {
-    throw new Error(
-      `${request.hostname} (${request.ns}) got no DHCP lease on ${request.device}: ${(error as Error).message}`,
-      { cause: error },
-    );
-  }
-  const lease = parseLastLease(await readFile(leases, 'utf8'));
-  if (lease === undefined) {
-    throw new Error(`dhclient in ${request.ns} reported a lease but ${leases} holds none`);
-  }
-  const ip = (args: readonly string[]) => run([TOOLS.ip, '-n', request.ns, ...args]);
-  // A new lease replaces the old one rather than adding a second address.
-  await ip(['-4', 'address', 'flush', 'dev', request.device, 'scope', 'global']);
-  await ip(['address', 'add', lease.cidr, 'dev', request.device]);
-  const router = lease.routers[0];
-  if (router !== undefined) {
-    await ip(['route', 'replace', 'default', 'via', router, 'dev', request.device]);
-  }
-  if (lease.dnsServers.length > 0) {
-    await writeNamespaceResolvConf(request.ns, lease.dnsServers);
-  }
-  return lease;
+/** The files of one device's client. */
+export function leaseClientFiles(client: Pick<LeaseClient, 'hostname' | 'dir'>) {
+  const base = join(client.dir, `dhclient-${client.hostname}`);
+  return {
+    config: `${base}.conf`,
+    leases: `${base}.leases`,
+    pid: `${base}.pid`,
+    hook: `${base}-hook.mjs`,
+    /** The lease the hook applied (JSON); absent while the device holds none. */
+    applied: `${base}.applied.json`,
+  };
 }
 
 /**
- * Ends the dhclient an earlier request left renewing in `ns` (so a device never has two), and the lab's before it
- * removes the namespace. SIGKILL at once: dhclient takes about two seconds to honour SIGTERM, and has nothing to
- * tidy up (the lease file is complete; a DHCPRELEASE is not wanted).
+ * Writes the client's configuration and hook, and returns the argv that runs dhclient in the foreground (to be
+ * started inside the device's namespace). The hook is a two-line module naming this device, run by Node itself
+ * (dhclient gives a hook only its environment).
  */
-export async function stopLeaseClient(request: Pick<LeaseRequest, 'ns' | 'hostname' | 'dir'>): Promise<void> {
-  const pidFile = filesOf(request).pid;
-  let pid: number;
+export async function prepareLeaseClient(client: LeaseClient): Promise<string[]> {
+  const files = leaseClientFiles(client);
+  await writeFile(files.config, renderDhclientConfig(client.hostname), { mode: 0o644 });
+  const hook = [
+    `#!${process.execPath}`,
+    `import { runDhcpHook } from ${JSON.stringify(pathToFileURL(HOOK_PATH).href)};`,
+    `process.exitCode = await runDhcpHook(${JSON.stringify({ ns: client.ns, appliedFile: files.applied })}, process.env);`,
+    '',
+  ].join('\n');
+  await writeFile(files.hook, hook, { mode: 0o700 });
+  await chmod(files.hook, 0o700);
+  return [
+    ...[TOOLS.dhclient, '-4', '-d', '-v'],
+    ...['-cf', files.config, '-lf', files.leases, '-pf', files.pid, '-sf', files.hook],
+    client.device,
+  ];
+}
+
+/** The lease the device's running client holds now, once it holds one (waiting up to `timeoutMs`). */
+export async function waitForLease(
+  client: Pick<LeaseClient, 'ns' | 'hostname' | 'dir'>,
+  timeoutMs = DEFAULT_WAIT_MS,
+): Promise<DhcpLease> {
+  const { applied } = leaseClientFiles(client);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const lease = await readAppliedLease(applied);
+    if (lease !== undefined) {
+      return lease;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`${client.hostname} (${client.ns}) got no DHCP lease within ${timeoutMs} ms`);
+    }
+    await sleep(POLL_MS);
+  }
+}
+
+async function readAppliedLease(file: string): Promise<DhcpLease | undefined> {
   try {
-    pid = Number((await readFile(pidFile, 'utf8')).trim());
+    return JSON.parse(await readFile(file, 'utf8')) as DhcpLease;
   } catch (error) {
+    // Absent: no lease yet. The hook writes by rename, so a file that exists is whole.
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      return;
+      return undefined;
     }
     throw error;
   }
-  // Only a process inside this namespace: a stale pid file must not make us signal an unrelated process.
-  if (!(await pidsIn(request.ns)).includes(pid)) {
-    return;
-  }
-  signalIfAlive(pid, 'SIGKILL');
-  await waitUntilEnded([pid], STOP_TIMEOUT_MS);
-}
-
-function filesOf(request: Pick<LeaseRequest, 'hostname' | 'dir'>) {
-  const base = join(request.dir, `dhclient-${request.hostname}`);
-  return { config: `${base}.conf`, leases: `${base}.leases`, pid: `${base}.pid` };
 }
 
 export function renderDhclientConfig(hostname: string): string {
@@ -108,7 +112,10 @@ export function renderDhclientConfig(hostname: string): string {
   return [
     `send host-name "${hostname}";`,
     'request subnet-mask, broadcast-address, routers, domain-name, domain-name-servers, interface-mtu;',
-    `timeout ${LEASE_TIMEOUT_S};`,
+    // A real device asks for a minute and pauses for five; the lab's devices ask all the time, so a router that
+    // comes up (or a test that starts a DHCP server) hands them a lease within a few seconds.
+    `timeout ${ASK_SECONDS};`,
+    'retry 1;',
     // Ask again after a second, not after dhclient's default of several: the router may still be starting.
     'initial-interval 1;',
     'backoff-cutoff 2;',
@@ -116,58 +123,14 @@ export function renderDhclientConfig(hostname: string): string {
   ].join('\n');
 }
 
-/** The last `lease { ... }` block of a dhclient lease file (the newest), or undefined when there is none. */
-export function parseLastLease(text: string): DhcpLease | undefined {
-  const blocks = [...text.matchAll(/lease\s*\{([^}]*)\}/g)];
-  const body = blocks.at(-1)?.[1];
-  if (body === undefined) {
-    return undefined;
-  }
-  const statements = new Map<string, string>();
-  for (const line of body.split(';')) {
-    const match = /^\s*(option\s+[\w-]+|[\w-]+)\s+(.*?)\s*$/s.exec(line);
-    if (match) {
-      statements.set(match[1]!.replace(/\s+/g, ' '), match[2]!);
-    }
-  }
-  const address = statements.get('fixed-address');
-  const mask = statements.get('option subnet-mask');
-  if (address === undefined || mask === undefined) {
-    return undefined;
-  }
-  const prefixLength = netmaskLength(mask);
-  const list = (key: string) =>
-    (statements.get(key) ?? '')
-      .split(',')
-      .map((item) => item.trim())
-      .filter((item) => item !== '');
-  const leaseTime = statements.get('option dhcp-lease-time');
-  return {
-    address,
-    prefixLength,
-    cidr: `${address}/${prefixLength}`,
-    routers: list('option routers'),
-    dnsServers: list('option domain-name-servers'),
-    leaseSeconds: leaseTime === undefined ? undefined : Number(leaseTime),
-    expires: parseLeaseTime(statements.get('expire')),
-  };
-}
-
-function netmaskLength(mask: string): number {
-  const bytes = parseIp(mask);
-  const length = bytes?.length === 4 ? prefixLengthOf(bytes) : null;
-  if (length === null) {
+/** The prefix length of a dotted netmask (255.255.255.0 → 24). */
+export function netmaskLength(mask: string): number {
+  const bits = mask
+    .split('.')
+    .map((part) => Number(part).toString(2).padStart(8, '0'))
+    .join('');
+  if (!/^1*0*$/.test(bits) || bits.length !== 32) {
     throw new Error(`Not a netmask: ${mask}`);
   }
-  return length;
-}
-
-/** dhclient writes "W YYYY/MM/DD HH:MM:SS" in UTC (or "never"). */
-function parseLeaseTime(value: string | undefined): string | undefined {
-  const match = /^\d\s+(\d{4})\/(\d{2})\/(\d{2})\s+(\d{2}):(\d{2}):(\d{2})$/.exec(value ?? '');
-  if (!match) {
-    return undefined;
-  }
-  const [, year, month, day, hours, minutes, seconds] = match;
-  return new Date(`${year}-${month}-${day}T${hours}:${minutes}:${seconds}Z`).toISOString();
+  return bits.indexOf('0') === -1 ? 32 : bits.indexOf('0');
 }

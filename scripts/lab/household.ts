@@ -1,11 +1,11 @@
 // The household lab: a home network built out of network namespaces, for `make run` and the netns tests.
 //
 //   internet ── the router's ISP (default gateway), the Internet host (web server that echoes the client's
-//      │        address, DNS for internet.test) and the VPN server (wireguard-go, NAT, a resolver in the tunnel)
+//      │        address, DNS for internet.test) and two VPN servers (wireguard-go, NAT, a resolver in each tunnel)
 //      │ WAN link (isp0 ↔ wan0)
 //   router ──── WAN configured by the lab; LAN ports lan1p/lan2p, the tunnel and the firewall left to burrowd
 //      │ lan1p ↔ eth0, lan2p ↔ eth0
-//   lan1, lan2 ─ LAN devices: a link and nothing else until they ask for a DHCP lease (dhcp())
+//   lan1, lan2 ─ LAN devices: a DHCP client running from the start, so they hold a lease once the router serves one
 //
 // Addresses: address-plan.ts and README.md. The lab describes itself in a record (lab.json) while it runs.
 // stop() removes everything it made, whatever state start() got to; a crashed run is removed by the next start().
@@ -23,18 +23,22 @@ import {
   ROUTER_TUNNEL,
   routerLanPort,
   VPN_SERVER,
+  VPN_SERVER_NAMES,
+  VPN_SERVERS,
+  type VpnServerName,
   WAN_LINK,
 } from './address-plan.js';
 import { shellHint } from './describe-lab.js';
-import { requestLease, stopLeaseClient, type DhcpLease } from './dhcp-client.js';
+import { type DhcpLease, prepareLeaseClient, waitForLease } from './dhcp-client.js';
 import { addInternetAddresses, connectWan, startInternetDns, startWebServer, type LabContext } from './internet.js';
 import { LabProcess } from './lab-process.js';
-import { type LabRecord, RECORD_NAME, removeRecordOf, writeRecord } from './lab-record.js';
+import { LAB_RECORD_VERSION, type LabRecord, RECORD_NAME, removeRecordOf, writeRecord } from './lab-record.js';
 import { addNamespace, addVeth, writeNamespaceResolvConf } from './namespaces.js';
 import { type LabNames, namesFor, type Naming, newRunId, type Role, ROLES } from './names.js';
 import { fixedRunOwner, sweepLeftoverRuns, teardownRun } from './sweep.js';
 import { labUnavailableReason, TOOLS } from './tools.js';
-import { startVpnServer } from './vpn-server.js';
+import { writeProviderConfig } from './provider-config.js';
+import { VpnServer } from './vpn-server.js';
 import { generateKeyPair, type KeyPair, writePrivateKeyFile } from './wg-keys.js';
 
 const PROBE_PATH = fileURLToPath(new URL('./probe.js', import.meta.url));
@@ -56,10 +60,20 @@ export interface HouseholdOptions {
   readonly naming?: Naming;
   /** Also publish the record here (var/lab.json for `make run`); it is always in the run directory. */
   readonly recordFile?: string;
+  /**
+   * Where the router's client configurations for the VPN servers go (provider-a.conf, provider-b.conf; var/lab
+   * for `make run`); default: the run directory. Removed with the lab.
+   */
+  readonly providerDir?: string;
 }
+
+/** Every tunnel's keepalive in the provider files, as providers write it. */
+const PERSISTENT_KEEPALIVE = 25;
 
 export class Household {
   private readonly processes: LabProcess[] = [];
+  private readonly leaseClients: LabProcess[] = [];
+  private readonly vpnServers = new Map<VpnServerName, VpnServer>();
   private currentRecord: LabRecord | undefined;
   private stopping: Promise<void> | undefined;
 
@@ -68,7 +82,9 @@ export class Household {
     /** 0700, removed on stop: keys, logs, dhclient's files, the record's copy. */
     readonly runDir: string,
     private readonly recordFile: string | undefined,
-    private readonly routerKeys: KeyPair,
+    private readonly providerDir: string,
+    /** The router's key pair for each VPN server (a: routerPrivateKey, the one labDesiredState uses). */
+    private readonly clientKeys: Readonly<Record<VpnServerName, KeyPair>>,
   ) {}
 
   /** Removes a crashed run's leftovers, then builds a fresh household. On failure nothing is left behind. */
@@ -83,10 +99,10 @@ export class Household {
     if (owner !== undefined) {
       throw new Error(`The household lab is already running, held by process ${owner}: stop that one first`);
     }
-    const routerKeys = await generateKeyPair();
+    const clientKeys = { a: await generateKeyPair(), b: await generateKeyPair() };
     const names = namesFor(newRunId(naming));
     const runDir = await mkdtemp(join(tmpdir(), names.runDirPrefix));
-    const household = new Household(names, runDir, options.recordFile, routerKeys);
+    const household = new Household(names, runDir, options.recordFile, options.providerDir ?? runDir, clientKeys);
     try {
       await household.build();
     } catch (error) {
@@ -112,7 +128,7 @@ export class Household {
 
   /** The router's WireGuard private key, for the desired state (labDesiredState). Never log it. */
   get routerPrivateKey(): string {
-    return this.routerKeys.privateKey;
+    return this.clientKeys.a.privateKey;
   }
 
   get logDir(): string {
@@ -139,13 +155,37 @@ export class Household {
     return started;
   }
 
-  /** Has LAN device `ns` ask the router for an address by DHCP (once), applies the lease and returns it. */
-  async dhcp(ns: string): Promise<DhcpLease> {
+  /**
+   * The lease LAN device `ns` holds: its DHCP client runs from the start and applies leases itself; this waits
+   * until it holds one (up to `timeoutMs`, default 30 s) and returns it.
+   */
+  async dhcp(ns: string, timeoutMs?: number): Promise<DhcpLease> {
     const role = this.roleOf(ns);
     if (role !== 'lan1' && role !== 'lan2') {
       throw new Error(`${ns} is not a LAN device of this lab`);
     }
-    return requestLease({ ns, device: INTERFACES.device, hostname: role, dir: this.runDir });
+    return waitForLease({ ns, hostname: role, dir: this.runDir }, timeoutMs);
+  }
+
+  /**
+   * Takes VPN server `name` off the net: it answers nothing (not even "port unreachable") and loses its sessions,
+   * as when a provider's server goes down. startVpnServer() brings it back.
+   */
+  async stopVpnServer(name: VpnServerName): Promise<void> {
+    await this.vpnServer(name).stop();
+  }
+
+  /** Brings a stopped VPN server back, with the same keys, peer and addresses. */
+  async startVpnServer(name: VpnServerName): Promise<void> {
+    await this.vpnServer(name).start();
+  }
+
+  private vpnServer(name: VpnServerName): VpnServer {
+    const server = this.vpnServers.get(name);
+    if (server === undefined) {
+      throw new Error(`The household lab has no VPN server ${JSON.stringify(name)}`);
+    }
+    return server;
   }
 
   /** GET `url` from inside `ns` and return the body (the web server's body is the client's address and a newline). */
@@ -196,13 +236,14 @@ export class Household {
 
   private async removeEverything(): Promise<void> {
     const errors: unknown[] = [];
+    // SIGKILL at once: dhclient takes about two seconds to honour SIGTERM, and has nothing to tidy up (a
+    // DHCPRELEASE is not wanted).
+    for (const client of this.leaseClients) {
+      await client.stop('SIGKILL').catch((error: unknown) => errors.push(error));
+    }
     // Newest first: burrowd before the VPN server it talks to, the resolver before the DNS it asks.
     for (const started of [...this.processes].reverse()) {
       await started.stop().catch((error: unknown) => errors.push(error));
-    }
-    for (const role of ['lan1', 'lan2'] as const) {
-      const lease = { ns: this.names.namespaces[role], hostname: role, dir: this.runDir };
-      await stopLeaseClient(lease).catch((error: unknown) => errors.push(error));
     }
     await teardownRun(this.names.runId).catch((error: unknown) => errors.push(error));
     if (this.recordFile !== undefined) {
@@ -237,9 +278,53 @@ export class Household {
     await addInternetAddresses(context);
     await startWebServer(context);
     await startInternetDns(context);
-    const vpn = await startVpnServer(context, this.names.vpnInterface, this.routerKeys.publicKey);
-    const routerKeyFile = await writePrivateKeyFile(this.runDir, 'router', this.routerKeys);
-    await this.publish(this.describe(vpn.publicKey, routerKeyFile));
+    for (const name of VPN_SERVER_NAMES) {
+      const server = await VpnServer.start(context, {
+        name,
+        plan: VPN_SERVERS[name],
+        ifname: this.names.vpnInterfaces[name],
+        routerPublicKey: this.clientKeys[name].publicKey,
+      });
+      this.vpnServers.set(name, server);
+    }
+    const clients = {} as Record<VpnServerName, VpnClientFiles>;
+    for (const name of VPN_SERVER_NAMES) {
+      clients[name] = await this.writeClientFiles(name);
+    }
+    await this.publish(this.describe(clients));
+    await this.startLeaseClients();
+  }
+
+  /**
+   * The router's key file and wg-quick file for VPN server `name`: server A's file names its endpoint by address,
+   * B's by DNS name (which the router resolves over the WAN), as providers' files do either.
+   */
+  private async writeClientFiles(name: VpnServerName): Promise<VpnClientFiles> {
+    const plan = VPN_SERVERS[name];
+    const keys = this.clientKeys[name];
+    const privateKeyFile = await writePrivateKeyFile(this.runDir, name === 'a' ? 'router' : `router-${name}`, keys);
+    const configFile = join(this.providerDir, `provider-${name}.conf`);
+    const configEndpoint = `${name === 'a' ? plan.public.ipv4 : plan.name}:${plan.listenPort}`;
+    await writeProviderConfig(configFile, {
+      title: `The household lab's VPN server ${name.toUpperCase()} (${plan.name}), for the router: keys made for this run only`,
+      privateKey: keys.privateKey,
+      addresses: [plan.router.ipv4, plan.router.ipv6],
+      dns: [plan.tunnel.ipv4, plan.tunnel.ipv6],
+      serverPublicKey: this.vpnServer(name).publicKey,
+      allowedIps: ['0.0.0.0/0', '::/0'],
+      endpoint: configEndpoint,
+      persistentKeepalive: PERSISTENT_KEEPALIVE,
+    });
+    return { privateKeyFile, configFile, configEndpoint };
+  }
+
+  /** Each LAN device's DHCP client, asking from now on (the router's LAN is not up yet: burrowd brings it). */
+  private async startLeaseClients(): Promise<void> {
+    for (const role of ['lan1', 'lan2'] as const) {
+      const ns = this.names.namespaces[role];
+      const argv = await prepareLeaseClient({ ns, device: INTERFACES.device, hostname: role, dir: this.runDir });
+      this.leaseClients.push(this.startProcess(ns, `dhclient-${role}`, argv));
+    }
   }
 
   /** A cable from each LAN device's eth0 to a router port; the device's end is up, the router's is burrowd's. */
@@ -258,11 +343,12 @@ export class Household {
     return [this.names.namespaces.lan1, this.names.namespaces.lan2];
   }
 
-  private describe(vpnPublicKey: string, routerKeyFile: string): LabRecord {
+  private describe(clients: Readonly<Record<VpnServerName, VpnClientFiles>>): LabRecord {
     const { namespaces } = this.names;
     const endpoint = (host: string) => `${host}:${VPN_SERVER.listenPort}`;
+    const vpnPublicKey = this.vpnServer('a').publicKey;
     return {
-      version: 1,
+      version: LAB_RECORD_VERSION,
       runId: this.names.runId,
       ownerPid: process.pid,
       startedAt: new Date().toISOString(),
@@ -288,6 +374,28 @@ export class Household {
         dns: VPN_SERVER.tunnel.ipv4,
         interface: this.names.vpnInterface,
       },
+      vpnServers: VPN_SERVER_NAMES.map((name) => {
+        const plan = VPN_SERVERS[name];
+        return {
+          name,
+          namespace: namespaces.internet,
+          interface: this.names.vpnInterfaces[name],
+          address: plan.public.ipv4,
+          addressIpv6: plan.public.ipv6,
+          listenPort: plan.listenPort,
+          endpoint: `${plan.public.ipv4}:${plan.listenPort}`,
+          endpointName: `${plan.name}:${plan.listenPort}`,
+          publicKey: this.vpnServer(name).publicKey,
+          tunnelAddress: plan.tunnel.ipv4,
+          tunnelAddressIpv6: plan.tunnel.ipv6,
+          dns: plan.tunnel.ipv4,
+          client: {
+            addresses: { ipv4: plan.router.ipv4, ipv6: plan.router.ipv6 },
+            publicKey: this.clientKeys[name].publicKey,
+            ...clients[name],
+          },
+        };
+      }),
       router: {
         namespace: namespaces.router,
         wanInterface: INTERFACES.wan,
@@ -303,8 +411,8 @@ export class Household {
         dhcpRange: { ...LAN.dhcpRange },
         tunnelInterface: this.names.routerTunnelInterface,
         tunnelAddresses: { ipv4: ROUTER_TUNNEL.ipv4, ipv6: ROUTER_TUNNEL.ipv6 },
-        publicKey: this.routerKeys.publicKey,
-        privateKeyFile: routerKeyFile,
+        publicKey: this.clientKeys.a.publicKey,
+        privateKeyFile: clients.a.privateKeyFile,
       },
       lanDevices: this.lanNamespaces.map((ns, index) => ({
         namespace: ns,
@@ -341,4 +449,10 @@ export class Household {
       throw new Error(`${ns} is not a namespace of household lab ${this.names.runId}`);
     }
   }
+}
+
+interface VpnClientFiles {
+  readonly privateKeyFile: string;
+  readonly configFile: string;
+  readonly configEndpoint: string;
 }

@@ -1,9 +1,9 @@
 // The "Internet" of the household lab: one namespace that is the router's ISP (the far end of the WAN link, the
 // default gateway) and hosts a web server that echoes the client's address and a DNS server for the test zone.
-// The VPN server lives here too (vpn-server.ts).
+// The VPN servers live here too (vpn-server.ts).
 import { fileURLToPath } from 'node:url';
 import { run } from '@burrow/firmware/os/exec';
-import { INTERFACES, INTERNET_HOST, VPN_SERVER, WAN_LINK } from './address-plan.js';
+import { INTERFACES, INTERNET_HOST, VPN_SERVER, VPN_SERVERS, WAN_LINK } from './address-plan.js';
 import { type LabProcess } from './lab-process.js';
 import { addVeth } from './namespaces.js';
 import { TOOLS } from './tools.js';
@@ -46,9 +46,9 @@ export async function connectWan(context: LabContext): Promise<void> {
   await sysctl(internetNs, 'net.ipv6.conf.all.forwarding', '1');
 }
 
-/** The Internet host's and the VPN server's public addresses (on loopback: the lab's kernel has no dummy links). */
+/** The Internet host's and the VPN servers' public addresses (on loopback: the lab's kernel has no dummy links). */
 export async function addInternetAddresses(context: LabContext): Promise<void> {
-  const addresses = [INTERNET_HOST.web, INTERNET_HOST.dns, VPN_SERVER.public];
+  const addresses = [INTERNET_HOST.web, INTERNET_HOST.dns, ...Object.values(VPN_SERVERS).map((plan) => plan.public)];
   for (const { ipv4, ipv6 } of addresses) {
     await run([TOOLS.ip, '-n', context.internetNs, 'address', 'add', `${ipv4}/32`, 'dev', 'lo']);
     await run([TOOLS.ip, '-n', context.internetNs, 'address', 'add', `${ipv6}/128`, 'dev', 'lo', 'nodad']);
@@ -86,7 +86,9 @@ export function internetDnsArgv(runDir: string): string[] {
     `--listen-address=${dns.ipv4}`,
     `--listen-address=${dns.ipv6}`,
     `--host-record=${webName},${web.ipv4},${web.ipv6}`,
+    // vpn.internet.test is server A's older name, kept for the tests that use it.
     `--host-record=${VPN_SERVER.name},${VPN_SERVER.public.ipv4},${VPN_SERVER.public.ipv6}`,
+    ...Object.values(VPN_SERVERS).map((plan) => `--host-record=${plan.name},${plan.public.ipv4},${plan.public.ipv6}`),
     // Names in the zone without a record are NXDOMAIN, answered here, never passed on.
     `--local=/${zone}/`,
   ];

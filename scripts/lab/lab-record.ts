@@ -6,10 +6,41 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 
-export const LAB_RECORD_VERSION = 1;
+/** 2: vpnServers lists both VPN servers and the router's client configuration for each. */
+export const LAB_RECORD_VERSION = 2;
 export const RECORD_NAME = 'lab.json';
 
 const text = z.string().min(1);
+
+/** One VPN server of the Internet, and the router's side of its tunnel (what a provider's .conf file gives). */
+const vpnServerEntry = z.object({
+  /** "a" or "b": household.stopVpnServer(name) and startVpnServer(name) take it. */
+  name: z.enum(['a', 'b']),
+  namespace: text,
+  interface: text,
+  address: text,
+  addressIpv6: text,
+  listenPort: z.number().int().min(1).max(65535),
+  /** host:port by address, and by its own DNS name. */
+  endpoint: text,
+  endpointName: text,
+  publicKey: text,
+  tunnelAddress: text,
+  tunnelAddressIpv6: text,
+  /** The resolver inside this server's tunnel. */
+  dns: text,
+  /** The router's client configuration for this server. */
+  client: z.object({
+    addresses: z.object({ ipv4: text, ipv6: text }),
+    publicKey: text,
+    /** 0600 file with the router's private key for this server. */
+    privateKeyFile: text,
+    /** 0600 wg-quick file for this server, as a provider hands it out (var/lab/provider-<name>.conf). */
+    configFile: text,
+    /** How configFile names the endpoint: by address (a) or by DNS name (b). */
+    configEndpoint: text,
+  }),
+});
 
 export const labRecordSchema = z.object({
   version: z.literal(LAB_RECORD_VERSION),
@@ -28,6 +59,7 @@ export const labRecordSchema = z.object({
     dnsIpv6: text,
     zone: text,
   }),
+  /** Server A, as it was described when the lab had one VPN server (vpnServers[0] says the same). */
   vpnServer: z.object({
     namespace: text,
     /** host:port as the router's desired state names it. */
@@ -44,6 +76,7 @@ export const labRecordSchema = z.object({
     dns: text,
     interface: text,
   }),
+  vpnServers: z.array(vpnServerEntry).min(1),
   router: z.object({
     namespace: text,
     wanInterface: text,

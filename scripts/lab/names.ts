@@ -6,6 +6,7 @@
 //   fixed run id   fixed            namespaces burrow-<role>                    (`make run` and the lab CLI: one
 //                                    at a time, with names a person can type)
 import { randomBytes } from 'node:crypto';
+import { type VpnServerName } from './address-plan.js';
 
 export type Naming = 'unique' | 'fixed';
 
@@ -29,6 +30,8 @@ export interface LabNames {
    */
   readonly vpnInterface: string;
   readonly routerTunnelInterface: string;
+  /** Both VPN servers' interfaces: server A's is vpnInterface. */
+  readonly vpnInterfaces: Readonly<Record<VpnServerName, string>>;
   /** mkdtemp prefix (basename) of the run directory. */
   readonly runDirPrefix: string;
 }
@@ -44,6 +47,7 @@ export function namesFor(runId: string): LabNames {
       namespaces: { internet: 'burrow-internet', router: 'burrow-router', lan1: 'burrow-lan1', lan2: 'burrow-lan2' },
       vpnInterface: 'burrow-vpn',
       routerTunnelInterface: 'burrow-tun',
+      vpnInterfaces: { a: 'burrow-vpn', b: 'burrow-vpn-b' },
       runDirPrefix: `burrow-lab-${runId}-`,
     };
   }
@@ -63,6 +67,7 @@ export function namesFor(runId: string): LabNames {
     },
     vpnInterface: `blv${hex}`,
     routerTunnelInterface: `blt${hex}`,
+    vpnInterfaces: { a: `blv${hex}`, b: `blv${hex}b` },
     runDirPrefix: `burrow-lab-${runId}-`,
   };
 }

@@ -12,7 +12,7 @@ const NETNS_ETC = '/etc/netns';
 
 /**
  * Removes everything of run `runId`: processes in its namespaces, the namespaces, their /etc/netns entries, its
- * WireGuard UAPI sockets, its run directories and the record it published. Runs every step even when one fails.
+ * WireGuard UAPI sockets, its run directories, the record and the provider files it published. Runs every step even when one fails.
  */
 export async function teardownRun(runId: string): Promise<void> {
   const names = namesFor(runId);
@@ -30,7 +30,7 @@ export async function teardownRun(runId: string): Promise<void> {
   // The lab made /etc/netns if it was not there; an empty one is left to nobody.
   await attempt(() => removeIfEmpty(NETNS_ETC));
   // A daemon killed hard leaves its socket behind.
-  for (const ifname of [names.vpnInterface, names.routerTunnelInterface]) {
+  for (const ifname of [...Object.values(names.vpnInterfaces), names.routerTunnelInterface]) {
     await attempt(() => rm(join(UAPI_SOCKET_DIR, `${ifname}.sock`), { force: true }));
   }
   for (const dir of await runDirsOf(runId)) {
@@ -39,6 +39,10 @@ export async function teardownRun(runId: string): Promise<void> {
       const record = await readRecord(join(dir, RECORD_NAME)).catch(() => undefined);
       if (record?.files.record) {
         await removeRecordOf(record.files.record, runId);
+      }
+      // The provider files hold this run's keys, useless once it is gone (var/lab/provider-*.conf for `make run`).
+      for (const server of record?.vpnServers ?? []) {
+        await rm(server.client.configFile, { force: true });
       }
       await rm(dir, { recursive: true, force: true });
     });
