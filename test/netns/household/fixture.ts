@@ -125,6 +125,24 @@ export class Gateway {
     return gateway;
   }
 
+  /**
+   * A new box: burrowd with the LAN and the kill switch but no tunnel (what `make run` starts with under
+   * BURROW_LAB_TUNNEL=none). Waits for nothing on the LAN: the devices' DHCP clients are on their own.
+   * `register` gets the lab's stop (t.teardown, or a hook's cleanup when tests share the box).
+   */
+  static async startFirstBoot(register: (stop: () => Promise<void>) => void): Promise<Gateway> {
+    const lab = await Household.start({ naming: 'unique' });
+    register(() => lab.stop());
+    const gateway = new Gateway(lab, join(lab.runDir, 'burrowd'), join(lab.runDir, 'burrowd.sock'), {});
+    try {
+      await gateway.waitForBurrowd();
+      await gateway.apply({ ...gateway.state, tunnel: null });
+    } catch (error) {
+      throw new Error(`The first-boot gateway did not come up\n${await gateway.burrowd.describe()}`, { cause: error });
+    }
+    return gateway;
+  }
+
   get record(): LabRecord {
     return this.lab.record;
   }
