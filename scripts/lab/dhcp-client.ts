@@ -6,6 +6,7 @@
 // resolv.conf, and writes what it applied to a JSON file, which waitForLease() reads.
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { netmaskLength as netmaskLengthOf, parseIp } from '@burrow/firmware/net/ip';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { sleep } from './namespaces.js';
 import { TOOLS } from './tools.js';
@@ -123,14 +124,12 @@ export function renderDhclientConfig(hostname: string): string {
   ].join('\n');
 }
 
-/** The prefix length of a dotted netmask (255.255.255.0 → 24). */
+/** The prefix length of a dotted IPv4 netmask (255.255.255.0 → 24), read by the firmware's IP parser. */
 export function netmaskLength(mask: string): number {
-  const bits = mask
-    .split('.')
-    .map((part) => Number(part).toString(2).padStart(8, '0'))
-    .join('');
-  if (!/^1*0*$/.test(bits) || bits.length !== 32) {
+  const bytes = parseIp(mask);
+  const length = bytes?.length === 4 ? netmaskLengthOf(bytes) : null;
+  if (length === null) {
     throw new Error(`Not a netmask: ${mask}`);
   }
-  return bits.indexOf('0') === -1 ? 32 : bits.indexOf('0');
+  return length;
 }
