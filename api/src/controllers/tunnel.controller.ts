@@ -155,7 +155,7 @@ export class TunnelController {
     @Client() client: ClientInfo,
     @Res({ passthrough: true }) response: Response,
   ): Promise<string> {
-    return attach(response, await this.service.export(id, { actor: auth.user, password: body.password, client }));
+    return attach(response, await this.service.export(id, { auth, password: body.password, client }));
   }
 }
 

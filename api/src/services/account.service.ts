@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { type RecoveryCodesDto, type TotpEnrolmentDto } from '../dtos/account.dto.js';
 import { DomainError } from './domain-error.js';
-import { type UserEntity } from '../entities/user.entity.js';
 import { type ClientInfo } from './client-info.js';
 import { PasswordHashRepository } from '../repositories/password-hash.repository.js';
 import { UserRepository } from '../repositories/user.repository.js';
@@ -28,7 +27,7 @@ export class AccountService {
 
   /** Sets a new password, ends every session of the user, and starts a new one for this browser. */
   async changePassword(auth: AuthContext, current: string, next: string, client: ClientInfo): Promise<SignedIn> {
-    await this.confirmPassword(auth.user, current, client);
+    await this.confirmPassword(auth, current, client);
     assertAcceptablePassword(next, auth.user.username);
     const now = new Date();
     await this.users.setPasswordHash(auth.user.id, await this.hasher.hash(next), now);
@@ -45,12 +44,12 @@ export class AccountService {
 
   /** A stolen session alone must not be able to put the thief's authenticator app on the account. */
   async enrolTotp(auth: AuthContext, password: string, client: ClientInfo): Promise<TotpEnrolmentDto> {
-    await this.confirmPassword(auth.user, password, client);
+    await this.confirmPassword(auth, password, client);
     return this.totp.enrol(auth);
   }
 
   async newRecoveryCodes(auth: AuthContext, password: string, client: ClientInfo): Promise<RecoveryCodesDto> {
-    await this.confirmPassword(auth.user, password, client);
+    await this.confirmPassword(auth, password, client);
     return this.totp.newRecoveryCodes(auth.user, client);
   }
 
@@ -58,19 +57,21 @@ export class AccountService {
     if ((await this.settings.get()).requireTotp) {
       throw new DomainError('conflict', 'totp_required_by_policy', 'An admin requires two-factor sign-in for everyone');
     }
-    await this.confirmPassword(auth.user, password, client);
+    await this.confirmPassword(auth, password, client);
     await this.totp.disable(auth.user, client);
   }
 
   /**
    * A stolen session must not be enough to take the account over, so these changes ask for the password again.
-   * A wrong one counts towards the same lock as a failed sign-in.
+   * Wrong ones are counted against the session itself (with a known device's allowance), not the name: strangers
+   * who locked the name by guessing must not keep its signed-in owner from changing their password. Past that
+   * allowance, they count towards the name's lock like a failed sign-in.
    */
-  async confirmPassword(user: UserEntity, password: string, client: ClientInfo): Promise<void> {
-    const key = usernameKey(user.username);
-    const gate = await this.lockout.countAttempt(key, client.address, new Date());
-    if (gate.allowed && (await this.hasher.verify(user.passwordHash, password))) {
-      await this.lockout.succeeded(key, client.address);
+  async confirmPassword(auth: AuthContext, password: string, client: ClientInfo): Promise<void> {
+    const key = usernameKey(auth.user.username);
+    const gate = await this.lockout.countAttempt(key, client.address, new Date(), `session:${auth.session.handle}`);
+    if (gate.allowed && (await this.hasher.verify(auth.user.passwordHash, password))) {
+      await this.lockout.succeeded(key, client.address, gate.device);
       return;
     }
     throw new DomainError('invalid', 'wrong_password', 'The current password is not correct');

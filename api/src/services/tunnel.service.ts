@@ -24,6 +24,7 @@ import { AccountService } from './account.service.js';
 import { AuditService } from './audit.service.js';
 import { type ClientInfo } from './client-info.js';
 import { DomainError } from './domain-error.js';
+import { type AuthContext } from './session.service.js';
 import { DesiredStateService } from './desired-state.service.js';
 import { GatewaySettingsService } from './gateway-settings.service.js';
 
@@ -149,14 +150,14 @@ export class TunnelService {
   /** The profile as a wg-quick file; with the admin's password it includes the keys, and that is audited. */
   async export(
     id: number,
-    withKeys: { actor: UserEntity; password: string; client: ClientInfo } | null,
+    withKeys: { auth: AuthContext; password: string; client: ClientInfo } | null,
   ): Promise<{ filename: string; text: string }> {
     const record = await this.find(id);
     if (withKeys !== null) {
-      await this.account.confirmPassword(withKeys.actor, withKeys.password, withKeys.client);
+      await this.account.confirmPassword(withKeys.auth, withKeys.password, withKeys.client);
       await this.audit.record({
         action: 'tunnel.exported_with_keys',
-        actor: withKeys.actor,
+        actor: withKeys.auth.user,
         address: withKeys.client.address,
         target: record.name,
       });

@@ -280,6 +280,29 @@ test('a stolen device cookie has its own limit of guesses, then falls under the 
   });
 });
 
+test('strangers who locked the name do not keep its signed-in owner from changing the password', async (t) => {
+  await withApi({ trustedProxies: '127.0.0.1' }, async (api) => {
+    const admin = await setupAdmin(api);
+    await createUser(api, admin, 'vera', VIEWER_PASSWORD, 'viewer');
+    const vera = await signIn(api, 'vera', VIEWER_PASSWORD);
+    await lockName(api, 'vera');
+    t.truthy(await lockedUntil(api, 'vera'));
+    const wrong = await call(api, '/api/account/password', {
+      method: 'POST',
+      session: vera,
+      body: { currentPassword: 'not-it-at-all', newPassword: 'a-new-pass-9x2q' },
+    });
+    t.is(wrong.status, 400);
+    const changed = await call(api, '/api/account/password', {
+      method: 'POST',
+      session: vera,
+      body: { currentPassword: VIEWER_PASSWORD, newPassword: 'a-new-pass-9x2q' },
+    });
+    t.is(changed.status, 200, 'the owner’s session has an allowance of its own');
+    t.truthy(await lockedUntil(api, 'vera'), 'the strangers’ lock on the name stays');
+  });
+});
+
 test('guesses during a lock do not lengthen it', async (t) => {
   await withApi({ trustedProxies: '127.0.0.1' }, async (api) => {
     const admin = await setupAdmin(api);

@@ -242,8 +242,8 @@ test('setting up 2FA needs the current password: a stolen session cannot enrol i
     t.is((await start({ password: ADMIN_PASSWORD })).status, 201);
     t.truthy(await pendingSecret(api, 'admin'));
 
-    // Wrong passwords here count towards the same lock as failed sign-ins.
-    for (let i = 0; i < 5; i++) {
+    // Wrong passwords here use up the session's own allowance (10), then count towards the name's lock (5).
+    for (let i = 0; i < 15; i++) {
       await start({ password: 'not-the-password-1' });
     }
     t.like((await login(api, { username: 'admin', password: ADMIN_PASSWORD })).body, {
