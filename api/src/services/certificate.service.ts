@@ -13,6 +13,7 @@ import { type CertificateDto, type CertificateMode, type CertificatesDto } from 
 import { DomainError } from './domain-error.js';
 import { type ClientInfo } from './client-info.js';
 import { CertificateFileRepository, type KeyAndChain } from '../repositories/certificate-file.repository.js';
+import { FirmwareRepository } from '../repositories/firmware.repository.js';
 import { HostRepository } from '../repositories/host.repository.js';
 import { NetworkInterfaceRepository } from '../repositories/network-interface.repository.js';
 import { assertServable } from '../server/tls-settings.js';
@@ -52,6 +53,7 @@ export class CertificateService implements OnApplicationShutdown {
     private readonly clock: Clock,
     private readonly host: HostRepository,
     private readonly interfaces: NetworkInterfaceRepository,
+    private readonly firmware: FirmwareRepository,
     private readonly audit: AuditService,
   ) {}
 
@@ -293,8 +295,10 @@ export class CertificateService implements OnApplicationShutdown {
     return [...new Set([...current, ...constrained])];
   }
 
+  /** The box's own addresses, and the LAN addresses burrowd reports (the same ones on a device; in the lab, burrowd's namespace's). */
   private async routerNames(): Promise<RouterNames> {
-    return routerNames(this.host.hostname(), await this.interfaces.reachableAddresses());
+    const [own, lan] = await Promise.all([this.interfaces.reachableAddresses(), this.firmware.lanAddresses()]);
+    return routerNames(this.host.hostname(), [...new Set([...own, ...lan])]);
   }
 
   /** The router's names that the CA may certify. */
