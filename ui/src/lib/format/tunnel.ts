@@ -63,14 +63,6 @@ export function tunnelStateWords(gateway: GatewayStatus): StateWords {
   return STATE_WORDS[gateway.tunnel.state];
 }
 
-/** Without a household's kill switch, "down" means unencrypted: said as plainly as the state. */
-export function killSwitchConsequence(gateway: GatewayStatus): string | null {
-  if (gateway.killSwitch || gateway.tunnel.state === 'up' || gateway.tunnel.state === 'failed_over') {
-    return null;
-  }
-  return 'The kill switch is off, so your devices use your Internet provider directly, unencrypted, until the tunnel is up.';
-}
-
 /** What a sync state means for a change someone just made; null when everything is applied. */
 export function syncNotice(gateway: GatewayStatus): { tone: 'info' | 'error'; text: string } | null {
   if (gateway.sync.state === 'pending') {
