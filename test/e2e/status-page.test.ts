@@ -135,7 +135,7 @@ test.serial('navigating to a page that is not built yet says so plainly', async 
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Devices' }).click();
   await page.waitForURL(`${t.context.server.url}/devices`);
   t.is(await page.locator('h1').textContent(), 'Devices');
-  t.regex((await page.getByTestId('upcoming-feature').textContent()) ?? '', /arrive in a later firmware version/);
+  t.regex((await page.getByTestId('upcoming-feature').textContent()) ?? '', /arrives? in a later firmware version/);
   t.is(await page.getByRole('link', { name: 'Devices' }).getAttribute('aria-current'), 'page');
   t.is(await page.getByRole('link', { name: 'Status' }).getAttribute('aria-current'), null);
   // Focus moves to the new page's heading, as a full page load would start reading there.
