@@ -132,22 +132,22 @@ test.serial('navigating to a page that is not built yet says so plainly', async 
   await page.goto(`${t.context.server.url}/`);
   await page.getByTestId('status-hostname').waitFor();
 
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Tunnel' }).click();
-  await page.waitForURL(`${t.context.server.url}/tunnel`);
-  t.is(await page.locator('h1').textContent(), 'Tunnel');
-  t.regex((await page.getByTestId('upcoming-feature').textContent()) ?? '', /arrive in a later firmware version/);
-  t.is(await page.getByRole('link', { name: 'Tunnel' }).getAttribute('aria-current'), 'page');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Devices' }).click();
+  await page.waitForURL(`${t.context.server.url}/devices`);
+  t.is(await page.locator('h1').textContent(), 'Devices');
+  t.regex((await page.getByTestId('upcoming-feature').textContent()) ?? '', /arrives? in a later firmware version/);
+  t.is(await page.getByRole('link', { name: 'Devices' }).getAttribute('aria-current'), 'page');
   t.is(await page.getByRole('link', { name: 'Status' }).getAttribute('aria-current'), null);
   // Focus moves to the new page's heading, as a full page load would start reading there.
   t.true(await page.locator('h1').evaluate((heading) => heading === document.activeElement));
-  await screenshot(page, 'tunnel-desktop');
+  await screenshot(page, 'devices-desktop');
 
   // A deep link loads the page directly (the server falls back to index.html), and Back works.
   await page.goto(`${t.context.server.url}/backups`);
   t.is(await page.locator('h1').textContent(), 'Backups');
   await page.goBack();
-  await page.waitForURL(`${t.context.server.url}/tunnel`);
-  t.is(await page.locator('h1').textContent(), 'Tunnel');
+  await page.waitForURL(`${t.context.server.url}/devices`);
+  t.is(await page.locator('h1').textContent(), 'Devices');
 
   // A full page load cancels a status poll that happened to be under way; that is the browser, not a fault.
   t.deepEqual(await unexpectedProblems(problems, []), []);

@@ -11,6 +11,9 @@ export interface CspViolation {
 /** Window property the init script fills; read back with page.evaluate. */
 const VIOLATIONS_KEY = '__burrowCspViolations';
 
+/** What the page polls by itself on every page, whatever the person does. */
+const BACKGROUND_POLLS = new Set(['/api/system/status', '/api/gateway']);
+
 export class PageProblems {
   readonly consoleErrors: string[] = [];
   readonly pageErrors: string[] = [];
@@ -29,11 +32,12 @@ export class PageProblems {
     page.on('pageerror', (error) => problems.pageErrors.push(error.stack ?? error.message));
     page.on('requestfailed', (request) => {
       const reason = request.failure()?.errorText ?? '?';
-      // The browser aborts a background status poll still in flight when the page navigates: by design, not a fault.
+      // The browser aborts a background poll (status, gateway) still in flight when the page navigates: by design,
+      // not a fault.
       if (
         reason === 'net::ERR_ABORTED' &&
         request.method() === 'GET' &&
-        new URL(request.url()).pathname === '/api/system/status'
+        BACKGROUND_POLLS.has(new URL(request.url()).pathname)
       ) {
         return;
       }

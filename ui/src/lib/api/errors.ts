@@ -1,4 +1,4 @@
-import type { ErrorCode } from './types';
+import type { ErrorCode, InputProblem } from './types';
 
 /** Why a request failed, in words fit for the page; `requestId` lets a log line be found. */
 export class ApiError extends Error {
@@ -10,6 +10,8 @@ export class ApiError extends Error {
     readonly code: ErrorCode | null = null,
     /** The API's own message, meant for people (e.g. "Invalid username or password"). */
     readonly detail: string | null = null,
+    /** Each problem of an input that has several (the lines of an imported file); empty otherwise. */
+    readonly problems: readonly InputProblem[] = [],
   ) {
     super(message);
     this.name = 'ApiError';
@@ -39,6 +41,24 @@ function codeFromBody(body: unknown): ErrorCode | null {
   return null;
 }
 
+/** The body's `problems`, keeping only entries of the documented shape. */
+function problemsFromBody(body: unknown): InputProblem[] {
+  if (typeof body !== 'object' || body === null || !('problems' in body) || !Array.isArray(body.problems)) {
+    return [];
+  }
+  return (body.problems as unknown[]).filter(
+    (item): item is InputProblem =>
+      typeof item === 'object' &&
+      item !== null &&
+      'message' in item &&
+      typeof item.message === 'string' &&
+      'line' in item &&
+      (item.line === null || typeof item.line === 'number') &&
+      'field' in item &&
+      (item.field === null || typeof item.field === 'string'),
+  );
+}
+
 /** An error for a response that came back but was not a success. */
 export function apiErrorFromResponse(response: Response, body: unknown): ApiError {
   const detail = messageFromBody(body);
@@ -50,6 +70,7 @@ export function apiErrorFromResponse(response: Response, body: unknown): ApiErro
     requestId,
     codeFromBody(body),
     detail,
+    problemsFromBody(body),
   );
 }
 

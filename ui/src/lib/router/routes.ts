@@ -6,7 +6,6 @@ import SetupPage from '../../routes/SetupPage.svelte';
 import SignInPage from '../../routes/SignInPage.svelte';
 import StatusPage from '../../routes/StatusPage.svelte';
 import SystemPage from '../../routes/SystemPage.svelte';
-import TunnelPage from '../../routes/TunnelPage.svelte';
 
 /** Who may open a page: anyone (setup, sign-in), any signed-in user, or admins only. */
 export type Access = 'public' | 'signed-in' | 'admin';
@@ -46,11 +45,17 @@ export const STATUS_PATH = '/status';
 export const SIGN_IN_PATH = '/sign-in';
 export const SETUP_PATH = '/setup';
 export const ACCOUNT_PATH = '/account';
+export const TUNNEL_PATH = '/tunnel';
 
 /** The pages of the main navigation, in order; admin pages are left out of a viewer's menu. */
 export const pages: readonly PageRoute[] = [
   { path: STATUS_PATH, label: 'Status', load: bundled(StatusPage), access: 'signed-in' },
-  { path: '/tunnel', label: 'Tunnel', load: bundled(TunnelPage), access: 'signed-in' },
+  {
+    path: TUNNEL_PATH,
+    label: 'Tunnel',
+    load: separate(() => import('../../routes/TunnelPage.svelte')),
+    access: 'signed-in',
+  },
   { path: '/devices', label: 'Devices', load: bundled(DevicesPage), access: 'signed-in' },
   { path: '/users', label: 'Users', load: separate(() => import('../../routes/UsersPage.svelte')), access: 'admin' },
   {

@@ -13,7 +13,8 @@ export class Poller<T> {
   loading = $state(false);
   paused = $state(false);
 
-  readonly intervalMs: number;
+  /** Time between polls; `setIntervalMs` changes it while polling. */
+  intervalMs = $state(0);
   readonly #load: () => Promise<T>;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #running = false;
@@ -47,6 +48,27 @@ export class Poller<T> {
     this.data = undefined;
     this.error = undefined;
     this.lastUpdated = undefined;
+  }
+
+  /** Polls at a new pace from now on; the poll already waiting is moved to the new time. */
+  setIntervalMs(intervalMs: number): void {
+    if (intervalMs === this.intervalMs) {
+      return;
+    }
+    this.intervalMs = intervalMs;
+    if (this.#timer !== undefined) {
+      this.#cancelTimer();
+      this.#schedule();
+    }
+  }
+
+  /** Takes an answer that arrived another way (a change answered with the whole state) as the newest poll. */
+  accept(data: T): void {
+    if (this.#running) {
+      this.data = data;
+      this.error = undefined;
+      this.lastUpdated = Date.now();
+    }
   }
 
   /** Polls now instead of waiting for the timer (a "refresh" button, or the tab coming back). */
