@@ -29,6 +29,7 @@ export const ERROR_CODES = [
   'body_too_deep',
   'tunnel_config_invalid',
   'tunnel_name_taken',
+  'tunnel_name_invalid',
   'tunnel_limit',
   'tunnel_in_use',
 ] as const;

@@ -202,7 +202,7 @@ function validName(raw: string): { name: string; key: string } {
   if (length < 1 || length > TUNNEL_NAME_MAX_LENGTH || INVISIBLE_OR_CONTROL.test(name)) {
     throw new DomainError(
       'invalid',
-      'tunnel_config_invalid',
+      'tunnel_name_invalid',
       `The name must be 1 to ${TUNNEL_NAME_MAX_LENGTH} characters, without control or invisible characters`,
     );
   }

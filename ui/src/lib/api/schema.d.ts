@@ -668,7 +668,7 @@ export interface components {
          * @description Present when a client may act on it.
          * @enum {string}
          */
-        ErrorCode: "unauthenticated" | "invalid_credentials" | "totp_required" | "totp_invalid" | "setup_done" | "last_admin" | "invalid_username" | "username_taken" | "weak_password" | "wrong_password" | "forbidden" | "csrf_invalid" | "cross_site" | "unsupported_media_type" | "totp_enrolment_required" | "totp_required_by_policy" | "totp_already_enabled" | "totp_enrolment_not_started" | "totp_not_enabled" | "use_account_route" | "not_found" | "certificate_refused" | "payload_too_large" | "body_too_deep" | "tunnel_config_invalid" | "tunnel_name_taken" | "tunnel_limit" | "tunnel_in_use";
+        ErrorCode: "unauthenticated" | "invalid_credentials" | "totp_required" | "totp_invalid" | "setup_done" | "last_admin" | "invalid_username" | "username_taken" | "weak_password" | "wrong_password" | "forbidden" | "csrf_invalid" | "cross_site" | "unsupported_media_type" | "totp_enrolment_required" | "totp_required_by_policy" | "totp_already_enabled" | "totp_enrolment_not_started" | "totp_not_enabled" | "use_account_route" | "not_found" | "certificate_refused" | "payload_too_large" | "body_too_deep" | "tunnel_config_invalid" | "tunnel_name_taken" | "tunnel_name_invalid" | "tunnel_limit" | "tunnel_in_use";
         ErrorResponseDto: {
             /** @description Present when a client may act on it. */
             code?: components["schemas"]["ErrorCode"];
