@@ -1,12 +1,11 @@
-// `make run`: the appliance on a development machine. As root it builds the household lab, runs burrowd in the
-// router namespace, and the API (with the web page) on this machine's loopback, which LAN devices reach as
-// https://burrow.lan/ through a relay; Ctrl-C takes everything down again. Without root it says so and runs the
-// web page alone.
+// `make run`: the appliance on a development machine, as a new box boots. As root it builds the household lab,
+// runs burrowd in the router namespace with the lab's board file (its WAN and LAN), and the API (with the web page)
+// on this machine's loopback, which LAN devices reach as https://burrow.lan/ through a relay; Ctrl-C takes
+// everything down again. Without root it says so and runs the web page alone.
 //
-// BURROW_LAB_TUNNEL says what burrowd is told at start:
-//   lab   (default for now) the lab's tunnel to VPN server A, kill switch on: LAN devices reach the Internet at once
-//   none  no tunnel, kill switch on, as a new box: LAN devices reach the router and nothing beyond it until a
-//         tunnel is configured (from the web page, by importing var/lab/provider-a.conf or provider-b.conf)
+// No tunnel is configured at start and the kill switch is closed: LAN devices reach the router and nothing beyond
+// it. The API sends burrowd the database's desired state as it starts (and after every change), so the web page is
+// where the tunnel comes from: import var/lab/provider-a.conf (or provider-b.conf, or both for failover) there.
 import { controlRequest } from '@burrow/firmware/control/control-client';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
@@ -16,7 +15,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { describeLab } from './lab/describe-lab.js';
 import { Household } from './lab/household.js';
-import { labDesiredState } from './lab/lab-desired-state.js';
+import { labBoard } from './lab/lab-desired-state.js';
 import { RouterWebRelay } from './lab/web-relay.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -27,22 +26,19 @@ const CONTROL_SOCKET = path.join(VAR, 'run', 'burrowd.sock');
 const CA_FILE = path.join(VAR, 'certs', 'ca.pem');
 /** The router's client configurations for the lab's two VPN servers, as providers hand them out. */
 const PROVIDER_DIR = path.join(VAR, 'lab');
-const TUNNEL_MODES = ['lab', 'none'] as const;
-type TunnelMode = (typeof TUNNEL_MODES)[number];
-/** Variables for this script only: the API refuses BURROW_* variables it does not know. */
-const RUN_ONLY_VARIABLES = ['BURROW_LAB_TUNNEL'];
-
-function tunnelMode(): TunnelMode {
-  const value = process.env['BURROW_LAB_TUNNEL'] ?? 'lab';
-  if (!(TUNNEL_MODES as readonly string[]).includes(value)) {
-    throw new Error(`BURROW_LAB_TUNNEL must be one of ${TUNNEL_MODES.join(', ')}, got ${JSON.stringify(value)}`);
-  }
-  return value as TunnelMode;
-}
+/** burrowd's board file: the lab router's WAN and LAN, which the API's desired states do not carry. */
+const BOARD_FILE = path.join(VAR, 'lab', 'board.json');
+/** How long the API may take to hand burrowd its first desired state. */
+const FIRST_STATE_TIMEOUT_MS = 60_000;
+/**
+ * Gone: `lab` handed burrowd the lab's tunnel directly, which the API overwrites with the database's state as it
+ * starts. Filtered out of the API's environment (it refuses BURROW_* variables it does not know), with a notice.
+ */
+const RETIRED_VARIABLES = ['BURROW_LAB_TUNNEL'];
 
 function startApi(withFirmware: boolean): ChildProcess {
   const env: NodeJS.ProcessEnv = {
-    ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !RUN_ONLY_VARIABLES.includes(name))),
+    ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !RETIRED_VARIABLES.includes(name))),
     BURROW_DATA_DIR: VAR,
     BURROW_HTTP_PORT: PORT,
     BURROW_HTTPS_PORT: HTTPS_PORT,
@@ -86,30 +82,30 @@ async function describeWebPage(): Promise<string> {
   );
 }
 
-/** What the newcomer reads at start: the provider files, and how the LAN reaches the router's page. */
-function describeFirstBoot(household: Household, mode: TunnelMode): string {
+/** What the newcomer reads at start: how to connect the box from the web page, and how the LAN reaches it. */
+function describeFirstBoot(household: Household): string {
   const { record } = household;
   const relative = (file: string) => path.relative(process.cwd(), file);
   const [lan1] = record.namespaces.lan;
+  const [serverA] = record.vpnServers;
   const servers = record.vpnServers.map(
     (server) =>
       `  ${relative(server.client.configFile)}  server ${server.name.toUpperCase()}, endpoint ${server.client.configEndpoint}`,
   );
-  const tunnel =
-    mode === 'none'
-      ? [
-          'No tunnel is configured (BURROW_LAB_TUNNEL=none): the kill switch is closed, so LAN devices reach the router',
-          'and nothing beyond it, as with a new box. Connect it by importing one of these files on the web page',
-          "(Tunnel page: paste the file's text or upload it), or start with BURROW_LAB_TUNNEL=lab for the lab's own tunnel:",
-        ]
-      : [
-          "burrowd runs the lab's tunnel to VPN server A (BURROW_LAB_TUNNEL=lab; BURROW_LAB_TUNNEL=none starts with no",
-          "tunnel, as a new box). The VPN providers' files for the router, to import on the web page (Tunnel page):",
-        ];
   return [
-    ...tunnel,
+    'A new box: no tunnel is configured and the kill switch is closed, so LAN devices reach the router and nothing',
+    "beyond it. The lab's VPN provider handed the router these files (wg-quick, 0600: they hold the router's private",
+    'keys, made for this run and removed when the lab stops):',
     ...servers,
-    "  (0600: they hold the router's private keys, made for this run; removed when the lab stops)",
+    '',
+    'To connect it, as a household would:',
+    `  1. open the web page (below) and create the first admin;`,
+    `  2. on the Tunnel page, import ${relative(serverA!.client.configFile)}: upload the file, or paste its text`,
+    `     (sudo cat ${relative(serverA!.client.configFile)}); import provider-b.conf too, second, for failover;`,
+    `  3. the state turns "up", and a LAN device's requests leave from the VPN server:`,
+    `     sudo ip netns exec ${lan1} curl http://${record.internetHost.webName}/    (answers ${serverA!.address})`,
+    "Profiles imported in an earlier run hold that run's keys, which this lab's servers do not know: delete them and",
+    'import the new files.',
     '',
     "The router's page from a LAN device (the API's certificate may not name burrow.lan yet, hence -k):",
     `  sudo ip netns exec ${lan1} curl -k https://burrow.lan/    (or https://${record.router.lanAddress.split('/')[0]}/)`,
@@ -117,8 +113,32 @@ function describeFirstBoot(household: Household, mode: TunnelMode): string {
   ].join('\n');
 }
 
+/** Resolves once burrowd runs a desired state (the API's first, sent as it starts). */
+async function waitForFirstState(logFile: string): Promise<void> {
+  const deadline = Date.now() + FIRST_STATE_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    try {
+      const status = await controlRequest(CONTROL_SOCKET, 'status', undefined, 2_000);
+      const state = status.ok ? (status.result as { state?: unknown }).state : undefined;
+      if (state !== null && state !== undefined) {
+        return;
+      }
+    } catch {
+      // burrowd is busy applying
+    }
+    await sleep(250);
+  }
+  throw new Error(
+    `burrowd got no desired state from the API within ${FIRST_STATE_TIMEOUT_MS / 1000} s; see ${logFile}`,
+  );
+}
+
 async function runLab(): Promise<void> {
-  const mode = tunnelMode();
+  if (process.env['BURROW_LAB_TUNNEL'] !== undefined) {
+    process.stdout.write(
+      'BURROW_LAB_TUNNEL is no longer used: make run starts as a new box, and the tunnel comes from the web page.\n',
+    );
+  }
   fs.mkdirSync(path.join(VAR, 'run'), { recursive: true, mode: 0o700 });
   const household = await Household.start({
     naming: 'fixed',
@@ -143,6 +163,7 @@ async function runLab(): Promise<void> {
   process.on('SIGTERM', () => void stop(0));
   try {
     const { record } = household;
+    fs.writeFileSync(BOARD_FILE, `${JSON.stringify(labBoard(household), null, 2)}\n`, { mode: 0o600 });
     const burrowd = household.startProcess(
       record.namespaces.router,
       'burrowd',
@@ -153,21 +174,19 @@ async function runLab(): Promise<void> {
         path.join(VAR, 'burrowd'),
         '--socket',
         CONTROL_SOCKET,
+        '--network',
+        BOARD_FILE,
       ],
       { ...process.env, LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'info' },
     );
     await waitForBurrowd(burrowd.logFile);
-    // `none` is what a new box starts with: the LAN and the closed kill switch, no tunnel.
-    const state = mode === 'none' ? { ...labDesiredState(household), tunnel: null } : labDesiredState(household);
-    const applied = await controlRequest(CONTROL_SOCKET, 'apply', state);
-    if (!applied.ok) {
-      throw new Error(`burrowd refused the lab's desired state: ${applied.error}`);
-    }
+    // burrowd blocks all forwarding until it has a desired state; the API sends the database's as it starts.
     api = startApi(true);
+    await waitForFirstState(burrowd.logFile);
     // After the first apply: burrowd's firewall is in place before the router's ports 80 and 443 open.
     relay = await RouterWebRelay.start(household, { httpPort: Number(PORT), httpsPort: Number(HTTPS_PORT) });
     process.stdout.write(
-      `\n${describeLab(record)}\n\n${describeFirstBoot(household, mode)}\n${await describeWebPage()}` +
+      `\n${describeLab(record)}\n\n${describeFirstBoot(household)}\n${await describeWebPage()}` +
         '(Ctrl-C stops Burrow and removes the lab)\n',
     );
   } catch (error) {

@@ -88,7 +88,10 @@ export function internetDnsArgv(runDir: string): string[] {
     `--host-record=${webName},${web.ipv4},${web.ipv6}`,
     // vpn.internet.test is server A's older name, kept for the tests that use it.
     `--host-record=${VPN_SERVER.name},${VPN_SERVER.public.ipv4},${VPN_SERVER.public.ipv6}`,
-    ...Object.values(VPN_SERVERS).map((plan) => `--host-record=${plan.name},${plan.public.ipv4},${plan.public.ipv6}`),
+    // The servers' own names only by IPv4: wireguard-go in this namespace answers over IPv6 only now and then
+    // (measured: about every other reply to a client on 2001:db8:100::2 never leaves), which a router that
+    // resolves B's name to its IPv6 address took for a dead server. The servers still listen on IPv6.
+    ...Object.values(VPN_SERVERS).map((plan) => `--host-record=${plan.name},${plan.public.ipv4}`),
     // Names in the zone without a record are NXDOMAIN, answered here, never passed on.
     `--local=/${zone}/`,
   ];

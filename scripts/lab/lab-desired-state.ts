@@ -3,8 +3,10 @@
 // already knows its public half).
 import { readFile } from 'node:fs/promises';
 import { type DesiredStateInput, parseDesiredState } from '@burrow/firmware/control/desired-state';
+import { boardSchema } from '@burrow/firmware/control/desired-state-v2';
 import { LAN, ROUTER_TUNNEL } from './address-plan.js';
 import { type LabRecord, readRecord } from './lab-record.js';
+import { type LabNames } from './names.js';
 
 /** What a desired state needs from a lab: a running Household, or a record and key file read by loadLab(). */
 export interface LabIdentity {
@@ -24,6 +26,28 @@ export interface LabStateOptions {
   /** Seconds between keepalives; default 25, as VPN providers' configs have it. 0 turns them off. */
   readonly persistentKeepalive?: number;
 }
+
+/**
+ * The router's board file for burrowd (--network): its WAN and LAN, which the API's desired states (version 2) do
+ * not carry, and the run's own names for the upstream interfaces (WireGuard's socket directory is shared by every
+ * lab on the machine). The same WAN and LAN as labDesiredState's.
+ */
+export function labBoard(lab: { readonly record: LabRecord; readonly names: LabNames }) {
+  const { wan, lan } = labDesiredState({ record: lab.record, routerPrivateKey: PLACEHOLDER_KEY });
+  const board = {
+    wan,
+    lan,
+    upstream: { interface: lab.names.routerTunnelInterface, probeInterface: lab.names.routerProbeInterface },
+  };
+  const parsed = boardSchema.safeParse(board, { reportInput: false });
+  if (!parsed.success) {
+    throw new Error(`The lab's board file does not validate: ${parsed.error.message}`);
+  }
+  return board;
+}
+
+/** Only so labDesiredState validates while building the board file, which holds no key. */
+const PLACEHOLDER_KEY = Buffer.alloc(32, 1).toString('base64');
 
 export function labDesiredState(lab: LabIdentity, options: LabStateOptions = {}): DesiredStateInput {
   const { record } = lab;

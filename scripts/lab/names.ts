@@ -30,6 +30,8 @@ export interface LabNames {
    */
   readonly vpnInterface: string;
   readonly routerTunnelInterface: string;
+  /** burrowd's throwaway engine that checks failed VPN profiles in the background (the board file names it). */
+  readonly routerProbeInterface: string;
   /** Both VPN servers' interfaces: server A's is vpnInterface. */
   readonly vpnInterfaces: Readonly<Record<VpnServerName, string>>;
   /** mkdtemp prefix (basename) of the run directory. */
@@ -47,6 +49,7 @@ export function namesFor(runId: string): LabNames {
       namespaces: { internet: 'burrow-internet', router: 'burrow-router', lan1: 'burrow-lan1', lan2: 'burrow-lan2' },
       vpnInterface: 'burrow-vpn',
       routerTunnelInterface: 'burrow-tun',
+      routerProbeInterface: 'burrow-probe',
       vpnInterfaces: { a: 'burrow-vpn', b: 'burrow-vpn-b' },
       runDirPrefix: `burrow-lab-${runId}-`,
     };
@@ -67,6 +70,7 @@ export function namesFor(runId: string): LabNames {
     },
     vpnInterface: `blv${hex}`,
     routerTunnelInterface: `blt${hex}`,
+    routerProbeInterface: `blp${hex}`,
     vpnInterfaces: { a: `blv${hex}`, b: `blv${hex}b` },
     runDirPrefix: `burrow-lab-${runId}-`,
   };

@@ -30,7 +30,11 @@ export async function teardownRun(runId: string): Promise<void> {
   // The lab made /etc/netns if it was not there; an empty one is left to nobody.
   await attempt(() => removeIfEmpty(NETNS_ETC));
   // A daemon killed hard leaves its socket behind.
-  for (const ifname of [...Object.values(names.vpnInterfaces), names.routerTunnelInterface]) {
+  for (const ifname of [
+    ...Object.values(names.vpnInterfaces),
+    names.routerTunnelInterface,
+    names.routerProbeInterface,
+  ]) {
     await attempt(() => rm(join(UAPI_SOCKET_DIR, `${ifname}.sock`), { force: true }));
   }
   for (const dir of await runDirsOf(runId)) {

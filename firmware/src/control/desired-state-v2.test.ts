@@ -1,5 +1,5 @@
 import test from 'ava';
-import { appliedState, networkSchema, parseDesiredStateV2 } from './desired-state-v2.js';
+import { appliedState, boardSchema, networkSchema, parseDesiredStateV2 } from './desired-state-v2.js';
 
 const BOARD = networkSchema.parse({
   wan: { interface: 'wan0' },
@@ -74,4 +74,13 @@ test('a version-1 state converts to one profile with its network', (t) => {
   t.is(appliedState(parsed.state, parsed.state.network!, 1).tunnel?.privateKey, key(3));
   const empty = parseDesiredStateV2({ version: 1, ...BOARD, tunnel: null }, null);
   t.deepEqual(empty.ok ? empty.state.upstream.profiles : null, []);
+});
+
+test("a board file's upstream interface names the tunnel when the document names none", (t) => {
+  const board = boardSchema.parse({ ...BOARD, upstream: { interface: 'blt123abc', probeInterface: 'blp123abc' } });
+  const named = parseDesiredStateV2(document([profile(1)]), board);
+  t.is(named.ok ? appliedState(named.state, board, 1).tunnel?.interface : undefined, 'blt123abc');
+  const own = parseDesiredStateV2({ version: 2, upstream: { interface: 'wg7', profiles: [profile(1)] } }, board);
+  t.is(own.ok ? own.state.upstream.interface : undefined, 'wg7', "the document's own name wins");
+  t.false(boardSchema.safeParse({ ...BOARD, upstream: { interface: 'no spaces' } }).success);
 });

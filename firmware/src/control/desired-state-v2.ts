@@ -17,6 +17,7 @@ import {
   desiredStateSchema,
   engineFields,
   formatPath,
+  interfaceName,
   networkFields,
   parseDesiredState,
   profileFields,
@@ -44,6 +45,18 @@ export const upstreamProfileSchema = z
   .superRefine(refineProfile);
 
 export const networkSchema = z.strictObject(networkFields);
+
+/**
+ * burrowd's board file (--network): the router's own links, and optionally the names of the upstream engine's
+ * interfaces (the tunnel, when the document names none, and the background checks'). A board has one burrowd, so
+ * the defaults (wg0, bprobe0) do; several labs on one machine share WireGuard's socket directory and need their own.
+ */
+export const boardSchema = z.strictObject({
+  ...networkFields,
+  upstream: z
+    .strictObject({ interface: interfaceName.optional(), probeInterface: interfaceName.optional() })
+    .optional(),
+});
 
 export const desiredStateV2Schema = z
   .strictObject({
@@ -77,6 +90,7 @@ export type DesiredStateV2 = z.output<typeof desiredStateV2Schema>;
 export type DesiredStateV2Input = z.input<typeof desiredStateV2Schema>;
 export type UpstreamProfile = DesiredStateV2['upstream']['profiles'][number];
 export type NetworkConfig = z.output<typeof networkSchema>;
+export type BoardConfig = z.output<typeof boardSchema>;
 
 export type ParseV2Result = { ok: true; state: DesiredStateV2 } | { ok: false; errors: string[] };
 
@@ -88,12 +102,15 @@ const CONVERTED_PROFILE_ID = 1;
  * into one. Each profile must also make a valid applied state with the router's network (`board` when the document
  * has none): a profile whose addresses overlap the LAN is refused now, not when failover reaches it.
  */
-export function parseDesiredStateV2(input: unknown, board: NetworkConfig | null): ParseV2Result {
+export function parseDesiredStateV2(input: unknown, board: BoardConfig | NetworkConfig | null): ParseV2Result {
   if (typeof input === 'object' && input !== null && (input as { version?: unknown }).version === 1) {
     const v1 = parseDesiredState(input);
     return v1.ok ? { ok: true, state: fromVersion1(v1.state) } : v1;
   }
-  const result = desiredStateV2Schema.safeParse(input, { error: describeIssue, reportInput: false });
+  const result = desiredStateV2Schema.safeParse(withBoardInterface(input, board), {
+    error: describeIssue,
+    reportInput: false,
+  });
   if (!result.success) {
     return { ok: false, errors: result.error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`) };
   }
@@ -111,6 +128,19 @@ export function parseDesiredStateV2(input: unknown, board: NetworkConfig | null)
         );
   });
   return errors.length === 0 ? { ok: true, state } : { ok: false, errors };
+}
+
+/** A document whose upstream names no interface gets the board's, when the board file names one. */
+function withBoardInterface(input: unknown, board: BoardConfig | NetworkConfig | null): unknown {
+  const name = board !== null && 'upstream' in board ? board.upstream?.interface : undefined;
+  if (name === undefined || !isRecord(input) || !isRecord(input['upstream']) || 'interface' in input['upstream']) {
+    return input;
+  }
+  return { ...input, upstream: { ...input['upstream'], interface: name } };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** The version-1 state that puts profile `activeId` (or no tunnel, for null) in force on `network`. */

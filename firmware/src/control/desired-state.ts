@@ -61,7 +61,7 @@ export function text(check: (value: string) => { problem: string } | { value: st
     });
 }
 
-const interfaceName = text((value) =>
+export const interfaceName = text((value) =>
   isInterfaceName(value)
     ? { value }
     : { problem: 'must be an interface name: 1-15 characters of A-Z a-z 0-9 _ . - (not "." or "..")' },

@@ -4,14 +4,14 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../os/atomic-file.js';
-import { type DesiredStateV2, type NetworkConfig, parseDesiredStateV2 } from './desired-state-v2.js';
+import { type BoardConfig, type DesiredStateV2, parseDesiredStateV2 } from './desired-state-v2.js';
 
 export class StateStore {
   readonly file: string;
 
   constructor(
     dataDir: string,
-    private readonly board: NetworkConfig | null,
+    private readonly board: BoardConfig | null,
   ) {
     this.file = path.join(dataDir, 'burrowd', 'desired-state.json');
   }

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { stderrLog } from '../cli/log.js';
 import { ControlError, type ControlHandlers, ControlServer } from '../control/control-server.js';
-import { type NetworkConfig, networkSchema } from '../control/desired-state-v2.js';
+import { type BoardConfig, boardSchema } from '../control/desired-state-v2.js';
 import { systemResolver } from '../control/engine-config.js';
 import { Reconciler } from '../control/reconciler.js';
 import { DEFAULT_FWMARK } from '../control/desired-state.js';
@@ -20,13 +20,15 @@ import { Dnsmasq, dnsmasqPaths } from '../os/dnsmasq.js';
 import { SpawnExecutor } from '../os/exec.js';
 import { EngineManager } from './engine-manager.js';
 import { Gateway } from './gateway.js';
+import { PROBE_INTERFACE } from './profile-prober.js';
 import { collectStatus } from './status.js';
 import { SystemSteps } from './system-steps.js';
 
 const USAGE = `Usage: burrowd [--data-dir DIR] [--socket PATH] [--api-user NAME | --api-uid UID] [--engine PROGRAM]
                [--network FILE]
   --data-dir   where the applied state, leases and run files live (default /data)
-  --network    the board's WAN and LAN as JSON ({"wan": {...}, "lan": {...}}), for states that do not carry them
+  --network    the board's WAN and LAN as JSON ({"wan": {...}, "lan": {...}}), for states that do not carry them;
+               optionally "upstream": {"interface": NAME, "probeInterface": NAME} (default wg0 and bprobe0)
   --socket     the control socket for the API (default /run/burrow/burrowd.sock)
   --api-user   the API's service user, allowed on the control socket besides root (or --api-uid)
   --engine     a wireguard-go compatible program (default: Burrow's own burrow-wg)
@@ -76,8 +78,8 @@ function parseOptions() {
 }
 
 /** The board file: the router's own links, validated like the same part of a desired state. */
-function readBoard(file: string): NetworkConfig {
-  const parsed = networkSchema.safeParse(JSON.parse(fs.readFileSync(file, 'utf8')), { reportInput: false });
+function readBoard(file: string): BoardConfig {
+  const parsed = boardSchema.safeParse(JSON.parse(fs.readFileSync(file, 'utf8')), { reportInput: false });
   if (!parsed.success) {
     throw new Error(
       `${file}: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`,
@@ -121,7 +123,11 @@ async function main(): Promise<void> {
     board: options.board,
     engineSocket: () => engine.socketPath,
     setStandbyEndpoints: (endpoints) => (steps.standbyEndpoints = endpoints),
-    probe: { manager: probeEngine, fwmark: DEFAULT_FWMARK },
+    probe: {
+      manager: probeEngine,
+      fwmark: DEFAULT_FWMARK,
+      interface: options.board?.upstream?.probeInterface ?? PROBE_INTERFACE,
+    },
     resolver: systemResolver,
     log,
   });

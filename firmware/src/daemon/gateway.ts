@@ -7,12 +7,12 @@
 //
 // The kill switch never opens during a switch: LAN traffic may leave only through the tunnel interface, whose name
 // stays the same whichever profile is in it, and the WAN carries only the engine's packets to known endpoints.
-import { type DesiredState } from '../control/desired-state.js';
+import { type DesiredState, parseDesiredState } from '../control/desired-state.js';
 import {
   appliedState,
   type DesiredStateV2,
   describeStateV2,
-  type NetworkConfig,
+  type BoardConfig,
   parseDesiredStateV2,
   type UpstreamProfile,
 } from '../control/desired-state-v2.js';
@@ -25,11 +25,13 @@ import { answeredBetween, countersOf, probeResolver, type TunnelCounters } from 
 import { readPeers } from './status.js';
 
 const RESOLVER_PROBE_TIMEOUT_MS = 2_000;
+/** Applied states waiting to be persisted: one in progress and one queued, with room to spare. */
+const MAX_ORIGINS = 8;
 
 export interface GatewayOptions {
   readonly reconciler: Reconciler;
   readonly store: StateStore;
-  readonly board: NetworkConfig | null;
+  readonly board: BoardConfig | null;
   /** The UAPI socket of the upstream engine, while one runs. */
   readonly engineSocket: () => string | null;
   /** Endpoints of profiles that are not active, which the firewall lets the engine reach (for background checks). */
@@ -49,8 +51,12 @@ export interface UpstreamStatus {
 export class Gateway {
   private document: DesiredStateV2 | null = null;
   private readonly policy: FailoverPolicy;
-  /** Which document each applied state came from, so the one persisted is the one applied. */
-  private readonly origins = new WeakMap<DesiredState, DesiredStateV2>();
+  /**
+   * Which document each applied state came from, so the one persisted is the one applied. Keyed by the state's
+   * validated form as JSON: the reconciler validates what it is given, so `persist` sees a copy, never the object
+   * that was submitted (the object itself cannot be the key).
+   */
+  private readonly origins = new Map<string, DesiredStateV2>();
   private counters: TunnelCounters | null = null;
   private timer: NodeJS.Timeout | null = null;
   private checking = false;
@@ -61,7 +67,9 @@ export class Gateway {
 
   /** For the reconciler: persists the document behind a state that was just applied. */
   readonly persist = async (state: DesiredState): Promise<void> => {
-    const document = this.origins.get(state);
+    const key = JSON.stringify(state);
+    const document = this.origins.get(key);
+    this.origins.delete(key);
     if (document !== undefined) {
       await this.options.store.save(document);
     }
@@ -169,7 +177,14 @@ export class Gateway {
     this.counters = null;
     this.options.setStandbyEndpoints(await this.standbyEndpoints(document));
     const state = appliedState(document, network, this.policy.active);
-    this.origins.set(state, document);
+    const validated = parseDesiredState(state);
+    if (validated.ok) {
+      this.origins.set(JSON.stringify(validated.state), document);
+      // States the reconciler replaced before applying them are never persisted: keep the map small.
+      for (const stale of [...this.origins.keys()].slice(0, -MAX_ORIGINS)) {
+        this.origins.delete(stale);
+      }
+    }
     const outcome = await this.options.reconciler.submit(state);
     if (outcome.ok && outcome.warnings.length > 0 && this.policy.active !== null) {
       // The active profile's endpoint did not resolve: it cannot work, so the next one takes over now.

@@ -15,6 +15,8 @@ const POLL_MS = 250;
 export interface ProbeEngine {
   readonly manager: EngineManager;
   readonly fwmark: number;
+  /** The throwaway engine's interface (PROBE_INTERFACE unless the board file names another). */
+  readonly interface: string;
 }
 
 export async function profileAnswers(
@@ -22,10 +24,10 @@ export async function profileAnswers(
   profile: UpstreamProfile,
   resolved: ResolvedEndpoints,
 ): Promise<boolean> {
-  const tunnel = { ...profile, interface: PROBE_INTERFACE, fwmark: probe.fwmark };
+  const tunnel = { ...profile, interface: probe.interface, fwmark: probe.fwmark };
   const change = engineChange(tunnel, resolved);
   try {
-    await probe.manager.apply(PROBE_INTERFACE, {
+    await probe.manager.apply(probe.interface, {
       ...change,
       // Nothing is routed to the probe: no allowed IPs, and a keepalive every second to force the handshake.
       peers: change.peers.map((peer) => ({ ...peer, allowedIps: [], persistentKeepaliveInterval: 1 })),

@@ -4,7 +4,7 @@
 // t.teardown removes everything (namespaces, burrowd, the engine and dnsmasq even when orphaned, files), whether
 // the test passed, failed or threw.
 import test, { type ExecutionContext } from 'ava';
-import { access, constants, readFile } from 'node:fs/promises';
+import { access, constants, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { controlRequest, type ControlResponse } from '@burrow/firmware/control/control-client';
@@ -12,7 +12,7 @@ import { type ControlMethod } from '@burrow/firmware/control/control-server';
 import { type DesiredStateInput } from '@burrow/firmware/control/desired-state';
 import { run } from '@burrow/firmware/os/exec';
 import { Household } from '@burrow/scripts/lab/household';
-import { labDesiredState, type LabStateOptions } from '@burrow/scripts/lab/lab-desired-state';
+import { labBoard, labDesiredState, type LabStateOptions } from '@burrow/scripts/lab/lab-desired-state';
 import { type LabProcess } from '@burrow/scripts/lab/lab-process';
 import { type LabRecord } from '@burrow/scripts/lab/lab-record';
 import { pidsIn } from '@burrow/scripts/lab/namespaces';
@@ -101,6 +101,8 @@ export class Gateway {
     readonly dataDir: string,
     readonly socket: string,
     options: LabStateOptions,
+    /** burrowd's --network file, when it was started with one. */
+    readonly boardFile?: string,
   ) {
     this.state = labDesiredState(lab, options);
     this.burrowd = this.startBurrowd();
@@ -127,7 +129,7 @@ export class Gateway {
 
   /**
    * A new box: burrowd with the LAN and the kill switch but no tunnel (what `make run` starts with under
-   * BURROW_LAB_TUNNEL=none). Waits for nothing on the LAN: the devices' DHCP clients are on their own.
+   * a version-1 state; `make run` now gives burrowd a board file instead, see startWithBoard). Waits for nothing on the LAN: the devices' DHCP clients are on their own.
    * `register` gets the lab's stop (t.teardown, or a hook's cleanup when tests share the box).
    */
   static async startFirstBoot(register: (stop: () => Promise<void>) => void): Promise<Gateway> {
@@ -139,6 +141,26 @@ export class Gateway {
       await gateway.apply({ ...gateway.state, tunnel: null });
     } catch (error) {
       throw new Error(`The first-boot gateway did not come up\n${await gateway.burrowd.describe()}`, { cause: error });
+    }
+    return gateway;
+  }
+
+  /**
+   * A box as it ships: burrowd started with the lab's board file (--network) and given nothing else, so it blocks
+   * all forwarding until someone (the API, in these tests) sends it a desired state. `register` gets the lab's stop.
+   */
+  static async startWithBoard(register: (stop: () => Promise<void>) => void): Promise<Gateway> {
+    const lab = await Household.start({ naming: 'unique' });
+    register(() => lab.stop());
+    const boardFile = join(lab.runDir, 'board.json');
+    await writeFile(boardFile, `${JSON.stringify(labBoard(lab), null, 2)}\n`, { mode: 0o600 });
+    const gateway = new Gateway(lab, join(lab.runDir, 'burrowd'), join(lab.runDir, 'burrowd.sock'), {}, boardFile);
+    try {
+      await gateway.waitForBurrowd();
+    } catch (error) {
+      throw new Error(`burrowd with a board file did not come up\n${await gateway.burrowd.describe()}`, {
+        cause: error,
+      });
     }
     return gateway;
   }
@@ -165,6 +187,9 @@ export class Gateway {
     this.burrowdStarts += 1;
     const name = this.burrowdStarts === 1 ? 'burrowd' : `burrowd-${this.burrowdStarts}`;
     const argv = [process.execPath, BURROWD_PATH, '--data-dir', this.dataDir, '--socket', this.socket];
+    if (this.boardFile !== undefined) {
+      argv.push('--network', this.boardFile);
+    }
     this.burrowd = this.lab.startProcess(this.router, name, argv, { ...process.env, LOG_LEVEL: 'info' });
     return this.burrowd;
   }

@@ -20,17 +20,30 @@ export const LEAK_WINDOW_MS = 10_000;
 /** IPv6 addresses the devices give themselves in the LAN prefix (fd08::/64) for the leak windows. */
 export const DEVICE_IPV6 = ['fd08::100:1', 'fd08::100:2'] as const;
 
-const TUNNEL = 'udp and host 203.0.113.1 and port 51820';
+/** The lab's VPN servers' endpoints: server A (the lab's own state uses it) and server B. */
+export const VPN_ENDPOINTS = {
+  a: { address: '203.0.113.1', port: 51820 },
+  b: { address: '203.0.113.2', port: 51821 },
+} as const;
+const TUNNEL = tunnelFilter([VPN_ENDPOINTS.a]);
 const LINK_CONTROL =
   'arp or (ip6 and (src net fe80::/10 or dst net ff00::/8)) or (icmp6 and ip6[40] >= 133 and ip6[40] <= 137)';
 
-/** The tcpdump filter of each kind of packet counted on the WAN. */
-export function wanFilters(capture: Capture) {
+/** The encrypted tunnel packets to and from these endpoints. */
+export function tunnelFilter(endpoints: ReadonlyArray<{ address: string; port: number }>): string {
+  return endpoints.map(({ address, port }) => `(udp and host ${address} and port ${port})`).join(' or ');
+}
+
+/**
+ * The tcpdump filter of each kind of packet counted on the WAN; `tunnel` (default: server A's) is what the
+ * tunnel packets may look like, e.g. tunnelFilter() of both servers while failover switches between them.
+ */
+export function wanFilters(capture: Capture, tunnel: string = TUNNEL) {
   return {
-    tunnel: TUNNEL,
+    tunnel,
     lanAddresses: 'net 100.64.8.0/24 or net fd08::/64',
     plaintextDns: 'port 53',
-    other: `not (${TUNNEL}) and not (${LINK_CONTROL}) and not (${capture.markerFilter})`,
+    other: `not (${tunnel}) and not (${LINK_CONTROL}) and not (${capture.markerFilter})`,
     /** Plain web traffic to the Internet host: only a LAN device (through a NAT) ever sends it. */
     web: 'tcp and host 203.0.113.10 and port 80',
   } as const;
