@@ -93,7 +93,8 @@ function tunnelState(report: GatewayReport | null, now: Date): TunnelState {
   if (active.state === 'failed') {
     return 'down';
   }
-  if (active.state === 'connecting' || !fresh) {
+  // burrowd marks a new profile active at its next check; a fresh handshake already says it connected.
+  if (!fresh) {
     return 'connecting';
   }
   return report.profiles.slice(0, index).some((profile) => profile.state === 'failed') ? 'failed_over' : 'up';
