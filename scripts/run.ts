@@ -107,8 +107,9 @@ function describeFirstBoot(household: Household): string {
     "Profiles imported in an earlier run hold that run's keys, which this lab's servers do not know: delete them and",
     'import the new files.',
     '',
-    "The router's page from a LAN device (the API's certificate may not name burrow.lan yet, hence -k):",
-    `  sudo ip netns exec ${lan1} curl -k https://burrow.lan/    (or https://${record.router.lanAddress.split('/')[0]}/)`,
+    "The router's page from a LAN device, its certificate checked against the router's CA (it names burrow.lan and",
+    "the router's LAN address once burrowd has applied a state):",
+    `  sudo ip netns exec ${lan1} curl --cacert var/certs/ca.pem https://burrow.lan/    (or https://${record.router.lanAddress.split('/')[0]}/)`,
     '',
   ].join('\n');
 }
