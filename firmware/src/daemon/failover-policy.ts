@@ -17,6 +17,13 @@ export const PROBE_INTERVAL_MS = 5_000;
 export const DOWN_AFTER_MS = 20_000;
 export const RETRY_AFTER_MS = 30_000;
 export const RETRY_MAX_MS = 10 * 60_000;
+/**
+ * An endpoint's name is looked up again when the active profile has been silent this long (the server may have
+ * moved; looked up again at most this often), and every REFRESH_NAMES_MS in any case: getaddrinfo does not tell a
+ * name's TTL, so this stands in for it.
+ */
+export const RESOLVE_AGAIN_AFTER_MS = 10_000;
+export const REFRESH_NAMES_MS = 5 * 60_000;
 
 export type ProfileHealthState = 'active' | 'connecting' | 'standby' | 'failed';
 
@@ -94,16 +101,21 @@ export class FailoverPolicy {
     }
   }
 
+  /** How long the active profile has not answered, since it was activated or last answered. */
+  silentFor(): number {
+    return this.now() - Math.max(this.activeSince, this.lastAnswerAt ?? 0);
+  }
+
   /** Checks the active profile; returns the profile to switch to, or undefined to stay. */
   tick(): number | null | undefined {
     if (this.activeId === null) {
       return undefined;
     }
-    const since = Math.max(this.activeSince, this.lastAnswerAt ?? 0);
-    if (this.now() - since < DOWN_AFTER_MS) {
+    const silent = this.silentFor();
+    if (silent < DOWN_AFTER_MS) {
       return undefined;
     }
-    return this.fail(this.activeId, `no answer through the tunnel for ${Math.round((this.now() - since) / 1000)} s`);
+    return this.fail(this.activeId, `no answer through the tunnel for ${Math.round(silent / 1000)} s`);
   }
 
   /** The active profile cannot work at all (its endpoint does not resolve); fails it at once. */

@@ -7,7 +7,7 @@
 //
 // The kill switch never opens during a switch: LAN traffic may leave only through the tunnel interface, whose name
 // stays the same whichever profile is in it, and the WAN carries only the engine's packets to known endpoints.
-import { type DesiredState, parseDesiredState } from '../control/desired-state.js';
+import { type DesiredState, parseDesiredState, splitEndpoint } from '../control/desired-state.js';
 import {
   appliedState,
   type DesiredStateV2,
@@ -19,9 +19,16 @@ import {
 import { resolveEndpoints, type Resolver } from '../control/engine-config.js';
 import { type ApplyOutcome, type Reconciler, type ReconcilerLog } from '../control/reconciler.js';
 import { type StateStore } from '../control/state-store.js';
-import { FailoverPolicy, PROBE_INTERVAL_MS, type ProfileHealth, type FailoverEvent } from './failover-policy.js';
+import {
+  FailoverPolicy,
+  PROBE_INTERVAL_MS,
+  REFRESH_NAMES_MS,
+  RESOLVE_AGAIN_AFTER_MS,
+  type FailoverEvent,
+  type ProfileHealth,
+} from './failover-policy.js';
 import { profileAnswers, type ProbeEngine } from './profile-prober.js';
-import { answeredBetween, countersOf, probeResolver, type TunnelCounters } from './upstream-probe.js';
+import { answeredBetween, countersOf, endpointsDiffer, probeResolver, type TunnelCounters } from './upstream-probe.js';
 import { readPeers } from './status.js';
 
 const RESOLVER_PROBE_TIMEOUT_MS = 2_000;
@@ -58,11 +65,16 @@ export class Gateway {
    */
   private readonly origins = new Map<string, DesiredStateV2>();
   private counters: TunnelCounters | null = null;
+  /** When the active profile's endpoint names were last looked up. */
+  private resolvedAt = 0;
   private timer: NodeJS.Timeout | null = null;
   private checking = false;
 
+  private readonly now: () => number;
+
   constructor(private readonly options: GatewayOptions) {
-    this.policy = new FailoverPolicy(options.now);
+    this.now = options.now ?? Date.now;
+    this.policy = new FailoverPolicy(this.now);
   }
 
   /** For the reconciler: persists the document behind a state that was just applied. */
@@ -136,6 +148,9 @@ export class Gateway {
       if (this.policy.tick() !== undefined) {
         this.logEvents();
         await this.applyActive();
+      } else if (active !== undefined && (await this.endpointsMoved(active))) {
+        this.options.log.info(`profile ${active.id}: a server's name now resolves elsewhere; applying it again`);
+        await this.applyActive();
       }
       for (const id of this.policy.dueForRetry()) {
         const profile = this.profile(id);
@@ -158,6 +173,31 @@ export class Gateway {
     }
   }
 
+  /**
+   * Whether a name endpoint of the active profile resolves to another address than the engine sends to. Looked up
+   * when the profile has been silent a while (at most every RESOLVE_AGAIN_AFTER_MS) and every REFRESH_NAMES_MS.
+   */
+  private async endpointsMoved(profile: UpstreamProfile): Promise<boolean> {
+    const named = profile.peers.some((peer) => {
+      const split = splitEndpoint(peer.endpoint);
+      return !('problem' in split) && !split.literal;
+    });
+    const now = this.now();
+    const sinceLookup = now - this.resolvedAt;
+    const due =
+      sinceLookup >= REFRESH_NAMES_MS ||
+      (sinceLookup >= RESOLVE_AGAIN_AFTER_MS && this.policy.silentFor() >= RESOLVE_AGAIN_AFTER_MS);
+    if (!named || !due) {
+      return false;
+    }
+    this.resolvedAt = now;
+    const [resolved, peers] = await Promise.all([
+      resolveEndpoints(profile, this.options.resolver),
+      readPeers(this.options.engineSocket()),
+    ]);
+    return endpointsDiffer(resolved, peers ?? []);
+  }
+
   private async answered(profile: UpstreamProfile): Promise<boolean> {
     const peers = await readPeers(this.options.engineSocket());
     if (peers !== null) {
@@ -173,6 +213,8 @@ export class Gateway {
 
   private async applyActive(): Promise<ApplyOutcome> {
     const document = this.document!;
+    // The reconciler looks the names up as it applies.
+    this.resolvedAt = this.now();
     const network = document.network ?? this.options.board!;
     this.counters = null;
     this.options.setStandbyEndpoints(await this.standbyEndpoints(document));

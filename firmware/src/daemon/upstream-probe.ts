@@ -2,6 +2,7 @@
 // and, so that a quiet household is no blind spot, a DNS query to the profile's resolver through the tunnel.
 import dgram from 'node:dgram';
 import { randomInt } from 'node:crypto';
+import { type ResolvedEndpoints } from '../control/engine-config.js';
 import { type PeerStatus } from './status.js';
 
 export interface TunnelCounters {
@@ -51,4 +52,10 @@ export function probeResolver(resolver: string, timeoutMs: number): Promise<bool
     });
     socket.send(query, 53, resolver);
   });
+}
+
+/** Whether a freshly resolved endpoint differs from where the engine sends that peer's packets now. */
+export function endpointsDiffer(resolved: ResolvedEndpoints, peers: readonly PeerStatus[]): boolean {
+  const current = new Map(peers.map((peer) => [peer.publicKey, peer.endpoint]));
+  return [...resolved.endpoints].some(([publicKey, endpoint]) => current.get(publicKey) !== endpoint.toString());
 }
