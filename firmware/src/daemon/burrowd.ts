@@ -122,7 +122,7 @@ async function main(): Promise<void> {
     store: new StateStore(options.dataDir, options.board),
     board: options.board,
     engineSocket: () => engine.socketPath,
-    setStandbyEndpoints: (endpoints) => (steps.standbyEndpoints = endpoints),
+    setStandby: (standby) => (steps.standby = standby),
     probe: {
       manager: probeEngine,
       fwmark: DEFAULT_FWMARK,

@@ -42,11 +42,21 @@ export interface GatewayOptions {
   /** The UAPI socket of the upstream engine, while one runs. */
   readonly engineSocket: () => string | null;
   /** Endpoints of profiles that are not active, which the firewall lets the engine reach (for background checks). */
-  readonly setStandbyEndpoints: (endpoints: Array<{ address: string; port: number }>) => void;
+  readonly setStandby: (standby: StandbyProfiles) => void;
   readonly probe: ProbeEngine;
   readonly resolver: Resolver;
   readonly log: ReconcilerLog;
   readonly now?: () => number;
+}
+
+/**
+ * The profiles that are not in force, as the firewall sees them: the engine may reach their endpoints (background
+ * checks), and their resolvers are reached through a tunnel or not at all, so a query to the previous profile's
+ * resolver during a switch cannot leave over the WAN in plaintext.
+ */
+export interface StandbyProfiles {
+  readonly endpoints: Array<{ address: string; port: number }>;
+  readonly resolvers: string[];
 }
 
 export interface UpstreamStatus {
@@ -217,7 +227,7 @@ export class Gateway {
     this.resolvedAt = this.now();
     const network = document.network ?? this.options.board!;
     this.counters = null;
-    this.options.setStandbyEndpoints(await this.standbyEndpoints(document));
+    this.options.setStandby(await this.standby(document));
     const state = appliedState(document, network, this.policy.active);
     const validated = parseDesiredState(state);
     if (validated.ok) {
@@ -238,12 +248,16 @@ export class Gateway {
     return outcome;
   }
 
-  private async standbyEndpoints(document: DesiredStateV2): Promise<Array<{ address: string; port: number }>> {
+  /** What the firewall must know of the profiles not in force: their endpoints and their resolvers. */
+  private async standby(document: DesiredStateV2): Promise<StandbyProfiles> {
     const standby = document.upstream.profiles.filter((profile) => profile.id !== this.policy.active);
     const resolved = await Promise.all(standby.map((profile) => resolveEndpoints(profile, this.options.resolver)));
-    return resolved.flatMap(({ endpoints }) =>
-      [...endpoints.values()].map((endpoint) => ({ address: endpoint.address, port: endpoint.port })),
-    );
+    return {
+      endpoints: resolved.flatMap(({ endpoints }) =>
+        [...endpoints.values()].map((endpoint) => ({ address: endpoint.address, port: endpoint.port })),
+      ),
+      resolvers: standby.flatMap((profile) => profile.dns),
+    };
   }
 
   private activeProfile(): UpstreamProfile | undefined {

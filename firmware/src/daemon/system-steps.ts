@@ -16,12 +16,13 @@ import { applyRuleset, type LoadedRuleset } from '../os/nft-apply.js';
 import { renderRuleset } from '../os/nft-ruleset.js';
 import { applySysctls } from '../os/sysctl.js';
 import { type EngineManager } from './engine-manager.js';
+import { type StandbyProfiles } from './gateway.js';
 
 export class SystemSteps implements ApplySteps {
   /** The kill-switch table burrowd loaded last, for the self-test. */
   loadedRuleset: LoadedRuleset | null = null;
   /** Endpoints of upstream profiles that are not in force: the engine may reach them too (background checks). */
-  standbyEndpoints: Array<{ address: string; port: number }> = [];
+  standby: StandbyProfiles = { endpoints: [], resolvers: [] };
 
   constructor(
     private readonly executor: Executor,
@@ -42,8 +43,11 @@ export class SystemSteps implements ApplySteps {
   firewall = async (state: DesiredState, resolved: ResolvedEndpoints | null): Promise<void> => {
     const endpoints = [...(resolved?.endpoints.values() ?? [])]
       .map((endpoint) => ({ address: endpoint.address, port: endpoint.port }))
-      .concat(state.tunnel === null ? [] : this.standbyEndpoints);
-    this.loadedRuleset = await applyRuleset(this.executor, renderRuleset(state, { endpoints }));
+      .concat(state.tunnel === null ? [] : this.standby.endpoints);
+    this.loadedRuleset = await applyRuleset(
+      this.executor,
+      renderRuleset(state, { endpoints, otherResolvers: this.standby.resolvers }),
+    );
   };
 
   engine = async (state: DesiredState, resolved: ResolvedEndpoints | null): Promise<void> => {

@@ -282,6 +282,16 @@ test("DNS leaves by the WAN only from root's sockets, after the tunnel's resolve
   );
 });
 
+test('the resolvers of profiles not in force are dropped on the WAN too, so a switch cannot leak a query to them', (t) => {
+  const text = renderRuleset(state({ tunnel: V4_TUNNEL }), {
+    ...ONE_ENDPOINT,
+    otherResolvers: ['100.96.1.1', 'fd96:1::1', '100.96.1.1'],
+  });
+  const resolverSet = (name: string) => new RegExp(`set ${name} \\{[^}]*elements = \\{ ([^}]*) \\}`).exec(text)?.[1];
+  t.deepEqual(resolverSet('tunnel_dns_v4')?.split(', '), [...new Set([...V4_TUNNEL.dns, '100.96.1.1'])].sort());
+  t.is(resolverSet('tunnel_dns_v6'), 'fd96:1::1');
+});
+
 test('from the WAN the router answers nothing but its tunnel, DHCP and IPv6 link traffic: never the web page', (t) => {
   let full = 0;
   for (const { name, state: desired, resolved } of variants) {

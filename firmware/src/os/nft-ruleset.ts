@@ -35,6 +35,8 @@ const FINGERPRINT_PATTERN = /^\s*comment "(burrow ruleset v\d+ sha256:[0-9a-f]{6
 /** Endpoint addresses as resolved by the reconciler (names looked up, literals as they are). */
 export interface ResolvedEndpoints {
   readonly endpoints: ReadonlyArray<{ readonly address: string; readonly port: number }>;
+  /** Resolvers of profiles not in force: like the tunnel's own, never reached over the WAN. */
+  readonly otherResolvers?: readonly string[];
 }
 
 /**
@@ -120,7 +122,7 @@ function sets({ state, tunnel }: Context, resolved: ResolvedEndpoints): string[]
     ...set('endpoints_v6', 'ipv6_addr . inet_service', 'tunnel endpoints (IPv6)', endpoints.v6),
   ];
   if (state.killSwitch) {
-    const dns = sortedAddresses(tunnel.dns);
+    const dns = sortedAddresses([...tunnel.dns, ...(resolved.otherResolvers ?? [])]);
     lines.push(
       ...set('tunnel_dns_v4', 'ipv4_addr', "the tunnel's resolvers (IPv4)", dns.v4),
       ...set('tunnel_dns_v6', 'ipv6_addr', "the tunnel's resolvers (IPv6)", dns.v6),
