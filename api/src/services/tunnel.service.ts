@@ -20,12 +20,15 @@ import { routingWarnings } from '../tunnels/wg-quick-coverage.js';
 import { parseWgQuick } from '../tunnels/wg-quick-parse.js';
 import { type WgQuickProfile } from '../tunnels/wg-quick-profile.js';
 import { renderWgQuick } from '../tunnels/wg-quick-render.js';
+import { FirmwareRepository } from '../repositories/firmware.repository.js';
 import { AccountService } from './account.service.js';
 import { AuditService } from './audit.service.js';
+import { carryingProfileIds } from './carrying-profile.js';
 import { type ClientInfo } from './client-info.js';
 import { DomainError } from './domain-error.js';
 import { type AuthContext } from './session.service.js';
 import { DesiredStateService } from './desired-state.service.js';
+import { readGatewayReport } from './gateway-report.js';
 import { GatewaySettingsService } from './gateway-settings.service.js';
 
 const INVISIBLE_OR_CONTROL = /[\p{C}\p{Zl}\p{Zp}]/u;
@@ -42,6 +45,7 @@ export class TunnelService {
     private readonly desiredState: DesiredStateService,
     private readonly account: AccountService,
     private readonly audit: AuditService,
+    private readonly firmware: FirmwareRepository,
   ) {}
 
   async list(): Promise<TunnelDto[]> {
@@ -118,7 +122,7 @@ export class TunnelService {
 
   async delete(id: number, actor: UserEntity, client: ClientInfo): Promise<void> {
     const record = await this.find(id);
-    if (!(await this.settings.killSwitch()) && (await this.carryingId()) === id) {
+    if (!(await this.settings.killSwitch()) && (await this.carryingIds()).includes(id)) {
       throw new DomainError(
         'conflict',
         'tunnel_in_use',
@@ -166,11 +170,19 @@ export class TunnelService {
     return { filename: `${fileStem(record.name)}.conf`, text };
   }
 
-  /** The profile the router uses while it works: the one chosen by hand, else the first enabled by priority. */
-  private async carryingId(): Promise<number | null> {
-    const [records, selectedId] = await Promise.all([this.profiles.list(), this.settings.selectedTunnelId()]);
-    const enabled = records.filter((record) => record.enabled);
-    return (enabled.find((record) => record.id === selectedId) ?? enabled[0])?.id ?? null;
+  /** The profiles that carry traffic now (burrowd's choice, after failover too) or will once burrowd has the change. */
+  private async carryingIds(): Promise<number[]> {
+    const [profiles, selectedId, raw] = await Promise.all([
+      this.profiles.list(),
+      this.settings.selectedTunnelId(),
+      this.firmware.status(),
+    ]);
+    return carryingProfileIds({
+      profiles,
+      selectedId,
+      reportedActiveId: readGatewayReport(raw)?.activeId ?? null,
+      synced: this.desiredState.status.state === 'applied',
+    });
   }
 
   private async find(id: number): Promise<TunnelProfileRecord> {
