@@ -146,7 +146,18 @@ async function main(): Promise<void> {
       return { generation: outcome.generation, warnings: outcome.warnings };
     },
     status: async () => ({
-      ...((await collectStatus({ state: current.current, steps, engine, dnsmasq })) as object),
+      ...((await collectStatus({
+        state: current.current,
+        steps,
+        engine,
+        dnsmasq,
+        executor,
+        roles: {
+          wan: options.board?.wan.interface ?? null,
+          lan: options.board?.lan.interface ?? null,
+          tunnel: options.board?.upstream?.interface ?? null,
+        },
+      })) as object),
       upstream: household.status(),
     }),
     selfTest: async () => ({

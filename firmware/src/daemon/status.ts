@@ -1,8 +1,11 @@
 // What burrowd reports to the API's Status page: the state in force (keys redacted), the kill switch, the
-// engine and its peers, and the LAN's DHCP leases. Never a private or preshared key.
+// engine and its peers, the LAN's DHCP leases, and the router's interfaces (read in burrowd's namespace). Never a
+// private or preshared key.
 import { type DesiredState, describeState } from '../control/desired-state.js';
 import { uapiGet } from '../control/uapi-client.js';
 import { type Dnsmasq } from '../os/dnsmasq.js';
+import { type Executor } from '../os/exec.js';
+import { type InterfaceRoles, readRouterInterfaces, type RouterInterface } from '../os/router-interfaces.js';
 import { type EngineManager } from './engine-manager.js';
 import { type SystemSteps } from './system-steps.js';
 
@@ -19,6 +22,9 @@ export interface StatusInput {
   readonly steps: SystemSteps;
   readonly engine: EngineManager;
   readonly dnsmasq: Dnsmasq;
+  readonly executor: Executor;
+  /** The board's names, for roles while no state is in force. */
+  readonly roles?: InterfaceRoles;
 }
 
 /** The peers as the engine sees them, from `get=1`, keeping only what may be shown. */
@@ -54,6 +60,16 @@ export async function readPeers(socketPath: string | null): Promise<PeerStatus[]
   }
 }
 
+/** The interfaces with their roles; null when ip(8) could not list them (the rest of the report still goes out). */
+export async function readInterfaces(input: StatusInput): Promise<RouterInterface[] | null> {
+  const { state, roles } = input;
+  return readRouterInterfaces(input.executor, {
+    wan: state?.wan.interface ?? roles?.wan ?? null,
+    lan: state?.lan.interface ?? roles?.lan ?? null,
+    tunnel: state?.tunnel?.interface ?? input.engine.status.interface ?? roles?.tunnel ?? null,
+  }).catch(() => null);
+}
+
 export async function collectStatus(input: StatusInput): Promise<unknown> {
   const { state, steps, engine, dnsmasq } = input;
   return {
@@ -64,5 +80,6 @@ export async function collectStatus(input: StatusInput): Promise<unknown> {
     peers: await readPeers(engine.socketPath),
     dnsmasq: dnsmasq.status,
     leases: await dnsmasq.leases().catch(() => []),
+    interfaces: await readInterfaces(input),
   };
 }
