@@ -3,15 +3,17 @@
 //   handshake  the tunnel completed a handshake recently enough that its session is still valid
 //   no-bypass  the kernel would send LAN traffic to the Internet through the tunnel or nowhere
 //   dns        the router's DNS upstreams are reached through the tunnel
+//   ipv6       the kernel would send LAN IPv6 through the tunnel when it carries IPv6, and nowhere otherwise
 // Each check answers pass or fail with the details a person needs to act.
 import { type LoadedRuleset, isLoadedRulesetCurrent } from '../os/nft-apply.js';
 import { type Executor, IP_PATH } from '../os/exec.js';
+import { formatIp, maskAddress, parseIpPrefix } from '../net/ip.js';
 import { REJECT_AFTER_TIME_MS } from '../protocol/constants.js';
-import { type DesiredState } from './desired-state.js';
+import { type DesiredState, tunnelCarriesIpv6 } from './desired-state.js';
 import { uapiGet } from './uapi-client.js';
 
 export interface CheckResult {
-  readonly name: 'ruleset' | 'handshake' | 'no-bypass' | 'dns';
+  readonly name: 'ruleset' | 'handshake' | 'no-bypass' | 'dns' | 'ipv6';
   readonly pass: boolean;
   readonly details: string;
 }
@@ -146,6 +148,61 @@ async function checkDns(input: SelfTestInput): Promise<CheckResult> {
     : { name: 'dns', pass: false, details: problems.join('; ') };
 }
 
+/**
+ * A LAN device's IPv6 address, as the kernel would see a forwarded packet from it: host ::100 of the LAN's ULA /64,
+ * or of fd00::/64 when the LAN has no prefix of its own (the LAN rule matches on the interface, not the source).
+ */
+export function lanDeviceIpv6(ipv6Prefix: string | undefined): string {
+  const prefix = parseIpPrefix(ipv6Prefix ?? 'fd00::/64')!;
+  const device = maskAddress(prefix.bytes, 64);
+  device[14] = 0x01;
+  return formatIp(device);
+}
+
+async function checkIpv6(input: SelfTestInput): Promise<CheckResult> {
+  const { state } = input;
+  if (state === null) {
+    return { name: 'ipv6', pass: false, details: 'no desired state is applied' };
+  }
+  const tunnel = state.tunnel;
+  const carries = tunnel !== null && tunnelCarriesIpv6(tunnel);
+  const route = await routeGet(input.executor, [
+    '-6',
+    'route',
+    'get',
+    INTERNET_PROBES[6],
+    'from',
+    lanDeviceIpv6(state.lan.ipv6Prefix),
+    'iif',
+    state.lan.interface,
+  ]);
+  const nowhere = route === 'unreachable' || route.type === 'unreachable' || route.type === 'blackhole';
+  if (carries) {
+    if (!nowhere && route.dev === tunnel.interface) {
+      return { name: 'ipv6', pass: true, details: `LAN IPv6 to the Internet leaves through ${tunnel.interface}` };
+    }
+    return nowhere
+      ? { name: 'ipv6', pass: true, details: 'the tunnel is down and LAN IPv6 has nowhere to go: nothing leaks' }
+      : {
+          name: 'ipv6',
+          pass: false,
+          details: `LAN IPv6 would leave through ${route.dev ?? 'an unknown interface'}, not the tunnel`,
+        };
+  }
+  if (nowhere) {
+    return {
+      name: 'ipv6',
+      pass: true,
+      details: `${tunnel === null ? 'no tunnel is configured' : 'the tunnel carries no IPv6'}: LAN IPv6 is unreachable, so none leaks`,
+    };
+  }
+  return {
+    name: 'ipv6',
+    pass: false,
+    details: `the tunnel carries no IPv6, yet LAN IPv6 would leave through ${route.dev ?? 'an unknown interface'}`,
+  };
+}
+
 /** Runs every check; one that cannot run is a failure that says why, never an exception. */
 export async function runSelfTest(input: SelfTestInput): Promise<CheckResult[]> {
   const checks: Array<[CheckResult['name'], (input: SelfTestInput) => Promise<CheckResult>]> = [
@@ -153,6 +210,7 @@ export async function runSelfTest(input: SelfTestInput): Promise<CheckResult[]> 
     ['handshake', checkHandshake],
     ['no-bypass', checkNoBypass],
     ['dns', checkDns],
+    ['ipv6', checkIpv6],
   ];
   return Promise.all(
     checks.map(([name, check]) =>
