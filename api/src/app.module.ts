@@ -10,6 +10,7 @@ import { HealthController } from './controllers/health.controller.js';
 import { SecuritySettingsController } from './controllers/security-settings.controller.js';
 import { SessionController } from './controllers/session.controller.js';
 import { SetupController } from './controllers/setup.controller.js';
+import { SelfTestController } from './controllers/self-test.controller.js';
 import { SystemController } from './controllers/system.controller.js';
 import { TunnelController } from './controllers/tunnel.controller.js';
 import { UserController } from './controllers/user.controller.js';
@@ -48,6 +49,7 @@ import { LockoutService } from './services/lockout.service.js';
 import { SecuritySettingsService } from './services/security-settings.service.js';
 import { SessionService } from './services/session.service.js';
 import { SetupService } from './services/setup.service.js';
+import { SelfTestService } from './services/self-test.service.js';
 import { SystemService } from './services/system.service.js';
 import { TotpService } from './services/totp.service.js';
 import { TunnelService } from './services/tunnel.service.js';
@@ -74,6 +76,7 @@ export class AppModule {
       controllers: [
         HealthController,
         SystemController,
+        SelfTestController,
         SetupController,
         AuthController,
         SessionController,
@@ -104,6 +107,7 @@ export class AppModule {
         SessionService,
         SetupService,
         SystemService,
+        SelfTestService,
         TotpService,
         TunnelService,
         UserService,

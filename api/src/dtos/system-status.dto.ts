@@ -1,6 +1,10 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { type DiskUsage, type MemoryUsage } from '../repositories/host.repository.js';
 import { type NetworkInterface } from '../repositories/network-interfaces.js';
+import { type InterfaceRole, type RouterInterfaceReport } from '../services/router-report.js';
+
+export const INTERFACE_ROLES: readonly InterfaceRole[] = ['wan', 'lan-bridge', 'lan-port', 'tunnel', 'other'];
+export type InterfacesSource = 'router' | 'api-host';
 
 export class LoadAverageDto {
   @ApiProperty({ description: 'Run-queue length averaged over 1 minute.' })
@@ -70,8 +74,19 @@ export class NetworkInterfaceDto {
   @ApiProperty({ example: 'eth0' })
   name: string;
 
+  @ApiProperty({
+    enum: INTERFACE_ROLES,
+    enumName: 'InterfaceRole',
+    nullable: true,
+    description: "What the interface is to the router; null for the API host's interfaces, which have no role.",
+  })
+  role: InterfaceRole | null;
+
   @ApiProperty({ type: String, nullable: true, description: 'Null for interfaces without a hardware address.' })
   mac: string | null;
+
+  @ApiProperty({ type: 'integer', nullable: true, description: "Null for the API host's interfaces." })
+  mtu: number | null;
 
   @ApiProperty({ description: 'Administratively up and, where the driver reports it, with a link.' })
   up: boolean;
@@ -128,6 +143,14 @@ export class SystemStatusDto {
 
   @ApiProperty({ type: [NetworkInterfaceDto] })
   interfaces: NetworkInterfaceDto[];
+
+  @ApiProperty({
+    enum: ['router', 'api-host'],
+    enumName: 'InterfacesSource',
+    description:
+      "Whose interfaces these are: the router's, as burrowd reports them, or the API host's while burrowd does not answer.",
+  })
+  interfacesSource: InterfacesSource;
 }
 
 export interface SystemStatusParts {
@@ -141,7 +164,7 @@ export interface SystemStatusParts {
   diskPath: string;
   disk: DiskUsage;
   temperatureCelsius: number | null;
-  interfaces: NetworkInterface[];
+  interfaces: { source: 'router'; list: RouterInterfaceReport[] } | { source: 'api-host'; list: NetworkInterface[] };
 }
 
 export function mapSystemStatus(parts: SystemStatusParts): SystemStatusDto {
@@ -163,10 +186,19 @@ export function mapSystemStatus(parts: SystemStatusParts): SystemStatusDto {
       availableBytes: parts.disk.availableBytes,
     },
     temperatureCelsius: parts.temperatureCelsius,
-    interfaces: parts.interfaces.map(mapNetworkInterface),
+    interfaces:
+      parts.interfaces.source === 'router'
+        ? parts.interfaces.list.map(mapRouterInterface)
+        : parts.interfaces.list.map(mapNetworkInterface),
+    interfacesSource: parts.interfaces.source,
   };
 }
 
 function mapNetworkInterface({ name, mac, up, addresses, counters }: NetworkInterface): NetworkInterfaceDto {
-  return { name, mac, up, addresses: addresses.map((address) => ({ ...address })), ...counters };
+  return { name, role: null, mac, mtu: null, up, addresses: addresses.map((address) => ({ ...address })), ...counters };
+}
+
+function mapRouterInterface(nic: RouterInterfaceReport): NetworkInterfaceDto {
+  const { name, role, mac, mtu, up, addresses, counters } = nic;
+  return { name, role, mac, mtu, up, addresses: addresses.map((address) => ({ ...address })), ...counters };
 }

@@ -6,6 +6,8 @@ import { isErrno } from './errno.js';
 
 /** A health check must answer fast even when burrowd is stuck. */
 const PING_TIMEOUT_MS = 2_000;
+/** The self-test runs a handful of ip(8) and nft(8) commands in burrowd. */
+const SELF_TEST_TIMEOUT_MS = 30_000;
 /** Applying a state restarts engines and rewrites the firewall: seconds, not minutes. */
 const APPLY_TIMEOUT_MS = 60_000;
 
@@ -38,6 +40,16 @@ export class FirmwareRepository {
   async status(): Promise<unknown> {
     try {
       const response = await controlRequest(this.env.firmwareSocket, 'status', undefined, PING_TIMEOUT_MS);
+      return response.ok ? response.result : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** burrowd's self-test answer (`{checks: [...]}`), or null when it does not answer. */
+  async selfTest(): Promise<unknown> {
+    try {
+      const response = await controlRequest(this.env.firmwareSocket, 'selfTest', undefined, SELF_TEST_TIMEOUT_MS);
       return response.ok ? response.result : null;
     } catch {
       return null;

@@ -32,16 +32,17 @@ export const ERROR_CODES = [
   'tunnel_name_invalid',
   'tunnel_limit',
   'tunnel_in_use',
+  'firmware_unavailable',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /**
  * What kind of refusal it is, independent of the transport: `invalid` input, a caller who is not
  * `unauthenticated` enough or is `forbidden`, something `not_found`, a `conflict` with the current state,
- * input `too_large` or of an `unsupported` type.
+ * input `too_large` or of an `unsupported` type, or a part of the box that is `unavailable` right now.
  */
 export type ErrorKind =
-  'invalid' | 'unauthenticated' | 'forbidden' | 'not_found' | 'conflict' | 'too_large' | 'unsupported';
+  'invalid' | 'unauthenticated' | 'forbidden' | 'not_found' | 'conflict' | 'too_large' | 'unsupported' | 'unavailable';
 
 /** One of several problems in what the user sent, e.g. a line of an imported file. */
 export interface InputProblem {

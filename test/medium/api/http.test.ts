@@ -123,7 +123,15 @@ test('system status describes this machine', async (t) => {
       memory: { totalBytes: number; usedBytes: number; availableBytes: number };
       disk: { path: string; totalBytes: number; usedBytes: number; availableBytes: number };
       temperatureCelsius: number | null;
-      interfaces: Array<{ name: string; up: boolean; mac: string | null; addresses: unknown[]; rxBytes: number }>;
+      interfaces: Array<{
+        name: string;
+        role: string | null;
+        up: boolean;
+        mac: string | null;
+        addresses: unknown[];
+        rxBytes: number;
+      }>;
+      interfacesSource: string;
     };
     t.is(report.hostname, hostname());
     t.is(report.firmwareVersion, API_VERSION);
@@ -141,8 +149,10 @@ test('system status describes this machine', async (t) => {
     t.true(report.disk.availableBytes <= report.disk.totalBytes - report.disk.usedBytes);
     t.true(report.temperatureCelsius === null || (report.temperatureCelsius > -50 && report.temperatureCelsius < 150));
 
+    // No burrowd here: the interfaces are the API host's, without the roles only the router knows.
+    t.is(report.interfacesSource, 'api-host');
     const loopback = report.interfaces.find((found) => found.name === 'lo');
-    t.like(loopback, { up: true, mac: null });
+    t.like(loopback, { up: true, mac: null, role: null });
     t.deepEqual(loopback?.addresses.slice(0, 1), [{ family: 'ipv4', address: '127.0.0.1', prefixLength: 8 }]);
     t.deepEqual(
       report.interfaces.map((found) => found.name),
@@ -312,6 +322,7 @@ test('the OpenAPI document is served and is the one the app builds', async (t) =
       '/api/gateway',
       '/api/gateway/kill-switch',
       '/api/health',
+      '/api/selftest',
       '/api/settings/security',
       '/api/setup',
       '/api/system/status',

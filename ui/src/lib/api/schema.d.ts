@@ -324,6 +324,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/selftest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getLast"];
+        put?: never;
+        post: operations["run"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/settings/security": {
         parameters: {
             query?: never;
@@ -668,7 +684,7 @@ export interface components {
          * @description Present when a client may act on it.
          * @enum {string}
          */
-        ErrorCode: "unauthenticated" | "invalid_credentials" | "totp_required" | "totp_invalid" | "setup_done" | "last_admin" | "invalid_username" | "username_taken" | "weak_password" | "wrong_password" | "forbidden" | "csrf_invalid" | "cross_site" | "unsupported_media_type" | "totp_enrolment_required" | "totp_required_by_policy" | "totp_already_enabled" | "totp_enrolment_not_started" | "totp_not_enabled" | "use_account_route" | "not_found" | "certificate_refused" | "payload_too_large" | "body_too_deep" | "tunnel_config_invalid" | "tunnel_name_taken" | "tunnel_name_invalid" | "tunnel_limit" | "tunnel_in_use";
+        ErrorCode: "unauthenticated" | "invalid_credentials" | "totp_required" | "totp_invalid" | "setup_done" | "last_admin" | "invalid_username" | "username_taken" | "weak_password" | "wrong_password" | "forbidden" | "csrf_invalid" | "cross_site" | "unsupported_media_type" | "totp_enrolment_required" | "totp_required_by_policy" | "totp_already_enabled" | "totp_enrolment_not_started" | "totp_not_enabled" | "use_account_route" | "not_found" | "certificate_refused" | "payload_too_large" | "body_too_deep" | "tunnel_config_invalid" | "tunnel_name_taken" | "tunnel_name_invalid" | "tunnel_limit" | "tunnel_in_use" | "firmware_unavailable";
         ErrorResponseDto: {
             /** @description Present when a client may act on it. */
             code?: components["schemas"]["ErrorCode"];
@@ -770,6 +786,16 @@ export interface components {
             /** @example 24 */
             prefixLength: number;
         };
+        /**
+         * @description What the interface is to the router; null for the API host's interfaces, which have no role.
+         * @enum {string}
+         */
+        InterfaceRole: "wan" | "lan-bridge" | "lan-port" | "tunnel" | "other";
+        /**
+         * @description Whose interfaces these are: the router's, as burrowd reports them, or the API host's while burrowd does not answer.
+         * @enum {string}
+         */
+        InterfacesSource: "router" | "api-host";
         KillSwitchDto: {
             /** @description On: LAN devices reach the Internet only through the tunnel, also while it is down. Off: whenever the tunnel is down they use the ISP directly, unencrypted. */
             enabled: boolean;
@@ -797,8 +823,12 @@ export interface components {
             addresses: components["schemas"]["InterfaceAddressDto"][];
             /** @description Null for interfaces without a hardware address. */
             mac: string | null;
+            /** @description Null for the API host's interfaces. */
+            mtu: number | null;
             /** @example eth0 */
             name: string;
+            /** @description What the interface is to the router; null for the API host's interfaces, which have no role. */
+            role: components["schemas"]["InterfaceRole"] | null;
             rxBytes: number;
             rxErrors: number;
             rxPackets: number;
@@ -850,6 +880,33 @@ export interface components {
              */
             requireTotp: boolean;
         };
+        SelfTestCheckDto: {
+            /**
+             * @description Why it passed or failed, for people.
+             * @example LAN traffic leaves through wg0
+             */
+            details: string;
+            /**
+             * @description ruleset, handshake, no-bypass, dns or ipv6 (a newer burrowd may add checks).
+             * @example no-bypass
+             */
+            name: string;
+            pass: boolean;
+        };
+        SelfTestResultDto: {
+            /**
+             * Format: date-time
+             * @description When the self-test ran.
+             */
+            at: string;
+            checks: components["schemas"]["SelfTestCheckDto"][];
+            /** @description Every check passed. */
+            pass: boolean;
+        };
+        SelfTestStateDto: {
+            /** @description The last self-test since the API started; null when none ran. */
+            last: components["schemas"]["SelfTestResultDto"] | null;
+        };
         SessionDto: {
             /**
              * @description The client address at sign-in.
@@ -884,6 +941,8 @@ export interface components {
             firmwareVersion: string;
             hostname: string;
             interfaces: components["schemas"]["NetworkInterfaceDto"][];
+            /** @description Whose interfaces these are: the router's, as burrowd reports them, or the API host's while burrowd does not answer. */
+            interfacesSource: components["schemas"]["InterfacesSource"];
             load: components["schemas"]["LoadAverageDto"];
             memory: components["schemas"]["MemoryDto"];
             /** @description CPU temperature; null when the board reports none. */
@@ -1748,6 +1807,70 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["HealthDto"];
                 };
+            };
+            /** @description Any error. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    getLast: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SelfTestStateDto"];
+                };
+            };
+            /** @description Any error. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Each check with pass or fail and why. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SelfTestResultDto"];
+                };
+            };
+            /** @description `firmware_unavailable`: burrowd does not answer. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Any error. */
             default: {
