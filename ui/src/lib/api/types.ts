@@ -34,3 +34,7 @@ export type ActiveTunnel = Schemas['ActiveTunnelDto'];
 export type TunnelState = Schemas['TunnelState'];
 export type ProfileHealth = Schemas['ProfileHealthDto'];
 export type FailoverEvent = Schemas['FailoverEventDto'];
+export type InterfaceRole = Schemas['InterfaceRole'];
+export type SelfTestResult = Schemas['SelfTestResultDto'];
+export type SelfTestCheck = Schemas['SelfTestCheckDto'];
+export type SelfTestState = Schemas['SelfTestStateDto'];
