@@ -84,6 +84,10 @@ test.serial('the Status page shows the host name and uptime the API reports, and
   );
   t.is(await page.getByRole('meter', { name: 'Memory' }).count(), 1);
   t.true((await page.getByRole('row').count()) >= 2, 'the interfaces table has at least one interface (lo)');
+  // No burrowd behind this API: the page says the interfaces are the API host's, and the self-test has not run.
+  t.regex((await page.getByTestId('interfaces-source').textContent()) ?? '', /router's service does not answer/);
+  await page.getByTestId('self-test-run').waitFor();
+  t.regex((await page.getByTestId('self-test').textContent()) ?? '', /has not run/);
   await screenshot(page, 'status-desktop');
 
   // The page polls every 5 s; the next poll must come by itself.
