@@ -48,6 +48,7 @@ import { LockoutService } from './services/lockout.service.js';
 import { SecuritySettingsService } from './services/security-settings.service.js';
 import { SessionService } from './services/session.service.js';
 import { SetupService } from './services/setup.service.js';
+import { StatusHubService } from './services/status-hub.service.js';
 import { SystemService } from './services/system.service.js';
 import { TotpService } from './services/totp.service.js';
 import { TunnelService } from './services/tunnel.service.js';
@@ -103,6 +104,7 @@ export class AppModule {
         SecuritySettingsService,
         SessionService,
         SetupService,
+        StatusHubService,
         SystemService,
         TotpService,
         TunnelService,
