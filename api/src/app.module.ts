@@ -10,6 +10,7 @@ import { HealthController } from './controllers/health.controller.js';
 import { SecuritySettingsController } from './controllers/security-settings.controller.js';
 import { SessionController } from './controllers/session.controller.js';
 import { SetupController } from './controllers/setup.controller.js';
+import { StatusController } from './controllers/status.controller.js';
 import { SystemController } from './controllers/system.controller.js';
 import { TunnelController } from './controllers/tunnel.controller.js';
 import { UserController } from './controllers/user.controller.js';
@@ -49,6 +50,7 @@ import { SecuritySettingsService } from './services/security-settings.service.js
 import { SessionService } from './services/session.service.js';
 import { SetupService } from './services/setup.service.js';
 import { StatusHubService } from './services/status-hub.service.js';
+import { StatusStreamService } from './services/status-stream.service.js';
 import { SystemService } from './services/system.service.js';
 import { TotpService } from './services/totp.service.js';
 import { TunnelService } from './services/tunnel.service.js';
@@ -85,6 +87,7 @@ export class AppModule {
         CertificateController,
         TunnelController,
         GatewayController,
+        StatusController,
       ],
       providers: [
         // Every route passes this guard; a route that declares no permission fails.
@@ -105,6 +108,7 @@ export class AppModule {
         SessionService,
         SetupService,
         StatusHubService,
+        StatusStreamService,
         SystemService,
         TotpService,
         TunnelService,

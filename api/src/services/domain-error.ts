@@ -32,16 +32,17 @@ export const ERROR_CODES = [
   'tunnel_name_invalid',
   'tunnel_limit',
   'tunnel_in_use',
+  'too_many_streams',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /**
  * What kind of refusal it is, independent of the transport: `invalid` input, a caller who is not
  * `unauthenticated` enough or is `forbidden`, something `not_found`, a `conflict` with the current state,
- * input `too_large` or of an `unsupported` type.
+ * input `too_large` or of an `unsupported` type, or `too_many` of something that is bounded per caller.
  */
 export type ErrorKind =
-  'invalid' | 'unauthenticated' | 'forbidden' | 'not_found' | 'conflict' | 'too_large' | 'unsupported';
+  'invalid' | 'unauthenticated' | 'forbidden' | 'not_found' | 'conflict' | 'too_large' | 'unsupported' | 'too_many';
 
 /** One of several problems in what the user sent, e.g. a line of an imported file. */
 export interface InputProblem {
