@@ -11,6 +11,7 @@ import { SecuritySettingsController } from './controllers/security-settings.cont
 import { SessionController } from './controllers/session.controller.js';
 import { SetupController } from './controllers/setup.controller.js';
 import { SelfTestController } from './controllers/self-test.controller.js';
+import { StatusController } from './controllers/status.controller.js';
 import { SystemController } from './controllers/system.controller.js';
 import { TunnelController } from './controllers/tunnel.controller.js';
 import { UserController } from './controllers/user.controller.js';
@@ -50,6 +51,8 @@ import { SecuritySettingsService } from './services/security-settings.service.js
 import { SessionService } from './services/session.service.js';
 import { SetupService } from './services/setup.service.js';
 import { SelfTestService } from './services/self-test.service.js';
+import { StatusHubService } from './services/status-hub.service.js';
+import { StatusStreamService } from './services/status-stream.service.js';
 import { SystemService } from './services/system.service.js';
 import { TotpService } from './services/totp.service.js';
 import { TunnelService } from './services/tunnel.service.js';
@@ -87,6 +90,7 @@ export class AppModule {
         CertificateController,
         TunnelController,
         GatewayController,
+        StatusController,
       ],
       providers: [
         // Every route passes this guard; a route that declares no permission fails.
@@ -106,6 +110,8 @@ export class AppModule {
         SecuritySettingsService,
         SessionService,
         SetupService,
+        StatusHubService,
+        StatusStreamService,
         SystemService,
         SelfTestService,
         TotpService,

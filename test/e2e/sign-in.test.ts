@@ -454,7 +454,8 @@ test.serial('when the session ends elsewhere, the page goes to sign-in and then 
   t.deepEqual(
     await unexpectedProblems(problems, [
       ...SIGNED_OUT_NOISE,
-      /^request failed: GET \S+\/api\/system\/status: HTTP 401$/,
+      // The live status stream ends with the session; reconnecting is refused, and the polls that take over are too.
+      /^request failed: GET \S+\/api\/(system\/status|gateway|status\/stream): HTTP 401$/,
     ]),
     [],
   );

@@ -82,9 +82,12 @@ test.serial('a new box says plainly that no profile exists and that the router d
   t.is(await page.getByTestId('kill-switch-off-banner').count(), 0);
   await screenshots(t, page, 'tunnel-empty');
 
-  // The live state is polled every 2 s while the page is open.
-  const poll = await page.waitForRequest((request) => request.url().endsWith('/api/gateway'), { timeout: 5000 });
-  t.is(poll.method(), 'GET');
+  // The live state comes from the status stream while the page is open.
+  const [stream] = await Promise.all([
+    page.waitForRequest((request) => request.url().endsWith('/api/status/stream'), { timeout: 5000 }),
+    page.reload(),
+  ]);
+  t.is(stream.method(), 'GET');
   t.deepEqual(await problems.all(), []);
   await page.close();
 });
@@ -299,3 +302,37 @@ test.serial('a viewer sees the profiles and the state, with no button that would
     await browser.close();
   }
 });
+
+test.serial(
+  'the page follows the live stream: the kill switch turned off elsewhere shows without a reload or a poll',
+  async (t) => {
+    const { page, problems } = await openTunnelPage(t);
+    const streams: string[] = [];
+    const polls: string[] = [];
+    page.on('request', (request) => {
+      const path = new URL(request.url()).pathname;
+      if (path === '/api/status/stream') {
+        streams.push(path);
+      } else if (path === '/api/gateway') {
+        polls.push(path);
+      }
+    });
+    await page.reload();
+    await page.getByTestId('tunnel-state').waitFor();
+    // Let the page open its stream and make its first reads.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    t.is(streams.length, 1, 'one stream');
+    polls.length = 0;
+
+    // Another session turns it off: the banner appears from the stream, without a reload or a gateway poll.
+    await t.context.api.json('PUT', '/api/gateway/kill-switch', { enabled: false });
+    const banner = page.getByTestId('kill-switch-off-banner');
+    await banner.waitFor({ timeout: 3_000 });
+    t.is(await page.getByTestId('kill-switch-toggle').getAttribute('aria-checked'), 'false');
+    await t.context.api.json('PUT', '/api/gateway/kill-switch', { enabled: true });
+    await banner.waitFor({ state: 'detached', timeout: 3_000 });
+    t.deepEqual(polls, [], 'no GET /api/gateway while the stream is open');
+    t.deepEqual(await unexpectedProblems(problems, REFUSAL_NOISE), []);
+    await page.close();
+  },
+);

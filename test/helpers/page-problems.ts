@@ -12,7 +12,7 @@ export interface CspViolation {
 const VIOLATIONS_KEY = '__burrowCspViolations';
 
 /** What the page polls by itself on every page, whatever the person does. */
-const BACKGROUND_POLLS = new Set(['/api/system/status', '/api/gateway']);
+const BACKGROUND_POLLS = new Set(['/api/system/status', '/api/gateway', '/api/status/stream']);
 
 export class PageProblems {
   readonly consoleErrors: string[] = [];
@@ -32,8 +32,8 @@ export class PageProblems {
     page.on('pageerror', (error) => problems.pageErrors.push(error.stack ?? error.message));
     page.on('requestfailed', (request) => {
       const reason = request.failure()?.errorText ?? '?';
-      // The browser aborts a background poll (status, gateway) still in flight when the page navigates: by design,
-      // not a fault.
+      // The browser aborts a background poll (status, gateway) still in flight, or the live status stream, when the
+      // page navigates: by design, not a fault.
       if (
         reason === 'net::ERR_ABORTED' &&
         request.method() === 'GET' &&

@@ -11,4 +11,5 @@ export const HTTP_STATUS_OF_KIND: Readonly<Record<ErrorKind, HttpStatus>> = {
   too_large: HttpStatus.PAYLOAD_TOO_LARGE,
   unsupported: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
   unavailable: HttpStatus.SERVICE_UNAVAILABLE,
+  too_many: HttpStatus.TOO_MANY_REQUESTS,
 };

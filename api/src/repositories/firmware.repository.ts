@@ -56,15 +56,6 @@ export class FirmwareRepository {
     }
   }
 
-  /** The router's LAN addresses as burrowd applied them (no prefix length); none when it does not answer. */
-  async lanAddresses(): Promise<string[]> {
-    const status = await this.status();
-    const lan = (status as { state?: { lan?: { address?: unknown; ipv6Prefix?: unknown } } } | null)?.state?.lan;
-    return [lan?.address, lan?.ipv6Prefix]
-      .filter((value): value is string => typeof value === 'string')
-      .map((cidr) => cidr.split('/')[0]!);
-  }
-
   /** Sends burrowd a whole desired state; a burrowd that is not there is an answer, not an error. */
   async apply(state: unknown): Promise<ApplyResult> {
     try {

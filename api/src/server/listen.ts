@@ -8,6 +8,7 @@ import { createServer as createHttpServer, type Server as HttpServer } from 'nod
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { type AddressInfo } from 'node:net';
 import { CertificateService } from '../services/certificate.service.js';
+import { StatusStreamService } from '../services/status-stream.service.js';
 import { CertificateSelector } from './certificate-selector.js';
 import { secureContextOptions } from './tls-settings.js';
 
@@ -64,6 +65,8 @@ export async function listen(app: NestExpressApplication, options: ListenOptions
     https,
     close: async () => {
       unsubscribe();
+      // An open status stream is never idle: it would hold the servers open.
+      app.get(StatusStreamService).endAll();
       await Promise.all([closeServer(https), closeServer(http)]);
       await app.close();
     },

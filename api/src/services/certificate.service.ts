@@ -13,12 +13,13 @@ import { type CertificateDto, type CertificateMode, type CertificatesDto } from 
 import { DomainError } from './domain-error.js';
 import { type ClientInfo } from './client-info.js';
 import { CertificateFileRepository, type KeyAndChain } from '../repositories/certificate-file.repository.js';
-import { FirmwareRepository } from '../repositories/firmware.repository.js';
 import { HostRepository } from '../repositories/host.repository.js';
 import { NetworkInterfaceRepository } from '../repositories/network-interface.repository.js';
 import { assertServable } from '../server/tls-settings.js';
 import { AuditService } from './audit.service.js';
 import { Clock } from './clock.js';
+import { readLanAddresses } from './gateway-report.js';
+import { StatusHubService } from './status-hub.service.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** The built-in certificate is re-issued this long before it expires. */
@@ -53,7 +54,7 @@ export class CertificateService implements OnApplicationShutdown {
     private readonly clock: Clock,
     private readonly host: HostRepository,
     private readonly interfaces: NetworkInterfaceRepository,
-    private readonly firmware: FirmwareRepository,
+    private readonly hub: StatusHubService,
     private readonly audit: AuditService,
   ) {}
 
@@ -297,8 +298,13 @@ export class CertificateService implements OnApplicationShutdown {
 
   /** The box's own addresses, and the LAN addresses burrowd reports (the same ones on a device; in the lab, burrowd's namespace's). */
   private async routerNames(): Promise<RouterNames> {
-    const [own, lan] = await Promise.all([this.interfaces.reachableAddresses(), this.firmware.lanAddresses()]);
+    const [own, lan] = await Promise.all([this.interfaces.reachableAddresses(), this.lanAddresses()]);
     return routerNames(this.host.hostname(), [...new Set([...own, ...lan])]);
+  }
+
+  /** The LAN addresses in burrowd's newest report (the status hub's, or one fresh read). */
+  private async lanAddresses(): Promise<string[]> {
+    return readLanAddresses((await this.hub.read()).raw);
   }
 
   /** The router's names that the CA may certify. */

@@ -33,16 +33,26 @@ export const ERROR_CODES = [
   'tunnel_limit',
   'tunnel_in_use',
   'firmware_unavailable',
+  'too_many_streams',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /**
  * What kind of refusal it is, independent of the transport: `invalid` input, a caller who is not
  * `unauthenticated` enough or is `forbidden`, something `not_found`, a `conflict` with the current state,
- * input `too_large` or of an `unsupported` type, or a part of the box that is `unavailable` right now.
+ * input `too_large` or of an `unsupported` type, `too_many` of something that is bounded per caller, or a part of
+ * the box that is `unavailable` right now.
  */
 export type ErrorKind =
-  'invalid' | 'unauthenticated' | 'forbidden' | 'not_found' | 'conflict' | 'too_large' | 'unsupported' | 'unavailable';
+  | 'invalid'
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'too_large'
+  | 'unsupported'
+  | 'too_many'
+  | 'unavailable';
 
 /** One of several problems in what the user sent, e.g. a line of an imported file. */
 export interface InputProblem {

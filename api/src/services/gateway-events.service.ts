@@ -1,46 +1,44 @@
 import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { FirmwareRepository } from '../repositories/firmware.repository.js';
 import { SettingRepository } from '../repositories/setting.repository.js';
 import { AuditService } from './audit.service.js';
 import { readGatewayReport } from './gateway-report.js';
+import { type StatusReport, StatusHubService } from './status-hub.service.js';
 
-const POLL_MS = 10_000;
 const LAST_AUDITED = 'gateway.lastFailoverEventAt';
 
 /**
  * Puts burrowd's failover switches in the audit log, each once, also those made while the API was down (burrowd
- * keeps its newest events). The switches themselves happen in burrowd; this only records them.
+ * keeps its newest events). The switches themselves happen in burrowd; this only records them, from each report
+ * the status hub reads.
  */
 @Injectable()
 export class GatewayEventsService implements OnApplicationBootstrap, OnApplicationShutdown {
-  private timer: NodeJS.Timeout | null = null;
+  private unsubscribe: (() => void) | null = null;
   private busy = false;
 
   constructor(
-    private readonly firmware: FirmwareRepository,
+    private readonly hub: StatusHubService,
     private readonly settings: SettingRepository,
     private readonly audit: AuditService,
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.record(), POLL_MS);
-    this.timer.unref();
+    this.unsubscribe = this.hub.subscribe((report) => this.record(report), { live: false });
   }
 
   onApplicationShutdown(): void {
-    if (this.timer !== null) {
-      clearInterval(this.timer);
-    }
+    this.unsubscribe?.();
+    this.unsubscribe = null;
   }
 
   /** Audits the events burrowd reports that are newer than the last one audited. */
-  async record(): Promise<number> {
+  async record(status?: StatusReport): Promise<number> {
     if (this.busy) {
       return 0;
     }
     this.busy = true;
     try {
-      const report = readGatewayReport(await this.firmware.status());
+      const report = readGatewayReport((status ?? (await this.hub.read())).raw);
       if (report === null) {
         return 0;
       }

@@ -113,3 +113,11 @@ function id(value: unknown): number | null {
 function time(value: unknown): number | null {
   return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : null;
 }
+
+/** The router's LAN addresses as burrowd applied them (no prefix length); none when it did not answer. */
+export function readLanAddresses(raw: unknown): string[] {
+  const lan = (raw as { state?: { lan?: { address?: unknown; ipv6Prefix?: unknown } } } | null)?.state?.lan;
+  return [lan?.address, lan?.ipv6Prefix]
+    .filter((value): value is string => typeof value === 'string')
+    .map((cidr) => cidr.split('/')[0]!);
+}

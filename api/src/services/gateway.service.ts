@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { type ActiveTunnelDto, type GatewayStatusDto, type TunnelState } from '../dtos/gateway.dto.js';
 import { type UserEntity } from '../entities/user.entity.js';
-import { FirmwareRepository } from '../repositories/firmware.repository.js';
 import { AuditService } from './audit.service.js';
 import { type ClientInfo } from './client-info.js';
 import { DesiredStateService } from './desired-state.service.js';
 import { type GatewayReport, readGatewayReport } from './gateway-report.js';
 import { GatewaySettingsService } from './gateway-settings.service.js';
+import { type StatusReport, StatusHubService } from './status-hub.service.js';
 
 /** A session older than this has expired (WireGuard's REJECT_AFTER_TIME): the tunnel is not up any more. */
 const SESSION_LIFETIME_MS = 180_000;
@@ -15,14 +15,23 @@ const SESSION_LIFETIME_MS = 180_000;
 @Injectable()
 export class GatewayService {
   constructor(
-    private readonly firmware: FirmwareRepository,
+    private readonly hub: StatusHubService,
     private readonly settings: GatewaySettingsService,
     private readonly desiredState: DesiredStateService,
     private readonly audit: AuditService,
   ) {}
 
   async status(now = new Date()): Promise<GatewayStatusDto> {
-    const [killSwitch, raw] = await Promise.all([this.settings.killSwitch(), this.firmware.status()]);
+    const [killSwitch, report] = await Promise.all([this.settings.killSwitch(), this.hub.read()]);
+    return this.describe(killSwitch, report, now);
+  }
+
+  /** The gateway from one of burrowd's reports, as GET /api/gateway answers it. */
+  async fromReport(report: StatusReport, now = new Date()): Promise<GatewayStatusDto> {
+    return this.describe(await this.settings.killSwitch(), report, now);
+  }
+
+  private describe(killSwitch: boolean, { raw }: StatusReport, now: Date): GatewayStatusDto {
     const report = readGatewayReport(raw);
     const names = new Map(report?.profiles.map((profile) => [profile.id, profile.name]));
     const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());

@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { mapSystemStatus, type SystemStatusDto, type SystemStatusParts } from '../dtos/system-status.dto.js';
 import { AppEnv } from '../env.js';
-import { FirmwareRepository } from '../repositories/firmware.repository.js';
 import { HostRepository } from '../repositories/host.repository.js';
 import { NetworkInterfaceRepository } from '../repositories/network-interface.repository.js';
 import { BURROW_VERSION } from '../version.js';
 import { CpuUsageMeter } from './cpu-usage.js';
 import { readRouterInterfaces } from './router-report.js';
+import { StatusHubService } from './status-hub.service.js';
 
 @Injectable()
 export class SystemService {
@@ -17,12 +17,12 @@ export class SystemService {
     private readonly env: AppEnv,
     private readonly host: HostRepository,
     private readonly networkInterfaces: NetworkInterfaceRepository,
-    private readonly firmware: FirmwareRepository,
+    private readonly hub: StatusHubService,
   ) {}
 
   /** The router's interfaces when burrowd reports them; otherwise the API host's, saying so. */
   private async interfaces(): Promise<SystemStatusParts['interfaces']> {
-    const router = readRouterInterfaces(await this.firmware.status());
+    const router = readRouterInterfaces((await this.hub.read()).raw);
     return router === null
       ? { source: 'api-host', list: await this.networkInterfaces.list() }
       : { source: 'router', list: router };

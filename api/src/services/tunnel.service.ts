@@ -20,7 +20,6 @@ import { routingWarnings } from '../tunnels/wg-quick-coverage.js';
 import { parseWgQuick } from '../tunnels/wg-quick-parse.js';
 import { type WgQuickProfile } from '../tunnels/wg-quick-profile.js';
 import { renderWgQuick } from '../tunnels/wg-quick-render.js';
-import { FirmwareRepository } from '../repositories/firmware.repository.js';
 import { AccountService } from './account.service.js';
 import { AuditService } from './audit.service.js';
 import { carryingProfileIds } from './carrying-profile.js';
@@ -30,6 +29,7 @@ import { type AuthContext } from './session.service.js';
 import { DesiredStateService } from './desired-state.service.js';
 import { readGatewayReport } from './gateway-report.js';
 import { GatewaySettingsService } from './gateway-settings.service.js';
+import { StatusHubService } from './status-hub.service.js';
 
 const INVISIBLE_OR_CONTROL = /[\p{C}\p{Zl}\p{Zp}]/u;
 
@@ -45,7 +45,7 @@ export class TunnelService {
     private readonly desiredState: DesiredStateService,
     private readonly account: AccountService,
     private readonly audit: AuditService,
-    private readonly firmware: FirmwareRepository,
+    private readonly hub: StatusHubService,
   ) {}
 
   async list(): Promise<TunnelDto[]> {
@@ -172,10 +172,10 @@ export class TunnelService {
 
   /** The profiles that carry traffic now (burrowd's choice, after failover too) or will once burrowd has the change. */
   private async carryingIds(): Promise<number[]> {
-    const [profiles, selectedId, raw] = await Promise.all([
+    const [profiles, selectedId, { raw }] = await Promise.all([
       this.profiles.list(),
       this.settings.selectedTunnelId(),
-      this.firmware.status(),
+      this.hub.read(),
     ]);
     return carryingProfileIds({
       profiles,

@@ -325,6 +325,7 @@ test('the OpenAPI document is served and is the one the app builds', async (t) =
       '/api/selftest',
       '/api/settings/security',
       '/api/setup',
+      '/api/status/stream',
       '/api/system/status',
       '/api/tunnels',
       '/api/tunnels/check',

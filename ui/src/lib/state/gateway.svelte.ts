@@ -9,8 +9,8 @@ export const GATEWAY_BACKGROUND_MS = 15_000;
 /**
  * The household gateway (kill switch, tunnel, failover) for every page, from one poll of `GET /api/gateway`:
  * the kill-switch banner reads it on every page, and a page that shows the tunnel live asks for a faster pace
- * with `watch` while it is open. The one place that knows how the gateway's state arrives; server-sent events
- * replace the poll here without touching the pages.
+ * with `watch` while it is open. While the live status stream (`status-stream.svelte.ts`) is open, it feeds
+ * `accept` and holds the poll; pages do not know which of the two brought the state.
  */
 export class GatewayMonitor {
   readonly #poller: Poller<GatewayReading>;
@@ -57,6 +57,11 @@ export class GatewayMonitor {
   /** At sign-out: stops and forgets, so the next user of this browser never sees it. */
   clear(): void {
     this.#poller.clear();
+  }
+
+  /** While the live status stream feeds `accept`, the poll waits; letting go polls at once. */
+  hold(held: boolean): void {
+    this.#poller.hold(held);
   }
 
   /** Reads the gateway now, e.g. right after a change to the profiles. */

@@ -4,6 +4,7 @@
  * - Polls never overlap: the next one is scheduled only after the previous one settles.
  * - A hidden tab stops polling; becoming visible again refreshes at once and resumes.
  * - A failed poll keeps the last good `data` and sets `error`; the next success clears it.
+ * - While held (a live stream feeds `accept`), the timer is off; letting go polls at once and resumes.
  */
 export class Poller<T> {
   data = $state<T | undefined>(undefined);
@@ -19,6 +20,7 @@ export class Poller<T> {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #running = false;
   #inFlight = false;
+  #held = false;
 
   constructor(load: () => Promise<T>, intervalMs: number) {
     this.#load = load;
@@ -71,6 +73,19 @@ export class Poller<T> {
     }
   }
 
+  /** Holds the timer while another source keeps `data` fresh; letting go polls at once. */
+  hold(held: boolean): void {
+    if (held === this.#held) {
+      return;
+    }
+    this.#held = held;
+    if (held) {
+      this.#cancelTimer();
+    } else if (!document.hidden) {
+      void this.#poll();
+    }
+  }
+
   /** Polls now instead of waiting for the timer (a "refresh" button, or the tab coming back). */
   refresh(): void {
     void this.#poll();
@@ -112,7 +127,7 @@ export class Poller<T> {
   }
 
   #schedule(): void {
-    if (this.#running && !document.hidden) {
+    if (this.#running && !this.#held && !document.hidden) {
       this.#timer = setTimeout(() => void this.#poll(), this.intervalMs);
     }
   }
