@@ -3,6 +3,7 @@ import { type DesiredStateV2Input } from '@burrow/firmware/control/desired-state
 import { FirmwareRepository } from '../repositories/firmware.repository.js';
 import { TunnelProfileRepository } from '../repositories/tunnel-profile.repository.js';
 import { GatewaySettingsService } from './gateway-settings.service.js';
+import { StatusHubService } from './status-hub.service.js';
 
 /** While burrowd cannot be reached, the newest state is offered again this often. */
 const RETRY_MS = 5_000;
@@ -36,6 +37,7 @@ export class DesiredStateService implements OnApplicationBootstrap, OnApplicatio
     private readonly profiles: TunnelProfileRepository,
     private readonly settings: GatewaySettingsService,
     private readonly firmware: FirmwareRepository,
+    private readonly hub: StatusHubService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -88,6 +90,8 @@ export class DesiredStateService implements OnApplicationBootstrap, OnApplicatio
     while (this.dirty && !this.closed) {
       this.dirty = false;
       const result = await this.firmware.apply(await this.build());
+      // What burrowd reports may have changed with it: readers must not get the report from before.
+      this.hub.invalidate();
       const at = new Date().toISOString();
       if (result.outcome === 'applied') {
         if (this.sync.state !== 'applied') {

@@ -67,6 +67,13 @@ export class StatusHubService implements OnApplicationBootstrap, OnApplicationSh
     return this.request();
   }
 
+  /** Something burrowd reports just changed (a state was applied): the next read asks afresh. */
+  invalidate(): void {
+    if (this.newest !== null) {
+      this.newest = { ...this.newest, at: 0 };
+    }
+  }
+
   /** Calls `listener` with each new report until the returned function is called. */
   subscribe(listener: StatusListener, options: SubscribeOptions): () => void {
     this.listeners.set(listener, options);

@@ -85,7 +85,11 @@ declare('a profile imported while burrowd is down is applied when burrowd is bac
       t.true(CURL_BLOCKED.includes(attempt.code), `curl ${how} with burrowd down: exit ${attempt.code}`);
     }
 
-    const down = await gatewayStatus();
+    // The API's status hub answers one-off reads from a report up to 2 s old: within that, it sees burrowd gone.
+    const down = await eventually('the API seeing that burrowd does not answer', 5_000, async () => {
+      const status = await gatewayStatus();
+      return status.reachable ? undefined : status;
+    });
     t.false(down.reachable, 'the API sees that burrowd does not answer');
     const importing = Date.now();
     const reply = await call<{ tunnel: { id: number; name: string } }>(api, '/api/tunnels', {

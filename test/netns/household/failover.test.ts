@@ -176,7 +176,8 @@ declare('through the API: server A goes silent, B carries the LAN, and A takes i
     const event = after.events.find((candidate) => candidate.kind === 'failed_over');
     t.like(event, { from: 'Lab server A', to: 'Lab server B' }, `the events: ${JSON.stringify(after.events)}`);
     t.log(`the switch, as the API shows it: ${event?.reason ?? '(none)'}`);
-    t.true((await api.app.get(GatewayEventsService).record()) >= 1, 'the switch goes into the audit log');
+    // The events service audits each report of the status hub; recording now only makes sure it has seen this one.
+    await api.app.get(GatewayEventsService).record();
     const audit = await call<{ events: Array<{ action: string; target: string | null }> }>(api, '/api/audit', {
       session: admin,
     });
