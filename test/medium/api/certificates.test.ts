@@ -13,7 +13,16 @@ import { connect } from 'node:tls';
 import { CertificateService } from '@burrow/api/services/certificate.service';
 import { Clock } from '@burrow/api/services/clock';
 import { startInProcessApi, type InProcessApi } from './in-process-api.js';
-import { call, createUser, setupAdmin, signIn, VIEWER_PASSWORD, withApi, type Session } from './session-client.js';
+import {
+  call,
+  createUser,
+  readBody,
+  setupAdmin,
+  signIn,
+  VIEWER_PASSWORD,
+  withApi,
+  type Session,
+} from './session-client.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -319,7 +328,7 @@ test("no route returns the CA's private key, in any encoding", async (t) => {
             },
             ...(method === 'get' ? {} : { body: '{}' }),
           });
-          const body = Buffer.from(await response.arrayBuffer());
+          const body = await readBody(response);
           const headers: string[] = [];
           response.headers.forEach((value, name) => headers.push(`${name}: ${value}`));
           const everything = Buffer.concat([Buffer.from(headers.join('\n')), body]);

@@ -142,3 +142,30 @@ export async function withApi(options: InProcessApiOptions, run: (api: InProcess
     await api.close();
   }
 }
+
+/**
+ * A response's body; a live stream (server-sent events) is read for `streamMs` and then closed, since it never ends
+ * by itself: what it sends at connect (the gateway and system events) is what a scan for leaks must see.
+ */
+export async function readBody(response: Response, streamMs = 1_500): Promise<Buffer> {
+  if (!(response.headers.get('content-type') ?? '').startsWith('text/event-stream') || response.body === null) {
+    return Buffer.from(await response.arrayBuffer());
+  }
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  const deadline = Date.now() + streamMs;
+  const stop = setTimeout(() => void reader.cancel(), streamMs);
+  try {
+    while (Date.now() < deadline) {
+      const { done, value } = await reader.read();
+      if (done) {
+        break;
+      }
+      chunks.push(value);
+    }
+  } finally {
+    clearTimeout(stop);
+    await reader.cancel().catch(() => undefined);
+  }
+  return Buffer.concat(chunks);
+}

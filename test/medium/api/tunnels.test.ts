@@ -17,6 +17,7 @@ import {
   ADMIN_PASSWORD,
   call,
   createUser,
+  readBody,
   setupAdmin,
   signIn,
   VIEWER_PASSWORD,
@@ -146,7 +147,7 @@ test('no route returns a stored private or preshared key; the export has them on
       const response = await fetch(`${api.url}${path}`, {
         headers: { cookie: `__Host-burrow_session=${admin.token}; burrow_session=${admin.token}` },
       });
-      const body = await response.text();
+      const body = (await readBody(response)).toString('utf8');
       for (const secret of SECRETS) {
         t.false(body.includes(secret), `${path} returns a key`);
       }
