@@ -385,6 +385,8 @@ test.serial(
       await page.getByRole('button', { name: 'Turn on two-factor sign-in' }).click();
       await page.getByTestId('recovery-codes').waitFor();
       await page.getByRole('button', { name: 'I have saved them' }).click();
+      // The page reads the session again before the notice goes: wait for it rather than race it.
+      await page.getByTestId('totp-enrolment-required').waitFor({ state: 'detached', timeout: 10_000 });
       t.is(await page.getByTestId('totp-enrolment-required').count(), 0);
 
       await nav.getByRole('button', { name: 'Menu' }).click();
