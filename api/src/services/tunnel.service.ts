@@ -25,13 +25,12 @@ import { AuditService } from './audit.service.js';
 import { carryingProfileIds } from './carrying-profile.js';
 import { type ClientInfo } from './client-info.js';
 import { DomainError } from './domain-error.js';
+import { INVISIBLE_OR_CONTROL } from './username-rules.js';
 import { type AuthContext } from './session.service.js';
 import { DesiredStateService } from './desired-state.service.js';
 import { readGatewayReport } from './gateway-report.js';
 import { GatewaySettingsService } from './gateway-settings.service.js';
 import { StatusHubService } from './status-hub.service.js';
-
-const INVISIBLE_OR_CONTROL = /[\p{C}\p{Zl}\p{Zp}]/u;
 
 /**
  * The household's VPN provider profiles: import from wg-quick files, order, enable, choose, export. Keys stay

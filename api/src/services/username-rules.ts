@@ -6,7 +6,8 @@ export const USERNAME_MAX_LENGTH = 32;
 
 // Control, format (zero-width, bidi overrides), surrogate, private-use and unassigned characters, plus line
 // and paragraph separators: none of them belongs in a name, and several can make one name look like another.
-const INVISIBLE_OR_CONTROL = /[\p{C}\p{Zl}\p{Zp}]/u;
+// Exported for every other name people give things (VPN profiles).
+export const INVISIBLE_OR_CONTROL = /[\p{C}\p{Zl}\p{Zp}]/u;
 
 /** What is wrong with the NFC form of a typed name, or undefined when its text is acceptable. */
 export function usernameProblem(username: string): string | undefined {
