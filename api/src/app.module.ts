@@ -44,6 +44,7 @@ import { DeviceService } from './services/device.service.js';
 import { DesiredStateService } from './services/desired-state.service.js';
 import { GatewayEventsService } from './services/gateway-events.service.js';
 import { GatewaySettingsService } from './services/gateway-settings.service.js';
+import { ExitCheckService } from './services/exit-check.service.js';
 import { GatewayService } from './services/gateway.service.js';
 import { HealthService } from './services/health.service.js';
 import { LockoutService } from './services/lockout.service.js';
@@ -104,6 +105,7 @@ export class AppModule {
         DesiredStateService,
         GatewayEventsService,
         GatewayService,
+        ExitCheckService,
         GatewaySettingsService,
         HealthService,
         LockoutService,

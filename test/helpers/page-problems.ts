@@ -11,8 +11,8 @@ export interface CspViolation {
 /** Window property the init script fills; read back with page.evaluate. */
 const VIOLATIONS_KEY = '__burrowCspViolations';
 
-/** What the page reads by itself, whatever the person does (the Status page also reads the last self-test). */
-const BACKGROUND_POLLS = new Set(['/api/system/status', '/api/gateway', '/api/status/stream', '/api/selftest']);
+/** What the page reads by itself, whatever the person does (the Status page also reads the exit check's setting). */
+const BACKGROUND_POLLS = new Set(['/api/system/status', '/api/gateway', '/api/status/stream', '/api/gateway/exit-check']);
 
 export class PageProblems {
   readonly consoleErrors: string[] = [];

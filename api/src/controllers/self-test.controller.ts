@@ -12,8 +12,8 @@ export class SelfTestController {
   @Get()
   @Access({ permission: 'read' })
   @ApiOkResponse({ type: SelfTestStateDto })
-  getLast(): SelfTestStateDto {
-    const last = this.service.lastResult();
+  async getLast(): Promise<SelfTestStateDto> {
+    const last = await this.service.lastResult();
     return { last: last === null ? null : mapSelfTestResult(last) };
   }
 

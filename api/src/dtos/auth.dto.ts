@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
 import { UserEntity } from '../entities/user.entity.js';
+import { EXIT_CHECK_URL_MAX_LENGTH } from '../services/exit-check-url.js';
 import { INPUT_MAX_LENGTH, mapUser, NEW_PASSWORD_DESCRIPTION, USERNAME_DESCRIPTION, UserDto } from './user.dto.js';
 
 export class SetupStatusDto {
@@ -18,6 +19,16 @@ export class SetupDto {
   @IsString()
   @MaxLength(INPUT_MAX_LENGTH)
   password: string;
+
+  @ApiPropertyOptional({
+    description:
+      'The exit check\'s "what is my address" URL, fetched through the tunnel; absent or empty: no check (the default).',
+    maxLength: EXIT_CHECK_URL_MAX_LENGTH,
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(EXIT_CHECK_URL_MAX_LENGTH)
+  exitCheckUrl?: string;
 }
 
 export class LoginDto {

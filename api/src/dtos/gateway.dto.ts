@@ -1,4 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { ExitCheckResultDto } from './exit-check.dto.js';
+import { SelfTestResultDto } from './self-test.dto.js';
 
 export const TUNNEL_STATES = ['none', 'connecting', 'up', 'failed_over', 'down', 'unknown'] as const;
 export type TunnelState = (typeof TUNNEL_STATES)[number];
@@ -96,4 +98,18 @@ export class GatewayStatusDto {
 
   @ApiProperty({ type: [FailoverEventDto], description: 'The newest switches, oldest first.' })
   events: FailoverEventDto[];
+
+  @ApiProperty({
+    type: SelfTestResultDto,
+    nullable: true,
+    description: 'The last self-test burrowd ran (after a change, a failover, or when asked); null when none ran.',
+  })
+  selfTest: SelfTestResultDto | null;
+
+  @ApiProperty({
+    type: ExitCheckResultDto,
+    nullable: true,
+    description: 'Where the Internet last saw the household; null when the exit check is off or has not run.',
+  })
+  exitCheck: ExitCheckResultDto | null;
 }

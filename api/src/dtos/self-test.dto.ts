@@ -1,10 +1,13 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { type SelfTestTrigger } from '../services/router-report.js';
 import { type SelfTestResult } from '../services/self-test.service.js';
+
+const SELF_TEST_TRIGGERS: readonly SelfTestTrigger[] = ['change', 'failover', 'request'];
 
 export class SelfTestCheckDto {
   @ApiProperty({
     example: 'no-bypass',
-    description: 'ruleset, handshake, no-bypass, dns or ipv6 (a newer burrowd may add checks).',
+    description: 'ruleset, handshake, no-bypass, dns, ipv6 or leak-probe (a newer burrowd may add checks).',
   })
   name: string;
 
@@ -19,6 +22,13 @@ export class SelfTestResultDto {
   @ApiProperty({ format: 'date-time', description: 'When the self-test ran.' })
   at: string;
 
+  @ApiProperty({
+    enum: SELF_TEST_TRIGGERS,
+    enumName: 'SelfTestTrigger',
+    description: 'What made it run: an applied change of tunnel or kill switch, a failover, or someone asking.',
+  })
+  trigger: SelfTestTrigger;
+
   @ApiProperty({ description: 'Every check passed.' })
   pass: boolean;
 
@@ -30,7 +40,7 @@ export class SelfTestStateDto {
   @ApiProperty({
     type: SelfTestResultDto,
     nullable: true,
-    description: 'The last self-test since the API started; null when none ran.',
+    description: 'The last self-test burrowd ran since it started; null when none ran.',
   })
   last: SelfTestResultDto | null;
 }
@@ -38,6 +48,7 @@ export class SelfTestStateDto {
 export function mapSelfTestResult(result: SelfTestResult): SelfTestResultDto {
   return {
     at: result.at.toISOString(),
+    trigger: result.trigger,
     pass: result.pass,
     checks: result.checks.map(({ name, pass, details }) => ({ name, pass, details })),
   };

@@ -8,6 +8,8 @@ import { isErrno } from './errno.js';
 const PING_TIMEOUT_MS = 2_000;
 /** The self-test runs a handful of ip(8) and nft(8) commands in burrowd. */
 const SELF_TEST_TIMEOUT_MS = 30_000;
+/** The exit check resolves a name and fetches a page through the tunnel, each with burrowd's own time limit. */
+const EXIT_CHECK_TIMEOUT_MS = 30_000;
 /** Applying a state restarts engines and rewrites the firewall: seconds, not minutes. */
 const APPLY_TIMEOUT_MS = 60_000;
 
@@ -51,6 +53,19 @@ export class FirmwareRepository {
     try {
       const response = await controlRequest(this.env.firmwareSocket, 'selfTest', undefined, SELF_TEST_TIMEOUT_MS);
       return response.ok ? response.result : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * Has burrowd fetch the exit check's URL through the tunnel now: its answer (`ok` with the result, or its
+   * reason), or null when it does not answer.
+   */
+  async exitCheck(): Promise<{ ok: true; result: unknown } | { ok: false; error: string } | null> {
+    try {
+      const response = await controlRequest(this.env.firmwareSocket, 'exitCheck', undefined, EXIT_CHECK_TIMEOUT_MS);
+      return response.ok ? { ok: true, result: response.result } : { ok: false, error: response.error };
     } catch {
       return null;
     }

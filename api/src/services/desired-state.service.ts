@@ -70,10 +70,11 @@ export class DesiredStateService implements OnApplicationBootstrap, OnApplicatio
   }
 
   async build(): Promise<DesiredStateV2Input> {
-    const [records, killSwitch, selectedId] = await Promise.all([
+    const [records, killSwitch, selectedId, exitCheckUrl] = await Promise.all([
       this.profiles.list(),
       this.settings.killSwitch(),
       this.settings.selectedTunnelId(),
+      this.settings.exitCheckUrl(),
     ]);
     const enabled = records.filter((record) => record.enabled);
     return {
@@ -83,6 +84,7 @@ export class DesiredStateService implements OnApplicationBootstrap, OnApplicatio
         profiles: enabled.map((record) => ({ id: record.id, name: record.name, ...record.profile })),
         selectedId: enabled.some((record) => record.id === selectedId) ? selectedId : null,
       },
+      ...(exitCheckUrl === null ? {} : { exitCheck: { url: exitCheckUrl } }),
     };
   }
 

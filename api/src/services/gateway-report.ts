@@ -1,5 +1,6 @@
 // Reading burrowd's status report: only the fields the page shows, each checked, so an odd report shows as
 // "unknown" instead of breaking the page. burrowd never reports keys other than public ones.
+import { count, id, isRecord, list, text, time } from './report-fields.js';
 
 export interface PeerReport {
   publicKey: string;
@@ -88,30 +89,6 @@ export function readGatewayReport(raw: unknown): GatewayReport | null {
       ];
     }),
   };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function list(value: unknown): unknown[] {
-  return Array.isArray(value) ? value : [];
-}
-
-function text(value: unknown): string | null {
-  return typeof value === 'string' ? value : null;
-}
-
-function count(value: unknown): number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : 0;
-}
-
-function id(value: unknown): number | null {
-  return typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : null;
-}
-
-function time(value: unknown): number | null {
-  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : null;
 }
 
 /** The router's LAN addresses as burrowd applied them (no prefix length); none when it did not answer. */

@@ -1,11 +1,15 @@
 import { Injectable } from '@nestjs/common';
+import { mapExitCheckResult } from '../dtos/exit-check.dto.js';
 import { type ActiveTunnelDto, type GatewayStatusDto, type TunnelState } from '../dtos/gateway.dto.js';
+import { mapSelfTestResult } from '../dtos/self-test.dto.js';
 import { type UserEntity } from '../entities/user.entity.js';
 import { AuditService } from './audit.service.js';
 import { type ClientInfo } from './client-info.js';
 import { DesiredStateService } from './desired-state.service.js';
+import { ExitCheckService } from './exit-check.service.js';
 import { type GatewayReport, readGatewayReport } from './gateway-report.js';
 import { GatewaySettingsService } from './gateway-settings.service.js';
+import { SelfTestService } from './self-test.service.js';
 import { type StatusReport, StatusHubService } from './status-hub.service.js';
 
 /** A session older than this has expired (WireGuard's REJECT_AFTER_TIME): the tunnel is not up any more. */
@@ -19,19 +23,30 @@ export class GatewayService {
     private readonly settings: GatewaySettingsService,
     private readonly desiredState: DesiredStateService,
     private readonly audit: AuditService,
+    private readonly selfTest: SelfTestService,
+    private readonly exitCheck: ExitCheckService,
   ) {}
 
   async status(now = new Date()): Promise<GatewayStatusDto> {
-    const [killSwitch, report] = await Promise.all([this.settings.killSwitch(), this.hub.read()]);
-    return this.describe(killSwitch, report, now);
+    const [killSwitch, exitCheckUrl, report] = await Promise.all([
+      this.settings.killSwitch(),
+      this.settings.exitCheckUrl(),
+      this.hub.read(),
+    ]);
+    return this.describe({ killSwitch, exitCheckOn: exitCheckUrl !== null }, report, now);
   }
 
   /** The gateway from one of burrowd's reports, as GET /api/gateway answers it. */
   async fromReport(report: StatusReport, now = new Date()): Promise<GatewayStatusDto> {
-    return this.describe(await this.settings.killSwitch(), report, now);
+    const [killSwitch, exitCheckUrl] = await Promise.all([this.settings.killSwitch(), this.settings.exitCheckUrl()]);
+    return this.describe({ killSwitch, exitCheckOn: exitCheckUrl !== null }, report, now);
   }
 
-  private describe(killSwitch: boolean, { raw }: StatusReport, now: Date): GatewayStatusDto {
+  private describe(
+    { killSwitch, exitCheckOn }: { killSwitch: boolean; exitCheckOn: boolean },
+    { raw }: StatusReport,
+    now: Date,
+  ): GatewayStatusDto {
     const report = readGatewayReport(raw);
     const names = new Map(report?.profiles.map((profile) => [profile.id, profile.name]));
     const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -54,6 +69,9 @@ export class GatewayService {
         to: event.to === null ? null : (names.get(event.to) ?? `profile ${event.to}`),
         reason: event.reason,
       })),
+      selfTest: mapNullable(this.selfTest.fromReport(raw), mapSelfTestResult),
+      // A result from before the check was turned off is not shown: the page says the check is off.
+      exitCheck: exitCheckOn ? mapNullable(this.exitCheck.fromReport(raw), mapExitCheckResult) : null,
     };
   }
 
@@ -107,4 +125,8 @@ function tunnelState(report: GatewayReport | null, now: Date): TunnelState {
     return 'connecting';
   }
   return report.profiles.slice(0, index).some((profile) => profile.state === 'failed') ? 'failed_over' : 'up';
+}
+
+function mapNullable<T, R>(value: T | null, map: (value: T) => R): R | null {
+  return value === null ? null : map(value);
 }

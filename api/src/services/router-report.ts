@@ -1,6 +1,7 @@
 // Reading the router's own figures from burrowd's reports: its interfaces (from `status`) and its self-test (from
 // `selfTest`). Small functions over the raw report, so whatever polls burrowd can feed them; each field is checked,
 // and an entry that does not read is left out rather than breaking the page.
+import { count, isRecord, list, time } from './report-fields.js';
 
 export type InterfaceRole = 'wan' | 'lan-bridge' | 'lan-port' | 'tunnel' | 'other';
 
@@ -84,6 +85,35 @@ export function readSelfTestReport(raw: unknown): SelfTestCheckReport[] | null {
   );
 }
 
+export type SelfTestTrigger = 'change' | 'failover' | 'request';
+
+export interface LastSelfTestReport {
+  /** When burrowd ran it, epoch ms. */
+  at: number;
+  /** What made it run: an applied change, a failover, or someone asking. */
+  trigger: SelfTestTrigger;
+  checks: SelfTestCheckReport[];
+}
+
+const TRIGGERS = new Set<string>(['change', 'failover', 'request']);
+
+/** Whether the `status` report is from a burrowd that keeps its last self-test (older ones do not). */
+export function reportsLastSelfTest(raw: unknown): boolean {
+  return isRecord(raw) && 'selftest' in raw;
+}
+
+/** The last self-test burrowd ran (by itself or when asked), from a `status` report; null when there is none. */
+export function readLastSelfTest(raw: unknown): LastSelfTestReport | null {
+  const last = isRecord(raw) ? raw['selftest'] : null;
+  const checks = readSelfTestReport(last);
+  const at = isRecord(last) ? time(last['at']) : null;
+  if (!isRecord(last) || checks === null || at === null) {
+    return null;
+  }
+  const trigger = String(last['trigger']);
+  return { at, trigger: TRIGGERS.has(trigger) ? (trigger as SelfTestTrigger) : 'request', checks };
+}
+
 function readAddress(value: unknown): RouterInterfaceAddress[] {
   if (!isRecord(value) || typeof value['address'] !== 'string') {
     return [];
@@ -94,16 +124,4 @@ function readAddress(value: unknown): RouterInterfaceAddress[] {
     return [];
   }
   return [{ family, address: value['address'], prefixLength }];
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function list(value: unknown): unknown[] {
-  return Array.isArray(value) ? value : [];
-}
-
-function count(value: unknown): number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : 0;
 }

@@ -6,6 +6,8 @@ import { PasswordHashRepository } from '../repositories/password-hash.repository
 import { UserRepository } from '../repositories/user.repository.js';
 import { AuditService } from './audit.service.js';
 import { assertAcceptablePassword, validUsername } from './credentials.js';
+import { ExitCheckService } from './exit-check.service.js';
+import { validExitCheckUrl } from './exit-check-url.js';
 import { type SignedIn, SessionService } from './session.service.js';
 
 /** First boot: there is no default password; the first person to open the page creates the admin. */
@@ -16,6 +18,7 @@ export class SetupService {
     private readonly hasher: PasswordHashRepository,
     private readonly sessions: SessionService,
     private readonly audit: AuditService,
+    private readonly exitCheck: ExitCheckService,
   ) {}
 
   async status(): Promise<SetupStatusDto> {
@@ -29,6 +32,8 @@ export class SetupService {
     }
     const { username, key, skeleton } = validUsername(request.username);
     assertAcceptablePassword(request.password, username);
+    // Checked before the account exists, so a mistake here leaves the router still to be set up.
+    const exitCheckUrl = validExitCheckUrl(request.exitCheckUrl ?? '');
     const now = new Date();
     const passwordHash = await this.hasher.hash(request.password);
     const id = await this.users.insertIfNone(
@@ -40,6 +45,7 @@ export class SetupService {
       throw setupDone();
     }
     await this.audit.record({ action: 'setup.completed', actor: user, address: client.address, target: username });
+    await this.exitCheck.keep(exitCheckUrl, user, client);
     return this.sessions.signIn(user, client, now);
   }
 }

@@ -50,7 +50,7 @@ test('health: burrowd answering on its control socket makes firmware ok and the 
   const refuse = () => Promise.reject(new Error('not in this test'));
   const burrowd = await ControlServer.listen(
     { socketPath, allowedUids: [], log: { warn: () => undefined } },
-    { ping: () => Promise.resolve('pong'), apply: refuse, status: refuse, selfTest: refuse },
+    { ping: () => Promise.resolve('pong'), apply: refuse, status: refuse, selfTest: refuse, exitCheck: refuse },
   );
   t.teardown(async () => {
     await burrowd.close();
@@ -320,6 +320,7 @@ test('the OpenAPI document is served and is the one the app builds', async (t) =
       '/api/certificates/renew',
       '/api/certificates/revert',
       '/api/gateway',
+      '/api/gateway/exit-check',
       '/api/gateway/kill-switch',
       '/api/health',
       '/api/selftest',

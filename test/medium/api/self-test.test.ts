@@ -1,10 +1,7 @@
 // The router's own figures through the API: the self-test (POST /api/selftest, its last result at GET) and the
 // Status page's interfaces, from a fake burrowd on a control socket, or from the API host when none answers.
-import { ControlServer, type ControlHandlers } from '@burrow/firmware/control/control-server';
-import test, { type ExecutionContext } from 'ava';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import test from 'ava';
+import { controlBurrowd as fakeBurrowd } from '../../helpers/control-burrowd.js';
 import { call, createUser, setupAdmin, signIn, VIEWER_PASSWORD, withApi } from './session-client.js';
 
 const CHECKS = [
@@ -28,21 +25,6 @@ const WAN0 = {
   rxErrors: 0,
   txErrors: 0,
 };
-
-async function fakeBurrowd(t: ExecutionContext, handlers: Partial<ControlHandlers>): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'burrow-sock-'));
-  const socketPath = join(dir, 'burrowd.sock');
-  const refuse = () => Promise.reject(new Error('not in this test'));
-  const burrowd = await ControlServer.listen(
-    { socketPath, allowedUids: [], log: { warn: () => undefined } },
-    { ping: () => Promise.resolve('pong'), apply: refuse, status: refuse, selfTest: refuse, ...handlers },
-  );
-  t.teardown(async () => {
-    await burrowd.close();
-    await rm(dir, { recursive: true, force: true });
-  });
-  return socketPath;
-}
 
 test('without burrowd: POST /api/selftest is 503 firmware_unavailable and nothing is kept', async (t) => {
   await withApi({}, async (api) => {

@@ -292,6 +292,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/gateway/exit-check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getExitCheck"];
+        put: operations["setExitCheck"];
+        post: operations["checkExit"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/gateway/kill-switch": {
         parameters: {
             query?: never;
@@ -580,7 +596,7 @@ export interface components {
             txBytes: number;
         };
         /** @enum {string} */
-        AuditAction: "setup.completed" | "auth.login" | "auth.login_failed" | "auth.locked" | "auth.address_locked" | "auth.device_locked" | "auth.logout" | "session.revoked" | "user.created" | "user.role_changed" | "user.disabled" | "user.enabled" | "user.password_reset" | "user.deleted" | "user.name_confusable" | "user.sessions_revoked" | "user.unlocked" | "user.totp_disabled" | "account.password_changed" | "totp.enabled" | "totp.disabled" | "totp.recovery_code_used" | "totp.recovery_codes_regenerated" | "settings.security_changed" | "certificate.renewed" | "certificate.imported" | "certificate.import_refused" | "certificate.reverted" | "tunnel.imported" | "tunnel.updated" | "tunnel.deleted" | "tunnel.activated" | "tunnel.exported_with_keys" | "gateway.kill_switch_on" | "gateway.kill_switch_off" | "gateway.failover";
+        AuditAction: "setup.completed" | "auth.login" | "auth.login_failed" | "auth.locked" | "auth.address_locked" | "auth.device_locked" | "auth.logout" | "session.revoked" | "user.created" | "user.role_changed" | "user.disabled" | "user.enabled" | "user.password_reset" | "user.deleted" | "user.name_confusable" | "user.sessions_revoked" | "user.unlocked" | "user.totp_disabled" | "account.password_changed" | "totp.enabled" | "totp.disabled" | "totp.recovery_code_used" | "totp.recovery_codes_regenerated" | "settings.security_changed" | "certificate.renewed" | "certificate.imported" | "certificate.import_refused" | "certificate.reverted" | "tunnel.imported" | "tunnel.updated" | "tunnel.deleted" | "tunnel.activated" | "tunnel.exported_with_keys" | "gateway.kill_switch_on" | "gateway.kill_switch_off" | "gateway.failover" | "gateway.exit_check_changed";
         AuditEventDto: {
             action: components["schemas"]["AuditAction"];
             /** @description The client address the request came from. */
@@ -700,7 +716,7 @@ export interface components {
          * @description Present when a client may act on it.
          * @enum {string}
          */
-        ErrorCode: "unauthenticated" | "invalid_credentials" | "totp_required" | "totp_invalid" | "setup_done" | "last_admin" | "invalid_username" | "username_taken" | "weak_password" | "wrong_password" | "forbidden" | "csrf_invalid" | "cross_site" | "unsupported_media_type" | "totp_enrolment_required" | "totp_required_by_policy" | "totp_already_enabled" | "totp_enrolment_not_started" | "totp_not_enabled" | "use_account_route" | "not_found" | "certificate_refused" | "payload_too_large" | "body_too_deep" | "tunnel_config_invalid" | "tunnel_name_taken" | "tunnel_name_invalid" | "tunnel_limit" | "tunnel_in_use" | "firmware_unavailable" | "too_many_streams";
+        ErrorCode: "unauthenticated" | "invalid_credentials" | "totp_required" | "totp_invalid" | "setup_done" | "last_admin" | "invalid_username" | "username_taken" | "weak_password" | "wrong_password" | "forbidden" | "csrf_invalid" | "cross_site" | "unsupported_media_type" | "totp_enrolment_required" | "totp_required_by_policy" | "totp_already_enabled" | "totp_enrolment_not_started" | "totp_not_enabled" | "use_account_route" | "not_found" | "certificate_refused" | "payload_too_large" | "body_too_deep" | "tunnel_config_invalid" | "tunnel_name_taken" | "tunnel_name_invalid" | "tunnel_limit" | "tunnel_in_use" | "firmware_unavailable" | "too_many_streams" | "invalid_exit_check_url" | "exit_check_off" | "exit_check_failed";
         ErrorResponseDto: {
             /** @description Present when a client may act on it. */
             code?: components["schemas"]["ErrorCode"];
@@ -717,6 +733,34 @@ export interface components {
             requestId: string;
             /** @example 404 */
             statusCode: number;
+        };
+        ExitCheckResultDto: {
+            /**
+             * @description The public address the Internet sees the household at; null when the check failed.
+             * @example 203.0.113.1
+             */
+            address: string | null;
+            /** Format: date-time */
+            checkedAt: string;
+            /** @description Why the check failed; null when it answered. */
+            error: string | null;
+            /** @description The profile whose tunnel carried the request. */
+            profileId: number | null;
+            profileName: string | null;
+            /** @description The "what is my address" URL burrowd fetched through the tunnel. */
+            url: string;
+        };
+        ExitCheckSettingsDto: {
+            /**
+             * @description An http(s) URL that answers the caller's address as text or JSON; an empty string turns the check off.
+             * @example https://api.ipify.org/
+             */
+            url: string;
+        };
+        ExitCheckStateDto: {
+            result: components["schemas"]["ExitCheckResultDto"] | null;
+            /** @description The URL checked through the tunnel; null: the check is off and nothing is fetched. */
+            url: string | null;
         };
         ExportTunnelDto: {
             /** @description The signed-in admin's current password: the export then includes the keys. */
@@ -735,12 +779,16 @@ export interface components {
         GatewayStatusDto: {
             /** @description The newest switches, oldest first. */
             events: components["schemas"]["FailoverEventDto"][];
+            /** @description Where the Internet last saw the household; null when the exit check is off or has not run. */
+            exitCheck: components["schemas"]["ExitCheckResultDto"] | null;
             /** @description On: LAN devices reach the Internet only through the tunnel. */
             killSwitch: boolean;
             /** @description Enabled profiles in the order failover tries them. */
             profiles: components["schemas"]["ProfileHealthDto"][];
             /** @description burrowd, the privileged daemon, answers. */
             reachable: boolean;
+            /** @description The last self-test burrowd ran (after a change, a failover, or when asked); null when none ran. */
+            selfTest: components["schemas"]["SelfTestResultDto"] | null;
             sync: components["schemas"]["GatewaySyncDto"];
             tunnel: components["schemas"]["ActiveTunnelDto"];
         };
@@ -903,7 +951,7 @@ export interface components {
              */
             details: string;
             /**
-             * @description ruleset, handshake, no-bypass, dns or ipv6 (a newer burrowd may add checks).
+             * @description ruleset, handshake, no-bypass, dns, ipv6 or leak-probe (a newer burrowd may add checks).
              * @example no-bypass
              */
             name: string;
@@ -918,11 +966,18 @@ export interface components {
             checks: components["schemas"]["SelfTestCheckDto"][];
             /** @description Every check passed. */
             pass: boolean;
+            /** @description What made it run: an applied change of tunnel or kill switch, a failover, or someone asking. */
+            trigger: components["schemas"]["SelfTestTrigger"];
         };
         SelfTestStateDto: {
-            /** @description The last self-test since the API started; null when none ran. */
+            /** @description The last self-test burrowd ran since it started; null when none ran. */
             last: components["schemas"]["SelfTestResultDto"] | null;
         };
+        /**
+         * @description What made it run: an applied change of tunnel or kill switch, a failover, or someone asking.
+         * @enum {string}
+         */
+        SelfTestTrigger: "change" | "failover" | "request";
         SessionDto: {
             /**
              * @description The client address at sign-in.
@@ -941,6 +996,8 @@ export interface components {
             userAgent: string;
         };
         SetupDto: {
+            /** @description The exit check's "what is my address" URL, fetched through the tunnel; absent or empty: no check (the default). */
+            exitCheckUrl?: string;
             /** @description At least 10 and at most 256 characters, not on the list of common passwords. */
             password: string;
             /** @description 1 to 32 characters, no control or invisible characters, no leading or trailing space; unique regardless of case, and must not look like an existing name (Unicode confusables). */
@@ -1752,6 +1809,110 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["GatewayStatusDto"];
                 };
+            };
+            /** @description Any error. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    getExitCheck: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExitCheckStateDto"];
+                };
+            };
+            /** @description Any error. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    setExitCheck: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExitCheckSettingsDto"];
+            };
+        };
+        responses: {
+            /** @description The URL is in burrowd's hands before the answer. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExitCheckStateDto"];
+                };
+            };
+            /** @description Any error. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    checkExit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Checked now, through the tunnel in force. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExitCheckResultDto"];
+                };
+            };
+            /** @description `exit_check_off`: no URL is set. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `firmware_unavailable` or `exit_check_failed`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Any error. */
             default: {

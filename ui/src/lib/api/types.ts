@@ -7,6 +7,7 @@ export type SystemStatus = Schemas['SystemStatusDto'];
 export type NetworkInterfaceStatus = Schemas['NetworkInterfaceDto'];
 
 export type SignedIn = Schemas['AuthSessionDto'];
+export type FirstAdminSetup = Schemas['SetupDto'];
 export type User = Schemas['UserDto'];
 export type Role = Schemas['Role'];
 export type NewUser = Schemas['CreateUserDto'];
@@ -38,3 +39,6 @@ export type InterfaceRole = Schemas['InterfaceRole'];
 export type SelfTestResult = Schemas['SelfTestResultDto'];
 export type SelfTestCheck = Schemas['SelfTestCheckDto'];
 export type SelfTestState = Schemas['SelfTestStateDto'];
+export type SelfTestTrigger = Schemas['SelfTestTrigger'];
+export type ExitCheckResult = Schemas['ExitCheckResultDto'];
+export type ExitCheckState = Schemas['ExitCheckStateDto'];

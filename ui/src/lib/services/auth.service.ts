@@ -1,7 +1,7 @@
 import type { ApiClient } from '$lib/api/client';
 import { ApiError } from '$lib/api/errors';
 import { expectData, expectOk, withDeadline } from '$lib/api/request';
-import type { SignedIn } from '$lib/api/types';
+import type { FirstAdminSetup, SignedIn } from '$lib/api/types';
 
 export interface Credentials {
   username: string;
@@ -18,8 +18,9 @@ export async function fetchSetupRequired(client: ApiClient): Promise<boolean> {
 }
 
 /** Creates the first admin; the API signs them in at once. */
-export async function createFirstAdmin(client: ApiClient, credentials: Credentials): Promise<SignedIn> {
-  return expectData(client.POST('/api/setup', { body: credentials, ...withDeadline() }));
+/** The first admin, and optionally the exit check's URL (empty: no check). */
+export async function createFirstAdmin(client: ApiClient, setup: FirstAdminSetup): Promise<SignedIn> {
+  return expectData(client.POST('/api/setup', { body: setup, ...withDeadline() }));
 }
 
 /** `totp` is a six-digit code or a recovery code; leave it out on the first step. */

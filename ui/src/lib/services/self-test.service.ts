@@ -1,11 +1,8 @@
 import type { ApiClient } from '$lib/api/client';
 import { expectData, withDeadline } from '$lib/api/request';
-import type { SelfTestResult, SelfTestState } from '$lib/api/types';
+import type { SelfTestResult } from '$lib/api/types';
 
-/** The last self-test since the API started, if any. */
-export async function fetchSelfTest(client: ApiClient): Promise<SelfTestState> {
-  return expectData(client.GET('/api/selftest', withDeadline()));
-}
+// The last result reaches the page with the gateway (GET /api/gateway and the live stream), not on its own.
 
 /** Admins only. burrowd runs every check; 503 `firmware_unavailable` when it does not answer. */
 export async function runSelfTest(client: ApiClient): Promise<SelfTestResult> {
