@@ -41,6 +41,8 @@ export const AUDIT_ACTIONS = [
   'gateway.kill_switch_on',
   'gateway.kill_switch_off',
   'gateway.failover',
+  'metrics.token_created',
+  'metrics.token_revoked',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

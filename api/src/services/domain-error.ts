@@ -34,6 +34,8 @@ export const ERROR_CODES = [
   'tunnel_in_use',
   'firmware_unavailable',
   'too_many_streams',
+  'metrics_token_name_invalid',
+  'metrics_token_limit',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

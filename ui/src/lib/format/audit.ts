@@ -150,6 +150,8 @@ export const AUDIT_ACTION_LABELS: Readonly<Record<AuditAction, string>> = {
   'gateway.kill_switch_on': 'Kill switch turned on',
   'gateway.kill_switch_off': 'Kill switch turned off',
   'gateway.failover': 'Tunnel switched servers',
+  'metrics.token_created': 'Prometheus token created',
+  'metrics.token_revoked': 'Prometheus token revoked',
 };
 
 /** The label of an action, or its raw name for one this page does not know yet. */
