@@ -38,3 +38,5 @@ export type InterfaceRole = Schemas['InterfaceRole'];
 export type SelfTestResult = Schemas['SelfTestResultDto'];
 export type SelfTestCheck = Schemas['SelfTestCheckDto'];
 export type SelfTestState = Schemas['SelfTestStateDto'];
+export type MetricsToken = Schemas['MetricsTokenDto'];
+export type CreatedMetricsToken = Schemas['CreatedMetricsTokenDto'];
