@@ -11,8 +11,10 @@ export interface CspViolation {
 /** Window property the init script fills; read back with page.evaluate. */
 const VIOLATIONS_KEY = '__burrowCspViolations';
 
-/** What the page reads by itself, whatever the person does (the Status page also reads the last self-test, the System
- * page its Prometheus tokens). */
+/**
+ * What the page reads by itself, whatever the person does (the Status page also reads the last self-test, the System
+ * page its Prometheus tokens).
+ */
 const BACKGROUND_POLLS = new Set([
   '/api/system/status',
   '/api/gateway',
