@@ -7,6 +7,8 @@ import { AuthController } from './controllers/auth.controller.js';
 import { CertificateController } from './controllers/certificate.controller.js';
 import { GatewayController } from './controllers/gateway.controller.js';
 import { HealthController } from './controllers/health.controller.js';
+import { MetricsTokenController } from './controllers/metrics-token.controller.js';
+import { MetricsController } from './controllers/metrics.controller.js';
 import { SecuritySettingsController } from './controllers/security-settings.controller.js';
 import { SessionController } from './controllers/session.controller.js';
 import { SetupController } from './controllers/setup.controller.js';
@@ -26,6 +28,8 @@ import { DatabaseRepository } from './repositories/database.repository.js';
 import { FirmwareRepository } from './repositories/firmware.repository.js';
 import { HostRepository } from './repositories/host.repository.js';
 import { LoginAttemptRepository } from './repositories/login-attempt.repository.js';
+import { MetricsTokenRepository } from './repositories/metrics-token.repository.js';
+import { MetricsRepository } from './repositories/metrics.repository.js';
 import { NetworkInterfaceRepository } from './repositories/network-interface.repository.js';
 import { PasswordHashRepository } from './repositories/password-hash.repository.js';
 import { RecoveryCodeRepository } from './repositories/recovery-code.repository.js';
@@ -48,6 +52,8 @@ import { ExitCheckService } from './services/exit-check.service.js';
 import { GatewayService } from './services/gateway.service.js';
 import { HealthService } from './services/health.service.js';
 import { LockoutService } from './services/lockout.service.js';
+import { MetricsTokenService } from './services/metrics-token.service.js';
+import { MetricsService } from './services/metrics.service.js';
 import { SecuritySettingsService } from './services/security-settings.service.js';
 import { SessionService } from './services/session.service.js';
 import { SetupService } from './services/setup.service.js';
@@ -92,6 +98,8 @@ export class AppModule {
         TunnelController,
         GatewayController,
         StatusController,
+        MetricsController,
+        MetricsTokenController,
       ],
       providers: [
         // Every route passes this guard; a route that declares no permission fails.
@@ -109,6 +117,8 @@ export class AppModule {
         GatewaySettingsService,
         HealthService,
         LockoutService,
+        MetricsService,
+        MetricsTokenService,
         SecuritySettingsService,
         SessionService,
         SetupService,
@@ -126,6 +136,8 @@ export class AppModule {
         FirmwareRepository,
         HostRepository,
         LoginAttemptRepository,
+        MetricsRepository,
+        MetricsTokenRepository,
         NetworkInterfaceRepository,
         PasswordHashRepository,
         RecoveryCodeRepository,

@@ -59,9 +59,9 @@ function configureApp(app: NestExpressApplication, env: AppEnv, logger: Logger):
       strictTransportSecurity: false,
     }),
   );
-  // API answers hold sessions' users, CSRF tokens and settings: no browser or proxy cache may keep them. The CA
-  // downloads say the same on their own. Routes may still set their own Cache-Control after this.
-  app.use('/api', (_request: Request, response: Response, next: NextFunction) => {
+  // API answers hold sessions' users, CSRF tokens and settings: no browser or proxy cache may keep them, nor the
+  // figures of a scrape. The CA downloads say the same on their own. Routes may still set their own Cache-Control.
+  app.use(['/api', '/metrics'], (_request: Request, response: Response, next: NextFunction) => {
     response.setHeader('Cache-Control', 'no-store');
     next();
   });

@@ -11,8 +11,17 @@ export interface CspViolation {
 /** Window property the init script fills; read back with page.evaluate. */
 const VIOLATIONS_KEY = '__burrowCspViolations';
 
-/** What the page reads by itself, whatever the person does (the Status page also reads the exit check's setting). */
-const BACKGROUND_POLLS = new Set(['/api/system/status', '/api/gateway', '/api/status/stream', '/api/gateway/exit-check']);
+/**
+ * What the page reads by itself, whatever the person does (the Status page also reads the exit check's setting, the
+ * System page its Prometheus tokens).
+ */
+const BACKGROUND_POLLS = new Set([
+  '/api/system/status',
+  '/api/gateway',
+  '/api/status/stream',
+  '/api/gateway/exit-check',
+  '/api/metrics/tokens',
+]);
 
 export class PageProblems {
   readonly consoleErrors: string[] = [];

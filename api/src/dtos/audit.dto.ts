@@ -42,6 +42,8 @@ export const AUDIT_ACTIONS = [
   'gateway.kill_switch_off',
   'gateway.failover',
   'gateway.exit_check_changed',
+  'metrics.token_created',
+  'metrics.token_revoked',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -1,7 +1,7 @@
 // Every route says who may call it. The guard refuses to run a route that does not say (wg-easy's good idea:
 // a forgotten check fails closed instead of open).
 import { applyDecorators, createParamDecorator, type ExecutionContext, SetMetadata } from '@nestjs/common';
-import { ApiCookieAuth, ApiExtension } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCookieAuth, ApiExtension } from '@nestjs/swagger';
 import { type Request } from 'express';
 import { type AuthContext } from '../services/session.service.js';
 
@@ -10,8 +10,10 @@ import { type AuthContext } from '../services/session.service.js';
  * - `read`: any signed-in user; only for GET routes (the guard fails a write route declared `read`).
  * - `self`: any signed-in user, acting on their own account or sessions only.
  * - `admin`: admins only; viewers get 403.
+ * - `metrics`: a Prometheus scrape (GET only): a metrics bearer token, or an admin's session; anything else gets 401
+ *   with `WWW-Authenticate: Bearer`, a viewer's session included (a scraper has no use for a 403).
  */
-export type Permission = 'public' | 'read' | 'self' | 'admin';
+export type Permission = 'public' | 'read' | 'self' | 'admin' | 'metrics';
 
 export interface AccessOptions {
   permission: Permission;
@@ -22,12 +24,14 @@ export interface AccessOptions {
 export const ACCESS_METADATA = 'burrow:access';
 export const PERMISSION_EXTENSION = 'x-burrow-permission';
 export const SESSION_SECURITY_SCHEME = 'session';
+export const METRICS_TOKEN_SECURITY_SCHEME = 'metricsToken';
 
 export function Access(options: AccessOptions): MethodDecorator & ClassDecorator {
   return applyDecorators(
     SetMetadata(ACCESS_METADATA, options),
     ApiExtension(PERMISSION_EXTENSION, options.permission),
     ...(options.permission === 'public' ? [] : [ApiCookieAuth(SESSION_SECURITY_SCHEME)]),
+    ...(options.permission === 'metrics' ? [ApiBearerAuth(METRICS_TOKEN_SECURITY_SCHEME)] : []),
   );
 }
 

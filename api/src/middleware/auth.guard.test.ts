@@ -26,6 +26,13 @@ class ProbeController {
     return { ran: true };
   }
 
+  @Post('metrics-write')
+  @Access({ permission: 'metrics' })
+  metricsWrite(): { ran: true } {
+    calls++;
+    return { ran: true };
+  }
+
   @Get('declared')
   @Access({ permission: 'public' })
   declared(): { ran: true } {
@@ -33,7 +40,7 @@ class ProbeController {
   }
 }
 
-test('routes without a permission, or with a read permission on a write, fail; declared ones run', async (t) => {
+test('routes without a permission, or with a read or metrics permission on a write, fail; declared ones run', async (t) => {
   const dataDir = await mkdtemp(join(tmpdir(), 'burrow-guard-'));
   t.teardown(() => rm(dataDir, { recursive: true, force: true }));
   @Module({
@@ -48,6 +55,7 @@ test('routes without a permission, or with a read permission on a write, fail; d
 
   t.is((await fetch(`${url}/api/probe/undeclared`)).status, 500);
   t.is((await fetch(`${url}/api/probe/read-only-write`, { method: 'POST' })).status, 500);
+  t.is((await fetch(`${url}/api/probe/metrics-write`, { method: 'POST' })).status, 500);
   t.is(calls, 0);
   t.deepEqual(await (await fetch(`${url}/api/probe/declared`)).json(), { ran: true });
 });

@@ -4,13 +4,17 @@
 //   3. the session from the cookie, if any
 //   4. unless public: a session, then for state-changing requests its CSRF token, then the role,
 //      then 2FA enrolment when admins require it
+//   (`metrics`, the Prometheus scrape: a bearer token when one is sent, else an admin session; else 401)
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
+import { type Response } from 'express';
 import { Reflector } from '@nestjs/core';
 import { AppEnv } from '../env.js';
 import { CertificateService } from '../services/certificate.service.js';
 import { DomainError } from '../services/domain-error.js';
-import { SessionService } from '../services/session.service.js';
+import { MetricsTokenService } from '../services/metrics-token.service.js';
+import { type AuthContext, SessionService } from '../services/session.service.js';
 import { ACCESS_METADATA, type AccessOptions, type AuthenticatedRequest } from './access.decorator.js';
+import { readBearerToken } from './bearer-token.js';
 import { assertJsonBody, assertSameOrigin, isStateChanging, type OwnSite } from './request-checks.js';
 import { readSessionToken } from './session-cookie.js';
 
@@ -27,6 +31,7 @@ export class AuthGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly sessions: SessionService,
     private readonly certificates: CertificateService,
+    private readonly metricsTokens: MetricsTokenService,
     private readonly env: AppEnv,
   ) {}
 
@@ -41,7 +46,7 @@ export class AuthGuard implements CanActivate {
       throw new AccessDeclarationError(`${route} declares no permission`);
     }
     const stateChanging = isStateChanging(request.method);
-    if (stateChanging && access.permission === 'read') {
+    if (stateChanging && (access.permission === 'read' || access.permission === 'metrics')) {
       throw new AccessDeclarationError(`${route} changes state but is declared read-only`);
     }
     if (stateChanging) {
@@ -49,6 +54,9 @@ export class AuthGuard implements CanActivate {
       assertJsonBody(request);
     }
 
+    if (access.permission === 'metrics') {
+      return this.allowScrape(request, context.switchToHttp().getResponse<Response>());
+    }
     request.auth = await this.sessions.authenticate(readSessionToken(request), new Date());
     if (access.permission === 'public') {
       return true;
@@ -74,6 +82,30 @@ export class AuthGuard implements CanActivate {
   }
 
   /**
+   * A scrape: a bearer token decides alone when one is sent (a wrong one is not rescued by a cookie); without one,
+   * a session of an admin who may use the page. Every refusal is the same 401, so a scraper's log says what to fix.
+   */
+  private async allowScrape(request: AuthenticatedRequest, response: Response): Promise<true> {
+    const bearer = readBearerToken(request);
+    if (bearer !== undefined) {
+      if (await this.metricsTokens.verify(bearer)) {
+        return true;
+      }
+    } else {
+      request.auth = await this.sessions.authenticate(readSessionToken(request), new Date());
+      if (isAdminAtWork(request.auth)) {
+        return true;
+      }
+    }
+    response.setHeader('WWW-Authenticate', 'Bearer realm="burrow"');
+    throw new DomainError(
+      'unauthenticated',
+      'unauthenticated',
+      'Send a metrics token as a bearer token, or sign in as an admin',
+    );
+  }
+
+  /**
    * The router's names and addresses on the HTTPS port; behind a trusted TLS proxy also on 443, the port a proxy
    * in front of the router normally listens on.
    */
@@ -82,4 +114,8 @@ export class AuthGuard implements CanActivate {
     const ports = this.env.trustedProxies.length > 0 ? [this.env.httpsPort, 443] : [this.env.httpsPort];
     return { ...names, ports };
   }
+}
+
+function isAdminAtWork(auth: AuthContext | undefined): boolean {
+  return auth !== undefined && auth.user.role === 'admin' && !auth.mustEnrolTotp;
 }

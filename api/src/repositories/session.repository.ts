@@ -31,6 +31,10 @@ export class SessionRepository {
     return this.sessions.find({ where: { userId }, order: { createdAt: 'DESC' } });
   }
 
+  count(): Promise<number> {
+    return this.sessions.count();
+  }
+
   async touch(handle: string, at: Date): Promise<void> {
     await this.sessions.update({ handle }, { lastSeenAt: at.toISOString() });
   }

@@ -3,6 +3,7 @@ import { type LoginDto } from '../dtos/auth.dto.js';
 import { DomainError } from './domain-error.js';
 import { type UserEntity } from '../entities/user.entity.js';
 import { type ClientInfo } from './client-info.js';
+import { MetricsRepository, type SignInFailureReason } from '../repositories/metrics.repository.js';
 import { PasswordHashRepository } from '../repositories/password-hash.repository.js';
 import { UserRepository } from '../repositories/user.repository.js';
 import { AuditService } from './audit.service.js';
@@ -12,8 +13,8 @@ import { type SignedIn, SessionService } from './session.service.js';
 import { invalidCode, type SecondFactor, TotpService } from './totp.service.js';
 import { usernameKey } from './username-policy.js';
 
-/** Why a sign-in failed: recorded in the audit log, never told to the client. */
-type FailureReason = 'unknown_user' | 'wrong_password' | 'disabled' | 'locked' | 'totp_invalid';
+/** Why a sign-in failed: recorded in the audit log and counted in `/metrics`, never told to the client. */
+type FailureReason = SignInFailureReason;
 
 const INVALID_CREDENTIALS_MESSAGE = 'Invalid username or password';
 
@@ -41,6 +42,7 @@ export class AuthService {
     private readonly totp: TotpService,
     private readonly sessions: SessionService,
     private readonly audit: AuditService,
+    private readonly metrics: MetricsRepository,
   ) {}
 
   /** `deviceCookie`: the device cookie the browser sent, if any. */
@@ -100,6 +102,7 @@ export class AuthService {
     client: ClientInfo,
     now: Date,
   ): Promise<never> {
+    this.metrics.signInFailed(reason);
     // An unknown name is not recorded: it may well be a password typed into the wrong field.
     const audit = { actor: user, address: client.address };
     await this.audit.record({ ...audit, action: 'auth.login_failed', details: { reason } }, now);

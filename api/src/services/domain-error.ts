@@ -37,6 +37,8 @@ export const ERROR_CODES = [
   'invalid_exit_check_url',
   'exit_check_off',
   'exit_check_failed',
+  'metrics_token_name_invalid',
+  'metrics_token_limit',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

@@ -106,7 +106,8 @@ function activeTunnel(report: GatewayReport | null, now: Date): ActiveTunnelDto 
   };
 }
 
-function tunnelState(report: GatewayReport | null, now: Date): TunnelState {
+/** What the Tunnel page (and `burrow_tunnel_up`) says of the tunnel in force. */
+export function tunnelState(report: GatewayReport | null, now: Date): TunnelState {
   if (report === null) {
     return 'unknown';
   }

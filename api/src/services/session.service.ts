@@ -134,6 +134,12 @@ export class SessionService {
   }
 
   /** Sessions past either timeout are deleted, not just ignored: they leave the lists and the database. */
+  /** Sessions that have not expired, of every user (the expired ones are removed first). */
+  async activeCount(now: Date): Promise<number> {
+    await this.deleteExpired(now);
+    return this.sessions.count();
+  }
+
   private async deleteExpired(now: Date): Promise<SecuritySettingsDto> {
     const settings = await this.settings.get();
     await this.sessions.deleteExpired(

@@ -323,6 +323,8 @@ test('the OpenAPI document is served and is the one the app builds', async (t) =
       '/api/gateway/exit-check',
       '/api/gateway/kill-switch',
       '/api/health',
+      '/api/metrics/tokens',
+      '/api/metrics/tokens/{id}',
       '/api/selftest',
       '/api/settings/security',
       '/api/setup',
@@ -338,6 +340,7 @@ test('the OpenAPI document is served and is the one the app builds', async (t) =
       '/api/users/{id}/sessions',
       '/api/users/{id}/totp',
       '/api/users/{id}/unlock',
+      '/metrics',
     ]);
     t.is(document.info.version, API_VERSION);
   });
@@ -355,6 +358,8 @@ test('every API answer says Cache-Control: no-store, signed in or not, errors in
       await fetch(`${api.url}/api/system/status`),
       await fetch(`${api.url}/api/nope`),
       await fetch(`${api.url}/api/certificates/ca.pem`),
+      await fetch(`${api.url}/metrics`, signedIn(session)),
+      await fetch(`${api.url}/metrics`),
     ];
     for (const answer of answers) {
       t.is(answer.headers.get('cache-control'), 'no-store', answer.url);
@@ -390,11 +395,12 @@ test('with a built page: files are served, unknown paths get the page, the API k
     const script = await fetch(`${api.url}/assets/app.js`);
     t.regex(script.headers.get('content-type') ?? '', /javascript/);
     t.is(await script.text(), 'console.log("burrow");');
-    for (const path of ['/api/nope', '/api', '/metrics']) {
+    for (const path of ['/api/nope', '/api', '/metrics/nope']) {
       const { status, body } = await getJson(`${api.url}${path}`);
       t.is(status, 404, path);
       t.like(body, { statusCode: 404, error: 'Not Found' }, path);
     }
+    t.like(await getJson(`${api.url}/metrics`), { status: 401, body: { code: 'unauthenticated' } });
   });
 });
 

@@ -34,6 +34,7 @@ test('the migrations create the schema, record themselves, and a second run does
   t.deepEqual(await tableNames(dataSource), [
     'audit_event',
     'login_attempt',
+    'metrics_token',
     'migrations',
     'recovery_code',
     'server_secret',

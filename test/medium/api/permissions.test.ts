@@ -36,8 +36,11 @@ test('every operation in the OpenAPI document declares who may call it', async (
   await withApi({}, async (api) => {
     const document = (await call<OpenApi>(api, '/api/openapi.json')).body;
     for (const { method, path, permission } of operations(document)) {
-      t.true(['public', 'read', 'self', 'admin'].includes(permission ?? ''), `${method} ${path}: ${permission}`);
-      if (permission === 'read') {
+      t.true(
+        ['public', 'read', 'self', 'admin', 'metrics'].includes(permission ?? ''),
+        `${method} ${path}: ${permission}`,
+      );
+      if (permission === 'read' || permission === 'metrics') {
         t.is(method, 'GET', `${path} is declared read-only`);
       }
     }

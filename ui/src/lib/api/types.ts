@@ -42,3 +42,5 @@ export type SelfTestState = Schemas['SelfTestStateDto'];
 export type SelfTestTrigger = Schemas['SelfTestTrigger'];
 export type ExitCheckResult = Schemas['ExitCheckResultDto'];
 export type ExitCheckState = Schemas['ExitCheckStateDto'];
+export type MetricsToken = Schemas['MetricsTokenDto'];
+export type CreatedMetricsToken = Schemas['CreatedMetricsTokenDto'];

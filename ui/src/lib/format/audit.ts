@@ -151,6 +151,8 @@ export const AUDIT_ACTION_LABELS: Readonly<Record<AuditAction, string>> = {
   'gateway.kill_switch_off': 'Kill switch turned off',
   'gateway.failover': 'Tunnel switched servers',
   'gateway.exit_check_changed': 'Exit check address changed',
+  'metrics.token_created': 'Prometheus token created',
+  'metrics.token_revoked': 'Prometheus token revoked',
 };
 
 /** The label of an action, or its raw name for one this page does not know yet. */
