@@ -5,6 +5,7 @@ import { LoginAttemptEntity } from '../entities/login-attempt.entity.js';
 import { RecoveryCodeEntity } from '../entities/recovery-code.entity.js';
 import { SessionEntity } from '../entities/session.entity.js';
 import { SettingEntity } from '../entities/setting.entity.js';
+import { TrafficSampleEntity } from '../entities/traffic-sample.entity.js';
 import { TunnelProfileEntity } from '../entities/tunnel-profile.entity.js';
 import { UserEntity } from '../entities/user.entity.js';
 import { migrations } from '../migrations/index.js';
@@ -24,6 +25,7 @@ export function dataSourceOptions(dataDir: string): SqliteConnectionOptions {
       LoginAttemptEntity,
       AuditEventEntity,
       TunnelProfileEntity,
+      TrafficSampleEntity,
     ],
     migrations,
     migrationsRun: true,
