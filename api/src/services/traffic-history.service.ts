@@ -57,8 +57,8 @@ export class TrafficHistoryService implements OnApplicationBootstrap, BeforeAppl
   private pending = new Map<string, MinuteSample>();
   /** The write in progress, so a read waits for it instead of seeing its minutes twice or not at all. */
   private writing: Promise<void> = Promise.resolve();
-  /** The newest report counted (epoch ms): a report reaches this service by subscription and by a chart read. */
-  private countedAt = -Infinity;
+  /** The newest report counted: the same report reaches this service by subscription and by a chart read. */
+  private counted: StatusReport | null = null;
   private unsubscribe: (() => void) | null = null;
   private timer: NodeJS.Timeout | null = null;
 
@@ -88,10 +88,10 @@ export class TrafficHistoryService implements OnApplicationBootstrap, BeforeAppl
 
   /** Adds what one report's counters grew by to the carrying profile's current minute. Each report counts once. */
   count(report: StatusReport): void {
-    if (report.at <= this.countedAt) {
+    if (report === this.counted || report.at < (this.counted?.at ?? 0)) {
       return;
     }
-    this.countedAt = report.at;
+    this.counted = report;
     const counters = readEngineCounters(report.raw);
     if (counters === null) {
       return;
