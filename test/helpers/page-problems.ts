@@ -13,6 +13,12 @@ const VIOLATIONS_KEY = '__burrowCspViolations';
 
 /** What the page reads by itself, whatever the person does (the Status page also reads the last self-test). */
 const BACKGROUND_POLLS = new Set(['/api/system/status', '/api/gateway', '/api/status/stream', '/api/selftest']);
+/** The Tunnel page's traffic card polls its profile's chart. */
+const BACKGROUND_POLL_PATTERNS = [/^\/api\/tunnels\/\d+\/traffic$/];
+
+function isBackgroundPoll(pathname: string): boolean {
+  return BACKGROUND_POLLS.has(pathname) || BACKGROUND_POLL_PATTERNS.some((pattern) => pattern.test(pathname));
+}
 
 export class PageProblems {
   readonly consoleErrors: string[] = [];
@@ -37,7 +43,7 @@ export class PageProblems {
       if (
         reason === 'net::ERR_ABORTED' &&
         request.method() === 'GET' &&
-        BACKGROUND_POLLS.has(new URL(request.url()).pathname)
+        isBackgroundPoll(new URL(request.url()).pathname)
       ) {
         return;
       }
