@@ -37,6 +37,7 @@ import { ServerSecretRepository } from './repositories/server-secret.repository.
 import { SessionRepository } from './repositories/session.repository.js';
 import { SettingRepository } from './repositories/setting.repository.js';
 import { TotpRepository } from './repositories/totp.repository.js';
+import { TrafficSampleRepository } from './repositories/traffic-sample.repository.js';
 import { TunnelProfileRepository } from './repositories/tunnel-profile.repository.js';
 import { UserRepository } from './repositories/user.repository.js';
 import { AccountService } from './services/account.service.js';
@@ -62,6 +63,7 @@ import { StatusHubService } from './services/status-hub.service.js';
 import { StatusStreamService } from './services/status-stream.service.js';
 import { SystemService } from './services/system.service.js';
 import { TotpService } from './services/totp.service.js';
+import { TrafficHistoryService } from './services/traffic-history.service.js';
 import { TunnelService } from './services/tunnel.service.js';
 import { UserService } from './services/user.service.js';
 
@@ -127,6 +129,7 @@ export class AppModule {
         SystemService,
         SelfTestService,
         TotpService,
+        TrafficHistoryService,
         TunnelService,
         UserService,
         AuditRepository,
@@ -145,6 +148,7 @@ export class AppModule {
         SessionRepository,
         SettingRepository,
         TotpRepository,
+        TrafficSampleRepository,
         TunnelProfileRepository,
         UserRepository,
       ],

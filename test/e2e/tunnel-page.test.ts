@@ -288,11 +288,11 @@ test.serial('a viewer sees the profiles and the state, with no button that would
     t.is(await page.getByTestId('kill-switch-toggle').count(), 0);
     t.is(await page.getByTestId('tunnel-import-form').count(), 0);
     t.is(await page.locator('main input').count(), 0);
-    // The only thing to press is the download without keys, which viewers may read.
+    // The only things to press are the traffic chart's ranges and the download without keys, which viewers may read.
     const buttons = await page.locator('main button').allTextContents();
     t.deepEqual(
       [...new Set(buttons.map((text) => text.trim()))],
-      ['Download .conf'],
+      ['Hour', 'Day', 'Month', 'Download .conf'],
       `buttons shown to a viewer: ${buttons.join(', ')}`,
     );
     t.is(await horizontalOverflow(page), 0);

@@ -22,6 +22,12 @@ const BACKGROUND_POLLS = new Set([
   '/api/gateway/exit-check',
   '/api/metrics/tokens',
 ]);
+/** The Tunnel page's traffic card polls its profile's chart. */
+const BACKGROUND_POLL_PATTERNS = [/^\/api\/tunnels\/\d+\/traffic$/];
+
+function isBackgroundPoll(pathname: string): boolean {
+  return BACKGROUND_POLLS.has(pathname) || BACKGROUND_POLL_PATTERNS.some((pattern) => pattern.test(pathname));
+}
 
 export class PageProblems {
   readonly consoleErrors: string[] = [];
@@ -46,7 +52,7 @@ export class PageProblems {
       if (
         reason === 'net::ERR_ABORTED' &&
         request.method() === 'GET' &&
-        BACKGROUND_POLLS.has(new URL(request.url()).pathname)
+        isBackgroundPoll(new URL(request.url()).pathname)
       ) {
         return;
       }

@@ -10,6 +10,7 @@ import {
   ParseIntPipe,
   Patch,
   Post,
+  Query,
   Res,
 } from '@nestjs/common';
 import {
@@ -32,10 +33,12 @@ import {
   TunnelImportDto,
   UpdateTunnelDto,
 } from '../dtos/tunnel.dto.js';
+import { mapTunnelTraffic, TrafficQueryDto, TunnelTrafficDto } from '../dtos/traffic.dto.js';
 import { Access, Auth } from '../middleware/access.decorator.js';
 import { Client } from '../middleware/client.js';
 import { type ClientInfo } from '../services/client-info.js';
 import { type AuthContext } from '../services/session.service.js';
+import { TrafficHistoryService } from '../services/traffic-history.service.js';
 import { TunnelService } from '../services/tunnel.service.js';
 
 const CONFIG_REFUSED = '`tunnel_config_invalid`: `problems` names each line and field; nothing was saved.';
@@ -43,7 +46,10 @@ const CONFIG_REFUSED = '`tunnel_config_invalid`: `problems` names each line and 
 @ApiTags('tunnels')
 @Controller('api/tunnels')
 export class TunnelController {
-  constructor(private readonly service: TunnelService) {}
+  constructor(
+    private readonly service: TunnelService,
+    private readonly traffic: TrafficHistoryService,
+  ) {}
 
   @Get()
   @Access({ permission: 'read' })
@@ -83,6 +89,18 @@ export class TunnelController {
   @ApiNotFoundResponse()
   getTunnel(@Param('id', ParseIntPipe) id: number): Promise<TunnelDto> {
     return this.service.get(id);
+  }
+
+  @Get(':id/traffic')
+  @Access({ permission: 'read' })
+  @ApiOkResponse({ type: TunnelTrafficDto, description: 'Bytes this profile carried, per point of the range.' })
+  @ApiBadRequestResponse({ description: 'An unknown range.' })
+  @ApiNotFoundResponse()
+  async getTunnelTraffic(
+    @Param('id', ParseIntPipe) id: number,
+    @Query() query: TrafficQueryDto,
+  ): Promise<TunnelTrafficDto> {
+    return mapTunnelTraffic(await this.traffic.history(id, query.range));
   }
 
   @Patch(':id')

@@ -6,6 +6,7 @@ import { MetricsTokenEntity } from '../entities/metrics-token.entity.js';
 import { RecoveryCodeEntity } from '../entities/recovery-code.entity.js';
 import { SessionEntity } from '../entities/session.entity.js';
 import { SettingEntity } from '../entities/setting.entity.js';
+import { TrafficSampleEntity } from '../entities/traffic-sample.entity.js';
 import { TunnelProfileEntity } from '../entities/tunnel-profile.entity.js';
 import { UserEntity } from '../entities/user.entity.js';
 import { migrations } from '../migrations/index.js';
@@ -26,6 +27,7 @@ export function dataSourceOptions(dataDir: string): SqliteConnectionOptions {
       AuditEventEntity,
       TunnelProfileEntity,
       MetricsTokenEntity,
+      TrafficSampleEntity,
     ],
     migrations,
     migrationsRun: true,

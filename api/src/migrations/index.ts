@@ -6,6 +6,7 @@ import { CreateUsersSessionsAudit1764000000000 } from './1764000000000-create-us
 import { UsernameSkeleton1764100000000 } from './1764100000000-username-skeleton.js';
 import { LockoutDevicesAuditFailures1765000000000 } from './1765000000000-lockout-devices-audit-failures.js';
 import { CreateTunnelProfiles1765200000000 } from './1765200000000-create-tunnel-profiles.js';
+import { CreateTrafficSamples1765300000000 } from './1765300000000-create-traffic-samples.js';
 import { CreateMetricsTokens1765400000000 } from './1765400000000-create-metrics-tokens.js';
 
 export const migrations: Array<new () => MigrationInterface> = [
@@ -14,5 +15,6 @@ export const migrations: Array<new () => MigrationInterface> = [
   UsernameSkeleton1764100000000,
   LockoutDevicesAuditFailures1765000000000,
   CreateTunnelProfiles1765200000000,
+  CreateTrafficSamples1765300000000,
   CreateMetricsTokens1765400000000,
 ];

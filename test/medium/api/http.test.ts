@@ -335,6 +335,7 @@ test('the OpenAPI document is served and is the one the app builds', async (t) =
       '/api/tunnels/{id}',
       '/api/tunnels/{id}/activate',
       '/api/tunnels/{id}/export',
+      '/api/tunnels/{id}/traffic',
       '/api/users',
       '/api/users/{id}',
       '/api/users/{id}/sessions',

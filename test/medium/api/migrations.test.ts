@@ -40,6 +40,7 @@ test('the migrations create the schema, record themselves, and a second run does
     'server_secret',
     'session',
     'setting',
+    'traffic_sample',
     'tunnel_profile',
     'user',
   ]);

@@ -532,6 +532,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/tunnels/{id}/traffic": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getTunnelTraffic"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/users": {
         parameters: {
             query?: never;
@@ -1127,6 +1143,25 @@ export interface components {
             /** @description Recovery codes not used yet; 0 while two-factor sign-in is off. */
             recoveryCodesLeft: number;
         };
+        TrafficPointDto: {
+            /**
+             * Format: date-time
+             * @description The start of the point; it lasts `stepSeconds`.
+             */
+            at: string;
+            /** @description Bytes that came in through the tunnel. */
+            rxBytes: number;
+            /** @description Bytes that went out through the tunnel. */
+            txBytes: number;
+        };
+        /** @enum {string} */
+        TrafficRange: "hour" | "day" | "month";
+        TrafficTotalsDto: {
+            /** @description Bytes that came in through the tunnel. */
+            rxBytes: number;
+            /** @description Bytes that went out through the tunnel. */
+            txBytes: number;
+        };
         TunnelCheckDto: {
             addresses: string[];
             /** @description Resolvers inside the tunnel; LAN DNS is forwarded only to these. */
@@ -1188,6 +1223,15 @@ export interface components {
         };
         /** @enum {string} */
         TunnelState: "none" | "connecting" | "up" | "failed_over" | "down" | "unknown";
+        TunnelTrafficDto: {
+            /** @description Oldest first, every point present (zero when nothing was carried); the last one is the current. */
+            points: components["schemas"]["TrafficPointDto"][];
+            range: components["schemas"]["TrafficRange"];
+            /** @description How long each point lasts. */
+            stepSeconds: number;
+            /** @description The sum of the points: what this profile carried in the range, up to a couple of seconds ago. */
+            totals: components["schemas"]["TrafficTotalsDto"];
+        };
         UpdateTunnelDto: {
             enabled?: boolean;
             /** @description 1 to 64 characters, unique regardless of case. */
@@ -2793,6 +2837,53 @@ export interface operations {
                 };
             };
             /** @description `wrong_password`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any error. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    getTunnelTraffic: {
+        parameters: {
+            query: {
+                /** @description hour: 60 one-minute points; day: 144 ten-minute points; month: 180 four-hour points. */
+                range: components["schemas"]["TrafficRange"];
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bytes this profile carried, per point of the range. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TunnelTrafficDto"];
+                };
+            };
+            /** @description An unknown range. */
             400: {
                 headers: {
                     [name: string]: unknown;
