@@ -13,7 +13,7 @@ test('the probe takes the highest free LAN address outside the DHCP range, never
   t.is(pickProbeAddress('fd08::1/64', DHCP, []), null, 'IPv4 only');
 });
 
-test('the counting table matches the probe from the LAN and towards the WAN, and only counts', (t) => {
+test('the counting table matches the probe from the LAN and towards the WAN, and drops only the counted probe', (t) => {
   const text = renderProbeTable({ lan: 'br-lan', wan: 'wan0', source: '100.64.8.254', port: 50000 });
   t.regex(text, /^table inet burrow_leakprobe \{/);
   t.regex(
@@ -22,9 +22,10 @@ test('the counting table matches the probe from the LAN and towards the WAN, and
   );
   t.regex(
     text,
-    /hook postrouting priority filter; policy accept;\n\t\toifname "wan0" ip saddr 100\.64\.8\.254 udp dport 50000 counter comment "left"/,
+    /hook postrouting priority filter; policy accept;\n\t\toifname "wan0" ip saddr 100\.64\.8\.254 udp dport 50000 counter drop comment "left"/,
   );
-  t.notRegex(text, /drop|reject|table inet burrow \{/);
+  t.is(text.match(/drop/g)?.length, 1, 'it drops only the probe, once counted at the WAN');
+  t.notRegex(text, /reject|policy drop|table inet burrow \{/);
 });
 
 const LISTING = `table inet burrow_leakprobe {
@@ -34,7 +35,7 @@ const LISTING = `table inet burrow_leakprobe {
 	}
 	chain postrouting {
 		type filter hook postrouting priority filter; policy accept;
-		oifname "wan0" ip saddr 100.64.8.254 udp dport 50000 counter packets LEFT bytes 0 comment "left"
+		oifname "wan0" ip saddr 100.64.8.254 udp dport 50000 counter packets LEFT bytes 0 drop comment "left"
 	}
 }`;
 

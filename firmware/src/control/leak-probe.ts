@@ -9,7 +9,8 @@
 //   3. a table of its own, `inet burrow_leakprobe` (never `inet burrow`: the ruleset check's fingerprint stays
 //      valid), counts the probe's packets arriving from the LAN bridge (prerouting) and leaving through the WAN
 //      (postrouting at filter priority, before masquerading rewrites the source), matched by source and a random
-//      UDP port
+//      UDP port. A probe packet that gets that far has passed every decision of the kill switch and would leave:
+//      the table counts it as leaked and then drops it, so the probe itself never puts a packet on the WAN
 //   4. a few UDP datagrams from inside the namespace (`ip netns exec NS node leak-probe-sender.js`)
 //   5. pass when they arrived and none left; fail when any left (the kill switch let them out) or none arrived
 //      (the probe proved nothing); everything of steps 1-3 is removed whatever happened
@@ -96,7 +97,10 @@ export interface ProbeTableInput {
   readonly port: number;
 }
 
-/** The counting table, whole: `nft -f -` input. Accept policies only: it counts, it never decides. */
+/**
+ * The counting table, whole: `nft -f -` input. It decides nothing for other packets (accept policies); the probe's
+ * own packets are dropped once counted at the WAN's last hook, so a leak found is never a leak made.
+ */
 export function renderProbeTable({ lan, wan, source, port }: ProbeTableInput): string {
   const match = `ip saddr ${source} udp dport ${port}`;
   return [
@@ -107,7 +111,7 @@ export function renderProbeTable({ lan, wan, source, port }: ProbeTableInput): s
     '\t}',
     '\tchain postrouting {',
     '\t\ttype filter hook postrouting priority filter; policy accept;',
-    `\t\toifname "${wan}" ${match} counter comment "left"`,
+    `\t\toifname "${wan}" ${match} counter drop comment "left"`,
     '\t}',
     '}',
     '',
@@ -117,7 +121,7 @@ export function renderProbeTable({ lan, wan, source, port }: ProbeTableInput): s
 /** The two counters from `nft list table inet burrow_leakprobe`; null when either is missing. */
 export function parseProbeCounters(listing: string): { arrived: number; left: number } | null {
   const counts = new Map<string, number>();
-  for (const match of listing.matchAll(/counter packets (\d+) bytes \d+ comment "(arrived|left)"/g)) {
+  for (const match of listing.matchAll(/counter packets (\d+) bytes \d+ (?:drop )?comment "(arrived|left)"/g)) {
     counts.set(match[2]!, Number(match[1]));
   }
   const arrived = counts.get('arrived');
@@ -131,7 +135,7 @@ export function judgeProbe(counts: { arrived: number; left: number }, sent: numb
     return {
       name: 'leak-probe',
       pass: false,
-      details: `a LAN packet left through ${wan}: ${counts.left} of ${counts.arrived} sent from a LAN address, routed to the WAN as if the tunnel were gone, were not dropped`,
+      details: `a LAN packet left through ${wan}: ${counts.left} of ${counts.arrived} probe packets from a LAN address, routed as if the tunnel were gone, got past the kill switch (the probe stopped its own at the last hook)`,
     };
   }
   if (counts.arrived === 0) {

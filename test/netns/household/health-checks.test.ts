@@ -1,12 +1,13 @@
 // Seeing that it works (issue #11), against the real household: burrowd's own checks.
 // - After the lab's state is applied, burrowd runs the self-test by itself and the status report carries it.
 // - The leak probe sends real packets from a LAN address, routed as if the tunnel were gone: with the kill switch
-//   on they are all dropped (pass); with it off they leave through the WAN and the probe says so (fail). Nothing
-//   of the probe is left behind (namespace end, rule, table).
+//   on they are all dropped (pass); with it off they reach the WAN's egress and the probe says so (fail), while
+//   dropping them there itself (the capture sees none). Nothing of the probe is left behind (veth, rule, table).
 // - The exit check, given the lab's web server (it answers the client's address), reports VPN server A's address;
 //   with server A down it reports an error, and nothing of the check crossed the WAN outside the tunnel.
 import { parseDesiredState } from '@burrow/firmware/control/desired-state';
 import { fromVersion1 } from '@burrow/firmware/control/desired-state-v2';
+import { LEAK_PROBE_TARGET } from '@burrow/firmware/control/leak-probe';
 import { run } from '@burrow/firmware/os/exec';
 import { TOOLS } from '@burrow/scripts/lab/tools';
 import { type ExecutionContext } from 'ava';
@@ -124,10 +125,15 @@ gatewayTest(
     t.like(seen, { url: EXIT_CHECK_URL, address: VPN_ENDPOINTS.a.address, profileId: 1, error: null });
     t.like((await health(gateway)).exitCheck, { address: VPN_ENDPOINTS.a.address });
 
-    // 3. Kill switch off: the probe's packets leave through the WAN, and the probe says so.
+    // 3. Kill switch off: the probe's packets get through to the WAN's egress, and the probe says so; it drops
+    //    them there itself, so the capture sees none of them.
     const before = Date.now();
     await gateway.apply(documentFor(gateway, { killSwitch: false }) as never);
+    const probeCapture = await gateway.captureWan('leak-probe-kill-switch-off');
     const off = await selfTest(gateway);
+    await probeCapture.stop();
+    const probeOnWan = await probeCapture.describe(`udp and dst host ${LEAK_PROBE_TARGET}`);
+    t.is(probeOnWan.count, 0, `the probe found the leak without making one:\n${probeOnWan.sample}`);
     t.log(`kill switch off:\n${describe(off.checks)}`);
     t.false(leakProbe(off).pass, 'the leak is reported');
     t.regex(leakProbe(off).details, /^a LAN packet left through wan0/);
