@@ -1,5 +1,5 @@
 // burrowd's control socket, the only door from the API into the privileged side. One JSON object per line:
-//   request   {"id": 1, "method": "apply" | "status" | "selfTest" | "ping", "params": …}
+//   request   {"id": 1, "method": "apply" | "status" | "selfTest" | "exitCheck" | "ping", "params": …}
 //   response  {"id": 1, "ok": true, "result": …} | {"id": 1, "ok": false, "error": "…", "details": […]}
 // Only root and the API's service user may talk to it: the kernel's record of who connected (SO_PEERCRED)
 // decides, not file permissions alone. Anyone else is disconnected before a byte is read.
@@ -8,10 +8,17 @@ import net from 'node:net';
 import path from 'node:path';
 import { peerCredentials } from '../io/peer-credentials.js';
 
-export type ControlMethod = 'apply' | 'status' | 'selfTest' | 'ping';
+export type ControlMethod = 'apply' | 'status' | 'selfTest' | 'exitCheck' | 'ping';
 
-/** What each method does; a handler throws ControlError (or any Error) to answer ok:false. */
-export type ControlHandlers = Record<ControlMethod, (params: unknown) => Promise<unknown>>;
+type ControlHandler = (params: unknown) => Promise<unknown>;
+
+/**
+ * What each method does; a handler throws ControlError (or any Error) to answer ok:false. `exitCheck` is optional
+ * (a server without it, such as a test's stand-in, answers it as an unknown method).
+ */
+export type ControlHandlers = Record<Exclude<ControlMethod, 'exitCheck'>, ControlHandler> & {
+  readonly exitCheck?: ControlHandler;
+};
 
 export class ControlError extends Error {
   constructor(
@@ -33,7 +40,7 @@ export interface ControlServerOptions {
 }
 
 const MAX_REQUEST_BYTES = 1024 * 1024;
-const METHODS = new Set<string>(['apply', 'status', 'selfTest', 'ping']);
+const METHODS = new Set<string>(['apply', 'status', 'selfTest', 'exitCheck', 'ping']);
 
 export class ControlServer {
   private readonly server: net.Server;
@@ -126,11 +133,13 @@ export class ControlServer {
       method,
       params,
     } = (typeof request === 'object' && request !== null ? request : {}) as Record<string, unknown>;
-    if (typeof method !== 'string' || !METHODS.has(method)) {
+    const handler =
+      typeof method === 'string' && METHODS.has(method) ? this.handlers[method as ControlMethod] : undefined;
+    if (handler === undefined) {
       return { id, ok: false, error: `unknown method ${JSON.stringify(method)}` };
     }
     try {
-      return { id, ok: true, result: await this.handlers[method as ControlMethod](params) };
+      return { id, ok: true, result: await handler(params) };
     } catch (error) {
       const details = error instanceof ControlError ? error.details : [];
       return { id, ok: false, error: (error as Error).message, details };

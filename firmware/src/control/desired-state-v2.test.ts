@@ -84,3 +84,29 @@ test("a board file's upstream interface names the tunnel when the document names
   t.is(own.ok ? own.state.upstream.interface : undefined, 'wg7', "the document's own name wins");
   t.false(boardSchema.safeParse({ ...BOARD, upstream: { interface: 'no spaces' } }).success);
 });
+
+test('the exit check is optional; its URL must be http(s), at most 2048 characters, without a user or password', (t) => {
+  const withUrl = (url: unknown) => parseDesiredStateV2({ ...document([profile(1)]), exitCheck: { url } }, BOARD);
+  const absent = parseDesiredStateV2(document([profile(1)]), BOARD);
+  t.true(absent.ok && absent.state.exitCheck === undefined, 'absent: no exit check');
+  const ok = withUrl('http://internet.test/');
+  t.deepEqual(ok.ok ? ok.state.exitCheck : null, { url: 'http://internet.test/' });
+  t.true(withUrl(`https://example.test/${'a'.repeat(2048 - 21)}`).ok, 'exactly 2048 characters');
+  const refused: Array<[unknown, RegExp]> = [
+    [`https://example.test/${'a'.repeat(2048 - 20)}`, /at most 2048/],
+    ['ftp://example.test/', /http or https/],
+    ['file:///etc/passwd', /http or https/],
+    ['https://user:secret@example.test/ip', /user name or password/],
+    ['https://user@example.test/ip', /user name or password/],
+    ['/ip', /absolute URL/],
+    ['http://example.test/\nX-Injected: 1', /control characters/],
+    [42, /string/i],
+  ];
+  for (const [url, reason] of refused) {
+    const parsed = withUrl(url);
+    t.false(parsed.ok, `${String(url).slice(0, 40)} is refused`);
+    t.regex(parsed.ok ? '' : parsed.errors.join('; '), reason);
+    t.notRegex(parsed.ok ? '' : parsed.errors.join('; '), /secret/, 'errors never quote the URL');
+  }
+  t.false(parseDesiredStateV2({ ...document([profile(1)]), exitCheck: { url: 'http://a.test/', x: 1 } }, BOARD).ok);
+});

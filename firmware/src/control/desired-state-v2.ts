@@ -27,6 +27,44 @@ import {
 
 export const PROFILE_NAME_MAX = 64;
 export const PROFILES_MAX = 32;
+export const EXIT_CHECK_URL_MAX = 2048;
+
+/**
+ * Why `value` cannot be the exit check's URL, or null when it can: http or https, a host, no user name or password
+ * (the URL is shown on the Status page and in logs, so it must never carry a secret), at most 2048 characters.
+ */
+export function exitCheckUrlProblem(value: string): string | null {
+  if (value.length > EXIT_CHECK_URL_MAX) {
+    return `must be at most ${EXIT_CHECK_URL_MAX} characters`;
+  }
+  // eslint-disable-next-line no-control-regex -- exactly what is refused
+  if (/[\u0000-\u0020\u007f]/.test(value)) {
+    return 'must not contain spaces or control characters';
+  }
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'must be an absolute URL';
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    return 'must be an http or https URL';
+  }
+  if (url.username !== '' || url.password !== '') {
+    return 'must not carry a user name or password';
+  }
+  if (url.hostname === '') {
+    return 'must name a host';
+  }
+  return null;
+}
+
+const exitCheckUrl = z.string().superRefine((value, ctx) => {
+  const problem = exitCheckUrlProblem(value);
+  if (problem !== null) {
+    ctx.addIssue({ code: 'custom', message: problem });
+  }
+});
 
 const profileName = text((value) =>
   value.length >= 1 && [...value].length <= PROFILE_NAME_MAX
@@ -72,6 +110,11 @@ export const desiredStateV2Schema = z
       /** Chosen by hand: carries traffic while it works, before the priority order. */
       selectedId: z.number().int().min(1).nullable().default(null),
     }),
+    /**
+     * Where the Internet sees the household: a web page answering the client's address (plain text, or JSON with
+     * ip/address/origin/query), fetched through the tunnel only. Absent: no exit check.
+     */
+    exitCheck: z.strictObject({ url: exitCheckUrl }).optional(),
   })
   .superRefine((state, ctx) => {
     const ids = new Set<number>();

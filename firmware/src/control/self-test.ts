@@ -4,6 +4,8 @@
 //   no-bypass  the kernel would send LAN traffic to the Internet through the tunnel or nowhere
 //   dns        the router's DNS upstreams are reached through the tunnel
 //   ipv6       the kernel would send LAN IPv6 through the tunnel when it carries IPv6, and nowhere otherwise
+//   leak-probe real packets from a LAN address, routed as if the tunnel were gone, never leave the WAN
+//              (leak-probe.ts; run when the caller gives one, burrowd always does)
 // Each check answers pass or fail with the details a person needs to act.
 import { type LoadedRuleset, isLoadedRulesetCurrent } from '../os/nft-apply.js';
 import { type Executor, IP_PATH } from '../os/exec.js';
@@ -13,7 +15,7 @@ import { type DesiredState, tunnelCarriesIpv6 } from './desired-state.js';
 import { uapiGet } from './uapi-client.js';
 
 export interface CheckResult {
-  readonly name: 'ruleset' | 'handshake' | 'no-bypass' | 'dns' | 'ipv6';
+  readonly name: 'ruleset' | 'handshake' | 'no-bypass' | 'dns' | 'ipv6' | 'leak-probe';
   readonly pass: boolean;
   readonly details: string;
 }
@@ -25,6 +27,8 @@ export interface SelfTestInput {
   readonly loadedRuleset: LoadedRuleset | null;
   readonly uapiSocket: string | null;
   readonly now?: () => number;
+  /** The leak probe (it builds a namespace, so the caller decides); absent: not run. */
+  readonly leakProbe?: (input: SelfTestInput) => Promise<CheckResult>;
 }
 
 /** Addresses only looked up in the routing table, never contacted (documentation ranges). */
@@ -211,6 +215,9 @@ export async function runSelfTest(input: SelfTestInput): Promise<CheckResult[]> 
     ['no-bypass', checkNoBypass],
     ['dns', checkDns],
     ['ipv6', checkIpv6],
+    ...(input.leakProbe === undefined
+      ? []
+      : [['leak-probe', input.leakProbe] as [CheckResult['name'], typeof input.leakProbe]]),
   ];
   return Promise.all(
     checks.map(([name, check]) =>

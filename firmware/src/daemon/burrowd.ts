@@ -14,13 +14,19 @@ import { type BoardConfig, boardSchema } from '../control/desired-state-v2.js';
 import { systemResolver } from '../control/engine-config.js';
 import { Reconciler } from '../control/reconciler.js';
 import { DEFAULT_FWMARK } from '../control/desired-state.js';
+import { tunnelSource } from '../control/exit-check.js';
+import { removeLeakProbe, runLeakProbe } from '../control/leak-probe.js';
 import { runSelfTest } from '../control/self-test.js';
+import { uapiGet } from '../control/uapi-client.js';
+import { systemClock } from '../io/clock.js';
 import { StateStore } from '../control/state-store.js';
 import { Dnsmasq, dnsmasqPaths } from '../os/dnsmasq.js';
 import { SpawnExecutor } from '../os/exec.js';
 import { EngineManager } from './engine-manager.js';
 import { Gateway } from './gateway.js';
+import { HealthChecks } from './health-checks.js';
 import { PROBE_INTERFACE } from './profile-prober.js';
+import { SettleWatch } from './settle-watch.js';
 import { collectStatus } from './status.js';
 import { SystemSteps } from './system-steps.js';
 
@@ -114,7 +120,12 @@ async function main(): Promise<void> {
 
   await steps.closeForwarding();
   log.info('forwarding is blocked until a desired state says otherwise');
+  // A leak probe cut short by a crash leaves its namespace, veth, rule and table: none may outlive it.
+  await removeLeakProbe(executor).catch((error: unknown) =>
+    log.warn(`removing a leftover leak probe failed: ${(error as Error).message}`),
+  );
   let gateway: Gateway | null = null;
+  let settleWatch: SettleWatch | null = null;
   reconciler = new Reconciler(steps, (state) => gateway?.persist(state) ?? Promise.resolve(), log);
   const current = reconciler;
   gateway = new Gateway({
@@ -130,8 +141,67 @@ async function main(): Promise<void> {
     },
     resolver: systemResolver,
     log,
+    onChanged: (trigger) => settleWatch?.changed(trigger),
   });
   const household = gateway;
+
+  const health = new HealthChecks({
+    runSelfTest: async () =>
+      runSelfTest({
+        executor,
+        state: current.current,
+        loadedRuleset: steps.loadedRuleset,
+        uapiSocket: engine.socketPath,
+        leakProbe: async (input) =>
+          runLeakProbe({
+            executor,
+            state: input.state,
+            leased: (await dnsmasq.leases().catch(() => [])).map((lease) => lease.ip),
+          }),
+      }),
+    planExitCheck: () => {
+      const url = household.current?.exitCheck?.url;
+      if (url === undefined) {
+        return null;
+      }
+      const profileId = household.status().activeId;
+      const tunnel = current.current?.tunnel ?? null;
+      const source = tunnelSource(tunnel);
+      return {
+        url,
+        profileId,
+        target:
+          tunnel === null || source === null
+            ? { problem: 'no tunnel carries traffic, so the Internet sees nothing of the household' }
+            : { url, source, resolvers: tunnel.dns },
+      };
+    },
+  });
+  settleWatch = new SettleWatch({
+    clock: systemClock,
+    handshakeSince: async (sinceWallMs) => {
+      const socket = engine.socketPath;
+      if (socket === null) {
+        return false;
+      }
+      // The engine counts in whole seconds: a handshake in the second of the change counts as after it.
+      const since = Math.floor(sinceWallMs / 1000);
+      const pairs = await uapiGet(socket).catch(() => []);
+      return pairs.some(([key, value]) => key === 'last_handshake_time_sec' && Number(value) >= since && value !== '0');
+    },
+    settled: async (trigger) => {
+      const report = await health.selfTest(trigger);
+      const failing = report.checks.filter((check) => !check.pass).map((check) => check.name);
+      log.info(`self-test after a ${trigger}: ${report.pass ? 'pass' : `FAIL (${failing.join(', ')})`}`);
+    },
+    handshake: async () => {
+      const result = await health.exitCheck();
+      if (result !== null) {
+        log.info(`exit check: ${result.address ?? `failed: ${result.error ?? 'unknown'}`}`);
+      }
+    },
+    warn: (message) => log.warn(message),
+  });
 
   const handlers: ControlHandlers = {
     ping: () => Promise.resolve('pong'),
@@ -159,15 +229,17 @@ async function main(): Promise<void> {
         },
       })) as object),
       upstream: household.status(),
+      selftest: health.lastSelfTest,
+      exitCheck: health.lastExitCheck(household.current?.exitCheck?.url ?? null),
     }),
-    selfTest: async () => ({
-      checks: await runSelfTest({
-        executor,
-        state: current.current,
-        loadedRuleset: steps.loadedRuleset,
-        uapiSocket: engine.socketPath,
-      }),
-    }),
+    selfTest: async () => health.selfTest('request'),
+    exitCheck: async () => {
+      const result = await health.exitCheck();
+      if (result === null) {
+        throw new ControlError('no exit-check URL is set: the desired state has no exitCheck.url');
+      }
+      return result;
+    },
   };
   const control = await ControlServer.listen(
     { socketPath: options.socketPath, allowedUids: options.allowedUids, log },
@@ -184,6 +256,7 @@ async function main(): Promise<void> {
     log.info(`${signal}: stopping; the kill-switch table stays loaded`);
     await control.close().catch(() => undefined);
     household.stop();
+    settleWatch?.stop();
     await Promise.allSettled([engine.stop(), probeEngine.stop(), dnsmasq.stop()]);
     process.exit(0);
   };

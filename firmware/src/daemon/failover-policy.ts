@@ -62,11 +62,17 @@ export class FailoverPolicy {
   private activeSince = 0;
   private lastAnswerAt: number | null = null;
   private readonly recent: FailoverEvent[] = [];
+  private failedOver = 0;
 
   constructor(private readonly now: () => number = Date.now) {}
 
   get active(): number | null {
     return this.activeId;
+  }
+
+  /** Failovers (the active profile failed and another took over) since this policy was made. */
+  get failovers(): number {
+    return this.failedOver;
   }
 
   /** The newest events, oldest first. */
@@ -211,6 +217,9 @@ export class FailoverPolicy {
   }
 
   private record(kind: FailoverEvent['kind'], from: number | null, to: number | null, reason: string): void {
+    if (kind === 'failed_over') {
+      this.failedOver += 1;
+    }
     this.recent.push({ at: this.now(), kind, from, to, reason });
     if (this.recent.length > MAX_EVENTS) {
       this.recent.shift();

@@ -47,6 +47,11 @@ export interface GatewayOptions {
   readonly resolver: Resolver;
   readonly log: ReconcilerLog;
   readonly now?: () => number;
+  /**
+   * The tunnel or the kill switch in force changed: by a new document ('change') or the failover policy switching
+   * profiles ('failover'). The self-test and the exit check run once it settles.
+   */
+  readonly onChanged?: (trigger: 'change' | 'failover') => void;
 }
 
 /**
@@ -63,6 +68,8 @@ export interface UpstreamStatus {
   readonly activeId: number | null;
   readonly profiles: Array<ProfileHealth & { name: string }>;
   readonly events: readonly FailoverEvent[];
+  /** Failovers since burrowd started. */
+  readonly failovers: number;
 }
 
 export class Gateway {
@@ -79,6 +86,8 @@ export class Gateway {
   private resolvedAt = 0;
   private timer: NodeJS.Timeout | null = null;
   private checking = false;
+  /** The tunnel and kill switch last applied, to tell a change from the same state applied again. */
+  private appliedKey: string | null = null;
 
   private readonly now: () => number;
 
@@ -115,7 +124,7 @@ export class Gateway {
       selectedId,
     );
     this.logEvents();
-    return this.applyActive();
+    return this.applyActive('change');
   }
 
   /** Restores the persisted document at boot; null when there was none. */
@@ -141,6 +150,7 @@ export class Gateway {
       activeId: this.policy.active,
       profiles: this.policy.profiles().map((health) => ({ ...health, name: names.get(health.id) ?? '' })),
       events: this.policy.events,
+      failovers: this.policy.failovers,
     };
   }
 
@@ -157,10 +167,10 @@ export class Gateway {
       }
       if (this.policy.tick() !== undefined) {
         this.logEvents();
-        await this.applyActive();
+        await this.applyActive('failover');
       } else if (active !== undefined && (await this.endpointsMoved(active))) {
         this.options.log.info(`profile ${active.id}: a server's name now resolves elsewhere; applying it again`);
-        await this.applyActive();
+        await this.applyActive('failover');
       }
       for (const id of this.policy.dueForRetry()) {
         const profile = this.profile(id);
@@ -172,7 +182,7 @@ export class Gateway {
         this.options.log.info(`background check of profile ${id}: ${answers ? 'it answers' : 'no answer'}`);
         if (this.policy.retried(id, answers) !== undefined) {
           this.logEvents();
-          await this.applyActive();
+          await this.applyActive('failover');
           break;
         }
       }
@@ -221,7 +231,7 @@ export class Gateway {
     return probeResolver(profile.dns[0]!, RESOLVER_PROBE_TIMEOUT_MS);
   }
 
-  private async applyActive(): Promise<ApplyOutcome> {
+  private async applyActive(cause: 'change' | 'failover'): Promise<ApplyOutcome> {
     const document = this.document!;
     // The reconciler looks the names up as it applies.
     this.resolvedAt = this.now();
@@ -242,10 +252,23 @@ export class Gateway {
       // The active profile's endpoint did not resolve: it cannot work, so the next one takes over now.
       if (this.policy.unusable(outcome.warnings.join('; ')) !== undefined) {
         this.logEvents();
-        return this.applyActive();
+        return this.applyActive('failover');
       }
     }
+    if (outcome.ok) {
+      this.noticeChange(cause);
+    }
     return outcome;
+  }
+
+  /** Tells onChanged when the tunnel or the kill switch in force differs from the last applied. */
+  private noticeChange(cause: 'change' | 'failover'): void {
+    const state = this.options.reconciler.current;
+    const key = JSON.stringify({ killSwitch: state?.killSwitch ?? null, tunnel: state?.tunnel ?? null });
+    if (key !== this.appliedKey) {
+      this.appliedKey = key;
+      this.options.onChanged?.(cause);
+    }
   }
 
   /** What the firewall must know of the profiles not in force: their endpoints and their resolvers. */

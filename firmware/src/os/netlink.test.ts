@@ -156,10 +156,14 @@ asRoot('the household targets applied to a fresh router, and a second apply chan
     '1000: from all iif br-lan lookup 51820',
     '1001: from all fwmark 0xca6c lookup main',
     '1002: from all to 100.96.0.1 lookup 51820',
+    '1003: from 100.96.0.2 lookup 51820',
+    '1004: from 100.96.0.2 unreachable',
   ]);
   t.deepEqual(await ownedRules(router, '-6'), [
     '1000: from all iif br-lan lookup 51820',
     '1001: from all fwmark 0xca6c lookup main',
+    '1003: from fd96::2 lookup 51820',
+    '1004: from fd96::2 unreachable',
   ]);
 
   t.deepEqual(await routeGet(router, INTERNET_V4, LAN_DEVICE_V4), VIA_TUNNEL, 'LAN IPv4 goes into the tunnel');

@@ -301,13 +301,14 @@ function ruleMatches(rule: RuleState, target: RuleTarget): boolean {
   return (
     rule.family === target.family &&
     rule.priority === target.priority &&
-    rule.action === 'lookup' &&
-    rule.table === target.table &&
+    (target.table === 'unreachable'
+      ? rule.action === 'unreachable' && rule.table === undefined
+      : rule.action === 'lookup' && rule.table === target.table) &&
     rule.iif === target.iif &&
     rule.to === target.to &&
+    rule.from === target.from &&
     rule.fwmark === target.fwmark &&
     (rule.fwmask === undefined || rule.fwmask === 0xffffffff) &&
-    rule.from === undefined &&
     rule.oif === undefined &&
     rule.extra.length === 0
   );
@@ -316,10 +317,12 @@ function ruleMatches(rule: RuleState, target: RuleTarget): boolean {
 function addRule(rule: RuleTarget): string {
   const selector = [
     ...(rule.iif === undefined ? [] : [`iif ${rule.iif}`]),
+    ...(rule.from === undefined ? [] : [`from ${rule.from}`]),
     ...(rule.to === undefined ? [] : [`to ${rule.to}`]),
     ...(rule.fwmark === undefined ? [] : [`fwmark 0x${rule.fwmark.toString(16)}`]),
   ];
-  return ['rule add priority', String(rule.priority), ...selector, 'lookup', String(rule.table)].join(' ');
+  const action = rule.table === 'unreachable' ? ['unreachable'] : ['lookup', String(rule.table)];
+  return ['rule add priority', String(rule.priority), ...selector, ...action].join(' ');
 }
 
 /** Whether every item has its own partner and no partner is left over. */

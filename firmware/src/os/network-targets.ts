@@ -13,6 +13,9 @@
 //   can catch them: otherwise a tunnel resolver that is also the endpoint would route the tunnel into itself.
 // - Rules 1002 send the router's own queries to the tunnel's resolvers (dnsmasq forwards only to them) to table
 //   51820 too: through the tunnel, or unreachable (their host routes) while it is down, never out the WAN.
+// - Rules 1003 send what the router itself sends from the tunnel's own addresses (the exit check binds to them) to
+//   table 51820, and rules 1004 make such packets unreachable when that table has no route for them (kill switch
+//   off, tunnel down): traffic from the tunnel's address goes through the tunnel or nowhere, never out the WAN.
 // - Kill switch off: no IPv4 default unreachable route (the resolvers keep theirs). With the tunnel route gone,
 //   table 51820 has no IPv4 default, the lookup continues with the next rules and the main table sends LAN IPv4
 //   out the WAN (the nftables table allows exactly that). IPv6 keeps its unreachable route either way: the
@@ -30,6 +33,8 @@ export const OWNED_RULE_PRIORITIES = { first: 1000, last: 1099 } as const;
 export const LAN_RULE_PRIORITY = 1000;
 export const ENGINE_RULE_PRIORITY = 1001;
 export const DNS_RULE_PRIORITY = 1002;
+export const TUNNEL_SOURCE_RULE_PRIORITY = 1003;
+export const TUNNEL_SOURCE_UNREACHABLE_PRIORITY = 1004;
 /** Far behind any real route, so the tunnel route always wins while it exists. */
 export const UNREACHABLE_METRIC = 4278198272;
 /** The metric the kernel gives a route added without one: 0 for IPv4, 1024 for IPv6 (which has no 0). */
@@ -69,10 +74,12 @@ export interface RuleTarget {
   readonly iif?: string;
   /** Matches packets to this prefix (canonical). */
   readonly to?: string;
+  /** Matches packets from this prefix (canonical). */
+  readonly from?: string;
   /** Matches packets carrying this firewall mark (whole mark). */
   readonly fwmark?: number;
-  /** The table to look up. */
-  readonly table: number;
+  /** The table to look up, or 'unreachable': the lookup ends there with "network unreachable". */
+  readonly table: number | 'unreachable';
 }
 
 export interface SysctlTarget {
@@ -200,6 +207,21 @@ function ruleTargets(lan: string, tunnel: TunnelState | null): RuleTarget[] {
     rules.push(
       ...resolvers.map(({ family, cidr }) => ({ family, priority: DNS_RULE_PRIORITY, to: cidr, table: BURROW_TABLE })),
     );
+    const sources = sortedPrefixes(tunnel.addresses.map(hostOf));
+    rules.push(
+      ...sources.map(({ family, cidr }) => ({
+        family,
+        priority: TUNNEL_SOURCE_RULE_PRIORITY,
+        from: cidr,
+        table: BURROW_TABLE,
+      })),
+      ...sources.map(({ family, cidr }) => ({
+        family,
+        priority: TUNNEL_SOURCE_UNREACHABLE_PRIORITY,
+        from: cidr,
+        table: 'unreachable' as const,
+      })),
+    );
   }
   return rules.sort((a, b) => a.priority - b.priority || a.family - b.family);
 }
@@ -237,6 +259,11 @@ function sortedPrefixes(texts: readonly string[]): Array<{ family: IpFamily; cid
   return parsed
     .map((prefix) => ({ family: prefix.family, cidr: formatIpPrefix(prefix) }))
     .filter(({ cidr }) => !seen.has(cidr) && seen.add(cidr));
+}
+
+/** The router's own address of a tunnel address ("100.96.0.2/24" → "100.96.0.2"): a host prefix. */
+function hostOf(address: string): string {
+  return address.split('/')[0]!;
 }
 
 /** Interface names end up in `ip -batch` lines and /proc/sys paths: checked once more here. */

@@ -1,6 +1,7 @@
 // What an apply could change in the router, read back for before/after comparisons: the kill-switch table (its
 // fingerprint and its rules, without counter values), Burrow's routing table and the policy rules, and the
 // engine's peer as wg(8) shows it (without its traffic counters).
+import { LEAK_PROBE_RULE_PRIORITY } from '@burrow/firmware/control/leak-probe';
 import { rulesetFingerprint } from '@burrow/firmware/os/nft-ruleset';
 import { type Household } from '@burrow/scripts/lab/household';
 import { TOOLS } from '@burrow/scripts/lab/tools';
@@ -40,6 +41,12 @@ function peerOf(dump: string): PeerDump {
   };
 }
 
+function withoutLeakProbe(rules: unknown): unknown {
+  return Array.isArray(rules)
+    ? rules.filter((rule) => (rule as { priority?: number }).priority !== LEAK_PROBE_RULE_PRIORITY)
+    : rules;
+}
+
 export async function routerSnapshot(lab: Household, router: string, tunnelInterface: string): Promise<RouterSnapshot> {
   const inRouter = async (argv: readonly string[]) => (await lab.exec(router, argv)).stdout;
   const json = async (argv: readonly string[]) => JSON.parse(await inRouter(argv)) as unknown;
@@ -50,7 +57,8 @@ export async function routerSnapshot(lab: Household, router: string, tunnelInter
     table,
     routes4: await json([TOOLS.ip, '-j', '-4', 'route', 'show', 'table', '51820']),
     routes6: await json([TOOLS.ip, '-j', '-6', 'route', 'show', 'table', '51820']),
-    rules4: await json([TOOLS.ip, '-j', '-4', 'rule']),
+    // burrowd's leak probe (run by itself after a change) holds rule 990 for a second or two: not the apply's doing.
+    rules4: withoutLeakProbe(await json([TOOLS.ip, '-j', '-4', 'rule'])),
     rules6: await json([TOOLS.ip, '-j', '-6', 'rule']),
     peer: peerOf(await inRouter([TOOLS.wg, 'show', tunnelInterface, 'dump'])),
   };

@@ -7,7 +7,7 @@ import { TOOLS } from '@burrow/scripts/lab/tools';
 import { type Gateway, gatewayTest, type SelfTestCheck } from './fixture.js';
 import { eventually } from './poll.js';
 
-const CHECKS = ['ruleset', 'handshake', 'no-bypass', 'dns', 'ipv6'];
+const CHECKS = ['ruleset', 'handshake', 'no-bypass', 'dns', 'ipv6', 'leak-probe'];
 /** An nftables table of the test's own in the Internet namespace: it drops what reaches the VPN server's port. */
 const BLOCK_TABLE = 'burrow_test_block';
 
