@@ -5,6 +5,7 @@ import { AccountController } from './controllers/account.controller.js';
 import { AuditController } from './controllers/audit.controller.js';
 import { AuthController } from './controllers/auth.controller.js';
 import { CertificateController } from './controllers/certificate.controller.js';
+import { EventController } from './controllers/event.controller.js';
 import { GatewayController } from './controllers/gateway.controller.js';
 import { HealthController } from './controllers/health.controller.js';
 import { SecuritySettingsController } from './controllers/security-settings.controller.js';
@@ -23,6 +24,7 @@ import { AuditRepository } from './repositories/audit.repository.js';
 import { CertificateFileRepository } from './repositories/certificate-file.repository.js';
 import { CryptoRepository } from './repositories/crypto.repository.js';
 import { DatabaseRepository } from './repositories/database.repository.js';
+import { EventRepository } from './repositories/event.repository.js';
 import { FirmwareRepository } from './repositories/firmware.repository.js';
 import { HostRepository } from './repositories/host.repository.js';
 import { LoginAttemptRepository } from './repositories/login-attempt.repository.js';
@@ -35,6 +37,7 @@ import { SettingRepository } from './repositories/setting.repository.js';
 import { TotpRepository } from './repositories/totp.repository.js';
 import { TunnelProfileRepository } from './repositories/tunnel-profile.repository.js';
 import { UserRepository } from './repositories/user.repository.js';
+import { WebhookRepository } from './repositories/webhook.repository.js';
 import { AccountService } from './services/account.service.js';
 import { AuditService } from './services/audit.service.js';
 import { AuthService } from './services/auth.service.js';
@@ -42,6 +45,8 @@ import { CertificateService } from './services/certificate.service.js';
 import { Clock } from './services/clock.js';
 import { DeviceService } from './services/device.service.js';
 import { DesiredStateService } from './services/desired-state.service.js';
+import { EventWebhookService } from './services/event-webhook.service.js';
+import { EventService } from './services/event.service.js';
 import { GatewayEventsService } from './services/gateway-events.service.js';
 import { GatewaySettingsService } from './services/gateway-settings.service.js';
 import { GatewayService } from './services/gateway.service.js';
@@ -91,6 +96,7 @@ export class AppModule {
         TunnelController,
         GatewayController,
         StatusController,
+        EventController,
       ],
       providers: [
         // Every route passes this guard; a route that declares no permission fails.
@@ -102,6 +108,8 @@ export class AppModule {
         Clock,
         DeviceService,
         DesiredStateService,
+        EventService,
+        EventWebhookService,
         GatewayEventsService,
         GatewayService,
         GatewaySettingsService,
@@ -121,6 +129,7 @@ export class AppModule {
         CertificateFileRepository,
         CryptoRepository,
         DatabaseRepository,
+        EventRepository,
         FirmwareRepository,
         HostRepository,
         LoginAttemptRepository,
@@ -133,6 +142,7 @@ export class AppModule {
         TotpRepository,
         TunnelProfileRepository,
         UserRepository,
+        WebhookRepository,
       ],
     };
   }

@@ -41,6 +41,7 @@ export const AUDIT_ACTIONS = [
   'gateway.kill_switch_on',
   'gateway.kill_switch_off',
   'gateway.failover',
+  'events.webhook_changed',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -6,6 +6,7 @@ import { CreateUsersSessionsAudit1764000000000 } from './1764000000000-create-us
 import { UsernameSkeleton1764100000000 } from './1764100000000-username-skeleton.js';
 import { LockoutDevicesAuditFailures1765000000000 } from './1765000000000-lockout-devices-audit-failures.js';
 import { CreateTunnelProfiles1765200000000 } from './1765200000000-create-tunnel-profiles.js';
+import { CreateEvents1765500000000 } from './1765500000000-create-events.js';
 
 export const migrations: Array<new () => MigrationInterface> = [
   CreateSettings1763800000000,
@@ -13,4 +14,5 @@ export const migrations: Array<new () => MigrationInterface> = [
   UsernameSkeleton1764100000000,
   LockoutDevicesAuditFailures1765000000000,
   CreateTunnelProfiles1765200000000,
+  CreateEvents1765500000000,
 ];

@@ -34,6 +34,8 @@ export const ERROR_CODES = [
   'tunnel_in_use',
   'firmware_unavailable',
   'too_many_streams',
+  'webhook_url_invalid',
+  'webhook_not_set',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
