@@ -11,8 +11,15 @@ export interface CspViolation {
 /** Window property the init script fills; read back with page.evaluate. */
 const VIOLATIONS_KEY = '__burrowCspViolations';
 
-/** What the page reads by itself, whatever the person does (the Status page also reads the last self-test). */
-const BACKGROUND_POLLS = new Set(['/api/system/status', '/api/gateway', '/api/status/stream', '/api/selftest']);
+/** What the page reads by itself, whatever the person does (the Status page also reads the last self-test and events). */
+const BACKGROUND_POLLS = new Set([
+  '/api/system/status',
+  '/api/gateway',
+  '/api/status/stream',
+  '/api/selftest',
+  '/api/events',
+  '/api/events/webhook',
+]);
 
 export class PageProblems {
   readonly consoleErrors: string[] = [];

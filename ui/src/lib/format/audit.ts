@@ -150,6 +150,7 @@ export const AUDIT_ACTION_LABELS: Readonly<Record<AuditAction, string>> = {
   'gateway.kill_switch_on': 'Kill switch turned on',
   'gateway.kill_switch_off': 'Kill switch turned off',
   'gateway.failover': 'Tunnel switched servers',
+  'events.webhook_changed': 'Events webhook changed',
 };
 
 /** The label of an action, or its raw name for one this page does not know yet. */
