@@ -5,6 +5,7 @@ import { AccountController } from './controllers/account.controller.js';
 import { AuditController } from './controllers/audit.controller.js';
 import { AuthController } from './controllers/auth.controller.js';
 import { CertificateController } from './controllers/certificate.controller.js';
+import { EventController } from './controllers/event.controller.js';
 import { GatewayController } from './controllers/gateway.controller.js';
 import { HealthController } from './controllers/health.controller.js';
 import { MetricsTokenController } from './controllers/metrics-token.controller.js';
@@ -25,6 +26,7 @@ import { AuditRepository } from './repositories/audit.repository.js';
 import { CertificateFileRepository } from './repositories/certificate-file.repository.js';
 import { CryptoRepository } from './repositories/crypto.repository.js';
 import { DatabaseRepository } from './repositories/database.repository.js';
+import { EventRepository } from './repositories/event.repository.js';
 import { FirmwareRepository } from './repositories/firmware.repository.js';
 import { HostRepository } from './repositories/host.repository.js';
 import { LoginAttemptRepository } from './repositories/login-attempt.repository.js';
@@ -40,6 +42,7 @@ import { TotpRepository } from './repositories/totp.repository.js';
 import { TrafficSampleRepository } from './repositories/traffic-sample.repository.js';
 import { TunnelProfileRepository } from './repositories/tunnel-profile.repository.js';
 import { UserRepository } from './repositories/user.repository.js';
+import { WebhookRepository } from './repositories/webhook.repository.js';
 import { AccountService } from './services/account.service.js';
 import { AuditService } from './services/audit.service.js';
 import { AuthService } from './services/auth.service.js';
@@ -47,6 +50,8 @@ import { CertificateService } from './services/certificate.service.js';
 import { Clock } from './services/clock.js';
 import { DeviceService } from './services/device.service.js';
 import { DesiredStateService } from './services/desired-state.service.js';
+import { EventWebhookService } from './services/event-webhook.service.js';
+import { EventService } from './services/event.service.js';
 import { GatewayEventsService } from './services/gateway-events.service.js';
 import { GatewaySettingsService } from './services/gateway-settings.service.js';
 import { ExitCheckService } from './services/exit-check.service.js';
@@ -102,6 +107,7 @@ export class AppModule {
         StatusController,
         MetricsController,
         MetricsTokenController,
+        EventController,
       ],
       providers: [
         // Every route passes this guard; a route that declares no permission fails.
@@ -113,6 +119,8 @@ export class AppModule {
         Clock,
         DeviceService,
         DesiredStateService,
+        EventService,
+        EventWebhookService,
         GatewayEventsService,
         GatewayService,
         ExitCheckService,
@@ -136,6 +144,7 @@ export class AppModule {
         CertificateFileRepository,
         CryptoRepository,
         DatabaseRepository,
+        EventRepository,
         FirmwareRepository,
         HostRepository,
         LoginAttemptRepository,
@@ -151,6 +160,7 @@ export class AppModule {
         TrafficSampleRepository,
         TunnelProfileRepository,
         UserRepository,
+        WebhookRepository,
       ],
     };
   }

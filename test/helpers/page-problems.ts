@@ -12,14 +12,16 @@ export interface CspViolation {
 const VIOLATIONS_KEY = '__burrowCspViolations';
 
 /**
- * What the page reads by itself, whatever the person does (the Status page also reads the exit check's setting, the
- * System page its Prometheus tokens).
+ * What the page reads by itself, whatever the person does (the Status page also reads the exit check's setting and
+ * the events, the System page its Prometheus tokens).
  */
 const BACKGROUND_POLLS = new Set([
   '/api/system/status',
   '/api/gateway',
   '/api/status/stream',
   '/api/gateway/exit-check',
+  '/api/events',
+  '/api/events/webhook',
   '/api/metrics/tokens',
 ]);
 /** The Tunnel page's traffic card polls its profile's chart. */

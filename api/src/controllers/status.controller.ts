@@ -19,7 +19,7 @@ export class StatusController {
   @ApiProduces('text/event-stream')
   @ApiOkResponse({
     description:
-      'Server-sent events: `gateway` (the body of GET /api/gateway) at once and whenever it changes, `system` (the body of GET /api/system/status) at once and every 5 s, and a comment line every 15 s. The stream ends when the session is signed out or expires.',
+      'Server-sent events: `gateway` (the body of GET /api/gateway) at once and whenever it changes, `system` (the body of GET /api/system/status) at once and every 5 s, `event` (one item of GET /api/events) for each new event as it is recorded, and a comment line every 15 s. The stream ends when the session is signed out or expires.',
     schema: { type: 'string' },
   })
   @ApiTooManyRequestsResponse({

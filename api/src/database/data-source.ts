@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { type SqliteConnectionOptions } from 'typeorm/driver/sqlite/SqliteConnectionOptions.js';
 import { AuditEventEntity } from '../entities/audit-event.entity.js';
+import { EventEntity } from '../entities/event.entity.js';
 import { LoginAttemptEntity } from '../entities/login-attempt.entity.js';
 import { MetricsTokenEntity } from '../entities/metrics-token.entity.js';
 import { RecoveryCodeEntity } from '../entities/recovery-code.entity.js';
@@ -28,6 +29,7 @@ export function dataSourceOptions(dataDir: string): SqliteConnectionOptions {
       TunnelProfileEntity,
       MetricsTokenEntity,
       TrafficSampleEntity,
+      EventEntity,
     ],
     migrations,
     migrationsRun: true,

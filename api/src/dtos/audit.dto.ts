@@ -44,6 +44,7 @@ export const AUDIT_ACTIONS = [
   'gateway.exit_check_changed',
   'metrics.token_created',
   'metrics.token_revoked',
+  'events.webhook_changed',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

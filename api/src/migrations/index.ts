@@ -8,6 +8,7 @@ import { LockoutDevicesAuditFailures1765000000000 } from './1765000000000-lockou
 import { CreateTunnelProfiles1765200000000 } from './1765200000000-create-tunnel-profiles.js';
 import { CreateTrafficSamples1765300000000 } from './1765300000000-create-traffic-samples.js';
 import { CreateMetricsTokens1765400000000 } from './1765400000000-create-metrics-tokens.js';
+import { CreateEvents1765500000000 } from './1765500000000-create-events.js';
 
 export const migrations: Array<new () => MigrationInterface> = [
   CreateSettings1763800000000,
@@ -17,4 +18,5 @@ export const migrations: Array<new () => MigrationInterface> = [
   CreateTunnelProfiles1765200000000,
   CreateTrafficSamples1765300000000,
   CreateMetricsTokens1765400000000,
+  CreateEvents1765500000000,
 ];

@@ -8,6 +8,7 @@ import { PasswordHashRepository } from '../repositories/password-hash.repository
 import { UserRepository } from '../repositories/user.repository.js';
 import { AuditService } from './audit.service.js';
 import { type DeviceCookie, DeviceService } from './device.service.js';
+import { EventService } from './event.service.js';
 import { type AttemptGate, LockoutService } from './lockout.service.js';
 import { type SignedIn, SessionService } from './session.service.js';
 import { invalidCode, type SecondFactor, TotpService } from './totp.service.js';
@@ -43,6 +44,7 @@ export class AuthService {
     private readonly sessions: SessionService,
     private readonly audit: AuditService,
     private readonly metrics: MetricsRepository,
+    private readonly events: EventService,
   ) {}
 
   /** `deviceCookie`: the device cookie the browser sent, if any. */
@@ -108,6 +110,19 @@ export class AuthService {
     await this.audit.record({ ...audit, action: 'auth.login_failed', details: { reason } }, now);
     if (gate.locksUsername) {
       await this.audit.record({ ...audit, action: 'auth.locked', target: user?.username ?? null }, now);
+      // Told for real users only: a made-up name locking is someone guessing, and telling each would let them flood
+      // the list and the webhook.
+      if (user !== null) {
+        await this.events.record(
+          {
+            kind: 'signin.lockout',
+            severity: 'warning',
+            message: `Sign-in as ${user.username} is locked for a while after repeated failed attempts`,
+            details: { username: user.username },
+          },
+          now,
+        );
+      }
     }
     if (gate.locksDevice) {
       await this.audit.record({ ...audit, action: 'auth.device_locked', target: user?.username ?? null }, now);

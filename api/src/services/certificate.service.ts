@@ -17,6 +17,7 @@ import { HostRepository } from '../repositories/host.repository.js';
 import { NetworkInterfaceRepository } from '../repositories/network-interface.repository.js';
 import { assertServable } from '../server/tls-settings.js';
 import { AuditService } from './audit.service.js';
+import { EventService } from './event.service.js';
 import { Clock } from './clock.js';
 import { readLanAddresses } from './gateway-report.js';
 import { StatusHubService } from './status-hub.service.js';
@@ -40,6 +41,14 @@ export interface ServedCertificates {
 
 type Listener = (served: ServedCertificates) => void;
 
+const RENEWAL_REASONS = {
+  requested: 'an admin asked for it',
+  issuer: "the old one was not issued by this router's authority",
+  expiry: 'the old one was close to expiring',
+  'not-yet-valid': "the old one was issued while the router's clock was wrong",
+  names: "the router's names or addresses changed",
+} as const;
+
 @Injectable()
 export class CertificateService implements OnApplicationShutdown {
   private readonly logger = new Logger(CertificateService.name);
@@ -56,6 +65,7 @@ export class CertificateService implements OnApplicationShutdown {
     private readonly interfaces: NetworkInterfaceRepository,
     private readonly hub: StatusHubService,
     private readonly audit: AuditService,
+    private readonly events: EventService,
   ) {}
 
   /** Loads the certificates, creating the CA and the server certificate on first boot; what to serve first. */
@@ -134,6 +144,7 @@ export class CertificateService implements OnApplicationShutdown {
     return this.serially(async () => {
       await this.issue(await this.coveredNames());
       await this.record('certificate.renewed', actor, client, { reason: 'requested' });
+      await this.tellRenewed('requested');
     }).then(() => this.status());
   }
 
@@ -272,6 +283,7 @@ export class CertificateService implements OnApplicationShutdown {
     }
     this.logger.warn(`re-issuing the built-in certificate (${reason}) for ${[...names.dns, ...names.ips].join(', ')}`);
     await this.issue(names);
+    await this.tellRenewed(reason);
     return true;
   }
 
@@ -326,6 +338,19 @@ export class CertificateService implements OnApplicationShutdown {
     details: Record<string, string>,
   ): Promise<void> {
     await this.audit.record({ action, actor, address: client.address, target: 'https', details }, this.clock.now());
+  }
+
+  /** The household is told too: browsers that trusted the router's CA are fine, pinned certificates are not. */
+  private async tellRenewed(reason: keyof typeof RENEWAL_REASONS): Promise<void> {
+    await this.events.record(
+      {
+        kind: 'certificate.renewed',
+        severity: 'info',
+        message: `The router's HTTPS certificate was renewed: ${RENEWAL_REASONS[reason]}`,
+        details: { reason },
+      },
+      this.clock.now(),
+    );
   }
 
   private loaded() {

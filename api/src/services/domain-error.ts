@@ -39,6 +39,8 @@ export const ERROR_CODES = [
   'exit_check_failed',
   'metrics_token_name_invalid',
   'metrics_token_limit',
+  'webhook_url_invalid',
+  'webhook_not_set',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

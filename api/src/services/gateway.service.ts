@@ -7,6 +7,7 @@ import { AuditService } from './audit.service.js';
 import { type ClientInfo } from './client-info.js';
 import { DesiredStateService } from './desired-state.service.js';
 import { ExitCheckService } from './exit-check.service.js';
+import { EventService } from './event.service.js';
 import { type GatewayReport, readGatewayReport } from './gateway-report.js';
 import { GatewaySettingsService } from './gateway-settings.service.js';
 import { SelfTestService } from './self-test.service.js';
@@ -25,6 +26,7 @@ export class GatewayService {
     private readonly audit: AuditService,
     private readonly selfTest: SelfTestService,
     private readonly exitCheck: ExitCheckService,
+    private readonly events: EventService,
   ) {}
 
   async status(now = new Date()): Promise<GatewayStatusDto> {
@@ -84,6 +86,21 @@ export class GatewayService {
         actor,
         address: client.address,
       });
+      await this.events.record(
+        enabled
+          ? {
+              kind: 'kill_switch.on',
+              severity: 'info',
+              message: `${actor.username} turned the kill switch on: devices reach the Internet only through the tunnel`,
+              details: { by: actor.username },
+            }
+          : {
+              kind: 'kill_switch.off',
+              severity: 'warning',
+              message: `${actor.username} turned the kill switch off: devices use the Internet provider directly, unencrypted, whenever the tunnel is down`,
+              details: { by: actor.username },
+            },
+      );
       this.desiredState.changed();
       await this.desiredState.settled();
     }

@@ -1,7 +1,9 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { type EventDto } from '../dtos/event.dto.js';
 import { type GatewayStatusDto } from '../dtos/gateway.dto.js';
 import { type SystemStatusDto } from '../dtos/system-status.dto.js';
 import { DomainError } from './domain-error.js';
+import { EventService } from './event.service.js';
 import { GatewayService } from './gateway.service.js';
 import { type AuthContext, SessionService } from './session.service.js';
 import { type StatusReport, StatusHubService } from './status-hub.service.js';
@@ -17,6 +19,8 @@ export const HEARTBEAT_MS = 15_000;
 export interface StatusEvents {
   gateway: GatewayStatusDto;
   system: SystemStatusDto;
+  /** A new event for the Events list (a failover, the kill switch turned off…), as GET /api/events lists it. */
+  event: EventDto;
 }
 
 /** Where a stream's events go; the HTTP layer writes them as server-sent events. */
@@ -38,7 +42,7 @@ interface Stream {
 /**
  * Live status for signed-in pages: the gateway whenever it changes (from each report of the status hub, which
  * asks burrowd once a second while a stream is open, however many there are), the system figures every few
- * seconds, and heartbeats. Each report also checks that every stream's session is still signed in; one that is
+ * seconds, each new event as it is recorded, and heartbeats. Each report also checks that every stream's session is still signed in; one that is
  * not ends. The work per report is done once and shared, and the reports are handled one after the other.
  */
 @Injectable()
@@ -46,6 +50,7 @@ export class StatusStreamService implements OnApplicationShutdown {
   private readonly logger = new Logger(StatusStreamService.name);
   private readonly streams = new Set<Stream>();
   private unsubscribe: (() => void) | null = null;
+  private unsubscribeEvents: (() => void) | null = null;
   private timers: NodeJS.Timeout[] = [];
   private queue: Promise<void> = Promise.resolve();
   private lastSystem: SystemStatusDto | null = null;
@@ -55,6 +60,7 @@ export class StatusStreamService implements OnApplicationShutdown {
     private readonly gateway: GatewayService,
     private readonly system: SystemService,
     private readonly sessions: SessionService,
+    private readonly events: EventService,
   ) {}
 
   /**
@@ -105,6 +111,10 @@ export class StatusStreamService implements OnApplicationShutdown {
       return;
     }
     this.unsubscribe = this.hub.subscribe((report) => this.serially(() => this.onReport(report)), { live: true });
+    // Each event as it is recorded: a stream whose session ended is found out at the next report, within a second.
+    this.unsubscribeEvents = this.events.subscribe((event) =>
+      this.streams.forEach((stream) => stream.sink.send('event', event)),
+    );
     this.timers = [
       setInterval(() => void this.serially(() => this.onSystemTick()), SYSTEM_INTERVAL_MS),
       setInterval(() => this.streams.forEach((stream) => stream.sink.heartbeat()), HEARTBEAT_MS),
@@ -118,6 +128,8 @@ export class StatusStreamService implements OnApplicationShutdown {
     }
     this.unsubscribe();
     this.unsubscribe = null;
+    this.unsubscribeEvents?.();
+    this.unsubscribeEvents = null;
     this.timers.forEach((timer) => clearInterval(timer));
     this.timers = [];
     this.lastSystem = null;

@@ -86,7 +86,7 @@ test('a viewer gets 403 on every admin write route in the OpenAPI document, and 
       t.is(reply.status, 403, `${method} ${path}`);
       t.like(reply.body, { code: 'forbidden' }, `${method} ${path}`);
     }
-    for (const path of ['/api/users', '/api/audit', '/api/settings/security']) {
+    for (const path of ['/api/users', '/api/audit', '/api/settings/security', '/api/events/webhook']) {
       t.is((await call(api, path, { session: viewer })).status, 403, `GET ${path}`);
     }
     t.deepEqual(await snapshot(), before);

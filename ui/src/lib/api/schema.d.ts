@@ -276,6 +276,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/events/webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getWebhook"];
+        put: operations["setWebhook"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/events/webhook/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["testWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/gateway": {
         parameters: {
             query?: never;
@@ -660,7 +708,7 @@ export interface components {
             txBytes: number;
         };
         /** @enum {string} */
-        AuditAction: "setup.completed" | "auth.login" | "auth.login_failed" | "auth.locked" | "auth.address_locked" | "auth.device_locked" | "auth.logout" | "session.revoked" | "user.created" | "user.role_changed" | "user.disabled" | "user.enabled" | "user.password_reset" | "user.deleted" | "user.name_confusable" | "user.sessions_revoked" | "user.unlocked" | "user.totp_disabled" | "account.password_changed" | "totp.enabled" | "totp.disabled" | "totp.recovery_code_used" | "totp.recovery_codes_regenerated" | "settings.security_changed" | "certificate.renewed" | "certificate.imported" | "certificate.import_refused" | "certificate.reverted" | "tunnel.imported" | "tunnel.updated" | "tunnel.deleted" | "tunnel.activated" | "tunnel.exported_with_keys" | "gateway.kill_switch_on" | "gateway.kill_switch_off" | "gateway.failover" | "gateway.exit_check_changed" | "metrics.token_created" | "metrics.token_revoked";
+        AuditAction: "setup.completed" | "auth.login" | "auth.login_failed" | "auth.locked" | "auth.address_locked" | "auth.device_locked" | "auth.logout" | "session.revoked" | "user.created" | "user.role_changed" | "user.disabled" | "user.enabled" | "user.password_reset" | "user.deleted" | "user.name_confusable" | "user.sessions_revoked" | "user.unlocked" | "user.totp_disabled" | "account.password_changed" | "totp.enabled" | "totp.disabled" | "totp.recovery_code_used" | "totp.recovery_codes_regenerated" | "settings.security_changed" | "certificate.renewed" | "certificate.imported" | "certificate.import_refused" | "certificate.reverted" | "tunnel.imported" | "tunnel.updated" | "tunnel.deleted" | "tunnel.activated" | "tunnel.exported_with_keys" | "gateway.kill_switch_on" | "gateway.kill_switch_off" | "gateway.failover" | "gateway.exit_check_changed" | "metrics.token_created" | "metrics.token_revoked" | "events.webhook_changed";
         AuditEventDto: {
             action: components["schemas"]["AuditAction"];
             /** @description The client address the request came from. */
@@ -803,7 +851,7 @@ export interface components {
          * @description Present when a client may act on it.
          * @enum {string}
          */
-        ErrorCode: "unauthenticated" | "invalid_credentials" | "totp_required" | "totp_invalid" | "setup_done" | "last_admin" | "invalid_username" | "username_taken" | "weak_password" | "wrong_password" | "forbidden" | "csrf_invalid" | "cross_site" | "unsupported_media_type" | "totp_enrolment_required" | "totp_required_by_policy" | "totp_already_enabled" | "totp_enrolment_not_started" | "totp_not_enabled" | "use_account_route" | "not_found" | "certificate_refused" | "payload_too_large" | "body_too_deep" | "tunnel_config_invalid" | "tunnel_name_taken" | "tunnel_name_invalid" | "tunnel_limit" | "tunnel_in_use" | "firmware_unavailable" | "too_many_streams" | "invalid_exit_check_url" | "exit_check_off" | "exit_check_failed" | "metrics_token_name_invalid" | "metrics_token_limit";
+        ErrorCode: "unauthenticated" | "invalid_credentials" | "totp_required" | "totp_invalid" | "setup_done" | "last_admin" | "invalid_username" | "username_taken" | "weak_password" | "wrong_password" | "forbidden" | "csrf_invalid" | "cross_site" | "unsupported_media_type" | "totp_enrolment_required" | "totp_required_by_policy" | "totp_already_enabled" | "totp_enrolment_not_started" | "totp_not_enabled" | "use_account_route" | "not_found" | "certificate_refused" | "payload_too_large" | "body_too_deep" | "tunnel_config_invalid" | "tunnel_name_taken" | "tunnel_name_invalid" | "tunnel_limit" | "tunnel_in_use" | "firmware_unavailable" | "too_many_streams" | "invalid_exit_check_url" | "exit_check_off" | "exit_check_failed" | "metrics_token_name_invalid" | "metrics_token_limit" | "webhook_url_invalid" | "webhook_not_set";
         ErrorResponseDto: {
             /** @description Present when a client may act on it. */
             code?: components["schemas"]["ErrorCode"];
@@ -821,6 +869,27 @@ export interface components {
             /** @example 404 */
             statusCode: number;
         };
+        EventDto: {
+            /** Format: date-time */
+            at: string;
+            /** @description Plain facts about the event (profile names, reasons, failed checks); never a secret. */
+            details: {
+                [key: string]: string | number | boolean;
+            };
+            id: number;
+            kind: components["schemas"]["EventKind"];
+            /** @description One sentence for people, e.g. "The tunnel failed over from A to B". */
+            message: string;
+            severity: components["schemas"]["EventSeverity"];
+        };
+        /** @enum {string} */
+        EventKind: "tunnel.down" | "tunnel.failover" | "tunnel.recovered" | "selftest.failed" | "selftest.passed" | "kill_switch.off" | "kill_switch.on" | "certificate.renewed" | "signin.lockout" | "webhook.test";
+        EventListDto: {
+            /** @description Newest first; the router keeps the newest 1,000. */
+            events: components["schemas"]["EventDto"][];
+        };
+        /** @enum {string} */
+        EventSeverity: "info" | "warning" | "critical";
         ExitCheckResultDto: {
             /**
              * @description The public address the Internet sees the household at; null when the check failed.
@@ -1264,6 +1333,37 @@ export interface components {
             totpEnabled: boolean;
             /** @description Display as text, never as HTML. */
             username: string;
+        };
+        WebhookDeliveryDto: {
+            /**
+             * Format: date-time
+             * @description When the attempt ended.
+             */
+            at: string;
+            /** @description Which attempt for this event: 1, then the retries. */
+            attempt: number;
+            /** @description Why it failed, in words (never the URL); null when it worked. */
+            error: string | null;
+            /** @description A failed attempt that will not be retried (the last retry, or a test). */
+            final: boolean;
+            /** @description The event it carried. */
+            kind: components["schemas"]["EventKind"];
+            /** @description The webhook answered with a 2xx status. */
+            ok: boolean;
+            /** @description The HTTP status it answered; null when none. */
+            status: number | null;
+        };
+        WebhookSettingsDto: {
+            /** @description The last attempt since the API started (a retry, a test, or a first try); null before any. */
+            lastDelivery: components["schemas"]["WebhookDeliveryDto"] | null;
+            /** @description Events waiting to be sent or retried. */
+            pending: number;
+            /** @description Where events are POSTed as JSON; empty when none is set. It may carry a token: admins only. */
+            url: string;
+        };
+        WebhookUrlDto: {
+            /** @description An http or https URL without a user name or password in it; empty to send no events. */
+            url: string;
         };
     };
     responses: never;
@@ -1922,6 +2022,134 @@ export interface operations {
             };
         };
     };
+    listEvents: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Newest first. New ones also arrive on GET /api/status/stream. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventListDto"];
+                };
+            };
+            /** @description Any error. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    getWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSettingsDto"];
+                };
+            };
+            /** @description Any error. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    setWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookUrlDto"];
+            };
+        };
+        responses: {
+            /** @description `webhook_url_invalid` (400) unless an http(s) URL without credentials, or empty to turn it off. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSettingsDto"];
+                };
+            };
+            /** @description Any error. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    testWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Sends a `webhook.test` event now and answers how it went (a failure is a 200 with `ok: false`). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryDto"];
+                };
+            };
+            /** @description `webhook_not_set`: no webhook URL is set. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any error. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
     getGateway: {
         parameters: {
             query?: never;
@@ -2437,7 +2665,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Server-sent events: `gateway` (the body of GET /api/gateway) at once and whenever it changes, `system` (the body of GET /api/system/status) at once and every 5 s, and a comment line every 15 s. The stream ends when the session is signed out or expires. */
+            /** @description Server-sent events: `gateway` (the body of GET /api/gateway) at once and whenever it changes, `system` (the body of GET /api/system/status) at once and every 5 s, `event` (one item of GET /api/events) for each new event as it is recorded, and a comment line every 15 s. The stream ends when the session is signed out or expires. */
             200: {
                 headers: {
                     [name: string]: unknown;

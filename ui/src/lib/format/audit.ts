@@ -153,6 +153,7 @@ export const AUDIT_ACTION_LABELS: Readonly<Record<AuditAction, string>> = {
   'gateway.exit_check_changed': 'Exit check address changed',
   'metrics.token_created': 'Prometheus token created',
   'metrics.token_revoked': 'Prometheus token revoked',
+  'events.webhook_changed': 'Events webhook changed',
 };
 
 /** The label of an action, or its raw name for one this page does not know yet. */

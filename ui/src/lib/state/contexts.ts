@@ -5,13 +5,16 @@ import type { Router } from '$lib/router/router.svelte';
 import type { GatewayMonitor } from './gateway.svelte';
 import type { Poller } from './poller.svelte';
 import type { Session } from './session.svelte';
+import type { StatusStream } from './status-stream.svelte';
 
 /**
  * Set once by App: the router, the API client, the signed-in session, the live system status that the header
- * and the Status page share, and the gateway that the kill-switch banner, the Status and the Tunnel page share.
+ * and the Status page share, the gateway that the kill-switch banner, the Status and the Tunnel page share, and the
+ * live status stream (for what only one page listens to, such as new events).
  */
 export const [getRouter, setRouter] = createContext<Router>();
 export const [getApiClient, setApiClient] = createContext<ApiClient>();
 export const [getSession, setSession] = createContext<Session>();
 export const [getSystemStatus, setSystemStatus] = createContext<Poller<SystemStatus>>();
 export const [getGateway, setGateway] = createContext<GatewayMonitor>();
+export const [getStatusStream, setStatusStream] = createContext<StatusStream>();

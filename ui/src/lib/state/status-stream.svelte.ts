@@ -1,5 +1,5 @@
 import { untrack } from 'svelte';
-import type { GatewayStatus, SystemStatus } from '$lib/api/types';
+import type { GatewayStatus, RouterEvent, SystemStatus } from '$lib/api/types';
 import type { GatewayMonitor } from './gateway.svelte';
 import type { Poller } from './poller.svelte';
 
@@ -14,7 +14,7 @@ const RETRY_STREAM_MS = 30_000;
  * feeds the gateway monitor and the system status, and holds their polls. The browser's EventSource reconnects by
  * itself (the API restarting); when the stream is refused (a 401 once the session ended, a 429 with too many tabs)
  * or keeps failing, the polls take over and the stream is tried again later. A hidden tab closes it, as the polls
- * stop then too.
+ * stop then too. New events (a failover, the kill switch turned off…) go to whoever listens with `onEvent`.
  */
 export class StatusStream {
   /** Whether the stream is open now (for tests and for the page's "live" hint). */
@@ -23,6 +23,9 @@ export class StatusStream {
   readonly #system: Poller<SystemStatus>;
   readonly #url: string;
   #source: EventSource | undefined;
+  // Callbacks, not state: nothing renders from this set.
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity
+  readonly #eventListeners = new Set<(event: RouterEvent) => void>();
   #errors = 0;
   #retry: ReturnType<typeof setTimeout> | undefined;
   #running = false;
@@ -43,6 +46,12 @@ export class StatusStream {
       untrack(() => this.#onVisibilityChange());
     }
     return () => untrack(() => this.stop());
+  }
+
+  /** Calls `listener` with each new event while the stream is open; returns the function that stops it. */
+  onEvent(listener: (event: RouterEvent) => void): () => void {
+    this.#eventListeners.add(listener);
+    return () => this.#eventListeners.delete(listener);
   }
 
   stop(): void {
@@ -80,6 +89,10 @@ export class StatusStream {
       const routerTime = Date.parse(system.time);
       this.#clockOffsetMs = Number.isNaN(routerTime) ? 0 : routerTime - Date.now();
       this.#system.accept(system);
+    });
+    source.addEventListener('event', (message) => {
+      const event = JSON.parse((message as MessageEvent<string>).data) as RouterEvent;
+      this.#eventListeners.forEach((listener) => listener(event));
     });
     source.addEventListener('error', () => {
       this.#errors += 1;
