@@ -28,6 +28,12 @@ export const LEAK_PROBE_RULE_PRIORITY = 990;
 export const LEAK_PROBE_TABLE = 'burrow_leakprobe';
 /** The router's end of the veth pair (bprobe0 is the failover probe engine's). */
 export const LEAK_PROBE_LINK = 'bleak0';
+/**
+ * The MAC of the router's end: the highest unicast, locally administered address. A Linux bridge whose address was
+ * never set takes the lowest of its ports' addresses; a probe port with a lower one would change the LAN bridge's
+ * address for as long as the probe runs, and devices that learned it then would lose the router when it goes.
+ */
+export const LEAK_PROBE_LINK_MAC = 'fe:ff:ff:ff:ff:fe';
 /** The probe's end, inside its namespace. */
 const PROBE_DEVICE = 'eth0';
 const NAMESPACE_PREFIX = 'burrow-leakprobe';
@@ -208,7 +214,10 @@ async function probe(input: LeakProbeInput): Promise<LeakProbeResult> {
     const ip = (...args: string[]) => executor.run([IP_PATH, ...args]);
     const inside = (...args: string[]) => executor.run([IP_PATH, '-n', namespace, ...args]);
     await ip('netns', 'add', namespace);
-    await ip('link', 'add', LEAK_PROBE_LINK, 'type', 'veth', 'peer', 'name', PROBE_DEVICE, 'netns', namespace);
+    await ip(
+      ...['link', 'add', LEAK_PROBE_LINK, 'address', LEAK_PROBE_LINK_MAC, 'type', 'veth'],
+      ...['peer', 'name', PROBE_DEVICE, 'netns', namespace],
+    );
     // No IPv6 link-local address: the probe sends nothing but its datagrams (and ARP).
     await inside('link', 'set', 'dev', PROBE_DEVICE, 'addrgenmode', 'none');
     await ip('link', 'set', 'dev', LEAK_PROBE_LINK, 'addrgenmode', 'none');

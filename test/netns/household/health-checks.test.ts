@@ -86,6 +86,30 @@ async function assertProbeRemoved(t: ExecutionContext, gateway: Gateway): Promis
   t.regex(tables.stdout, /table inet burrow\b/, 'the kill-switch table stays');
 }
 
+/**
+ * Runs a self-test while reading the LAN bridge's MAC address every few milliseconds: the probe's port must never
+ * change it (a bridge takes its lowest port's address), or devices that learned it would lose the router.
+ */
+async function selfTestWatchingBridgeMac(gateway: Gateway): Promise<{ report: SelfTestReport; macs: Set<string> }> {
+  const mac = async () =>
+    (
+      await run([TOOLS.ip, '-n', gateway.router, '-j', 'link', 'show', 'dev', gateway.record.router.lanInterface])
+    ).stdout.match(/"address":"([0-9a-f:]+)"/)?.[1] ?? '?';
+  const macs = new Set([await mac()]);
+  let running = true;
+  const watching = (async () => {
+    while (running) {
+      macs.add(await mac());
+    }
+  })();
+  try {
+    return { report: await selfTest(gateway), macs };
+  } finally {
+    running = false;
+    await watching;
+  }
+}
+
 function leakProbe(report: SelfTestReport): SelfTestCheck {
   const check = report.checks.find((candidate) => candidate.name === 'leak-probe');
   if (check === undefined) {
@@ -149,7 +173,9 @@ gatewayTest(
 
     // 4. Kill switch on again and server A down: the exit check fails, and nothing of it crosses the WAN.
     await gateway.apply(documentFor(gateway, { killSwitch: true }) as never);
-    t.true(leakProbe(await selfTest(gateway)).pass, 'on again: nothing leaks');
+    const { report: on, macs } = await selfTestWatchingBridgeMac(gateway);
+    t.true(leakProbe(on).pass, 'on again: nothing leaks');
+    t.is(macs.size, 1, `the LAN bridge kept its address while the probe's port was on it: ${[...macs].join(', ')}`);
     await gateway.lab.stopVpnServer('a');
     const capture = await gateway.captureWan('exit-check-tunnel-down');
     const down = await exitCheck(gateway);
