@@ -28,9 +28,10 @@ test('the exit check is off until an admin chooses a URL; bad URLs are refused w
     t.false(applied.some((state) => 'exitCheck' in (state as object)));
 
     for (const [url, reason] of [
-      ['ftp://example.net/ip', /https:\/\/ or http:\/\//],
+      ['ftp://example.net/ip', /start with https:\/\/ or http:\/\//],
       ['https://user:pass@example.net/ip', /user name or password/],
-      ['not a url', /not a web address/],
+      ['not-a-url', /not a web address/],
+      ['https://example.net/my ip', /spaces/],
       [`https://example.net/${'a'.repeat(2100)}`, /longer than 2048/],
     ] as const) {
       const refused = await call<{ code: string; message: string }>(api, '/api/gateway/exit-check', {
