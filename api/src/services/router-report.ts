@@ -102,16 +102,20 @@ export function reportsLastSelfTest(raw: unknown): boolean {
   return isRecord(raw) && 'selftest' in raw;
 }
 
-/** The last self-test burrowd ran (by itself or when asked), from a `status` report; null when there is none. */
-export function readLastSelfTest(raw: unknown): LastSelfTestReport | null {
-  const last = isRecord(raw) ? raw['selftest'] : null;
-  const checks = readSelfTestReport(last);
-  const at = isRecord(last) ? time(last['at']) : null;
-  if (!isRecord(last) || checks === null || at === null) {
+/** One self-test run as burrowd reports it (its `selfTest` answer, or `status.selftest`); null when it is not one. */
+export function readSelfTestRun(raw: unknown): LastSelfTestReport | null {
+  const checks = readSelfTestReport(raw);
+  const at = isRecord(raw) ? time(raw['at']) : null;
+  if (!isRecord(raw) || checks === null || at === null) {
     return null;
   }
-  const trigger = String(last['trigger']);
+  const trigger = String(raw['trigger']);
   return { at, trigger: TRIGGERS.has(trigger) ? (trigger as SelfTestTrigger) : 'request', checks };
+}
+
+/** The last self-test burrowd ran (by itself or when asked), from a `status` report; null when there is none. */
+export function readLastSelfTest(raw: unknown): LastSelfTestReport | null {
+  return isRecord(raw) ? readSelfTestRun(raw['selftest']) : null;
 }
 
 function readAddress(value: unknown): RouterInterfaceAddress[] {

@@ -8,6 +8,7 @@ import { DomainError } from './domain-error.js';
 import {
   readLastSelfTest,
   readSelfTestReport,
+  readSelfTestRun,
   reportsLastSelfTest,
   type SelfTestCheckReport,
   type SelfTestTrigger,
@@ -59,7 +60,8 @@ export class SelfTestService {
   }
 
   private async runOnce(): Promise<SelfTestResult> {
-    const checks = readSelfTestReport(await this.firmware.selfTest());
+    const answer = await this.firmware.selfTest();
+    const checks = readSelfTestReport(answer);
     if (checks === null) {
       throw new DomainError(
         'unavailable',
@@ -67,7 +69,10 @@ export class SelfTestService {
         "The router's service (burrowd) does not answer, so the self-test cannot run.",
       );
     }
-    this.asked = summarize(this.clock.now(), 'request', checks);
+    // burrowd says when it ran (and keeps it as its last); an older one gives the checks only.
+    const run = readSelfTestRun(answer);
+    this.asked =
+      run === null ? summarize(this.clock.now(), 'request', checks) : summarize(new Date(run.at), 'request', checks);
     this.hub.invalidate();
     return this.asked;
   }

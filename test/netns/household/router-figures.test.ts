@@ -78,6 +78,7 @@ declare("the Status page shows the router's interfaces, and the self-test runs t
         ['no-bypass', true],
         ['dns', false],
         ['ipv6', true],
+        ['leak-probe', true],
       ],
     );
     t.false(noTunnel.pass);
@@ -99,7 +100,7 @@ declare("the Status page shows the router's interfaces, and the self-test runs t
     t.log(`tunnel up:\n${describe(withTunnel)}`);
     t.deepEqual(
       withTunnel.checks.map(({ name }) => name),
-      ['ruleset', 'handshake', 'no-bypass', 'dns', 'ipv6'],
+      ['ruleset', 'handshake', 'no-bypass', 'dns', 'ipv6', 'leak-probe'],
     );
     t.regex(withTunnel.checks.find((check) => check.name === 'ipv6')!.details, /leaves through/);
 
