@@ -2,7 +2,7 @@
 // and returns what each end reports.
 import { fileURLToPath } from 'node:url';
 import { runInNamespace } from '../helpers/netns-exec.js';
-import { type NetnsLab } from '../helpers/netns.js';
+import { type ManagedProcess } from '../helpers/netns-process.js';
 
 const TOOL = fileURLToPath(new URL('./tcp-stream.js', import.meta.url));
 const RECEIVER_PORT = 5601;
@@ -19,9 +19,14 @@ export interface TransferResult {
   readonly received: StreamReport;
 }
 
-/** Streams `bytes` deterministic bytes from `fromNs` to `toAddress` (a tunnel address inside `toNs`). */
+/** What starts the receiver: a NetnsLab (which stops it with the lab), or anything else that starts a process. */
+export interface ProcessStarter {
+  start(ns: string, argv: readonly string[]): ManagedProcess;
+}
+
+/** Streams `bytes` deterministic bytes from `fromNs` to `toAddress` (an address inside `toNs`). */
 export async function transfer(
-  lab: NetnsLab,
+  lab: ProcessStarter,
   fromNs: string,
   toNs: string,
   toAddress: string,
