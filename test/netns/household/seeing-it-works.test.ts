@@ -228,11 +228,24 @@ declare('the page shows the self-test, the exit address, the traffic, the leak a
       return /^burrow_failovers_total [1-9]/m.test(text) ? text : undefined;
     });
     t.regex(metrics, /^burrow_tunnel_active\{[^}]*profile="Lab server B"[^}]*\} 1$/m);
+    // burrowd checks the exit again by itself after the failover, and runs the self-test.
+    const reChecked = await eventually('the exit check after the failover', CONNECTED_TIMEOUT_MS, async () => {
+      const { exitCheck } = await gatewayOf(api!, admin);
+      return exitCheck?.address === serverB!.address ? exitCheck : undefined;
+    });
+    t.is(reChecked.profileName, 'Lab server B');
+    const afterFailover = await eventually('a self-test after the failover', SELF_TEST_TIMEOUT_MS, async () => {
+      const { selfTest } = await gatewayOf(api!, admin);
+      return selfTest?.trigger === 'failover' ? selfTest : undefined;
+    });
+    t.true(afterFailover.pass, JSON.stringify(afterFailover.checks.filter((check) => !check.pass)));
+    // And on demand.
     const checked = await call<{ address: string; profileName: string }>(api, '/api/gateway/exit-check', {
       method: 'POST',
       session: admin,
     });
     t.like(checked.body, { address: serverB!.address, profileName: 'Lab server B' });
+    await page.getByTestId('exit-address').filter({ hasText: serverB!.address }).waitFor({ timeout: HUB_LAG_MS });
     await screenshot(page, 'status-after-failover-phone');
     t.deepEqual(await unexpectedProblems(problems, []), []);
   } catch (error) {
