@@ -19,6 +19,11 @@ const RETRY_STREAM_MS = 30_000;
 export class StatusStream {
   /** Whether the stream is open now (for tests and for the page's "live" hint). */
   live = $state(false);
+  /**
+   * Whether the stream keeps the page fresh, so polls rest: from its opening until it is closed or given up for
+   * polling, through the browser's own quick retries (a stream the API ends at a sign-out is one of those).
+   */
+  feeding = $state(false);
   readonly #gateway: GatewayMonitor;
   readonly #system: Poller<SystemStatus>;
   readonly #url: string;
@@ -122,6 +127,7 @@ export class StatusStream {
   }
 
   #hold(held: boolean): void {
+    this.feeding = held;
     this.#gateway.hold(held);
     this.#system.hold(held);
   }
