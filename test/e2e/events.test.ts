@@ -1,39 +1,16 @@
 // The Events card on the Status page, in Chromium against the real built server: a new event shows up live, and an
 // admin sets a webhook, sends a test and sees its failure plainly, on a phone-size screen that never scrolls sideways.
-import anyTest, { type TestFn } from 'ava';
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
-import { type ApiServer } from '../helpers/api-server.js';
-import { type ChromiumSession } from '../helpers/chromium.js';
-import { type ApiSession, type Credentials } from './support/api-session.js';
+import { type Credentials } from './support/api-session.js';
 import { openPage } from './support/page-flows.js';
-import {
-  setUpSignedInAdmin,
-  startServerAndBrowser,
-  stopServerAndBrowser,
-  type ServerAndBrowser,
-} from './support/server-and-browser.js';
+import { testsAsSignedInAdmin } from './support/server-and-browser.js';
 import { horizontalOverflow, screenshot } from './support/screenshots.js';
 
-interface Context {
-  server: ApiServer;
-  browser: ChromiumSession;
-  api: ApiSession;
-}
-
-const test = anyTest as TestFn<Context>;
-
 const ADMIN: Credentials = { username: 'admin', password: 'events card check 1' };
+const test = testsAsSignedInAdmin(ADMIN);
 /** The narrowest phone the page is made for. */
 const NARROW_PHONE = { width: 390, height: 844 };
-
-test.before(async (t) => {
-  t.context = await startServerAndBrowser(async (started: ServerAndBrowser) => ({
-    api: await setUpSignedInAdmin(started, ADMIN),
-  }));
-});
-
-test.after.always((t) => stopServerAndBrowser(t.context as Partial<Context>));
 
 test.serial('a new event shows in the Events card live; a failing webhook test says why', async (t) => {
   // A webhook that is there but refuses everything.

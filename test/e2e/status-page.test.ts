@@ -1,41 +1,26 @@
 // The web page against the real built API server in Debian's Chromium: once signed in, the Status page
 // shows live data, unbuilt pages say so, nothing breaks the Content-Security-Policy, and a phone screen fits.
-import anyTest, { type TestFn } from 'ava';
 import { hostname } from 'node:os';
-import { type ApiServer } from '../helpers/api-server.js';
-import { type ChromiumSession } from '../helpers/chromium.js';
 import { PageProblems } from '../helpers/page-problems.js';
-import { type ApiSession, type Credentials } from './support/api-session.js';
+import { type Credentials } from './support/api-session.js';
 import { openPage as openBrowserPage, unexpectedProblems } from './support/page-flows.js';
 import {
   setUpSignedInAdmin,
   startServerAndBrowser,
   stopServerAndBrowser,
+  testsAsSignedInAdmin,
   type ServerAndBrowser,
+  type SignedInAdmin,
 } from './support/server-and-browser.js';
 import { DESKTOP, horizontalOverflow, PHONE, screenshot } from './support/screenshots.js';
 
-interface Context {
-  server: ApiServer;
-  browser: ChromiumSession;
-  /** The same admin, signed in from Node, to read what the API itself says. */
-  api: ApiSession;
-}
-
-const test = anyTest as TestFn<Context>;
-
 const ADMIN: Credentials = { username: 'admin', password: 'status page check 1' };
+const test = testsAsSignedInAdmin(ADMIN);
 const UPTIME_PATTERN = /^(?:(?:(\d+) d )?(\d+) h )?(\d+) min$/;
 
 const signInAdmin = async (started: ServerAndBrowser) => ({ api: await setUpSignedInAdmin(started, ADMIN) });
 
-test.before(async (t) => {
-  t.context = await startServerAndBrowser(signInAdmin);
-});
-
-test.after.always((t) => stopServerAndBrowser(t.context as Partial<Context>));
-
-const openPage = (t: { context: Context }, viewport = DESKTOP) => openBrowserPage(t.context.browser, viewport);
+const openPage = (t: { context: SignedInAdmin }, viewport = DESKTOP) => openBrowserPage(t.context.browser, viewport);
 
 /** "3 d 4 h 12 min" → seconds (rounded down to the minute, as displayed). */
 function uptimeTextToSeconds(text: string): number | undefined {

@@ -3,21 +3,14 @@
 // chooses profiles, turns the kill switch off only after a plain warning (and then sees it on every page), and
 // a viewer sees all of it without a single button that would be refused. The state reads "Router not answering".
 import { BROKEN_FILES, GOOD_FILES, PRIVATE_KEY } from '@burrow/api/tunnels/testing/provider-files';
-import anyTest, { type ExecutionContext, type TestFn } from 'ava';
+import { type ExecutionContext } from 'ava';
 import { readFile } from 'node:fs/promises';
 import { type Page } from 'playwright-core';
-import { type ApiServer } from '../helpers/api-server.js';
-import { launchChromium, type ChromiumSession } from '../helpers/chromium.js';
+import { launchChromium } from '../helpers/chromium.js';
 import { type ApiSession, type Credentials } from './support/api-session.js';
 import { openPage, SIGNED_OUT_NOISE, signInThroughPage, unexpectedProblems } from './support/page-flows.js';
 import { DESKTOP, horizontalOverflow, screenshot } from './support/screenshots.js';
-import { setUpSignedInAdmin, startServerAndBrowser, stopServerAndBrowser } from './support/server-and-browser.js';
-
-interface Context {
-  server: ApiServer;
-  browser: ChromiumSession;
-  api: ApiSession;
-}
+import { testsAsSignedInAdmin, type SignedInAdmin } from './support/server-and-browser.js';
 
 interface TunnelBody {
   id: number;
@@ -26,9 +19,8 @@ interface TunnelBody {
   selected: boolean;
 }
 
-const test = anyTest as TestFn<Context>;
-
 const ADMIN: Credentials = { username: 'admin', password: 'tunnel page check 1' };
+const test = testsAsSignedInAdmin(ADMIN);
 const VIEWER: Credentials = { username: 'flatmate', password: 'tunnel page viewer 1' };
 /** The phone width the page is designed for. */
 const PHONE = { width: 390, height: 844 };
@@ -40,13 +32,7 @@ const REFUSAL_NOISE: readonly RegExp[] = [
   /^console error: Failed to load resource: the server responded with a status of (400 \(Bad Request\)|409 \(Conflict\))$/,
 ];
 
-test.before(async (t) => {
-  t.context = await startServerAndBrowser(async (started) => ({ api: await setUpSignedInAdmin(started, ADMIN) }));
-});
-
-test.after.always((t) => stopServerAndBrowser(t.context as Partial<Context>));
-
-async function openTunnelPage(t: ExecutionContext<Context>, viewport = DESKTOP) {
+async function openTunnelPage(t: ExecutionContext<SignedInAdmin>, viewport = DESKTOP) {
   const opened = await openPage(t.context.browser, viewport);
   await opened.page.goto(`${t.context.server.url}/tunnel`);
   await opened.page.getByTestId('tunnel-state').waitFor();
@@ -62,7 +48,7 @@ async function apiNames(api: ApiSession): Promise<string[]> {
 }
 
 /** Both sizes of a screenshot; the phone one also must not scroll sideways. */
-async function screenshots(t: ExecutionContext<Context>, page: Page, name: string): Promise<void> {
+async function screenshots(t: ExecutionContext<SignedInAdmin>, page: Page, name: string): Promise<void> {
   await page.setViewportSize(DESKTOP);
   await screenshot(page, `${name}-desktop`);
   await page.setViewportSize(PHONE);

@@ -1,4 +1,4 @@
-// What a person does in the browser to get past the sign-in page, shared by the e2e tests.
+// What a person does in the browser to get past the setup and sign-in pages, shared by the e2e and lab tests.
 import { type Page } from 'playwright-core';
 import { type ChromiumSession } from '../../helpers/chromium.js';
 import { PageProblems } from '../../helpers/page-problems.js';
@@ -42,6 +42,16 @@ export async function fillSignInForm(page: Page, credentials: Credentials): Prom
   await page.getByLabel('User name').fill(credentials.username);
   await page.getByLabel('Password', { exact: true }).fill(credentials.password);
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+}
+
+/**
+ * Fills the setup page's first-admin form (name, password, the password again) without submitting it, so a test can
+ * make the page's other choices (the exit check) before clicking "Create account and sign in".
+ */
+export async function fillSetupForm(page: Page, admin: Credentials): Promise<void> {
+  await page.getByLabel('User name').fill(admin.username);
+  await page.getByLabel('Password', { exact: true }).fill(admin.password);
+  await page.getByLabel('Repeat the password').fill(admin.password);
 }
 
 export async function signOutThroughPage(page: Page): Promise<void> {

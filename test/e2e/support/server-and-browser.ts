@@ -1,5 +1,6 @@
 // What every e2e file starts from: the real built server on fresh data, and a Chromium that trusts the
 // server's own CA as a household's devices do once they installed it.
+import anyTest, { type TestFn } from 'ava';
 import { startApiServer, type ApiServer } from '../../helpers/api-server.js';
 import { launchChromium, type ChromiumSession } from '../../helpers/chromium.js';
 import { ApiSession, type Credentials } from './api-session.js';
@@ -45,4 +46,22 @@ export async function setUpSignedInAdmin(
   await signInThroughPage(page, server.url, admin);
   await page.close();
   return api;
+}
+
+/** The context of a file whose tests all run as one admin: the browser is signed in, `api` is the same admin from Node. */
+export interface SignedInAdmin extends ServerAndBrowser {
+  api: ApiSession;
+}
+
+/**
+ * The `test` of such a file, with its hooks registered: the server and Chromium start once before the tests with
+ * `admin` made and signed in, and stop after them even if the start failed half-way.
+ */
+export function testsAsSignedInAdmin(admin: Credentials): TestFn<SignedInAdmin> {
+  const test = anyTest as TestFn<SignedInAdmin>;
+  test.before(async (t) => {
+    t.context = await startServerAndBrowser(async (started) => ({ api: await setUpSignedInAdmin(started, admin) }));
+  });
+  test.after.always((t) => stopServerAndBrowser(t.context as Partial<SignedInAdmin>));
+  return test;
 }

@@ -10,7 +10,6 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { type AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
-import { startFakeBurrowd, type FakeBurrowd } from '../../helpers/fake-burrowd.js';
 import { type InProcessApi } from './in-process-api.js';
 import {
   ADMIN_PASSWORD,
@@ -21,6 +20,7 @@ import {
   signIn,
   VIEWER_PASSWORD,
   withApi,
+  withFakeBurrowd,
 } from './session-client.js';
 import { openStream } from './sse-client.js';
 
@@ -55,15 +55,6 @@ const listEvents = async (api: InProcessApi, session: Session) => {
   const reply = await call<{ events: EventBody[] }>(api, '/api/events?limit=200', { session });
   return reply.body.events;
 };
-
-async function withFakeBurrowd(run: (api: InProcessApi, burrowd: FakeBurrowd) => Promise<void>): Promise<void> {
-  const burrowd = await startFakeBurrowd(report());
-  try {
-    await withApi({ firmwareSocket: burrowd.socketPath }, (api) => run(api, burrowd));
-  } finally {
-    await burrowd.close();
-  }
-}
 
 interface Received {
   method: string;
@@ -146,7 +137,7 @@ test('turning the kill switch off records a warning event, and on again an info 
 });
 
 test("burrowd's failover is one event however often it is read; all-failed is told once until a profile answers", async (t) => {
-  await withFakeBurrowd(async (api, burrowd) => {
+  await withFakeBurrowd(report(), async (api, burrowd) => {
     const admin = await setupAdmin(api);
     const watcher = api.app.get(GatewayEventsService);
     const hub = api.app.get(StatusHubService);
@@ -209,7 +200,7 @@ test("burrowd's failover is one event however often it is read; all-failed is to
 });
 
 test("a failing self-test in burrowd's report is told once per result, and passing again after it", async (t) => {
-  await withFakeBurrowd(async (api, burrowd) => {
+  await withFakeBurrowd(report(), async (api, burrowd) => {
     const admin = await setupAdmin(api);
     const watcher = api.app.get(GatewayEventsService);
     const hub = api.app.get(StatusHubService);

@@ -2,7 +2,6 @@
 // admin session and nothing else; the tokens are created once, listed without themselves, revoked, and audited.
 import test from 'ava';
 import { DataSource } from 'typeorm';
-import { startFakeBurrowd } from '../../helpers/fake-burrowd.js';
 import { type InProcessApi } from './in-process-api.js';
 import {
   call,
@@ -12,6 +11,7 @@ import {
   signIn,
   VIEWER_PASSWORD,
   withApi,
+  withFakeBurrowd,
   type Session,
 } from './session-client.js';
 
@@ -132,9 +132,7 @@ test('/metrics refuses without credentials, with a wrong or revoked token, and f
 });
 
 test('/metrics answers a token and an admin session in the Prometheus text format, with burrowd figures', async (t) => {
-  const burrowd = await startFakeBurrowd(routerStatus());
-  t.teardown(() => burrowd.close());
-  await withApi({ firmwareSocket: burrowd.socketPath }, async (api) => {
+  await withFakeBurrowd(routerStatus(), async (api, burrowd) => {
     const admin = await setupAdmin(api);
     const { token } = await createToken(api, admin, 'prometheus');
 

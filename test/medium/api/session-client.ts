@@ -1,4 +1,5 @@
 // Talks to the in-process API the way the web page does: JSON bodies, the session cookie, the CSRF header.
+import { startFakeBurrowd, type FakeBurrowd } from '../../helpers/fake-burrowd.js';
 import { type InProcessApi, type InProcessApiOptions, startInProcessApi } from './in-process-api.js';
 
 export const ADMIN_PASSWORD = 'admin-pass-7f3k-quartz';
@@ -140,6 +141,22 @@ export async function withApi(options: InProcessApiOptions, run: (api: InProcess
     await run(api);
   } finally {
     await api.close();
+  }
+}
+
+/**
+ * Runs `run` against a fresh API whose burrowd is a fake answering `status` (set `burrowd.status` to change its
+ * report), so a test sees what the API makes of burrowd without a lab; both are closed afterwards.
+ */
+export async function withFakeBurrowd(
+  status: unknown,
+  run: (api: InProcessApi, burrowd: FakeBurrowd) => Promise<void>,
+): Promise<void> {
+  const burrowd = await startFakeBurrowd(status);
+  try {
+    await withApi({ firmwareSocket: burrowd.socketPath }, (api) => run(api, burrowd));
+  } finally {
+    await burrowd.close();
   }
 }
 

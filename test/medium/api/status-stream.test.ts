@@ -2,106 +2,15 @@
 // socket), gateway changes on the stream within 2 s, streams that end with their session, and a bound per session.
 import test from 'ava';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startFakeBurrowd, type FakeBurrowd } from '../../helpers/fake-burrowd.js';
-import { type InProcessApi } from './in-process-api.js';
-import { ADMIN_PASSWORD, call, setupAdmin, signIn, withApi, type Session } from './session-client.js';
-
-interface StreamEvent {
-  event: string;
-  data: Record<string, unknown>;
-}
-
-/** A server-sent-event stream read as the page's EventSource would, with what arrived so far. */
-interface OpenStream {
-  readonly status: number;
-  readonly events: StreamEvent[];
-  /** Resolves when the server ends the stream. */
-  readonly ended: Promise<void>;
-  next(predicate: (event: StreamEvent) => boolean, timeoutMs: number): Promise<StreamEvent>;
-  close(): void;
-}
+import { type FakeBurrowd } from '../../helpers/fake-burrowd.js';
+import { ADMIN_PASSWORD, call, setupAdmin, signIn, withFakeBurrowd } from './session-client.js';
+import { openStream } from './sse-client.js';
 
 const report = (events: unknown[] = []) => ({
   state: { lan: { address: '100.64.8.1/24' } },
   peers: [],
   upstream: { activeId: null, profiles: [], events },
 });
-
-async function openStream(api: InProcessApi, session: Session | undefined): Promise<OpenStream> {
-  const abort = new AbortController();
-  const response = await fetch(`${api.url}/api/status/stream`, {
-    headers: session === undefined ? {} : { cookie: `__Host-burrow_session=${session.token}` },
-    signal: abort.signal,
-  });
-  const events: StreamEvent[] = [];
-  const waiters = new Set<() => void>();
-  const ended = (async () => {
-    if (response.status !== 200 || response.body === null) {
-      await response.text();
-      return;
-    }
-    const decoder = new TextDecoder();
-    let buffered = '';
-    const reader = response.body.getReader();
-    try {
-      for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
-        buffered += decoder.decode(chunk.value, { stream: true });
-        let end: number;
-        while ((end = buffered.indexOf('\n\n')) !== -1) {
-          const block = buffered.slice(0, end);
-          buffered = buffered.slice(end + 2);
-          const event = /^event: (.*)$/m.exec(block)?.[1];
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (event !== undefined && data !== undefined) {
-            events.push({ event, data: JSON.parse(data) as Record<string, unknown> });
-            waiters.forEach((wake) => wake());
-          }
-        }
-      }
-    } catch {
-      // Aborted by close().
-    }
-  })();
-  return {
-    status: response.status,
-    events,
-    ended,
-    next: async (predicate, timeoutMs) => {
-      const deadline = Date.now() + timeoutMs;
-      let seen = 0;
-      for (;;) {
-        const found = events.slice(seen).find(predicate);
-        if (found !== undefined) {
-          return found;
-        }
-        seen = events.length;
-        const left = deadline - Date.now();
-        if (left <= 0) {
-          throw new Error(`no matching event within ${timeoutMs} ms; got ${events.map((e) => e.event).join(', ')}`);
-        }
-        await new Promise<void>((resolve) => {
-          const wake = () => {
-            waiters.delete(wake);
-            clearTimeout(timer);
-            resolve();
-          };
-          const timer = setTimeout(wake, left);
-          waiters.add(wake);
-        });
-      }
-    },
-    close: () => abort.abort(),
-  };
-}
-
-async function withFakeBurrowd(run: (api: InProcessApi, burrowd: FakeBurrowd) => Promise<void>): Promise<void> {
-  const burrowd = await startFakeBurrowd(report());
-  try {
-    await withApi({ firmwareSocket: burrowd.socketPath }, (api) => run(api, burrowd));
-  } finally {
-    await burrowd.close();
-  }
-}
 
 /** `status` requests burrowd gets in `ms` while `during` runs. */
 async function statusRequestsDuring(burrowd: FakeBurrowd, ms: number, during?: () => Promise<void>): Promise<number> {
@@ -111,7 +20,7 @@ async function statusRequestsDuring(burrowd: FakeBurrowd, ms: number, during?: (
 }
 
 test('burrowd is asked about once a second however many streams and readers listen, and rarely when none do', async (t) => {
-  await withFakeBurrowd(async (api, burrowd) => {
+  await withFakeBurrowd(report(), async (api, burrowd) => {
     const admin = await setupAdmin(api);
     const idle = await statusRequestsDuring(burrowd, 5_000);
     t.log(`no stream: ${idle} status requests in 5 s`);
@@ -137,7 +46,7 @@ test('burrowd is asked about once a second however many streams and readers list
 });
 
 test('the stream sends the gateway at once, then a change within 2 s, and the system figures', async (t) => {
-  await withFakeBurrowd(async (api, burrowd) => {
+  await withFakeBurrowd(report(), async (api, burrowd) => {
     const admin = await setupAdmin(api);
     const stream = await openStream(api, admin);
     t.is(stream.status, 200);
@@ -169,7 +78,7 @@ test('the stream sends the gateway at once, then a change within 2 s, and the sy
 });
 
 test('a stream ends when its session signs out; without a session there is none', async (t) => {
-  await withFakeBurrowd(async (api) => {
+  await withFakeBurrowd(report(), async (api) => {
     const admin = await setupAdmin(api);
     t.is((await openStream(api, undefined)).status, 401);
     const stream = await openStream(api, admin);
@@ -183,7 +92,7 @@ test('a stream ends when its session signs out; without a session there is none'
 });
 
 test('a session has at most 4 streams; a fifth is refused with 429 until one closes', async (t) => {
-  await withFakeBurrowd(async (api) => {
+  await withFakeBurrowd(report(), async (api) => {
     const admin = await setupAdmin(api);
     const streams = await Promise.all([1, 2, 3, 4].map(() => openStream(api, admin)));
     t.deepEqual(

@@ -26,6 +26,7 @@ import {
   signIn,
   VIEWER_PASSWORD,
   withApi,
+  withFakeBurrowd,
   type Session,
 } from './session-client.js';
 
@@ -87,6 +88,7 @@ async function trafficAfter(
   return call<Traffic>(api, `/api/tunnels/${id}/traffic?range=${range}`, { session });
 }
 
+/** burrowd faked for a test that starts its own APIs on it (one data directory across a restart). */
 async function withBurrowd(run: (fake: FakeBurrowd) => Promise<void>): Promise<void> {
   const fake = await startFakeBurrowd(burrowdReport(null, []));
   try {
@@ -97,45 +99,43 @@ async function withBurrowd(run: (fake: FakeBurrowd) => Promise<void>): Promise<v
 }
 
 test('counter growth is counted once, a reset counts from zero, and every range answers the same totals', async (t) => {
-  await withBurrowd(async (fake) => {
-    await withApi({ firmwareSocket: fake.socketPath }, async (api) => {
-      const admin = await setupAdmin(api);
-      const id = await importProfile(api, admin);
-      // The first counters seen only set the baseline: the engine counted them before anyone watched.
-      const first = await trafficAfter(api, fake, admin, id, burrowdReport(id, [[SERVER_KEY, 1_000, 100]]));
-      t.is(first.status, 200);
-      t.deepEqual(first.body.totals, { rxBytes: 0, txBytes: 0 });
-      const grown = await trafficAfter(api, fake, admin, id, burrowdReport(id, [[SERVER_KEY, 3_000, 400]]));
-      t.deepEqual(grown.body.totals, { rxBytes: 2_000, txBytes: 300 });
-      // The engine restarted (or failed over and back): its counter is fresh.
-      const reset = await trafficAfter(api, fake, admin, id, burrowdReport(id, [[SERVER_KEY, 500, 50]], 101));
-      t.deepEqual(reset.body.totals, { rxBytes: 2_500, txBytes: 350 });
-      // Asking again without new counters adds nothing.
-      const again = await trafficAfter(api, fake, admin, id, burrowdReport(id, [[SERVER_KEY, 500, 50]], 101));
-      t.deepEqual(again.body.totals, { rxBytes: 2_500, txBytes: 350 });
+  await withFakeBurrowd(burrowdReport(null, []), async (api, fake) => {
+    const admin = await setupAdmin(api);
+    const id = await importProfile(api, admin);
+    // The first counters seen only set the baseline: the engine counted them before anyone watched.
+    const first = await trafficAfter(api, fake, admin, id, burrowdReport(id, [[SERVER_KEY, 1_000, 100]]));
+    t.is(first.status, 200);
+    t.deepEqual(first.body.totals, { rxBytes: 0, txBytes: 0 });
+    const grown = await trafficAfter(api, fake, admin, id, burrowdReport(id, [[SERVER_KEY, 3_000, 400]]));
+    t.deepEqual(grown.body.totals, { rxBytes: 2_000, txBytes: 300 });
+    // The engine restarted (or failed over and back): its counter is fresh.
+    const reset = await trafficAfter(api, fake, admin, id, burrowdReport(id, [[SERVER_KEY, 500, 50]], 101));
+    t.deepEqual(reset.body.totals, { rxBytes: 2_500, txBytes: 350 });
+    // Asking again without new counters adds nothing.
+    const again = await trafficAfter(api, fake, admin, id, burrowdReport(id, [[SERVER_KEY, 500, 50]], 101));
+    t.deepEqual(again.body.totals, { rxBytes: 2_500, txBytes: 350 });
 
-      await createUser(api, admin, 'viewer', VIEWER_PASSWORD, 'viewer');
-      const viewer = await signIn(api, 'viewer', VIEWER_PASSWORD);
-      for (const [range, stepSeconds, count] of [
-        ['hour', 60, 60],
-        ['day', 600, 144],
-        ['month', 14_400, 180],
-      ] as const) {
-        const reply = await call<Traffic>(api, `/api/tunnels/${id}/traffic?range=${range}`, { session: viewer });
-        t.is(reply.status, 200, range);
-        t.is(reply.body.range, range);
-        t.is(reply.body.stepSeconds, stepSeconds, range);
-        t.is(reply.body.points.length, count, range);
-        t.deepEqual(reply.body.totals, { rxBytes: 2_500, txBytes: 350 }, range);
-        const times = reply.body.points.map((point) => Date.parse(point.at));
-        t.true(
-          times.every((at, index) => index === 0 || at - times[index - 1]! === stepSeconds * 1000),
-          `${range}: evenly spaced, oldest first`,
-        );
-        t.true(times.at(-1)! <= Date.now() && Date.now() < times.at(-1)! + stepSeconds * 1000, range);
-        t.true(reply.body.points.at(-1)!.rxBytes > 0, `${range}: the current point holds the bytes`);
-      }
-    });
+    await createUser(api, admin, 'viewer', VIEWER_PASSWORD, 'viewer');
+    const viewer = await signIn(api, 'viewer', VIEWER_PASSWORD);
+    for (const [range, stepSeconds, count] of [
+      ['hour', 60, 60],
+      ['day', 600, 144],
+      ['month', 14_400, 180],
+    ] as const) {
+      const reply = await call<Traffic>(api, `/api/tunnels/${id}/traffic?range=${range}`, { session: viewer });
+      t.is(reply.status, 200, range);
+      t.is(reply.body.range, range);
+      t.is(reply.body.stepSeconds, stepSeconds, range);
+      t.is(reply.body.points.length, count, range);
+      t.deepEqual(reply.body.totals, { rxBytes: 2_500, txBytes: 350 }, range);
+      const times = reply.body.points.map((point) => Date.parse(point.at));
+      t.true(
+        times.every((at, index) => index === 0 || at - times[index - 1]! === stepSeconds * 1000),
+        `${range}: evenly spaced, oldest first`,
+      );
+      t.true(times.at(-1)! <= Date.now() && Date.now() < times.at(-1)! + stepSeconds * 1000, range);
+      t.true(reply.body.points.at(-1)!.rxBytes > 0, `${range}: the current point holds the bytes`);
+    }
   });
 });
 

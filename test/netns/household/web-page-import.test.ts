@@ -9,7 +9,7 @@ import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launchChromium, type ChromiumSession } from '../../helpers/chromium.js';
 import { type Credentials } from '../../e2e/support/api-session.js';
-import { openPage, SIGNED_OUT_NOISE, unexpectedProblems } from '../../e2e/support/page-flows.js';
+import { fillSetupForm, openPage, SIGNED_OUT_NOISE, unexpectedProblems } from '../../e2e/support/page-flows.js';
 import { screenshot } from '../../e2e/support/screenshots.js';
 import { startInProcessApi, type InProcessApi } from '../../medium/api/in-process-api.js';
 import { Gateway, householdSkipReason } from './fixture.js';
@@ -87,9 +87,7 @@ declare('a newcomer imports provider-a.conf on the Tunnel page and the LAN goes 
     const { page, problems } = await openPage(browser);
     await page.goto(`${api.url}/`);
     await page.waitForURL((url) => url.pathname === '/setup');
-    await page.getByLabel('User name').fill(ADMIN.username);
-    await page.getByLabel('Password', { exact: true }).fill(ADMIN.password);
-    await page.getByLabel('Repeat the password').fill(ADMIN.password);
+    await fillSetupForm(page, ADMIN);
     await page.getByRole('button', { name: 'Create account and sign in' }).click();
     await page.waitForURL((url) => url.pathname === '/status');
 
