@@ -160,8 +160,12 @@ async function runLab(): Promise<void> {
     await household.stop();
     process.exit(code);
   };
-  process.on('SIGINT', () => void stop(0));
-  process.on('SIGTERM', () => void stop(0));
+  // Ctrl-C, a kill, or the terminal closing (SIGHUP) all remove the lab. A reader of the output that went away
+  // (`make run | tee` stopped by the same Ctrl-C) must not end the process half way through that: EPIPE is ignored.
+  process.stdout.on('error', () => undefined);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(signal, () => void stop(0));
+  }
   try {
     const { record } = household;
     fs.writeFileSync(BOARD_FILE, `${JSON.stringify(labBoard(household), null, 2)}\n`, { mode: 0o600 });
