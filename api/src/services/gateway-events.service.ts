@@ -63,7 +63,7 @@ export class GatewayEventsService implements OnApplicationBootstrap, OnApplicati
       const fresh = (report?.events ?? []).filter((event) => event.at > after && event.kind !== 'activated');
       const tunnel =
         report === null ? { events: [], memory: before } : tunnelEvents(fresh, report, before, this.clock.now());
-      const selfTest = selfTestEvents(readSelfTestStatus(raw), tunnel.memory);
+      const selfTest = selfTestEvents(readSelfTestStatus(raw), tunnel.memory, (report?.profiles.length ?? 0) > 0);
       if (report !== null) {
         await this.auditSwitches(report, fresh, after);
       }

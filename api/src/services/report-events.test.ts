@@ -73,3 +73,16 @@ test("burrowd's self-test: a new failing result is told, an old one is not, pass
   t.like(passed.events[0], { kind: 'selftest.passed', severity: 'info' });
   t.deepEqual(selfTestEvents(result(4, true), passed.memory).events, []);
 });
+
+test('a box without a tunnel profile is told nothing of its self-test, which fails there by design', (t) => {
+  const failing = readSelfTestStatus({
+    selftest: { at: 5, trigger: 'change', pass: false, checks: [{ name: 'handshake', pass: false, details: 'none' }] },
+  });
+  const quiet = selfTestEvents(failing, NOTHING_SEEN, false);
+  t.deepEqual(quiet.events, []);
+  t.false(quiet.memory.selfTestFailing, 'so the first pass with a tunnel is no "passes again"');
+  t.deepEqual(
+    selfTestEvents(failing, NOTHING_SEEN, true).events.map((event) => event.kind),
+    ['selftest.failed'],
+  );
+});

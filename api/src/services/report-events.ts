@@ -3,7 +3,7 @@
 // now out, so the service that reads the reports stays a thin loop and this reads as a table.
 import { type EventReport, type GatewayReport } from './gateway-report.js';
 import { type EventInput } from './event.service.js';
-import { readSelfTestReport, type SelfTestCheckReport } from './router-report.js';
+import { readLastSelfTest, type SelfTestCheckReport } from './router-report.js';
 
 /** What the last reports showed, kept between them (and across restarts) so each change is told once. */
 export interface WatchMemory {
@@ -95,22 +95,21 @@ export interface SelfTestStatus {
 }
 
 export function readSelfTestStatus(raw: unknown): SelfTestStatus | null {
-  const selftest = (raw as { selftest?: unknown } | null)?.selftest;
-  if (typeof selftest !== 'object' || selftest === null) {
-    return null;
-  }
-  const { at, trigger, pass } = selftest as Record<string, unknown>;
-  const checks = readSelfTestReport(selftest);
-  if (typeof at !== 'number' || !Number.isFinite(at) || at <= 0 || typeof pass !== 'boolean' || checks === null) {
-    return null;
-  }
-  return { at, trigger: typeof trigger === 'string' ? trigger : 'unknown', pass, checks };
+  const run = readLastSelfTest(raw);
+  return run === null ? null : { ...run, pass: run.checks.length > 0 && run.checks.every((check) => check.pass) };
 }
 
-/** A new self-test result that fails is told; one that passes is told only when the one before failed. */
-export function selfTestEvents(result: SelfTestStatus | null, before: WatchMemory): Watched {
+/**
+ * A new self-test result that fails is told; one that passes is told only when the one before failed. A box with no
+ * tunnel profile yet is not told anything: its handshake and DNS checks fail by design until the household adds one,
+ * and a first evening should not open with a critical event.
+ */
+export function selfTestEvents(result: SelfTestStatus | null, before: WatchMemory, tunnelConfigured = true): Watched {
   if (result === null || result.at === before.selfTestAt) {
     return { events: [], memory: before };
+  }
+  if (!tunnelConfigured) {
+    return { events: [], memory: { ...before, selfTestAt: result.at, selfTestFailing: false } };
   }
   const memory = { ...before, selfTestAt: result.at, selfTestFailing: !result.pass };
   const at = new Date(result.at);
