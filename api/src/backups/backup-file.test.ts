@@ -291,6 +291,8 @@ test('header fields asking for huge sizes are refused before anything is allocat
     forge(bytes);
     await writeFile(forged, bytes);
     await assertRefused(t, forged, { kind: 'passphrase', passphrase: PASSPHRASE }, join(dir, 'x'), 'too_large', label);
+    const inspected = await t.throwsAsync(inspectBackupFile(forged), { instanceOf: BackupFileError }, label);
+    t.is(inspected.code, 'too_large', label);
   }
 });
 

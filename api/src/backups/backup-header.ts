@@ -15,7 +15,7 @@
 // Bytes 0–9 stay the same in every format version, so any later reader can tell a newer file from a damaged one.
 import { type FileHandle } from 'node:fs/promises';
 import { BackupFileError, notABackup, tooLarge, truncated, wrongSecretOrDamaged } from './backup-file-error.js';
-import { DEVICE_SLOT_BYTES, PASSPHRASE_SLOT_BYTES, SLOT_TYPE } from './backup-keys.js';
+import { DEVICE_SLOT_BYTES, PASSPHRASE_SLOT_BYTES, SLOT_TYPE, checkKdf, passphraseSlotKdf } from './backup-keys.js';
 
 export const BACKUP_FORMAT_VERSION = 1;
 export const MAGIC = Buffer.from('BURROWBK', 'ascii');
@@ -130,6 +130,9 @@ function parseHeaderV1(bytes: Buffer): BackupHeader {
   }
   if (count === 0 || at !== bytes.length) {
     throw wrongSecretOrDamaged();
+  }
+  if (passphraseSlot !== null) {
+    checkKdf(passphraseSlotKdf(passphraseSlot));
   }
   return {
     version: 1,
