@@ -398,6 +398,14 @@ test('the writer refuses unsafe part names and bad metadata, and leaves nothing 
     { code: 'ENOENT' },
   );
   await t.throwsAsync(writeBackupFile(join(out, 'x.burrowbackup'), META, [{ name: 'dir', path: dir }], recipients));
+  const damaged = await passphraseRecipient(PASSPHRASE, undefined, FAST_KDF);
+  for (const passphrase of [
+    { ...damaged, salt: damaged.salt.subarray(1) },
+    { ...damaged, publicKey: Buffer.alloc(31) },
+    { ...damaged, kdf: { ...FAST_KDF, memoryKiB: 2 ** 30 } },
+  ]) {
+    await t.throwsAsync(writeBackupFile(join(out, 'x.burrowbackup'), META, [], { ...recipients, passphrase }));
+  }
   t.deepEqual(await readdir(out), []);
 });
 

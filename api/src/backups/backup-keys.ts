@@ -112,6 +112,11 @@ function hkdf(ikm: Uint8Array, salt: Uint8Array, info: Buffer): Uint8Array {
 
 /** A passphrase slot wrapping fileKey to the recipient's public key. */
 export function sealPassphraseSlot(fileKey: Uint8Array, recipient: PassphraseRecipient): Buffer {
+  // The recipient comes from stored settings: a damaged one must fail the backup, not write an unopenable file.
+  if (recipient.salt.length !== SALT_BYTES || recipient.publicKey.length !== KEY_BYTES) {
+    throw new RangeError(`A passphrase recipient has a ${SALT_BYTES}-byte salt and a ${KEY_BYTES}-byte public key`);
+  }
+  checkKdf(recipient.kdf);
   const slot = Buffer.alloc(PASSPHRASE_SLOT_BYTES);
   slot[0] = SLOT_TYPE.passphrase;
   recipient.salt.copy(slot, P_SALT);
