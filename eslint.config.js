@@ -74,6 +74,41 @@ export default tseslint.config(
               message: 'Throw a DomainError (services/domain-error.ts); the HTTP layer picks the status.',
             },
             { group: ['**/middleware/*', '**/controllers/*'], message: 'Services know nothing of HTTP.' },
+            {
+              // Their types and constants are fine; what reads, writes or derives keys goes through a repository.
+              group: ['**/backups/*'],
+              importNames: [
+                'writeBackupFile',
+                'readBackupFile',
+                'inspectBackupFile',
+                'passphraseRecipient',
+                'loadOrCreateDeviceKey',
+                'stageRestore',
+                'applyStagedRestore',
+              ],
+              message: 'Backup files are I/O: reach them through a repository.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // api/src/backups (the .burrowbackup format, the restore journal) and api/src/certificates are libraries under
+    // the repositories: they may use files and crypto, and know nothing of the layers above them.
+    files: ['api/src/backups/**/*.ts', 'api/src/certificates/**/*.ts'],
+    ignores: ['api/src/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            CROSS_PACKAGE,
+            { group: ['typeorm', 'typeorm/*', '@nestjs/*', 'express'], message: 'A library under the repositories.' },
+            {
+              group: ['**/services/*', '**/controllers/*', '**/middleware/*', '**/repositories/*', '!**/errno.js'],
+              message: 'A library under the repositories: the layers above call it, never the other way.',
+            },
           ],
         },
       ],
