@@ -12,6 +12,7 @@ import { chmod, copyFile, mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/prom
 import { join } from 'node:path';
 import { type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { setTimeout } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
 import {
   type BackupManifest,
@@ -28,6 +29,8 @@ import { CertificateFileRepository } from './certificate-file.repository.js';
 import { isErrno } from './errno.js';
 
 export const DEVICE_KEY_FILE = 'device.key';
+const VACUUM_ATTEMPTS = 50;
+const VACUUM_RETRY_MS = 100;
 
 export interface WrittenBackup {
   size: number;
@@ -62,7 +65,7 @@ export class BackupArchiveRepository {
     const work = await mkdtemp(join(this.directory, '.work-'));
     try {
       const parts: BackupPartSource[] = [{ name: DATABASE_FILE, path: join(work, DATABASE_FILE) }];
-      await this.dataSource.query(`VACUUM INTO ?`, [parts[0]!.path]);
+      await this.snapshotDatabase(parts[0]!.path);
       await mkdir(join(work, 'certs'), { mode: 0o700 });
       for (const name of await this.certificateFiles()) {
         const copy = join(work, 'certs', name);
@@ -74,6 +77,25 @@ export class BackupArchiveRepository {
       return { size: written.size, sha256: written.sha256, passphraseProtected: passphrase !== null };
     } finally {
       await rm(work, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * TypeORM gives SQLite one connection, and VACUUM refuses to run while a transaction is open on it (a tunnel
+   * edit, the traffic flush): such a refusal is tried again shortly, since those transactions last milliseconds.
+   */
+  private async snapshotDatabase(path: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.dataSource.query(`VACUUM INTO ?`, [path]);
+        return;
+      } catch (error) {
+        if (attempt >= VACUUM_ATTEMPTS || !String(error).includes('within a transaction')) {
+          throw error;
+        }
+        await rm(path, { force: true });
+        await setTimeout(VACUUM_RETRY_MS);
+      }
     }
   }
 
