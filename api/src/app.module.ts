@@ -4,6 +4,7 @@ import { ServeStaticModule } from '@nestjs/serve-static';
 import { AccountController } from './controllers/account.controller.js';
 import { AuditController } from './controllers/audit.controller.js';
 import { AuthController } from './controllers/auth.controller.js';
+import { BackupController } from './controllers/backup.controller.js';
 import { CertificateController } from './controllers/certificate.controller.js';
 import { EventController } from './controllers/event.controller.js';
 import { GatewayController } from './controllers/gateway.controller.js';
@@ -23,6 +24,8 @@ import { type AppEnv } from './env.js';
 import { EnvModule } from './env.module.js';
 import { AuthGuard } from './middleware/auth.guard.js';
 import { AuditRepository } from './repositories/audit.repository.js';
+import { BackupArchiveRepository } from './repositories/backup-archive.repository.js';
+import { BackupRepository } from './repositories/backup.repository.js';
 import { CertificateFileRepository } from './repositories/certificate-file.repository.js';
 import { CryptoRepository } from './repositories/crypto.repository.js';
 import { DatabaseRepository } from './repositories/database.repository.js';
@@ -46,6 +49,9 @@ import { WebhookRepository } from './repositories/webhook.repository.js';
 import { AccountService } from './services/account.service.js';
 import { AuditService } from './services/audit.service.js';
 import { AuthService } from './services/auth.service.js';
+import { BackupSchedulerService } from './services/backup-scheduler.service.js';
+import { BackupSettingsService } from './services/backup-settings.service.js';
+import { BackupService } from './services/backup.service.js';
 import { CertificateService } from './services/certificate.service.js';
 import { Clock } from './services/clock.js';
 import { DeviceService } from './services/device.service.js';
@@ -108,6 +114,7 @@ export class AppModule {
         MetricsController,
         MetricsTokenController,
         EventController,
+        BackupController,
       ],
       providers: [
         // Every route passes this guard; a route that declares no permission fails.
@@ -115,6 +122,9 @@ export class AppModule {
         AccountService,
         AuditService,
         AuthService,
+        BackupSchedulerService,
+        BackupService,
+        BackupSettingsService,
         CertificateService,
         Clock,
         DeviceService,
@@ -141,6 +151,8 @@ export class AppModule {
         TunnelService,
         UserService,
         AuditRepository,
+        BackupArchiveRepository,
+        BackupRepository,
         CertificateFileRepository,
         CryptoRepository,
         DatabaseRepository,

@@ -13,7 +13,7 @@ const VIOLATIONS_KEY = '__burrowCspViolations';
 
 /**
  * What the page reads by itself, whatever the person does (the Status page also reads the exit check's setting and
- * the events, the System page its Prometheus tokens).
+ * the events, the System page its Prometheus tokens, the Backups page its list and settings).
  */
 const BACKGROUND_POLLS = new Set([
   '/api/system/status',
@@ -23,6 +23,8 @@ const BACKGROUND_POLLS = new Set([
   '/api/events',
   '/api/events/webhook',
   '/api/metrics/tokens',
+  '/api/backups',
+  '/api/backups/settings',
 ]);
 /** The Tunnel page's traffic card polls its profile's chart. */
 const BACKGROUND_POLL_PATTERNS = [/^\/api\/tunnels\/\d+\/traffic$/];

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { type SqliteConnectionOptions } from 'typeorm/driver/sqlite/SqliteConnectionOptions.js';
 import { AuditEventEntity } from '../entities/audit-event.entity.js';
+import { BackupEntity } from '../entities/backup.entity.js';
 import { EventEntity } from '../entities/event.entity.js';
 import { LoginAttemptEntity } from '../entities/login-attempt.entity.js';
 import { MetricsTokenEntity } from '../entities/metrics-token.entity.js';
@@ -30,6 +31,7 @@ export function dataSourceOptions(dataDir: string): SqliteConnectionOptions {
       MetricsTokenEntity,
       TrafficSampleEntity,
       EventEntity,
+      BackupEntity,
     ],
     migrations,
     migrationsRun: true,

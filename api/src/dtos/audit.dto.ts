@@ -45,6 +45,10 @@ export const AUDIT_ACTIONS = [
   'metrics.token_created',
   'metrics.token_revoked',
   'events.webhook_changed',
+  'backup.created',
+  'backup.downloaded',
+  'backup.deleted',
+  'backup.settings_changed',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -41,6 +41,9 @@ export const ERROR_CODES = [
   'metrics_token_limit',
   'webhook_url_invalid',
   'webhook_not_set',
+  'backup_passphrase_too_short',
+  'password_required',
+  'backup_failed',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

@@ -33,6 +33,7 @@ test('the migrations create the schema, record themselves, and a second run does
   t.true(applied.length > 0);
   t.deepEqual(await tableNames(dataSource), [
     'audit_event',
+    'backup',
     'event',
     'login_attempt',
     'metrics_token',

@@ -57,6 +57,7 @@ test('a viewer gets 403 on every admin write route in the OpenAPI document, and 
       users: await dataSource.query<unknown[]>('SELECT * FROM "user" ORDER BY id'),
       settings: await dataSource.query<unknown[]>('SELECT * FROM setting ORDER BY key'),
       sessions: await dataSource.query<unknown[]>('SELECT handle FROM session ORDER BY handle'),
+      backups: await dataSource.query<unknown[]>('SELECT * FROM backup ORDER BY id'),
     });
     const before = await snapshot();
 
@@ -86,7 +87,15 @@ test('a viewer gets 403 on every admin write route in the OpenAPI document, and 
       t.is(reply.status, 403, `${method} ${path}`);
       t.like(reply.body, { code: 'forbidden' }, `${method} ${path}`);
     }
-    for (const path of ['/api/users', '/api/audit', '/api/settings/security', '/api/events/webhook']) {
+    for (const path of [
+      '/api/users',
+      '/api/audit',
+      '/api/settings/security',
+      '/api/events/webhook',
+      '/api/backups',
+      '/api/backups/settings',
+      `/api/backups/${admin.user.id}/download`,
+    ]) {
       t.is((await call(api, path, { session: viewer })).status, 403, `GET ${path}`);
     }
     t.deepEqual(await snapshot(), before);

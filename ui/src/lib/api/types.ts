@@ -51,3 +51,6 @@ export type RouterEventList = Schemas['EventListDto'];
 export type EventSeverity = Schemas['EventSeverity'];
 export type WebhookSettings = Schemas['WebhookSettingsDto'];
 export type WebhookDelivery = Schemas['WebhookDeliveryDto'];
+export type Backup = Schemas['BackupDto'];
+export type BackupSettings = Schemas['BackupSettingsDto'];
+export type BackupSettingsChanges = Schemas['UpdateBackupSettingsDto'];

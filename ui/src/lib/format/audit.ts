@@ -154,6 +154,10 @@ export const AUDIT_ACTION_LABELS: Readonly<Record<AuditAction, string>> = {
   'metrics.token_created': 'Prometheus token created',
   'metrics.token_revoked': 'Prometheus token revoked',
   'events.webhook_changed': 'Events webhook changed',
+  'backup.created': 'Backup made',
+  'backup.downloaded': 'Backup downloaded',
+  'backup.deleted': 'Backup deleted',
+  'backup.settings_changed': 'Backup settings changed',
 };
 
 /** The label of an action, or its raw name for one this page does not know yet. */
