@@ -1,5 +1,5 @@
 import test from 'ava';
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, truncate, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DATABASE_FILE } from '../database/data-source.js';
@@ -54,6 +54,23 @@ test('staging leaves the live data alone; the next start swaps in the new config
   // A second start has nothing to do.
   t.is(await applyStagedRestore(dataDir), 'none');
   t.is(await digestDataDir(dataDir), newDigest);
+});
+
+test('restored files are private whatever modes the extraction left, but for the public CA certificate', async (t) => {
+  const { dataDir, extractedDir } = await scene(t);
+  await chmod(join(extractedDir, 'certs'), 0o777);
+  await chmod(join(extractedDir, 'certs', 'authority.pem'), 0o666);
+  await chmod(join(extractedDir, 'certs', 'server.pem'), 0o640);
+  await chmod(join(extractedDir, 'burrow.db'), 0o755);
+  await writeFile(join(extractedDir, 'certs', 'ca.pem'), 'the CA certificate\n', { mode: 0o600 });
+  await stageRestore(dataDir, extractedDir);
+  await applyStagedRestore(dataDir);
+  const mode = async (path: string) => (await stat(join(dataDir, path))).mode & 0o777;
+  t.is(await mode('certs'), 0o700);
+  t.is(await mode('certs/authority.pem'), 0o600);
+  t.is(await mode('certs/ca.pem'), 0o644);
+  t.is(await mode('certs/server.pem'), 0o600);
+  t.is(await mode('burrow.db'), 0o600);
 });
 
 test('without a restore dir, or without a data dir at all, a start changes nothing', async (t) => {

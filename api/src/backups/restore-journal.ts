@@ -19,7 +19,7 @@ import { cp, lstat, mkdir, readFile, readdir, rename, rm } from 'node:fs/promise
 import { join } from 'node:path';
 import { isErrno } from '../repositories/errno.js';
 import { checkRestoreContent, type ItemKind } from './restore-journal-content.js';
-import { exists, fsyncPath, fsyncTree, renameDurably } from './restore-journal-durable.js';
+import { exists, fsyncPath, fsyncTree, makeTreePrivate, renameDurably } from './restore-journal-durable.js';
 import { decodeJournal, encodeJournal, JOURNAL_FORMAT, type JournalItem } from './restore-journal-record.js';
 
 export { RestoreContentError } from './restore-journal-content.js';
@@ -31,6 +31,9 @@ const ITEM_KINDS = new Map<string, ItemKind>([
   ['burrow.db', 'file'],
   ['certs', 'directory'],
 ]);
+
+/** Restored files others may read: the CA certificate alone, as certificate-file.repository.ts keeps it. */
+const PUBLIC_FILES: readonly string[] = ['certs/ca.pem'];
 
 /**
  * Moved aside with the database and never replaced: SQLite would replay the old database's write-ahead log into
@@ -93,6 +96,7 @@ export async function stageRestore(dataDir: string, extractedDir: string, option
   await discard(paths);
   await mkdir(paths.root, { mode: 0o700 });
   await moveOrCopy(extractedDir, paths.staged);
+  await makeTreePrivate(paths.staged, PUBLIC_FILES);
   await step('staged');
   await fsyncTree(paths.staged);
   await fsyncPath(paths.root);
