@@ -46,6 +46,7 @@ import { TrafficSampleRepository } from './repositories/traffic-sample.repositor
 import { TunnelProfileRepository } from './repositories/tunnel-profile.repository.js';
 import { UserRepository } from './repositories/user.repository.js';
 import { WebhookRepository } from './repositories/webhook.repository.js';
+import { RestartCoordinator } from './server/restart-coordinator.js';
 import { AccountService } from './services/account.service.js';
 import { AuditService } from './services/audit.service.js';
 import { AuthService } from './services/auth.service.js';
@@ -165,6 +166,7 @@ export class AppModule {
         NetworkInterfaceRepository,
         PasswordHashRepository,
         RecoveryCodeRepository,
+        RestartCoordinator,
         ServerSecretRepository,
         SessionRepository,
         SettingRepository,

@@ -8,6 +8,7 @@ import helmet from 'helmet';
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppModule } from './app.module.js';
+import { applyStagedRestore, type RestoreOutcome } from './backups/restore-journal.js';
 import { type AppEnv } from './env.js';
 import { NestPinoLogger, type Logger } from './logger.js';
 import { AllExceptionsFilter } from './middleware/all-exceptions.filter.js';
@@ -17,8 +18,12 @@ import { requestLogger } from './middleware/request-logger.js';
 import { buildOpenApiDocument, OPENAPI_PATH } from './openapi.js';
 import { isErrno } from './repositories/errno.js';
 
-/** Opens the database (running pending migrations) and wires every route; does not listen. */
+/**
+ * Applies a staged restore, opens the database (running pending migrations) and wires every route; does not listen.
+ */
 export async function createApp(env: AppEnv, logger: Logger): Promise<NestExpressApplication> {
+  // Before anything opens the database: a restore staged by the last run goes in whole (see restore-journal.ts).
+  logRestore(logger, await applyStagedRestore(env.dataDir));
   const serveUi = await isUiBuilt(env.uiDir);
   if (!serveUi) {
     logger.warn({ uiDir: env.uiDir }, 'no built web page found; serving the API only');
@@ -76,6 +81,19 @@ function configureApp(app: NestExpressApplication, env: AppEnv, logger: Logger):
     raw: ['json'],
     jsonDocumentUrl: OPENAPI_PATH,
   });
+}
+
+function logRestore(logger: Logger, outcome: RestoreOutcome): void {
+  if (outcome === 'applied') {
+    logger.info({ restore: outcome }, 'applied the staged restore');
+  } else if (outcome === 'resumed') {
+    logger.warn({ restore: outcome }, 'finished a staged restore that a crash had interrupted');
+  } else if (outcome === 'discarded') {
+    logger.warn(
+      { restore: outcome },
+      'removed a restore that was never completely staged; the configuration is unchanged',
+    );
+  }
 }
 
 async function isUiBuilt(uiDir: string): Promise<boolean> {

@@ -1,9 +1,8 @@
 // The API server: `node api/dist/main.js`. Configuration comes only from BURROW_* variables (see env.ts).
 import 'reflect-metadata';
-import { createApp } from './app.js';
 import { type AppEnv, EnvError, parseEnv } from './env.js';
 import { createLogger, type Logger } from './logger.js';
-import { listen, type Listening } from './server/listen.js';
+import { ApiServer } from './server/api-server.js';
 
 /** How long a clean shutdown may take before the process gives up on open connections. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -21,19 +20,21 @@ function readEnv(): AppEnv | undefined {
   }
 }
 
-async function start(env: AppEnv, logger: Logger): Promise<Listening> {
-  try {
-    const app = await createApp(env, logger);
-    return await listen(app, { host: env.httpHost, httpPort: env.httpPort, httpsPort: env.httpsPort });
-  } catch (error) {
-    // pino writes stdout synchronously, so the line is out before the exit; exiting outright also
-    // covers a half-opened database handle that would otherwise keep the process alive.
-    logger.fatal({ err: error }, 'could not start');
+async function start(env: AppEnv, logger: Logger): Promise<ApiServer> {
+  // pino writes stdout synchronously, so the line is out before the exit; exiting outright also
+  // covers a half-opened database handle that would otherwise keep the process alive.
+  const fail = (message: string) => (error: unknown) => {
+    logger.fatal({ err: error }, message);
     process.exit(1);
+  };
+  try {
+    return await ApiServer.start(env, logger, { onRestartFailed: fail('could not start again after a restore') });
+  } catch (error) {
+    return fail('could not start')(error);
   }
 }
 
-function stopOnSignals(app: Listening, logger: Logger): void {
+function stopOnSignals(server: ApiServer, logger: Logger): void {
   const stop = (signal: NodeJS.Signals) => {
     logger.info({ signal }, 'stopping');
     setTimeout(() => {
@@ -41,7 +42,7 @@ function stopOnSignals(app: Listening, logger: Logger): void {
       process.exit(1);
     }, SHUTDOWN_GRACE_MS).unref();
     // Closing the server and the database lets the event loop empty, so the process exits 0 by itself.
-    app.close().then(
+    server.close().then(
       () => logger.info('stopped'),
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');
@@ -58,7 +59,7 @@ if (env === undefined) {
   process.exitCode = 1;
 } else {
   const logger = createLogger(env.logLevel);
-  const app = await start(env, logger);
-  logger.info({ url: app.httpsUrl, redirectFrom: app.httpUrl }, 'listening');
-  stopOnSignals(app, logger);
+  const server = await start(env, logger);
+  logger.info({ url: server.listening.httpsUrl, redirectFrom: server.listening.httpUrl }, 'listening');
+  stopOnSignals(server, logger);
 }
