@@ -29,6 +29,15 @@ export class SetupDto {
   @IsString()
   @MaxLength(EXIT_CHECK_URL_MAX_LENGTH)
   exitCheckUrl?: string;
+
+  @ApiPropertyOptional({
+    description:
+      'The backup passphrase (at least 12 characters), so backups can be restored on another box; absent or empty: none yet (it can be set later on the Backups page).',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(INPUT_MAX_LENGTH)
+  backupPassphrase?: string;
 }
 
 export class LoginDto {

@@ -12,6 +12,7 @@ import { BackupArchiveRepository } from '../repositories/backup-archive.reposito
 import { SettingRepository } from '../repositories/setting.repository.js';
 import { AccountService } from './account.service.js';
 import { AuditService } from './audit.service.js';
+import { type UserEntity } from '../entities/user.entity.js';
 import { type ClientInfo } from './client-info.js';
 import { DomainError } from './domain-error.js';
 import { type AuthContext } from './session.service.js';
@@ -61,23 +62,12 @@ export class BackupSettingsService {
     const changes = new Map<string, unknown>();
     const details: Record<string, string | number | boolean> = {};
     if (input.passphrase !== undefined) {
-      if ([...input.passphrase].length < BACKUP_PASSPHRASE_MIN_LENGTH) {
-        throw new DomainError(
-          'invalid',
-          'backup_passphrase_too_short',
-          `The backup passphrase needs at least ${BACKUP_PASSPHRASE_MIN_LENGTH} characters: it protects the router's CA key in every backup file, where anyone holding a copy can guess offline`,
-        );
-      }
+      assertBackupPassphrase(input.passphrase);
       if (input.currentPassword === undefined || input.currentPassword === '') {
         throw new DomainError('invalid', 'password_required', 'Setting the backup passphrase needs your password');
       }
       await this.account.confirmPassword(auth, input.currentPassword, client);
-      const recipient = await this.archive.recipientFor(input.passphrase);
-      changes.set(BACKUP_SETTING_KEYS.passphrase, {
-        publicKey: recipient.publicKey.toString('base64'),
-        salt: recipient.salt.toString('base64'),
-        kdf: recipient.kdf,
-      } satisfies StoredRecipient);
+      changes.set(BACKUP_SETTING_KEYS.passphrase, await this.storedRecipient(input.passphrase));
       details.passphrase = previous.passphraseSet ? 'changed' : 'set';
     }
     if (input.retention !== undefined && input.retention !== previous.retention) {
@@ -100,6 +90,33 @@ export class BackupSettingsService {
       details,
     });
     return this.get();
+  }
+
+  /**
+   * The setup wizard's passphrase, for the admin it has just created (who proved nothing yet but creating the
+   * account: there is no earlier password to ask for). Checked with assertBackupPassphrase before the account exists.
+   */
+  async setAtSetup(passphrase: string, actor: UserEntity, client: ClientInfo): Promise<void> {
+    await this.settings.write(
+      new Map([[BACKUP_SETTING_KEYS.passphrase, await this.storedRecipient(passphrase)]]),
+      new Date(),
+    );
+    await this.audit.record({
+      action: 'backup.settings_changed',
+      actor,
+      address: client.address,
+      target: 'backups',
+      details: { passphrase: 'set' },
+    });
+  }
+
+  private async storedRecipient(passphrase: string): Promise<StoredRecipient> {
+    const recipient = await this.archive.recipientFor(passphrase);
+    return {
+      publicKey: recipient.publicKey.toString('base64'),
+      salt: recipient.salt.toString('base64'),
+      kdf: recipient.kdf,
+    };
   }
 
   // A stored value outside today's rules (hand-edited, or from an older release) falls back to the default.
@@ -128,6 +145,17 @@ export class BackupSettingsService {
     }
     this.logger.warn(`setting ${BACKUP_SETTING_KEYS.dailyAt} is not a time; using ${BACKUP_DAILY_AT_DEFAULT}`);
     return BACKUP_DAILY_AT_DEFAULT;
+  }
+}
+
+/** A backup passphrase long enough for what it protects; throws the reason otherwise. */
+export function assertBackupPassphrase(passphrase: string): void {
+  if ([...passphrase].length < BACKUP_PASSPHRASE_MIN_LENGTH) {
+    throw new DomainError(
+      'invalid',
+      'backup_passphrase_too_short',
+      `The backup passphrase needs at least ${BACKUP_PASSPHRASE_MIN_LENGTH} characters: it protects the router's CA key in every backup file, where anyone holding a copy can guess offline`,
+    );
   }
 }
 

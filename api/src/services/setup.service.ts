@@ -6,6 +6,7 @@ import { PasswordHashRepository } from '../repositories/password-hash.repository
 import { UserRepository } from '../repositories/user.repository.js';
 import { AuditService } from './audit.service.js';
 import { assertAcceptablePassword, validUsername } from './credentials.js';
+import { assertBackupPassphrase, BackupSettingsService } from './backup-settings.service.js';
 import { ExitCheckService } from './exit-check.service.js';
 import { validExitCheckUrl } from './exit-check-url.js';
 import { type SignedIn, SessionService } from './session.service.js';
@@ -19,6 +20,7 @@ export class SetupService {
     private readonly sessions: SessionService,
     private readonly audit: AuditService,
     private readonly exitCheck: ExitCheckService,
+    private readonly backupSettings: BackupSettingsService,
   ) {}
 
   async status(): Promise<SetupStatusDto> {
@@ -34,6 +36,11 @@ export class SetupService {
     assertAcceptablePassword(request.password, username);
     // Checked before the account exists, so a mistake here leaves the router still to be set up.
     const exitCheckUrl = validExitCheckUrl(request.exitCheckUrl ?? '');
+    const backupPassphrase =
+      request.backupPassphrase === undefined || request.backupPassphrase === '' ? null : request.backupPassphrase;
+    if (backupPassphrase !== null) {
+      assertBackupPassphrase(backupPassphrase);
+    }
     const now = new Date();
     const passwordHash = await this.hasher.hash(request.password);
     const id = await this.users.insertIfNone(
@@ -46,6 +53,9 @@ export class SetupService {
     }
     await this.audit.record({ action: 'setup.completed', actor: user, address: client.address, target: username });
     await this.exitCheck.keep(exitCheckUrl, user, client);
+    if (backupPassphrase !== null) {
+      await this.backupSettings.setAtSetup(backupPassphrase, user, client);
+    }
     return this.sessions.signIn(user, client, now);
   }
 }

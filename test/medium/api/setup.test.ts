@@ -2,7 +2,7 @@
 import test from 'ava';
 import { type InProcessApi } from './in-process-api.js';
 import { DataSource } from 'typeorm';
-import { ADMIN_PASSWORD, call, login, sessionCookieOf, setupAdmin, withApi } from './session-client.js';
+import { ADMIN_PASSWORD, call, login, sessionCookieOf, setupAdmin, signIn, withApi } from './session-client.js';
 
 test('no user and no default password: setup creates the first admin and signs them in', async (t) => {
   await withApi({}, async (api) => {
@@ -106,5 +106,29 @@ test('the cookie only travels over HTTPS: plain HTTP is redirected unless a trus
     t.is(reply.status, 308, 'an untrusted X-Forwarded-Proto does not make plain HTTP secure');
     t.deepEqual(reply.headers.getSetCookie(), []);
     t.deepEqual((await call(api, '/api/setup')).body, { setupRequired: true });
+  });
+});
+
+test('setup may set the backup passphrase: too short is refused before the account exists; kept as its public side', async (t) => {
+  await withApi({}, async (api) => {
+    const password = 'admin-pass-7f3k-quartz';
+    const short = await call<{ code: string }>(api, '/api/setup', {
+      method: 'POST',
+      body: { username: 'admin', password, backupPassphrase: 'too short' },
+    });
+    t.is(short.status, 400);
+    t.is(short.body.code, 'backup_passphrase_too_short');
+    t.deepEqual((await call(api, '/api/setup')).body, { setupRequired: true });
+
+    const passphrase = 'heron basalt lantern meadow';
+    const created = await call(api, '/api/setup', {
+      method: 'POST',
+      body: { username: 'admin', password, backupPassphrase: passphrase },
+    });
+    t.is(created.status, 201);
+    const admin = await signIn(api, 'admin', password);
+    t.like((await call(api, '/api/backups/settings', { session: admin })).body, { passphraseSet: true });
+    const stored = JSON.stringify(await api.app.get(DataSource).query('SELECT key, value FROM setting'));
+    t.false(stored.includes(passphrase), 'never the passphrase itself');
   });
 });

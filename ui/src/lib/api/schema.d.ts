@@ -1260,6 +1260,8 @@ export interface components {
             userAgent: string;
         };
         SetupDto: {
+            /** @description The backup passphrase (at least 12 characters), so backups can be restored on another box; absent or empty: none yet (it can be set later on the Backups page). */
+            backupPassphrase?: string;
             /** @description The exit check's "what is my address" URL, fetched through the tunnel; absent or empty: no check (the default). */
             exitCheckUrl?: string;
             /** @description At least 10 and at most 256 characters, not on the list of common passwords. */
