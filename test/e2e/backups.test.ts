@@ -13,6 +13,8 @@ import { testsAsSignedInAdmin } from './support/server-and-browser.js';
 
 const ADMIN: Credentials = { username: 'admin', password: 'backup pages check 1' };
 const test = testsAsSignedInAdmin(ADMIN);
+/** The file the first test downloaded, which the second restores (each test gets its own copy of the context). */
+let downloaded: string | undefined;
 
 interface Backup {
   id: number;
@@ -68,12 +70,12 @@ test.serial('a backup made and downloaded; its preview reads on a phone', async 
   await phone.page.getByTestId('restore-form').waitFor();
   t.deepEqual(await unexpectedProblems(phone.problems, []), []);
   await phone.page.close();
-  (t.context as unknown as { saved: string }).saved = saved;
+  downloaded = saved;
 });
 
 test.serial('the downloaded file is uploaded, previewed and restored; the page returns to sign-in', async (t) => {
   const { server, browser, api } = t.context;
-  const saved = (t.context as unknown as { saved?: string }).saved;
+  const saved = downloaded;
   if (saved === undefined) {
     t.fail('the download of the first test is missing');
     return;
