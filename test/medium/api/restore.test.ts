@@ -288,6 +288,18 @@ test('bad files and uploads are refused with a clear code, and nothing changes',
     t.is(wrong.body.message, 'Wrong passphrase or damaged file');
     t.regex((await previewUpload(api, admin, newer, PASSPHRASE)).body.message ?? '', /format version 9.*up to 1/);
 
+    // An upload is a multipart form, which a cross-site page could post: the CSRF header is still required.
+    const form = new FormData();
+    form.append('file', new Blob([new Uint8Array(bytes)]), 'x.burrowbackup');
+    const forged = await fetch(`${api.url}/api/backups/restore/preview`, {
+      method: 'POST',
+      headers: { cookie: `__Host-burrow_session=${admin.token}` },
+      body: form,
+    });
+    t.is(forged.status, 403);
+    t.like(await forged.json(), { code: 'csrf_invalid' });
+    t.deepEqual(await state(api, admin), before);
+
     api.app.get(RestoreWorkRepository).uploadLimitBytes = 1024;
     const large = await previewUpload(api, admin, bytes, PASSPHRASE);
     t.is(large.status, 413);
