@@ -5,6 +5,7 @@ import { AccountController } from './controllers/account.controller.js';
 import { AuditController } from './controllers/audit.controller.js';
 import { AuthController } from './controllers/auth.controller.js';
 import { BackupController } from './controllers/backup.controller.js';
+import { RestoreController } from './controllers/restore.controller.js';
 import { CertificateController } from './controllers/certificate.controller.js';
 import { EventController } from './controllers/event.controller.js';
 import { GatewayController } from './controllers/gateway.controller.js';
@@ -47,6 +48,9 @@ import { TunnelProfileRepository } from './repositories/tunnel-profile.repositor
 import { UserRepository } from './repositories/user.repository.js';
 import { WebhookRepository } from './repositories/webhook.repository.js';
 import { RestartCoordinator } from './server/restart-coordinator.js';
+import { RestoreSnapshotRepository } from './repositories/restore-snapshot.repository.js';
+import { RestoreWorkRepository } from './repositories/restore-work.repository.js';
+import { RestoreService } from './services/restore.service.js';
 import { AccountService } from './services/account.service.js';
 import { AuditService } from './services/audit.service.js';
 import { AuthService } from './services/auth.service.js';
@@ -116,6 +120,7 @@ export class AppModule {
         MetricsTokenController,
         EventController,
         BackupController,
+        RestoreController,
       ],
       providers: [
         // Every route passes this guard; a route that declares no permission fails.
@@ -135,6 +140,7 @@ export class AppModule {
         GatewayEventsService,
         GatewayService,
         ExitCheckService,
+        RestoreService,
         GatewaySettingsService,
         HealthService,
         LockoutService,
@@ -167,6 +173,8 @@ export class AppModule {
         PasswordHashRepository,
         RecoveryCodeRepository,
         RestartCoordinator,
+        RestoreSnapshotRepository,
+        RestoreWorkRepository,
         ServerSecretRepository,
         SessionRepository,
         SettingRepository,

@@ -49,6 +49,7 @@ export const AUDIT_ACTIONS = [
   'backup.downloaded',
   'backup.deleted',
   'backup.settings_changed',
+  'backup.restored',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -19,6 +19,11 @@ export interface AccessOptions {
   permission: Permission;
   /** Still answers while the user must set up 2FA (auth/* and account/totp/*). */
   duringTotpEnrolment?: boolean;
+  /**
+   * Also takes a multipart/form-data body (a file upload), which the route streams itself. Same-origin and the CSRF
+   * header are still required, so a cross-site form post is refused as any other.
+   */
+  upload?: boolean;
 }
 
 export const ACCESS_METADATA = 'burrow:access';

@@ -1,6 +1,7 @@
 // The one check every routed request passes, in this order:
 //   1. the route declares who may call it (else the request fails: a forgotten declaration fails closed)
 //   2. state-changing requests: same origin (our origin as configured, never as the Host header says), JSON body
+//      (or multipart, on an upload route)
 //   3. the session from the cookie, if any
 //   4. unless public: a session, then for state-changing requests its CSRF token, then the role,
 //      then 2FA enrolment when admins require it
@@ -51,7 +52,7 @@ export class AuthGuard implements CanActivate {
     }
     if (stateChanging) {
       await assertSameOrigin(request, () => this.ownSite());
-      assertJsonBody(request);
+      assertJsonBody(request, access.upload === true);
     }
 
     if (access.permission === 'metrics') {

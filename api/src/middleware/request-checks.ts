@@ -63,10 +63,16 @@ export function isOwnOrigin(origin: string, site: OwnSite): boolean {
   return site.dns.some((name) => dnsNameMatches(name, url.hostname));
 }
 
-/** A body must be JSON: form and multipart posts, the classic cross-site forgeries, are refused unread. */
-export function assertJsonBody(request: Request): void {
+/**
+ * A body must be JSON: form and multipart posts, the classic cross-site forgeries, are refused unread. An upload
+ * route (`multipart`) also takes multipart/form-data; the session's CSRF header still guards it.
+ */
+export function assertJsonBody(request: Request, multipart = false): void {
   const length = request.headers['content-length'];
   const hasBody = request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+  if (multipart && request.is('multipart/form-data') === 'multipart/form-data') {
+    return;
+  }
   if (hasBody && request.is('application/json') !== 'application/json') {
     throw new DomainError('unsupported', 'unsupported_media_type', 'Request bodies must be application/json');
   }

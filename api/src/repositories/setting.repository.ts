@@ -14,6 +14,12 @@ export class SettingRepository {
     return new Map(rows.map((row) => [row.key, JSON.parse(row.value) as unknown]));
   }
 
+  /** Every stored setting as its JSON text, by key (a restore's preview compares them with a backup's). */
+  async readAllRaw(): Promise<Map<string, string>> {
+    const rows = await this.dataSource.getRepository(SettingEntity).find();
+    return new Map(rows.map((row) => [row.key, row.value]));
+  }
+
   /** Writes every entry, each as one upsert. */
   async write(values: ReadonlyMap<string, unknown>, at: Date): Promise<void> {
     for (const [key, value] of values) {

@@ -44,13 +44,22 @@ export const ERROR_CODES = [
   'backup_passphrase_too_short',
   'password_required',
   'backup_failed',
+  'upload_invalid',
+  'backup_unreadable',
+  'not_a_backup',
+  'backup_newer_format',
+  'no_slot_for_secret',
+  'restore_token_invalid',
+  'restore_token_used',
+  'restore_already_staged',
+  'restore_failed',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /**
  * What kind of refusal it is, independent of the transport: `invalid` input, a caller who is not
  * `unauthenticated` enough or is `forbidden`, something `not_found`, a `conflict` with the current state,
- * input `too_large` or of an `unsupported` type, `too_many` of something that is bounded per caller, or a part of
+ * something `gone` (it existed, and expired or was used up), input `too_large` or of an `unsupported` type, `too_many` of something that is bounded per caller, or a part of
  * the box that is `unavailable` right now.
  */
 export type ErrorKind =
@@ -59,6 +68,7 @@ export type ErrorKind =
   | 'forbidden'
   | 'not_found'
   | 'conflict'
+  | 'gone'
   | 'too_large'
   | 'unsupported'
   | 'too_many'

@@ -314,6 +314,8 @@ test('the OpenAPI document is served and is the one the app builds', async (t) =
       '/api/auth/sessions',
       '/api/auth/sessions/{id}',
       '/api/backups',
+      '/api/backups/restore/apply',
+      '/api/backups/restore/preview',
       '/api/backups/settings',
       '/api/backups/{id}',
       '/api/backups/{id}/download',

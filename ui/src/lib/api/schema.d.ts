@@ -196,6 +196,38 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/backups/restore/apply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["applyRestore"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/backups/restore/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["previewRestore"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/backups/settings": {
         parameters: {
             query?: never;
@@ -771,8 +803,14 @@ export interface components {
             state: components["schemas"]["TunnelState"];
             txBytes: number;
         };
+        ApplyRestoreDto: {
+            /** @description The signed-in admin's password: a restore replaces every user and key. */
+            password: string;
+            /** @description The token of a preview of this session. */
+            token: string;
+        };
         /** @enum {string} */
-        AuditAction: "setup.completed" | "auth.login" | "auth.login_failed" | "auth.locked" | "auth.address_locked" | "auth.device_locked" | "auth.logout" | "session.revoked" | "user.created" | "user.role_changed" | "user.disabled" | "user.enabled" | "user.password_reset" | "user.deleted" | "user.name_confusable" | "user.sessions_revoked" | "user.unlocked" | "user.totp_disabled" | "account.password_changed" | "totp.enabled" | "totp.disabled" | "totp.recovery_code_used" | "totp.recovery_codes_regenerated" | "settings.security_changed" | "certificate.renewed" | "certificate.imported" | "certificate.import_refused" | "certificate.reverted" | "tunnel.imported" | "tunnel.updated" | "tunnel.deleted" | "tunnel.activated" | "tunnel.exported_with_keys" | "gateway.kill_switch_on" | "gateway.kill_switch_off" | "gateway.failover" | "gateway.exit_check_changed" | "metrics.token_created" | "metrics.token_revoked" | "events.webhook_changed" | "backup.created" | "backup.downloaded" | "backup.deleted" | "backup.settings_changed";
+        AuditAction: "setup.completed" | "auth.login" | "auth.login_failed" | "auth.locked" | "auth.address_locked" | "auth.device_locked" | "auth.logout" | "session.revoked" | "user.created" | "user.role_changed" | "user.disabled" | "user.enabled" | "user.password_reset" | "user.deleted" | "user.name_confusable" | "user.sessions_revoked" | "user.unlocked" | "user.totp_disabled" | "account.password_changed" | "totp.enabled" | "totp.disabled" | "totp.recovery_code_used" | "totp.recovery_codes_regenerated" | "settings.security_changed" | "certificate.renewed" | "certificate.imported" | "certificate.import_refused" | "certificate.reverted" | "tunnel.imported" | "tunnel.updated" | "tunnel.deleted" | "tunnel.activated" | "tunnel.exported_with_keys" | "gateway.kill_switch_on" | "gateway.kill_switch_off" | "gateway.failover" | "gateway.exit_check_changed" | "metrics.token_created" | "metrics.token_revoked" | "events.webhook_changed" | "backup.created" | "backup.downloaded" | "backup.deleted" | "backup.settings_changed" | "backup.restored";
         AuditEventDto: {
             action: components["schemas"]["AuditAction"];
             /** @description The client address the request came from. */
@@ -945,7 +983,7 @@ export interface components {
          * @description Present when a client may act on it.
          * @enum {string}
          */
-        ErrorCode: "unauthenticated" | "invalid_credentials" | "totp_required" | "totp_invalid" | "setup_done" | "last_admin" | "invalid_username" | "username_taken" | "weak_password" | "wrong_password" | "forbidden" | "csrf_invalid" | "cross_site" | "unsupported_media_type" | "totp_enrolment_required" | "totp_required_by_policy" | "totp_already_enabled" | "totp_enrolment_not_started" | "totp_not_enabled" | "use_account_route" | "not_found" | "certificate_refused" | "payload_too_large" | "body_too_deep" | "tunnel_config_invalid" | "tunnel_name_taken" | "tunnel_name_invalid" | "tunnel_limit" | "tunnel_in_use" | "firmware_unavailable" | "too_many_streams" | "invalid_exit_check_url" | "exit_check_off" | "exit_check_failed" | "metrics_token_name_invalid" | "metrics_token_limit" | "webhook_url_invalid" | "webhook_not_set" | "backup_passphrase_too_short" | "password_required" | "backup_failed";
+        ErrorCode: "unauthenticated" | "invalid_credentials" | "totp_required" | "totp_invalid" | "setup_done" | "last_admin" | "invalid_username" | "username_taken" | "weak_password" | "wrong_password" | "forbidden" | "csrf_invalid" | "cross_site" | "unsupported_media_type" | "totp_enrolment_required" | "totp_required_by_policy" | "totp_already_enabled" | "totp_enrolment_not_started" | "totp_not_enabled" | "use_account_route" | "not_found" | "certificate_refused" | "payload_too_large" | "body_too_deep" | "tunnel_config_invalid" | "tunnel_name_taken" | "tunnel_name_invalid" | "tunnel_limit" | "tunnel_in_use" | "firmware_unavailable" | "too_many_streams" | "invalid_exit_check_url" | "exit_check_off" | "exit_check_failed" | "metrics_token_name_invalid" | "metrics_token_limit" | "webhook_url_invalid" | "webhook_not_set" | "backup_passphrase_too_short" | "password_required" | "backup_failed" | "upload_invalid" | "backup_unreadable" | "not_a_backup" | "backup_newer_format" | "no_slot_for_secret" | "restore_token_invalid" | "restore_token_used" | "restore_already_staged" | "restore_failed";
         ErrorResponseDto: {
             /** @description Present when a client may act on it. */
             code?: components["schemas"]["ErrorCode"];
@@ -1170,6 +1208,21 @@ export interface components {
             /** @description The current password. */
             password: string;
         };
+        PreviewStoredBackupDto: {
+            /** @description A backup from `GET /api/backups`. */
+            backupId: number;
+            /** @description The backup passphrase; without it, this box's device key opens the backups it made itself. */
+            passphrase?: string;
+        };
+        PreviewUploadDto: {
+            /**
+             * Format: binary
+             * @description A `.burrowbackup` file, 50 MB at most.
+             */
+            file: string;
+            /** @description The backup passphrase it was made with. */
+            passphrase?: string;
+        };
         ProfileHealthDto: {
             /** Format: date-time */
             failedAt: string | null;
@@ -1188,6 +1241,71 @@ export interface components {
         RecoveryCodesDto: {
             /** @description Ten single-use codes (`xxxx-xxxx`) for signing in without the app. Shown only this once. */
             recoveryCodes: string[];
+        };
+        RestoreAppliedDto: {
+            message: string;
+            /** @description The backup made just before, of the configuration replaced. */
+            preRestoreBackupId: number;
+            /** @description true: the API restarts now with the restored configuration; false: it applies when the API next starts. */
+            restarting: boolean;
+        };
+        RestoreCertificateDto: {
+            /** @description SHA-256 of the DER, `AB:CD:…`. */
+            fingerprintSha256: string;
+            /** Format: date-time */
+            notAfter: string;
+            /** @enum {string} */
+            role: "authority" | "built-in" | "imported";
+            subject: string;
+        };
+        RestoreManifestDto: {
+            /** Format: date-time */
+            createdAt: string;
+            firmwareVersion: string;
+            /** @description The file format version. */
+            format: number;
+            hostname: string;
+            kind: components["schemas"]["BackupKind"];
+        };
+        RestorePreviewDto: {
+            /** @description The backup's CA is not the running one: devices that trust the router's CA now must trust the restored one. */
+            authorityChanges: boolean;
+            certificates: components["schemas"]["RestoreCertificateDto"][];
+            /** @description SHA-256 fingerprint of the router's CA now. */
+            currentAuthorityFingerprint: string;
+            /** Format: date-time */
+            expiresAt: string;
+            manifest: components["schemas"]["RestoreManifestDto"];
+            /** @description Only the settings the restore changes. */
+            settingChanges: components["schemas"]["RestoreSettingChangeDto"][];
+            /** @description The uploaded file's name, or the stored backup's. */
+            source: string;
+            /** @description Applies this preview with `POST /api/backups/restore/apply`: once, within 10 minutes, from this session. */
+            token: string;
+            tunnels: components["schemas"]["RestoreTunnelDto"][];
+            users: components["schemas"]["RestoreUserDto"][];
+        };
+        RestoreSettingChangeDto: {
+            /** @description The current value as JSON; null when unset, or when `secret` (never shown). */
+            current: string | null;
+            key: string;
+            /** @description The restored value as JSON; null when the backup has none, or when `secret`. */
+            restored: string | null;
+            /** @description A value never shown: the preview only says it changes. */
+            secret: boolean;
+        };
+        RestoreTunnelDto: {
+            enabled: boolean;
+            /** @description The peers' endpoints, `host:port`. */
+            endpoints: string[];
+            name: string;
+        };
+        RestoreUserDto: {
+            disabled: boolean;
+            /** @enum {string} */
+            role: "admin" | "viewer";
+            totpEnabled: boolean;
+            username: string;
         };
         /** @enum {string} */
         Role: "admin" | "viewer";
@@ -1991,6 +2109,109 @@ export interface operations {
             };
             /** @description `backup_failed`. */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any error. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    applyRestore: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApplyRestoreDto"];
+            };
+        };
+        responses: {
+            /** @description A `pre-restore` backup was made and the restore staged; the API restarts with it (every session signed out). */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RestoreAppliedDto"];
+                };
+            };
+            /** @description `wrong_password`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `restore_token_used`, `restore_already_staged`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `restore_token_invalid`: expired, or not this session's; preview again. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any error. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    previewRestore: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description An upload (multipart: `file`, `passphrase`; 50 MB at most, streamed to disk) or a stored backup (JSON). */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PreviewUploadDto"] | components["schemas"]["PreviewStoredBackupDto"];
+                "multipart/form-data": components["schemas"]["PreviewUploadDto"] | components["schemas"]["PreviewStoredBackupDto"];
+            };
+        };
+        responses: {
+            /** @description What the restore would bring back, and a token to apply it; nothing is changed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RestorePreviewDto"];
+                };
+            };
+            /** @description `backup_unreadable` (wrong passphrase or damaged file), `not_a_backup`, `backup_newer_format`, `no_slot_for_secret`, `upload_invalid`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `payload_too_large`: the file is over 50 MB; nothing is kept. */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -54,3 +54,5 @@ export type WebhookDelivery = Schemas['WebhookDeliveryDto'];
 export type Backup = Schemas['BackupDto'];
 export type BackupSettings = Schemas['BackupSettingsDto'];
 export type BackupSettingsChanges = Schemas['UpdateBackupSettingsDto'];
+export type RestorePreview = Schemas['RestorePreviewDto'];
+export type RestoreApplied = Schemas['RestoreAppliedDto'];

@@ -158,6 +158,7 @@ export const AUDIT_ACTION_LABELS: Readonly<Record<AuditAction, string>> = {
   'backup.downloaded': 'Backup downloaded',
   'backup.deleted': 'Backup deleted',
   'backup.settings_changed': 'Backup settings changed',
+  'backup.restored': 'Backup restored',
 };
 
 /** The label of an action, or its raw name for one this page does not know yet. */
