@@ -9,13 +9,13 @@ import test from 'ava';
 import { access, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { apply, backUp, type Preview, previewUpload } from './backup-client.js';
 import { type InProcessApi, startInProcessApi } from './in-process-api.js';
 import {
   ADMIN_PASSWORD,
   call,
   createUser,
   login,
-  type Reply,
   setupAdmin,
   signIn,
   VIEWER_PASSWORD,
@@ -27,55 +27,11 @@ import { currentStep, totpCode } from './totp-code.js';
 const PASSPHRASE = 'correct horse battery staple';
 const FRESH_PASSWORD = 'fresh-pass-9q2w-granite';
 
-interface Preview {
-  token: string;
-  expiresAt: string;
-  source: string;
-  manifest: { format: number; kind: string; hostname: string; firmwareVersion: string; createdAt: string };
-  users: Array<{ username: string; role: string; totpEnabled: boolean; disabled: boolean }>;
-  tunnels: Array<{ name: string; enabled: boolean; endpoints: string[] }>;
-  certificates: Array<{ role: string; subject: string; fingerprintSha256: string }>;
-  currentAuthorityFingerprint: string;
-  authorityChanges: boolean;
-  settingChanges: Array<{ key: string; current: string | null; restored: string | null; secret: boolean }>;
-}
-
 interface Tunnel {
   name: string;
   priority: number;
   enabled: boolean;
   peers: Array<{ endpoint: string }>;
-}
-
-async function previewUpload(
-  api: InProcessApi,
-  session: Session,
-  bytes: Buffer,
-  passphrase?: string,
-): Promise<Reply<Preview & { code?: string; message?: string }>> {
-  const form = new FormData();
-  if (passphrase !== undefined) {
-    form.append('passphrase', passphrase);
-  }
-  form.append('file', new Blob([new Uint8Array(bytes)]), 'burrow-test.burrowbackup');
-  const response = await fetch(`${api.url}/api/backups/restore/preview`, {
-    method: 'POST',
-    headers: { cookie: `__Host-burrow_session=${session.token}`, 'x-csrf-token': session.csrfToken },
-    body: form,
-  });
-  return {
-    status: response.status,
-    headers: response.headers,
-    body: (await response.json()) as Preview & { code?: string; message?: string },
-  };
-}
-
-function apply(api: InProcessApi, session: Session, token: string, password = ADMIN_PASSWORD) {
-  return call<{ restarting: boolean; message: string; code?: string }>(api, '/api/backups/restore/apply', {
-    method: 'POST',
-    body: { token, password },
-    session,
-  });
 }
 
 async function enrolTotp(api: InProcessApi, session: Session): Promise<{ secret: string; recoveryCodes: string[] }> {
@@ -93,14 +49,6 @@ async function enrolTotp(api: InProcessApi, session: Session): Promise<{ secret:
     throw new Error(`confirm answered ${confirmed.status}`);
   }
   return { secret: started.body.secret, recoveryCodes: confirmed.body.recoveryCodes };
-}
-
-async function backUp(api: InProcessApi, admin: Session): Promise<{ id: number; bytes: Buffer }> {
-  const created = await call<{ id: number }>(api, '/api/backups', { method: 'POST', session: admin });
-  const response = await fetch(`${api.url}/api/backups/${created.body.id}/download`, {
-    headers: { cookie: `__Host-burrow_session=${admin.token}` },
-  });
-  return { id: created.body.id, bytes: Buffer.from(await response.arrayBuffer()) };
 }
 
 /** What a refusal must leave as it was: no work dir, nothing staged, the same users and CA. */
