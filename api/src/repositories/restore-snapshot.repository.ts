@@ -3,6 +3,10 @@
 // is staged, to sign every restored session out and to record the restore in the restored audit log.
 import { Injectable } from '@nestjs/common';
 import sqlite3 from 'sqlite3';
+import { migrations } from '../migrations/index.js';
+
+/** The migrations this build runs, by the name TypeORM records for each (its class name). */
+const KNOWN_MIGRATIONS = new Set(migrations.map((migration) => migration.name));
 
 export interface SnapshotUser {
   username: string;
@@ -22,6 +26,11 @@ export interface SnapshotContent {
   tunnels: SnapshotTunnel[];
   /** Every setting, its stored JSON text by key. */
   settings: Map<string, string>;
+  /**
+   * Schema migrations the snapshot's database has been through that this build does not know: a backup from a newer
+   * firmware, whose database this API could not open (so restoring it would leave the box without its web page).
+   */
+  unknownMigrations: string[];
 }
 
 /** The restore as the restored audit log records it. */
@@ -57,6 +66,7 @@ export class RestoreSnapshotRepository {
         db,
         `SELECT "key", "value" FROM "setting" ORDER BY "key"`,
       );
+      const applied = await all<{ name: string }>(db, `SELECT "name" FROM "migrations" ORDER BY "timestamp"`);
       return {
         users: users.map((row) => ({
           username: row.username,
@@ -70,6 +80,7 @@ export class RestoreSnapshotRepository {
           endpoints: endpoints(row.profile),
         })),
         settings: new Map(settings.map((row) => [row.key, row.value])),
+        unknownMigrations: applied.map((row) => row.name).filter((name) => !KNOWN_MIGRATIONS.has(name)),
       };
     } catch (error) {
       throw new SnapshotUnreadableError(`the backup's database cannot be read: ${String(error)}`);

@@ -48,6 +48,7 @@ export const ERROR_CODES = [
   'backup_unreadable',
   'not_a_backup',
   'backup_newer_format',
+  'backup_newer_schema',
   'no_slot_for_secret',
   'restore_token_invalid',
   'restore_token_used',

@@ -23,6 +23,7 @@ import {
 } from '../repositories/restore-work.repository.js';
 import { SettingRepository } from '../repositories/setting.repository.js';
 import { RestartCoordinator } from '../server/restart-coordinator.js';
+import { BURROW_VERSION } from '../version.js';
 import { AccountService } from './account.service.js';
 import { BackupService } from './backup.service.js';
 import { CertificateService } from './certificate.service.js';
@@ -216,6 +217,13 @@ export class RestoreService implements OnApplicationShutdown {
     auth: AuthContext,
   ): Promise<RestorePreviewDto> {
     const content = await this.snapshot.read(extracted.databasePath);
+    if (content.unknownMigrations.length > 0) {
+      throw new DomainError(
+        'invalid',
+        'backup_newer_schema',
+        `This backup comes from a newer Burrow (${extracted.manifest.firmwareVersion}) whose settings this router (${BURROW_VERSION}) cannot read: update the router first, then restore it`,
+      );
+    }
     const certificates = await this.work.certificates(extracted.contentDir);
     const currentAuthorityFingerprint = describeCertificate(this.certificates.authorityPem()).fingerprintSha256;
     const authority = certificates.find((certificate) => certificate.role === 'authority');

@@ -6,6 +6,7 @@ import { RestoreWorkRepository } from '@burrow/api/repositories/restore-work.rep
 import { Clock } from '@burrow/api/services/clock';
 import { GOOD_FILES } from '@burrow/api/tunnels/testing/provider-files';
 import test from 'ava';
+import { DataSource } from 'typeorm';
 import { access, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -266,6 +267,27 @@ test('a backup made on another box without its passphrase needs the passphrase',
     const reply = await previewUpload(api, admin, bytes!);
     t.is(reply.status, 400);
     t.is(reply.body.code, 'no_slot_for_secret');
+  });
+});
+
+test('a backup whose database a newer firmware migrated is refused at the preview, naming both versions', async (t) => {
+  await withApi({}, async (api) => {
+    const admin = await setupAdmin(api);
+    // As if a later release had run one more migration on this database before the backup was made.
+    await api.app
+      .get(DataSource)
+      .query(`INSERT INTO "migrations" ("timestamp", "name") VALUES (1999999999999, 'FromTheFuture1999999999999')`);
+    const { id } = await backUp(api, admin);
+    const before = await state(api, admin);
+    const reply = await call<{ code: string; message: string }>(api, '/api/backups/restore/preview', {
+      method: 'POST',
+      body: { backupId: id },
+      session: admin,
+    });
+    t.is(reply.status, 400);
+    t.is(reply.body.code, 'backup_newer_schema');
+    t.regex(reply.body.message, /newer Burrow .* this router .* update the router first/);
+    t.deepEqual(await state(api, admin), before, 'nothing changed, no work dir left');
   });
 });
 
