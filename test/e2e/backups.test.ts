@@ -73,6 +73,37 @@ test.serial('a backup made and downloaded; its preview reads on a phone', async 
   downloaded = saved;
 });
 
+test.serial(
+  'deleting a backup asks first: the answer has the focus, Cancel keeps it, "Delete for good" removes it',
+  async (t) => {
+    const { server, browser, api } = t.context;
+    const { page, problems } = await openPage(browser, DESKTOP);
+    await openBackups(page, server.url);
+    const before = await api.json<Backup[]>('GET', '/api/backups');
+    await page.getByTestId('backup-now').click();
+    await page.getByTestId('backup-item').nth(before.length).waitFor();
+    const item = page.getByTestId('backup-item').first();
+
+    await item.getByRole('button', { name: 'Delete', exact: true }).click();
+    const question = page.getByRole('group', { name: /^Delete the backup of / });
+    await question.waitFor();
+    t.is(await page.evaluate(() => document.activeElement?.textContent?.trim()), 'Delete for good');
+    await question.getByRole('button', { name: 'Cancel' }).click();
+    t.is(await question.count(), 0);
+    t.is((await api.json<Backup[]>('GET', '/api/backups')).length, before.length + 1);
+
+    await item.getByRole('button', { name: 'Delete', exact: true }).click();
+    await question.getByRole('button', { name: 'Delete for good' }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: /^Deleted the backup of / })
+      .waitFor();
+    t.is((await api.json<Backup[]>('GET', '/api/backups')).length, before.length);
+    t.deepEqual(await unexpectedProblems(problems, []), []);
+    await page.close();
+  },
+);
+
 test.serial('the downloaded file is uploaded, previewed and restored; the page returns to sign-in', async (t) => {
   const { server, browser, api } = t.context;
   const saved = downloaded;
