@@ -55,7 +55,11 @@ declare('with no tunnel, a LAN device holds a lease by itself once burrowd serve
   t.log(
     `lab and burrowd up in ${applied - started} ms; ${first} held ${cidr} ${Date.now() - applied} ms after the apply`,
   );
-  const routes = (await run([TOOLS.ip, '-n', first, 'route', 'show', 'default'])).stdout;
+  // The client sets the address first and the route a moment later: wait for the route, it is what is asserted.
+  const routes = await eventually(`${first}'s default route`, LEASE_TIMEOUT_MS, async () => {
+    const { stdout } = await run([TOOLS.ip, '-n', first, 'route', 'show', 'default']);
+    return stdout.trim() === '' ? undefined : stdout;
+  });
   t.regex(routes, /^default via 100\.64\.8\.1 dev eth0/m, 'the router is the default gateway');
   t.regex(await readFile(join('/etc/netns', first, 'resolv.conf'), 'utf8'), /^nameserver 100\.64\.8\.1$/m);
   const lease = await lab.dhcp(first);
