@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
-import { type AuditEventEntity } from '../entities/audit-event.entity.js';
+import { AUDIT_ORIGINS, type AuditEventEntity, type AuditOrigin } from '../entities/audit-event.entity.js';
 
 /** Everything the audit log records. Later issues add settings, backups and restores here. */
 export const AUDIT_ACTIONS = [
@@ -135,6 +135,13 @@ export class AuditEventDto {
     description: 'For summed failures, when the latest happened; null for a single event.',
   })
   lastAt: string | null;
+
+  @ApiProperty({
+    enum: AUDIT_ORIGINS,
+    enumName: 'AuditOrigin',
+    description: 'Where it came from: the web page or API, the recovery console, or the router by itself.',
+  })
+  origin: AuditOrigin;
 }
 
 export class AuditPageDto {
@@ -160,5 +167,6 @@ export function mapAuditEvent(event: AuditEventEntity): AuditEventDto {
     details: JSON.parse(event.details) as Record<string, unknown>,
     count: event.count,
     lastAt: event.lastAt,
+    origin: event.origin,
   };
 }

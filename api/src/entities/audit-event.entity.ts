@@ -1,5 +1,8 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
+export const AUDIT_ORIGINS = ['web', 'console', 'system'] as const;
+export type AuditOrigin = (typeof AUDIT_ORIGINS)[number];
+
 /**
  * Who did what, from where, when. Names are copied, not referenced, so history outlives deleted users.
  * `details` is a JSON object of plain facts; it never holds a password, code or token. Failed sign-ins and the locks
@@ -35,6 +38,10 @@ export class AuditEventEntity {
   /** For a summed row, when the latest of its events happened; `at` is the first. */
   @Column({ name: 'last_at', type: 'text', nullable: true })
   lastAt: string | null;
+
+  /** Where it came from: the web page or API, the recovery console, or the router by itself. */
+  @Column({ type: 'text', default: 'web' })
+  origin: AuditOrigin;
 
   /** For a summed row, what its events have in common (unique); null for a single event. */
   @Column({ name: 'group_key', type: 'text', nullable: true })

@@ -9,6 +9,7 @@ import { CreateTunnelProfiles1765200000000 } from './1765200000000-create-tunnel
 import { CreateTrafficSamples1765300000000 } from './1765300000000-create-traffic-samples.js';
 import { CreateMetricsTokens1765400000000 } from './1765400000000-create-metrics-tokens.js';
 import { CreateEvents1765500000000 } from './1765500000000-create-events.js';
+import { AuditOrigin1765700000000 } from './1765700000000-audit-origin.js';
 import { CreateBackups1765600000000 } from './1765600000000-create-backups.js';
 
 export const migrations: Array<new () => MigrationInterface> = [
@@ -21,4 +22,5 @@ export const migrations: Array<new () => MigrationInterface> = [
   CreateMetricsTokens1765400000000,
   CreateEvents1765500000000,
   CreateBackups1765600000000,
+  AuditOrigin1765700000000,
 ];

@@ -45,12 +45,12 @@ export class AuditRepository {
    */
   async insertSummed(event: NewAuditEvent, groupKey: string, retention: RetentionClass): Promise<void> {
     await this.dataSource.query(
-      `INSERT INTO "audit_event" ("at", "username", "address", "action", "target", "details", "count", "last_at", "group_key")
-       VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?1, ?7)
+      `INSERT INTO "audit_event" ("at", "username", "address", "action", "target", "details", "origin", "count", "last_at", "group_key")
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?8, 1, ?1, ?7)
        ON CONFLICT ("group_key") DO UPDATE SET
          "count" = "count" + 1,
          "last_at" = max(coalesce("last_at", "at"), excluded."last_at")`,
-      [event.at, event.username, event.address, event.action, event.target, event.details, groupKey],
+      [event.at, event.username, event.address, event.action, event.target, event.details, groupKey, event.origin],
     );
     await this.trim(retention);
   }

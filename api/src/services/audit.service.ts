@@ -6,6 +6,7 @@ import {
   type AuditQueryDto,
   mapAuditEvent,
 } from '../dtos/audit.dto.js';
+import { type AuditOrigin } from '../entities/audit-event.entity.js';
 import { AuditRepository, type RetentionClass } from '../repositories/audit.repository.js';
 
 /**
@@ -46,6 +47,11 @@ export interface AuditEntry {
   /** What was acted on. */
   target?: string | null;
   details?: AuditDetails;
+  /**
+   * Where it came from; by default the web (the API's routes), or the system when neither a person nor an address
+   * is known (failovers, automatic backups, renewals). The recovery console says `console`.
+   */
+  origin?: AuditOrigin;
 }
 
 const isFailure = (action: AuditAction) => AUDIT_FAILURE_ACTIONS.some((failure) => failure === action);
@@ -71,6 +77,7 @@ export class AuditService {
       action: entry.action,
       target: entry.target ?? null,
       details: JSON.stringify(entry.details ?? {}),
+      origin: entry.origin ?? (entry.actor === null && entry.address === null ? 'system' : 'web'),
     };
     if (!isFailure(entry.action)) {
       await this.repository.insert(event, this.events);

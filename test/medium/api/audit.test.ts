@@ -1,5 +1,6 @@
 // The audit log: who, from where, when, what; filters and paging; bounded; and no secret ever in it or in
 // the logs.
+import { AuditService } from '@burrow/api/services/audit.service';
 import test from 'ava';
 import { DataSource } from 'typeorm';
 import { type InProcessApi } from './in-process-api.js';
@@ -236,5 +237,41 @@ test('a flood of anonymous failed sign-ins never pushes out what admins did; fai
     };
     t.like(summed, { address: '192.0.2.50', username: null, count: 20, details: { reason: 'unknown_user' } });
     t.true(summed.lastAt !== null && summed.lastAt >= summed.at, `${summed.at} – ${summed.lastAt}`);
+  });
+});
+
+test('each event says where it came from: the web (with its address), the router itself, or the console', async (t) => {
+  await withApi({}, async (api) => {
+    const admin = await setupAdmin(api);
+    await login(api, { username: 'admin', password: 'not the password' });
+    const audit = api.app.get(AuditService);
+    await audit.record({ action: 'gateway.failover', actor: null, address: null, target: 'Backup server' });
+    await audit.record({
+      action: 'user.password_reset',
+      actor: { username: 'admin' },
+      address: null,
+      origin: 'console',
+    });
+    const { body } = await call<{ events: Array<{ action: string; origin: string; address: string | null }> }>(
+      api,
+      '/api/audit',
+      { session: admin },
+    );
+    const origin = (action: string) => body.events.find((event) => event.action === action)?.origin;
+    t.is(origin('setup.completed'), 'web');
+    t.is(origin('auth.login_failed'), 'web', 'summed failures keep their origin too');
+    t.is(origin('gateway.failover'), 'system');
+    t.is(origin('user.password_reset'), 'console');
+    const [row] = await api.app
+      .get(DataSource)
+      .query<Array<{ n: number }>>(
+        `SELECT count(*) AS n FROM "audit_event" WHERE "origin" NOT IN ('web', 'console', 'system')`,
+      );
+    t.is(row?.n, 0);
+    await t.throwsAsync(
+      api.app.get(DataSource).query(`UPDATE "audit_event" SET "origin" = 'elsewhere'`),
+      { message: /CHECK constraint failed/ },
+      'the database refuses any other origin',
+    );
   });
 });

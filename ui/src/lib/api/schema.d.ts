@@ -829,11 +829,18 @@ export interface components {
              * @description For summed failures, when the latest happened; null for a single event.
              */
             lastAt: string | null;
+            /** @description Where it came from: the web page or API, the recovery console, or the router by itself. */
+            origin: components["schemas"]["AuditOrigin"];
             /** @description What was acted on: a user name, a session, … */
             target: string | null;
             /** @description Who acted; null when nobody known did. */
             username: string | null;
         };
+        /**
+         * @description Where it came from: the web page or API, the recovery console, or the router by itself.
+         * @enum {string}
+         */
+        AuditOrigin: "web" | "console" | "system";
         AuditPageDto: {
             /** @description Newest first (summed failures by their first event). */
             events: components["schemas"]["AuditEventDto"][];

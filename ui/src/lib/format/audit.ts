@@ -1,4 +1,4 @@
-import type { AuditAction } from '$lib/api/types';
+import type { AuditAction, AuditEvent } from '$lib/api/types';
 
 /** The facts the API records, in words; a key it adds later is shown split into words until it is named here. */
 const DETAIL_LABELS: Readonly<Record<string, string>> = {
@@ -160,6 +160,20 @@ export const AUDIT_ACTION_LABELS: Readonly<Record<AuditAction, string>> = {
   'backup.settings_changed': 'Backup settings changed',
   'backup.restored': 'Backup restored',
 };
+
+/**
+ * Where an event came from, in the table's "From" column: the client's address for the web page and API, else the
+ * console or the router itself.
+ */
+export function formatAuditOrigin(event: Pick<AuditEvent, 'origin' | 'address'>): string {
+  if (event.origin === 'console') {
+    return 'Recovery console';
+  }
+  if (event.origin === 'system') {
+    return 'The router itself';
+  }
+  return event.address ?? '—';
+}
 
 /** The label of an action, or its raw name for one this page does not know yet. */
 export function formatAuditAction(action: string): string {
