@@ -53,10 +53,12 @@ export class PageProblems {
       const reason = request.failure()?.errorText ?? '?';
       // The browser aborts a background poll (status, gateway) still in flight, or the live status stream, when the
       // page navigates: by design, not a fault.
+      // Likewise a page chunk loaded on demand (the traffic chart) that is still on its way when the page goes.
+      const path = new URL(request.url()).pathname;
       if (
         reason === 'net::ERR_ABORTED' &&
         request.method() === 'GET' &&
-        isBackgroundPoll(new URL(request.url()).pathname)
+        (isBackgroundPoll(path) || path.startsWith('/assets/'))
       ) {
         return;
       }
