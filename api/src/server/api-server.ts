@@ -37,6 +37,11 @@ export class ApiServer {
     return server;
   }
 
+  /** The data directory this server runs on. */
+  get dataDir(): string {
+    return this.env.dataDir;
+  }
+
   /** The current listeners; a restart replaces them. */
   get listening(): Listening {
     return this.current().listening;

@@ -3,6 +3,7 @@ import { firstDailyRun, nextDailyRun, planIsStale, sameLocalDay } from './backup
 import { BackupSettingsService } from './backup-settings.service.js';
 import { BackupService } from './backup.service.js';
 import { Clock } from './clock.js';
+import { BackgroundWork } from './background-work.js';
 
 /** The plan is looked at this often: a changed time or a clock that jumped is noticed within a minute. */
 export const SCHEDULE_CHECK_MS = 60_000;
@@ -23,9 +24,13 @@ export class BackupSchedulerService implements OnApplicationBootstrap, BeforeApp
     private readonly backups: BackupService,
     private readonly settings: BackupSettingsService,
     private readonly clock: Clock,
+    private readonly background: BackgroundWork,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    if (!this.background.runs) {
+      return;
+    }
     await this.backups.reconcile();
     const { dailyAt } = await this.settings.get();
     const now = this.clock.now();

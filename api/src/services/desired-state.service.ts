@@ -4,6 +4,7 @@ import { FirmwareRepository } from '../repositories/firmware.repository.js';
 import { TunnelProfileRepository } from '../repositories/tunnel-profile.repository.js';
 import { GatewaySettingsService } from './gateway-settings.service.js';
 import { StatusHubService } from './status-hub.service.js';
+import { BackgroundWork } from './background-work.js';
 
 /** While burrowd cannot be reached, the newest state is offered again this often. */
 const RETRY_MS = 5_000;
@@ -38,9 +39,13 @@ export class DesiredStateService implements OnApplicationBootstrap, OnApplicatio
     private readonly settings: GatewaySettingsService,
     private readonly firmware: FirmwareRepository,
     private readonly hub: StatusHubService,
+    private readonly background: BackgroundWork,
   ) {}
 
   onApplicationBootstrap(): void {
+    if (!this.background.runs) {
+      return;
+    }
     // burrowd may have restarted from an older saved state, or be new: the database is the truth.
     this.changed();
   }

@@ -12,6 +12,7 @@ import {
   type WatchMemory,
 } from './report-events.js';
 import { type StatusReport, StatusHubService } from './status-hub.service.js';
+import { BackgroundWork } from './background-work.js';
 
 const LAST_AUDITED = 'gateway.lastFailoverEventAt';
 /** What the events already told (the tunnel down, the last self-test), so a restart does not tell it again. */
@@ -34,9 +35,13 @@ export class GatewayEventsService implements OnApplicationBootstrap, OnApplicati
     private readonly audit: AuditService,
     private readonly events: EventService,
     private readonly clock: Clock,
+    private readonly background: BackgroundWork,
   ) {}
 
   onApplicationBootstrap(): void {
+    if (!this.background.runs) {
+      return;
+    }
     this.unsubscribe = this.hub.subscribe((report) => this.record(report), { live: false });
   }
 

@@ -1,5 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { FirmwareRepository } from '../repositories/firmware.repository.js';
+import { BackgroundWork } from './background-work.js';
 
 /** While someone watches live (a status stream), burrowd is asked this often. */
 export const LIVE_INTERVAL_MS = 1_000;
@@ -39,9 +40,15 @@ export class StatusHubService implements OnApplicationBootstrap, OnApplicationSh
   private tickAt = 0;
   private running = false;
 
-  constructor(private readonly firmware: FirmwareRepository) {}
+  constructor(
+    private readonly firmware: FirmwareRepository,
+    private readonly background: BackgroundWork,
+  ) {}
 
   onApplicationBootstrap(): void {
+    if (!this.background.runs) {
+      return;
+    }
     this.running = true;
     this.schedule(IDLE_INTERVAL_MS);
   }

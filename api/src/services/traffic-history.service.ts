@@ -18,6 +18,7 @@ import {
   type TrafficRange,
   trafficWindow,
 } from './traffic-range.js';
+import { BackgroundWork } from './background-work.js';
 
 /** Counted bytes reach the database this often (and when the API stops): the database lives on an SD card. */
 export const FLUSH_INTERVAL_MS = 60_000;
@@ -67,9 +68,13 @@ export class TrafficHistoryService implements OnApplicationBootstrap, BeforeAppl
     private readonly samples: TrafficSampleRepository,
     private readonly profiles: TunnelProfileRepository,
     private readonly clock: Clock,
+    private readonly background: BackgroundWork,
   ) {}
 
   onApplicationBootstrap(): void {
+    if (!this.background.runs) {
+      return;
+    }
     this.unsubscribe = this.hub.subscribe((report) => this.count(report), { live: false });
     this.timer = setInterval(() => void this.flush(), FLUSH_INTERVAL_MS);
     this.timer.unref();

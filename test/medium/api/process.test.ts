@@ -136,6 +136,41 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   });
 }
 
+test('records its process id while it runs, restarts in-process on SIGHUP, and removes the record when it stops', async (t) => {
+  const dir = await scratchDir(t);
+  const dataDir = join(dir, 'data');
+  const { server, url } = await startOnFreePorts({ BURROW_DATA_DIR: dataDir, BURROW_UI_DIR: dir }, t);
+  trustForFetch(await readFile(join(dataDir, 'certs', 'ca.pem'), 'utf8'));
+  const pidFile = join(dataDir, 'api.pid');
+  const pid = await waitFor(async () => Number((await readFile(pidFile, 'utf8').catch(() => '')).trim()) || undefined);
+  t.true(pid > 1);
+
+  process.kill(pid, 'SIGHUP');
+  await waitFor(
+    () => logLines(server.stdout()).some((line) => line.msg === 'listening again after the restart') || undefined,
+  );
+  t.is((await fetch(`${url}/api/health`)).status, 200, 'the same address answers after the restart');
+  t.is(Number((await readFile(pidFile, 'utf8')).trim()), pid, 'the same process');
+
+  server.kill('SIGTERM');
+  t.deepEqual(await server.exit, { code: 0, signal: null });
+  await t.throwsAsync(readFile(pidFile, 'utf8'), { code: 'ENOENT' });
+});
+
+async function waitFor<T>(probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) {
+      return value;
+    }
+    if (Date.now() > deadline) {
+      throw new Error('timed out');
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 test('whatever the umask, the data dir is private: directories 0700, files 0600, the public CA 0644', async (t) => {
   const dir = await scratchDir(t);
   const dataDir = join(dir, 'data');
