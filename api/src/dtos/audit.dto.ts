@@ -42,6 +42,8 @@ export const AUDIT_ACTIONS = [
   'gateway.kill_switch_off',
   'gateway.failover',
   'gateway.exit_check_changed',
+  'gateway.kill_switch_disarmed',
+  'gateway.kill_switch_rearmed',
   'metrics.token_created',
   'metrics.token_revoked',
   'events.webhook_changed',
@@ -50,6 +52,9 @@ export const AUDIT_ACTIONS = [
   'backup.deleted',
   'backup.settings_changed',
   'backup.restored',
+  'console.shell',
+  'console.reboot',
+  'console.poweroff',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

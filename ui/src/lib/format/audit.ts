@@ -149,6 +149,8 @@ export const AUDIT_ACTION_LABELS: Readonly<Record<AuditAction, string>> = {
   'tunnel.exported_with_keys': 'VPN profile exported with its keys',
   'gateway.kill_switch_on': 'Kill switch turned on',
   'gateway.kill_switch_off': 'Kill switch turned off',
+  'gateway.kill_switch_disarmed': 'Kill switch disarmed for a while',
+  'gateway.kill_switch_rearmed': 'Kill switch re-armed',
   'gateway.failover': 'Tunnel switched servers',
   'gateway.exit_check_changed': 'Exit check address changed',
   'metrics.token_created': 'Prometheus token created',
@@ -159,6 +161,9 @@ export const AUDIT_ACTION_LABELS: Readonly<Record<AuditAction, string>> = {
   'backup.deleted': 'Backup deleted',
   'backup.settings_changed': 'Backup settings changed',
   'backup.restored': 'Backup restored',
+  'console.shell': 'Shell opened on the console',
+  'console.reboot': 'Rebooted from the console',
+  'console.poweroff': 'Powered off from the console',
 };
 
 /**
