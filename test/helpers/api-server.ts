@@ -26,6 +26,8 @@ export interface ApiServer {
   /** The server's own CA, which this process's fetch() trusts (see trust.ts). */
   readonly caPem: string;
   readonly dataDir: string;
+  /** The BURROW_* variables it runs with: what the recovery console is given to work beside it. */
+  readonly env: Readonly<Record<string, string>>;
   /** Everything the server wrote to stdout so far (JSON log lines). */
   readonly output: () => string;
   /** Stops the server (SIGTERM, then SIGKILL if it hangs) and removes its data directory. */
@@ -35,6 +37,8 @@ export interface ApiServer {
 export interface ApiServerOptions {
   /** Built web page to serve; defaults to the repository's `ui/dist`. */
   uiDir?: string;
+  /** burrowd's control socket; by default a path where none listens, so firmware reads as unavailable. */
+  firmwareSocket?: string;
 }
 
 /**
@@ -56,19 +60,18 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
 async function startOnce(options: ApiServerOptions): Promise<ApiServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'burrow-e2e-data-'));
   const [port, httpsPort] = await findTwoFreePorts();
+  const burrowEnv = {
+    BURROW_DATA_DIR: dataDir,
+    BURROW_HTTP_HOST: '127.0.0.1',
+    BURROW_HTTP_PORT: String(port),
+    BURROW_HTTPS_PORT: String(httpsPort),
+    BURROW_LOG_LEVEL: 'info',
+    BURROW_UI_DIR: options.uiDir ?? UI_DIST,
+    BURROW_FIRMWARE_SOCKET: options.firmwareSocket ?? join(dataDir, 'burrowd.sock'),
+  };
   const child = spawn(process.execPath, [API_MAIN], {
     cwd: REPO_ROOT,
-    env: {
-      ...environmentWithoutBurrowVariables(),
-      BURROW_DATA_DIR: dataDir,
-      BURROW_HTTP_HOST: '127.0.0.1',
-      BURROW_HTTP_PORT: String(port),
-      BURROW_HTTPS_PORT: String(httpsPort),
-      BURROW_LOG_LEVEL: 'info',
-      BURROW_UI_DIR: options.uiDir ?? UI_DIST,
-      // No burrowd in this test: the socket path does not exist, so firmware reads as unavailable.
-      BURROW_FIRMWARE_SOCKET: join(dataDir, 'burrowd.sock'),
-    },
+    env: { ...environmentWithoutBurrowVariables(), ...burrowEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 
@@ -130,6 +133,7 @@ async function startOnce(options: ApiServerOptions): Promise<ApiServer> {
     httpsPort,
     caPem,
     dataDir,
+    env: burrowEnv,
     output: () => stdout,
     stop,
   };
