@@ -365,6 +365,11 @@ export interface SelfTestCheck {
 export interface GatewayStatus {
   readonly state: { readonly killSwitch?: boolean; readonly tunnel?: unknown } | null;
   readonly killSwitch: boolean;
+  readonly killSwitchState: {
+    readonly armed: boolean;
+    readonly disarmedUntil: string | null;
+    readonly events: ReadonlyArray<{ at: number; kind: string; until: string | null; reason: string }>;
+  };
   readonly firewall: { readonly loaded: string | null };
   readonly engine: {
     readonly interface: string | null;
