@@ -377,7 +377,11 @@ export interface GatewayStatus {
     readonly pid: number | null;
     readonly starts: number;
   };
-  readonly peers: ReadonlyArray<{ readonly publicKey: string; readonly lastHandshake: string | null }> | null;
+  readonly peers: ReadonlyArray<{
+    readonly publicKey: string;
+    readonly lastHandshake: string | null;
+    readonly rxBytes: number;
+  }> | null;
   readonly dnsmasq: { readonly state: string; readonly pid: number | null };
   readonly leases: ReadonlyArray<{ readonly ip: string; readonly mac: string; readonly hostname: string | null }>;
 }
