@@ -12,6 +12,15 @@ const SELF_TEST_TIMEOUT_MS = 30_000;
 const EXIT_CHECK_TIMEOUT_MS = 30_000;
 /** Applying a state restarts engines and rewrites the firewall: seconds, not minutes. */
 const APPLY_TIMEOUT_MS = 60_000;
+/** burrowd waits up to 5 s for the server's answer, after a UAPI round or two. */
+const HANDSHAKE_TIMEOUT_MS = 15_000;
+
+/** burrowd's answer to a recovery-console request: its result, or its reason for refusing. */
+export type FirmwareAnswer<T> = { ok: true; result: T } | { ok: false; error: string };
+
+export type HandshakeResult =
+  | { ok: true; profile: { id: number; name: string } | null; endpoint: string; latencyMs: number }
+  | { ok: false; profile: { id: number; name: string } | null; error: string };
 
 export type ApplyResult =
   | { outcome: 'applied'; warnings: string[] }
@@ -82,6 +91,50 @@ export class FirmwareRepository {
       return { outcome: 'applied', warnings: Array.isArray(warnings) ? warnings.map(String) : [] };
     } catch (error) {
       return { outcome: 'unreachable', reason: error instanceof Error ? error.message : String(error) };
+    }
+  }
+
+  /**
+   * Disarms the kill switch for `minutes` (1–60), or `{seconds}` (1–3600, for tests and diagnostics): burrowd keeps
+   * the deadline and re-arms by itself. Its answer (`disarmedUntil`, ISO time), or null when it does not answer.
+   */
+  async disarm(duration: number | { seconds: number }): Promise<FirmwareAnswer<{ disarmedUntil: string }> | null> {
+    const params = typeof duration === 'number' ? { minutes: duration } : { seconds: duration.seconds };
+    return this.ask('disarm', params, APPLY_TIMEOUT_MS);
+  }
+
+  /** Re-arms the kill switch now (`rearmed` false when it was armed already), or null when burrowd does not answer. */
+  async rearm(): Promise<FirmwareAnswer<{ rearmed: boolean }> | null> {
+    return this.ask('rearm', {}, APPLY_TIMEOUT_MS);
+  }
+
+  /**
+   * Has burrowd forget its saved state (the tunnel keys among it) and the DHCP leases and go back to the first-boot
+   * state, forwarding blocked, until the next desired state; null when it does not answer.
+   */
+  async factoryReset(): Promise<FirmwareAnswer<Record<string, never>> | null> {
+    return this.ask('factoryReset', {}, APPLY_TIMEOUT_MS);
+  }
+
+  /** A fresh handshake with the carrying profile's server now (burrowd waits up to 5 s); null when it does not answer. */
+  async handshake(): Promise<HandshakeResult | null> {
+    const answer = await this.ask<HandshakeResult>('handshake', {}, HANDSHAKE_TIMEOUT_MS);
+    if (answer === null) {
+      return null;
+    }
+    return answer.ok ? answer.result : { ok: false, profile: null, error: answer.error };
+  }
+
+  private async ask<T>(
+    method: 'disarm' | 'rearm' | 'factoryReset' | 'handshake',
+    params: unknown,
+    timeoutMs: number,
+  ): Promise<FirmwareAnswer<T> | null> {
+    try {
+      const response = await controlRequest(this.env.firmwareSocket, method, params, timeoutMs);
+      return response.ok ? { ok: true, result: response.result as T } : { ok: false, error: response.error };
+    } catch {
+      return null;
     }
   }
 }

@@ -1,6 +1,18 @@
-// burrowd's control socket, the only door from the API into the privileged side. One JSON object per line:
-//   request   {"id": 1, "method": "apply" | "status" | "selfTest" | "exitCheck" | "ping", "params": …}
+// burrowd's control socket, the only door from the API (and the recovery console) into the privileged side. One
+// JSON object per line:
+//   request   {"id": 1, "method": "apply" | "status" | "selfTest" | "exitCheck" | "ping" | "disarm" | "rearm"
+//                       | "factoryReset" | "handshake", "params": …}
 //   response  {"id": 1, "ok": true, "result": …} | {"id": 1, "ok": false, "error": "…", "details": […]}
+// The recovery console's methods:
+//   disarm {minutes: 1–60} (or {seconds: 1–3600}, for tests and diagnostics) → {disarmedUntil: ISO time}: the LAN
+//          may use the WAN directly until then, as with `killSwitch: false`; burrowd re-arms by itself at the time,
+//          across restarts of anything. Refused while no desired state is in force.
+//   rearm {} → {rearmed: boolean} (false when it was armed already)
+//   factoryReset {} → {}: the saved desired state (keys and all), the DHCP leases and any disarm are forgotten and
+//          the first-boot state applied (forwarding blocked, no tunnel) until the next apply
+//   handshake {} → {ok: true, profile, endpoint, latencyMs} | {ok: false, profile, error}: a fresh handshake now
+//          with the first server of the profile that carries traffic, waited for up to 5 s
+// `status` reports the disarm as `killSwitchState: {armed, disarmedUntil, events}` next to `killSwitch` (boolean).
 // Only root and the API's service user may talk to it: the kernel's record of who connected (SO_PEERCRED)
 // decides, not file permissions alone. Anyone else is disconnected before a byte is read.
 import fs from 'node:fs';
@@ -8,17 +20,20 @@ import net from 'node:net';
 import path from 'node:path';
 import { peerCredentials } from '../io/peer-credentials.js';
 
-export type ControlMethod = 'apply' | 'status' | 'selfTest' | 'exitCheck' | 'ping';
+export type ControlMethod =
+  'apply' | 'status' | 'selfTest' | 'exitCheck' | 'ping' | 'disarm' | 'rearm' | 'factoryReset' | 'handshake';
+
+/** Methods a server may leave out (a test's stand-in, say); it answers them as unknown. */
+type OptionalMethod = 'exitCheck' | 'disarm' | 'rearm' | 'factoryReset' | 'handshake';
 
 type ControlHandler = (params: unknown) => Promise<unknown>;
 
 /**
- * What each method does; a handler throws ControlError (or any Error) to answer ok:false. `exitCheck` is optional
- * (a server without it, such as a test's stand-in, answers it as an unknown method).
+ * What each method does; a handler throws ControlError (or any Error) to answer ok:false. The optional ones
+ * (`exitCheck` and the recovery console's) may be left out: a server without one answers it as an unknown method.
  */
-export type ControlHandlers = Record<Exclude<ControlMethod, 'exitCheck'>, ControlHandler> & {
-  readonly exitCheck?: ControlHandler;
-};
+export type ControlHandlers = Record<Exclude<ControlMethod, OptionalMethod>, ControlHandler> &
+  Partial<Record<OptionalMethod, ControlHandler>>;
 
 export class ControlError extends Error {
   constructor(
@@ -40,7 +55,17 @@ export interface ControlServerOptions {
 }
 
 const MAX_REQUEST_BYTES = 1024 * 1024;
-const METHODS = new Set<string>(['apply', 'status', 'selfTest', 'exitCheck', 'ping']);
+const METHODS = new Set<string>([
+  'apply',
+  'status',
+  'selfTest',
+  'exitCheck',
+  'ping',
+  'disarm',
+  'rearm',
+  'factoryReset',
+  'handshake',
+]);
 
 export class ControlServer {
   private readonly server: net.Server;

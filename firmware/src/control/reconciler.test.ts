@@ -65,6 +65,10 @@ class RecordingSteps implements ApplySteps {
   engine = (state: DesiredState) => this.record('engine', state);
   network = (state: DesiredState) => this.record('network', state);
   lanServices = (state: DesiredState) => this.record('lan', state);
+  firstBoot = () => {
+    this.calls.push('first boot');
+    return Promise.resolve();
+  };
 }
 
 function setUp() {
@@ -153,4 +157,22 @@ test('a re-apply asked for during an apply repeats the newest state, never the o
     'the old state was not applied again',
   );
   t.is(steps.calls.filter((call) => call.startsWith('firewall')).length, 2, 'the newest state ran twice');
+});
+
+test('a reset waits for the apply under way, leaves nothing in force, and nothing is applied again', async (t) => {
+  const { steps, persisted, reconciler } = setUp();
+  steps.hold();
+  const applying = reconciler.submit(stateWith('100.64.1.1'));
+  await new Promise((resolve) => setImmediate(resolve));
+  const reset = reconciler.reset();
+  t.is(reconciler.reapply(), null, 'an engine restart during the reset applies nothing');
+  steps.open();
+  t.true((await applying).ok);
+  t.true((await reset).ok);
+  t.is(steps.calls.at(-1), 'first boot', 'after the apply that was under way');
+  t.is(reconciler.current, null);
+  t.is(reconciler.reapply(), null, 'no state in force to apply again');
+  t.is(persisted.length, 1, 'a reset persists nothing');
+  t.true((await reconciler.submit(stateWith('100.64.2.1'))).ok, 'the next state applies as usual');
+  t.is(reconciler.current?.lan.address, '100.64.2.1/24');
 });

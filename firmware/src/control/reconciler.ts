@@ -10,6 +10,7 @@
 //
 // A state that fails half-way is rolled back by applying the last good state again. Waiters whose state was
 // replaced by a newer one before it ran get the newer one's outcome: that is the state now in force.
+// reset() (a factory reset) takes the same queue: the first-boot state, fail closed, with nothing in force after.
 import { type DesiredState, describeState, parseDesiredState } from './desired-state.js';
 import { type ResolvedEndpoints } from './engine-config.js';
 
@@ -19,6 +20,8 @@ export interface ApplySteps {
   engine(state: DesiredState, resolved: ResolvedEndpoints | null): Promise<void>;
   network(state: DesiredState): Promise<void>;
   lanServices(state: DesiredState): Promise<void>;
+  /** Back to the first boot: the block-all-forwarding table first, then no engine and no LAN services. */
+  firstBoot(): Promise<void>;
 }
 
 export interface ReconcilerLog {
@@ -31,15 +34,18 @@ export type ApplyOutcome =
   | { ok: true; generation: number; warnings: string[] }
   | { ok: false; generation: number; errors: string[]; rolledBack: boolean };
 
+/** The first-boot state in the queue (a factory reset). */
+const FIRST_BOOT = 'first-boot';
+
 interface Queued {
-  state: DesiredState;
+  state: DesiredState | typeof FIRST_BOOT;
   readonly waiters: Array<(outcome: ApplyOutcome) => void>;
 }
 
 export class Reconciler {
   private applied: DesiredState | null = null;
   /** The state being applied right now, if any. */
-  private inFlight: DesiredState | null = null;
+  private inFlight: DesiredState | typeof FIRST_BOOT | null = null;
   private queued: Queued | null = null;
   private running = false;
   private generation = 0;
@@ -71,10 +77,20 @@ export class Reconciler {
    */
   reapply(): Promise<ApplyOutcome> | null {
     const newest = this.queued?.state ?? this.inFlight ?? this.applied;
-    return newest ? this.enqueue(newest) : null;
+    // After a reset (queued, under way or done) there is nothing to apply again.
+    return newest === null || newest === FIRST_BOOT ? null : this.enqueue(newest);
   }
 
-  private enqueue(state: DesiredState): Promise<ApplyOutcome> {
+  /**
+   * Puts the system back to its first boot once the apply under way (if any) is done, replacing a queued state:
+   * the block-all-forwarding table first, then no engine and no LAN services; nothing is in force afterwards, so
+   * nothing is applied again until the next submit. A state submitted after this replaces it, as any newer one does.
+   */
+  reset(): Promise<ApplyOutcome> {
+    return this.enqueue(FIRST_BOOT);
+  }
+
+  private enqueue(state: DesiredState | typeof FIRST_BOOT): Promise<ApplyOutcome> {
     return new Promise((resolve) => {
       if (this.queued) {
         this.queued.state = state;
@@ -96,7 +112,9 @@ export class Reconciler {
         const { state, waiters } = this.queued;
         this.queued = null;
         this.inFlight = state;
-        const outcome = await this.applyWhole(state).finally(() => (this.inFlight = null));
+        const outcome = await (state === FIRST_BOOT ? this.toFirstBoot() : this.applyWhole(state)).finally(
+          () => (this.inFlight = null),
+        );
         for (const resolve of waiters) {
           resolve(outcome);
         }
@@ -120,6 +138,21 @@ export class Reconciler {
       this.log.error(`desired state ${generation} failed: ${message}`);
       const rolledBack = await this.rollBack(state);
       return { ok: false, generation, errors: [message], rolledBack };
+    }
+  }
+
+  private async toFirstBoot(): Promise<ApplyOutcome> {
+    const generation = ++this.generation;
+    this.log.info(`applying the first-boot state (${generation}): forwarding blocked, no tunnel, no LAN services`);
+    // Nothing is in force from here on, even if a step below fails: the table that blocks forwarding goes first.
+    this.applied = null;
+    try {
+      await this.steps.firstBoot();
+      return { ok: true, generation, warnings: [] };
+    } catch (error) {
+      const message = (error as Error).message;
+      this.log.error(`the first-boot state ${generation} failed: ${message}`);
+      return { ok: false, generation, errors: [message], rolledBack: false };
     }
   }
 

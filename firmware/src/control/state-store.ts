@@ -40,6 +40,11 @@ export class StateStore {
     return parsed.state;
   }
 
+  /** Forgets the stored state (a factory reset): the next start has nothing to restore. */
+  async remove(): Promise<void> {
+    await fs.rm(this.file, { force: true });
+  }
+
   async save(state: DesiredStateV2): Promise<void> {
     await fs.mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
     await writeFileAtomic(this.file, `${JSON.stringify(state, null, 2)}\n`);

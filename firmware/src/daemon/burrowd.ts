@@ -25,10 +25,12 @@ import { SpawnExecutor } from '../os/exec.js';
 import { EngineManager } from './engine-manager.js';
 import { Gateway } from './gateway.js';
 import { HealthChecks } from './health-checks.js';
+import { KillSwitchDisarm, parseDisarmParams } from './kill-switch-disarm.js';
 import { PROBE_INTERFACE } from './profile-prober.js';
 import { SettleWatch } from './settle-watch.js';
 import { collectStatus } from './status.js';
 import { SystemSteps } from './system-steps.js';
+import { handshakeNow } from './tunnel-handshake.js';
 
 const USAGE = `Usage: burrowd [--data-dir DIR] [--socket PATH] [--api-user NAME | --api-uid UID] [--engine PROGRAM]
                [--network FILE]
@@ -128,9 +130,25 @@ async function main(): Promise<void> {
   let settleWatch: SettleWatch | null = null;
   reconciler = new Reconciler(steps, (state) => gateway?.persist(state) ?? Promise.resolve(), log);
   const current = reconciler;
+  const store = new StateStore(options.dataDir, options.board);
+  const disarm = new KillSwitchDisarm({
+    file: KillSwitchDisarm.fileIn(options.dataDir),
+    clock: systemClock,
+    log,
+    reapply: async () => {
+      const outcome = await gateway?.reapply();
+      if (outcome && !outcome.ok) {
+        throw new ControlError(
+          `the kill switch did not change: ${outcome.errors[0] ?? 'unknown error'}`,
+          outcome.errors,
+        );
+      }
+    },
+  });
   gateway = new Gateway({
     reconciler,
-    store: new StateStore(options.dataDir, options.board),
+    store,
+    disarmed: () => disarm.disarmed,
     board: options.board,
     engineSocket: () => engine.socketPath,
     setStandby: (standby) => (steps.standby = standby),
@@ -228,6 +246,11 @@ async function main(): Promise<void> {
           tunnel: options.board?.upstream?.interface ?? null,
         },
       })) as object),
+      killSwitchState: {
+        armed: current.current?.killSwitch ?? true,
+        disarmedUntil: disarm.disarmedUntil,
+        events: disarm.events,
+      },
       upstream: household.status(),
       selftest: health.lastSelfTest,
       exitCheck: health.lastExitCheck(household.current?.exitCheck?.url ?? null),
@@ -239,6 +262,42 @@ async function main(): Promise<void> {
         throw new ControlError('no exit-check URL is set: the desired state has no exitCheck.url');
       }
       return result;
+    },
+    disarm: async (params) => {
+      const request = parseDisarmParams(params);
+      if (!request.ok) {
+        throw new ControlError(request.error);
+      }
+      if (household.current === null) {
+        throw new ControlError('no desired state is in force yet: the LAN is not set up, there is nothing to let out');
+      }
+      return { disarmedUntil: await disarm.disarm(request.ms) };
+    },
+    rearm: async () => ({ rearmed: await disarm.rearm('requested') }),
+    factoryReset: async () => {
+      log.info('factory reset: forgetting the saved desired state, the DHCP leases and any disarm');
+      await disarm.rearm('factory reset', false);
+      household.forget();
+      await store.remove();
+      const outcome = await current.reset();
+      if (!outcome.ok) {
+        throw new ControlError(`the first-boot state was not applied: ${outcome.errors[0] ?? 'unknown error'}`);
+      }
+      return {};
+    },
+    handshake: async () => {
+      const { activeId, profiles } = household.status();
+      const active = profiles.find((profile) => profile.id === activeId);
+      const tunnel = current.current?.tunnel ?? null;
+      if (tunnel === null && profiles.length > 0) {
+        const first = { id: profiles[0]!.id, name: profiles[0]!.name };
+        return { ok: false, profile: first, error: 'no profile carries traffic now: every one has failed' };
+      }
+      return handshakeNow({
+        tunnel,
+        profile: active === undefined ? null : { id: active.id, name: active.name },
+        socketPath: engine.socketPath,
+      });
     },
   };
   const control = await ControlServer.listen(
@@ -256,6 +315,7 @@ async function main(): Promise<void> {
     log.info(`${signal}: stopping; the kill-switch table stays loaded`);
     await control.close().catch(() => undefined);
     household.stop();
+    disarm.stop();
     settleWatch?.stop();
     await Promise.allSettled([engine.stop(), probeEngine.stop(), dnsmasq.stop()]);
     process.exit(0);
@@ -264,6 +324,12 @@ async function main(): Promise<void> {
     process.on(signal, () => void stop(signal));
   }
 
+  // Before the saved state: a disarm that outlived a restart applies with it, one that ran out is gone.
+  await disarm
+    .load()
+    .catch((error: unknown) =>
+      log.error(`the saved disarm could not be read, the kill switch stays armed: ${(error as Error).message}`),
+    );
   household.start();
   const restored = await household.restore().catch((error: unknown) => {
     log.error(`the stored desired state could not be restored: ${(error as Error).message}`);

@@ -52,6 +52,12 @@ export interface GatewayOptions {
    * profiles ('failover'). The self-test and the exit check run once it settles.
    */
   readonly onChanged?: (trigger: 'change' | 'failover') => void;
+  /**
+   * Whether the kill switch is disarmed for a while (the recovery console's timed disarm): the profile in force is
+   * then applied with the kill switch off, as a document saying `killSwitch: false` would be, through the same
+   * ruleset and routes. The document itself, and what is persisted, keep the household's setting.
+   */
+  readonly disarmed?: () => boolean;
 }
 
 /**
@@ -125,6 +131,24 @@ export class Gateway {
     );
     this.logEvents();
     return this.applyActive('change');
+  }
+
+  /** Applies the document in force again (the kill switch was disarmed or re-armed); null when there is none. */
+  async reapply(): Promise<ApplyOutcome | null> {
+    return this.document === null ? null : this.applyActive('change');
+  }
+
+  /**
+   * Forgets the document and every profile's health (a factory reset): nothing is applied again until the next
+   * submit. The caller puts the system back to the first-boot state.
+   */
+  forget(): void {
+    this.document = null;
+    this.policy.update([], null);
+    this.logEvents();
+    this.origins.clear();
+    this.counters = null;
+    this.appliedKey = null;
   }
 
   /** Restores the persisted document at boot; null when there was none. */
@@ -232,13 +256,18 @@ export class Gateway {
   }
 
   private async applyActive(cause: 'change' | 'failover'): Promise<ApplyOutcome> {
-    const document = this.document!;
+    const document = this.document;
+    if (document === null) {
+      // Forgotten (a factory reset) while a check was under way: nothing may be applied again.
+      return { ok: false, generation: 0, errors: ['no desired state'], rolledBack: false };
+    }
     // The reconciler looks the names up as it applies.
     this.resolvedAt = this.now();
     const network = document.network ?? this.options.board!;
     this.counters = null;
     this.options.setStandby(await this.standby(document));
-    const state = appliedState(document, network, this.policy.active);
+    const inForce = appliedState(document, network, this.policy.active);
+    const state = this.options.disarmed?.() === true ? { ...inForce, killSwitch: false } : inForce;
     const validated = parseDesiredState(state);
     if (validated.ok) {
       this.origins.set(JSON.stringify(validated.state), document);

@@ -37,6 +37,17 @@ export class SystemSteps implements ApplySteps {
     this.loadedRuleset = await applyRuleset(this.executor, renderRuleset(null));
   }
 
+  /**
+   * A factory reset's way back to the first boot, closed throughout: the block-all-forwarding table replaces the
+   * ruleset in one transaction before the engine and dnsmasq (with its leases) go.
+   */
+  firstBoot = async (): Promise<void> => {
+    await this.closeForwarding();
+    this.standby = { endpoints: [], resolvers: [] };
+    await this.engineManager.apply(null, null);
+    await this.dnsmasq.forget();
+  };
+
   resolve = async (state: DesiredState): Promise<ResolvedEndpoints | null> =>
     state.tunnel ? resolveEndpoints(state.tunnel, this.resolver) : null;
 

@@ -10,7 +10,7 @@
 // once its sockets are bound; it opens the lease file before dropping privileges and keeps that descriptor, rewriting
 // the file in place through it, so the lease file may stay root-owned in a root-only data dir: no ownership setup,
 // no --user=root.
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { writeFileAtomic } from './atomic-file.js';
 import { dirname, join } from 'node:path';
@@ -130,6 +130,16 @@ export class Dnsmasq {
     return this.enqueue(async () => {
       this.appliedConfig = null;
       await this.supervisor.stop();
+    });
+  }
+
+  /** Ends dnsmasq, then deletes its lease file (a factory reset): the next dnsmasq starts with no leases. */
+  forget(): Promise<void> {
+    return this.enqueue(async () => {
+      this.appliedConfig = null;
+      await this.supervisor.stop();
+      // After the stop: a running dnsmasq rewrites the file through the descriptor it keeps open.
+      await rm(this.options.paths.leaseFile, { force: true });
     });
   }
 

@@ -365,6 +365,11 @@ export interface SelfTestCheck {
 export interface GatewayStatus {
   readonly state: { readonly killSwitch?: boolean; readonly tunnel?: unknown } | null;
   readonly killSwitch: boolean;
+  readonly killSwitchState: {
+    readonly armed: boolean;
+    readonly disarmedUntil: string | null;
+    readonly events: ReadonlyArray<{ at: number; kind: string; until: string | null; reason: string }>;
+  };
   readonly firewall: { readonly loaded: string | null };
   readonly engine: {
     readonly interface: string | null;
@@ -372,7 +377,11 @@ export interface GatewayStatus {
     readonly pid: number | null;
     readonly starts: number;
   };
-  readonly peers: ReadonlyArray<{ readonly publicKey: string; readonly lastHandshake: string | null }> | null;
+  readonly peers: ReadonlyArray<{
+    readonly publicKey: string;
+    readonly lastHandshake: string | null;
+    readonly rxBytes: number;
+  }> | null;
   readonly dnsmasq: { readonly state: string; readonly pid: number | null };
   readonly leases: ReadonlyArray<{ readonly ip: string; readonly mac: string; readonly hostname: string | null }>;
 }
