@@ -84,6 +84,16 @@ export class GatewayStatusDto {
   @ApiProperty({ description: 'On: LAN devices reach the Internet only through the tunnel.' })
   killSwitch: boolean;
 
+  @ApiProperty({
+    type: 'string',
+    format: 'date-time',
+    nullable: true,
+    description:
+      'Set while a technician has disarmed the kill switch from the recovery console: LAN devices reach the ' +
+      'Internet without the tunnel until then, when burrowd re-arms it by itself.',
+  })
+  killSwitchDisarmedUntil: string | null;
+
   @ApiProperty({ description: 'burrowd, the privileged daemon, answers.' })
   reachable: boolean;
 

@@ -98,3 +98,14 @@ export function readLanAddresses(raw: unknown): string[] {
     .filter((value): value is string => typeof value === 'string')
     .map((cidr) => cidr.split('/')[0]!);
 }
+
+/**
+ * Until when the recovery console disarmed the kill switch (ISO time), from burrowd's `killSwitchState`; null when
+ * it is not disarmed or burrowd did not answer.
+ */
+export function readDisarmedUntil(raw: unknown): string | null {
+  const state = (raw as { killSwitchState?: { disarmedUntil?: unknown } } | null)?.killSwitchState;
+  return typeof state?.disarmedUntil === 'string' && !Number.isNaN(Date.parse(state.disarmedUntil))
+    ? state.disarmedUntil
+    : null;
+}

@@ -8,7 +8,7 @@ import { type ClientInfo } from './client-info.js';
 import { DesiredStateService } from './desired-state.service.js';
 import { ExitCheckService } from './exit-check.service.js';
 import { EventService } from './event.service.js';
-import { type GatewayReport, readGatewayReport } from './gateway-report.js';
+import { type GatewayReport, readDisarmedUntil, readGatewayReport } from './gateway-report.js';
 import { GatewaySettingsService } from './gateway-settings.service.js';
 import { SelfTestService } from './self-test.service.js';
 import { type StatusReport, StatusHubService } from './status-hub.service.js';
@@ -54,6 +54,7 @@ export class GatewayService {
     const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
     return {
       killSwitch,
+      killSwitchDisarmedUntil: readDisarmedUntil(raw),
       reachable: raw !== null,
       sync: this.desiredState.status,
       tunnel: activeTunnel(report, now),

@@ -179,21 +179,24 @@ export class ConsoleCore implements ConsoleBackend {
   }
 
   async disarmKillSwitch(minutes: number): Promise<ActionOutcome> {
-    const answer = await this.get(FirmwareRepository).disarm({ minutes });
+    const answer = await this.get(FirmwareRepository).disarm(minutes);
     if (answer === null) {
       return { ok: false, lines: ['burrowd is not running: the kill switch cannot be changed from here.'] };
+    }
+    if (!answer.ok) {
+      return { ok: false, lines: [`burrowd refused: ${answer.error}`] };
     }
     await this.get(AuditService).record({
       action: 'gateway.kill_switch_disarmed',
       actor: null,
       address: null,
       origin: 'console',
-      details: { minutes, until: answer.disarmedUntil },
+      details: { minutes, until: answer.result.disarmedUntil },
     });
     return {
       ok: true,
       lines: [
-        `The kill switch is off until ${answer.disarmedUntil} (${minutes} min).`,
+        `The kill switch is off until ${answer.result.disarmedUntil} (${minutes} min).`,
         'Devices on the LAN now reach the Internet WITHOUT the tunnel. It re-arms by itself.',
       ],
     };
@@ -203,6 +206,9 @@ export class ConsoleCore implements ConsoleBackend {
     const answer = await this.get(FirmwareRepository).rearm();
     if (answer === null) {
       return { ok: false, lines: ['burrowd is not running: the kill switch cannot be changed from here.'] };
+    }
+    if (!answer.ok) {
+      return { ok: false, lines: [`burrowd refused: ${answer.error}`] };
     }
     await this.get(AuditService).record({
       action: 'gateway.kill_switch_rearmed',
