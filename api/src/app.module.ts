@@ -51,6 +51,8 @@ import { RestartCoordinator } from './server/restart-coordinator.js';
 import { RestoreSnapshotRepository } from './repositories/restore-snapshot.repository.js';
 import { RestoreWorkRepository } from './repositories/restore-work.repository.js';
 import { RestoreService } from './services/restore.service.js';
+import { FactoryResetRepository } from './repositories/factory-reset.repository.js';
+import { FactoryResetService } from './services/factory-reset.service.js';
 import { AccountService } from './services/account.service.js';
 import { AuditService } from './services/audit.service.js';
 import { AuthService } from './services/auth.service.js';
@@ -141,6 +143,7 @@ export class AppModule {
         GatewayService,
         ExitCheckService,
         RestoreService,
+        FactoryResetService,
         GatewaySettingsService,
         HealthService,
         LockoutService,
@@ -175,6 +178,7 @@ export class AppModule {
         RestartCoordinator,
         RestoreSnapshotRepository,
         RestoreWorkRepository,
+        FactoryResetRepository,
         ServerSecretRepository,
         SessionRepository,
         SettingRepository,

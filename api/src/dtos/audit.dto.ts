@@ -33,6 +33,7 @@ export const AUDIT_ACTIONS = [
   'certificate.imported',
   'certificate.import_refused',
   'certificate.reverted',
+  'certificate.authority_reset',
   'tunnel.imported',
   'tunnel.updated',
   'tunnel.deleted',
@@ -50,6 +51,7 @@ export const AUDIT_ACTIONS = [
   'backup.deleted',
   'backup.settings_changed',
   'backup.restored',
+  'system.factory_reset',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

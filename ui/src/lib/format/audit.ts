@@ -142,6 +142,7 @@ export const AUDIT_ACTION_LABELS: Readonly<Record<AuditAction, string>> = {
   'certificate.imported': 'Certificate imported',
   'certificate.import_refused': 'Certificate import refused',
   'certificate.reverted': 'Built-in certificate restored',
+  'certificate.authority_reset': 'New certificate authority made',
   'tunnel.imported': 'VPN profile imported',
   'tunnel.updated': 'VPN profile changed',
   'tunnel.deleted': 'VPN profile deleted',
@@ -159,6 +160,7 @@ export const AUDIT_ACTION_LABELS: Readonly<Record<AuditAction, string>> = {
   'backup.deleted': 'Backup deleted',
   'backup.settings_changed': 'Backup settings changed',
   'backup.restored': 'Backup restored',
+  'system.factory_reset': 'Factory reset',
 };
 
 /**
