@@ -17,6 +17,7 @@ import { httpsOnly } from './middleware/https-only.js';
 import { requestLogger } from './middleware/request-logger.js';
 import { buildOpenApiDocument, OPENAPI_PATH } from './openapi.js';
 import { isErrno } from './repositories/errno.js';
+import { FactoryResetService } from './services/factory-reset.service.js';
 
 /**
  * Applies a staged restore, opens the database (running pending migrations) and wires every route; does not listen.
@@ -36,7 +37,17 @@ export async function createApp(env: AppEnv, logger: Logger): Promise<NestExpres
     bodyParser: false,
   });
   configureApp(app, env, logger);
+  await recordFactoryReset(app, logger);
   return app;
+}
+
+/** After a factory reset, the new database's audit log says so; the box starts even if it cannot be recorded. */
+async function recordFactoryReset(app: NestExpressApplication, logger: Logger): Promise<void> {
+  try {
+    await app.get(FactoryResetService).recordCompleted();
+  } catch (error) {
+    logger.error({ err: error }, 'the factory reset could not be recorded in the audit log');
+  }
 }
 
 /**
@@ -88,6 +99,10 @@ function logRestore(logger: Logger, outcome: RestoreOutcome): void {
     logger.info({ restore: outcome }, 'applied the staged restore');
   } else if (outcome === 'resumed') {
     logger.warn({ restore: outcome }, 'finished a staged restore that a crash had interrupted');
+  } else if (outcome === 'reset') {
+    logger.warn({ restore: outcome }, 'applied the staged factory reset: the configuration is wiped');
+  } else if (outcome === 'reset-resumed') {
+    logger.warn({ restore: outcome }, 'finished a staged factory reset that a crash had interrupted');
   } else if (outcome === 'discarded') {
     logger.warn(
       { restore: outcome },

@@ -60,9 +60,13 @@ import { TunnelService } from './services/tunnel.service.js';
 import { UserRepository } from './repositories/user.repository.js';
 import { UserService } from './services/user.service.js';
 import { WebhookRepository } from './repositories/webhook.repository.js';
+import { FactoryResetRepository } from './repositories/factory-reset.repository.js';
+import { FactoryResetService } from './services/factory-reset.service.js';
 import { BackgroundWork, type CoreRole } from './services/background-work.js';
 
 const PROVIDERS = [
+  FactoryResetRepository,
+  FactoryResetService,
   AccountService,
   AuditService,
   AuthService,

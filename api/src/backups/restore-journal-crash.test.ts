@@ -2,63 +2,13 @@
 // every step and at random instants; a second run then does what the next start does. Whatever the instant, the
 // data dir must then hold exactly the old configuration or exactly the new one, and nothing of the restore's own.
 import test, { type ExecutionContext } from 'ava';
-import { spawn } from 'node:child_process';
 import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { runChild } from '../testing/restore-crash-run.js';
 import { digestDataDir, writeNewConfiguration, writeOldConfiguration } from '../testing/restore-fixture.js';
 
-const CHILD = fileURLToPath(new URL('../testing/restore-crash-child.js', import.meta.url));
 const RANDOM_KILLS = 12;
-
-interface ChildOptions {
-  dataDir: string;
-  extractedDir?: string;
-  killAtStep?: number;
-  slowSteps?: boolean;
-}
-
-interface ChildRun {
-  steps: string[];
-  signal: NodeJS.Signals | null;
-  code: number | null;
-  stderr: string;
-  /** From the child's first line to its exit. */
-  elapsedMs: number;
-}
-
-/** Runs the child; `killAfterMs` sends SIGKILL from outside that long after the child says it begins. */
-function runChild(options: ChildOptions, killAfterMs?: number): Promise<ChildRun> {
-  const child = spawn(process.execPath, [CHILD, JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  let wentAt = Date.now();
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    if (stdout === '' && chunk.startsWith('go\n')) {
-      wentAt = Date.now();
-      if (killAfterMs !== undefined) {
-        setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-      }
-    }
-    stdout += chunk;
-  });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  return new Promise((resolve) =>
-    child.once('close', (code, signal) =>
-      resolve({
-        steps: stdout
-          .split('\n')
-          .filter((line) => line.startsWith('step '))
-          .map((line) => line.slice('step '.length)),
-        signal,
-        code,
-        stderr,
-        elapsedMs: Date.now() - wentAt,
-      }),
-    ),
-  );
-}
 
 let root: string;
 let oldDigest: string;

@@ -14,6 +14,14 @@
 //
 // Only the API's own files move (RESTORED_ITEMS): burrowd's state, its leases and run files, and backups/ (the
 // device key, the stored backups, among them the one taken before this restore) are never touched.
+//
+// A factory reset is the same journal with nothing staged in the items' places (stageWipe): every item of the API
+// is moved aside, backups/ too (the stored backups and the device key that opens them), and only the reset's
+// marker (FACTORY_RESET_MARKER: its id and time, no secret) is staged, for the new database's audit log. Nothing of
+// the API's must stay for the box to boot: the next start finds no database (the migrations make a new one, and
+// the page shows the setup wizard), no CA (a new one is made) and no device key (made at the first backup). What
+// is not the API's stays, as with a restore: burrowd's files belong to burrowd, which replaces its saved state with
+// the first one the new box sends it (no tunnels, the kill switch on).
 import { writeFileAtomic } from '@burrow/firmware/os/atomic-file';
 import { cp, lstat, mkdir, readFile, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -41,13 +49,35 @@ const PUBLIC_FILES: readonly string[] = ['certs/ca.pem'];
  */
 const MOVED_ASIDE: readonly string[] = ['burrow.db-wal', 'burrow.db-shm'];
 
+/** Written in the data dir by a factory reset, read and removed by the first start after it (FactoryResetRepository). */
+export const FACTORY_RESET_MARKER = 'factory-reset.json';
+
+/** Also the API's: the stored backups, their work in progress and the device key. Only a factory reset moves it. */
+const WIPED_ITEMS: readonly string[] = [...RESTORED_ITEMS, 'backups'];
+
 const JOURNAL_ITEMS: readonly JournalItem[] = [
   ...MOVED_ASIDE.map((name) => ({ name, staged: false })),
   ...RESTORED_ITEMS.map((name) => ({ name, staged: true })),
+  // A reset's marker that was never recorded is not the restored configuration's to record.
+  { name: FACTORY_RESET_MARKER, staged: false },
 ];
 
-/** What a start found: nothing; staged content without a journal, removed; a restore applied; one finished after a crash. */
-export type RestoreOutcome = 'none' | 'discarded' | 'applied' | 'resumed';
+const WIPE_JOURNAL_ITEMS: readonly JournalItem[] = [
+  ...MOVED_ASIDE.map((name) => ({ name, staged: false })),
+  ...WIPED_ITEMS.map((name) => ({ name, staged: false })),
+  { name: FACTORY_RESET_MARKER, staged: true },
+];
+
+const KNOWN_ITEMS: readonly string[] = [...MOVED_ASIDE, ...WIPED_ITEMS, FACTORY_RESET_MARKER];
+
+/**
+ * What a start found: nothing; staged content without a journal, removed; a restore applied, or one finished after a
+ * crash; a factory reset applied, or one finished after a crash.
+ */
+export type RestoreOutcome = 'none' | 'discarded' | 'applied' | 'resumed' | 'reset' | 'reset-resumed';
+
+/** What waits for the next start: a restore, a factory reset, or a journal that cannot be read (it blocks staging). */
+export type StagedChange = 'restore' | 'factory-reset' | 'unreadable';
 
 export interface RestoreOptions {
   /**
@@ -108,6 +138,45 @@ export async function stageRestore(dataDir: string, extractedDir: string, option
   await step('journal-written');
 }
 
+/**
+ * Stages a factory reset: the marker's text (no secret in it) alone is staged, and the journal commits the wipe of
+ * every item of the API. Throws RestoreStateError, changing nothing, when a restore or reset is already staged. The
+ * live data is untouched until the next start applies it.
+ */
+export async function stageWipe(dataDir: string, markerText: string, options: RestoreOptions = {}): Promise<void> {
+  const step = options.afterStep ?? (() => undefined);
+  const paths = restorePaths(dataDir);
+  if ((await readJournal(paths)) !== 'absent') {
+    throw new RestoreStateError('a restore or reset is already staged; it is applied when the API starts next');
+  }
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  await discard(paths);
+  await mkdir(paths.root, { mode: 0o700 });
+  await mkdir(paths.staged, { mode: 0o700 });
+  await writeFileAtomic(join(paths.staged, FACTORY_RESET_MARKER), markerText, { mode: 0o600 });
+  await step('staged');
+  await fsyncTree(paths.staged);
+  await fsyncPath(paths.root);
+  await fsyncPath(dataDir);
+  await step('staged-synced');
+  await writeFileAtomic(paths.journal, encodeJournal({ format: JOURNAL_FORMAT, items: WIPE_JOURNAL_ITEMS }), {
+    mode: 0o600,
+  });
+  await step('journal-written');
+}
+
+/** Whether a restore or a factory reset is committed and waits for the next start, and which. */
+export async function stagedChange(dataDir: string): Promise<StagedChange | null> {
+  const journal = await readJournal(restorePaths(dataDir));
+  if (journal === 'absent') {
+    return null;
+  }
+  if (journal === 'damaged') {
+    return 'unreadable';
+  }
+  return isWipe(journal.items) ? 'factory-reset' : 'restore';
+}
+
 /** At start, before the database opens: finishes a staged restore (rolling forward after a crash) or does nothing. */
 export async function applyStagedRestore(dataDir: string, options: RestoreOptions = {}): Promise<RestoreOutcome> {
   const step = options.afterStep ?? (() => undefined);
@@ -135,7 +204,15 @@ export async function applyStagedRestore(dataDir: string, options: RestoreOption
   await rm(paths.root, { recursive: true });
   await fsyncPath(dataDir);
   await step('cleaned');
+  if (isWipe(journal.items)) {
+    return resumed ? 'reset-resumed' : 'reset';
+  }
   return resumed ? 'resumed' : 'applied';
+}
+
+/** A factory reset's journal is the one that stages its marker. */
+function isWipe(items: readonly JournalItem[]): boolean {
+  return items.some((item) => item.name === FACTORY_RESET_MARKER && item.staged);
 }
 
 /** live → old/, then staged → live; each half skipped when an earlier run already did it. */
@@ -188,7 +265,7 @@ async function readJournal(paths: RestorePaths) {
     }
     throw error;
   }
-  return decodeJournal(text, [...MOVED_ASIDE, ...RESTORED_ITEMS]) ?? 'damaged';
+  return decodeJournal(text, KNOWN_ITEMS) ?? 'damaged';
 }
 
 async function moveOrCopy(from: string, to: string): Promise<void> {

@@ -33,6 +33,7 @@ export const AUDIT_ACTIONS = [
   'certificate.imported',
   'certificate.import_refused',
   'certificate.reverted',
+  'certificate.authority_reset',
   'tunnel.imported',
   'tunnel.updated',
   'tunnel.deleted',
@@ -55,6 +56,7 @@ export const AUDIT_ACTIONS = [
   'console.shell',
   'console.reboot',
   'console.poweroff',
+  'system.factory_reset',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

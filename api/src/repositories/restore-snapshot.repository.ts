@@ -36,8 +36,10 @@ export interface SnapshotContent {
 /** The restore as the restored audit log records it. */
 export interface RestoreRecord {
   at: Date;
-  username: string;
-  address: string;
+  /** The admin who restored it, or null for the recovery console. */
+  username: string | null;
+  address: string | null;
+  origin: 'web' | 'console';
   /** What was restored: the uploaded file's name or the stored backup's. */
   target: string;
   details: Record<string, string | number | boolean | null>;
@@ -100,18 +102,30 @@ export class RestoreSnapshotRepository {
       await run(db, 'BEGIN IMMEDIATE');
       try {
         await run(db, 'DELETE FROM "session"');
-        await run(
-          db,
-          `INSERT INTO "audit_event" ("at", "username", "address", "action", "target", "details") VALUES (?, ?, ?, ?, ?, ?)`,
-          [
-            record.at.toISOString(),
-            record.username,
-            record.address,
-            'backup.restored',
-            record.target,
-            JSON.stringify(record.details),
-          ],
-        );
+        const values = [
+          record.at.toISOString(),
+          record.username,
+          record.address,
+          'backup.restored',
+          record.target,
+          JSON.stringify(record.details),
+        ];
+        // A backup from before events had an origin has no column for it: its migration, run when the restored
+        // database opens, calls an event without a person or an address the system's.
+        const columns = await all<{ name: string }>(db, `SELECT "name" FROM pragma_table_info('audit_event')`);
+        if (columns.some((column) => column.name === 'origin')) {
+          await run(
+            db,
+            `INSERT INTO "audit_event" ("at", "username", "address", "action", "target", "details", "origin") VALUES (?, ?, ?, ?, ?, ?, ?)`,
+            [...values, record.origin],
+          );
+        } else {
+          await run(
+            db,
+            `INSERT INTO "audit_event" ("at", "username", "address", "action", "target", "details") VALUES (?, ?, ?, ?, ?, ?)`,
+            values,
+          );
+        }
         await run(db, 'COMMIT');
       } catch (error) {
         await run(db, 'ROLLBACK').catch(() => undefined);

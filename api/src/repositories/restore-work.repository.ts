@@ -2,7 +2,8 @@
 //
 //   .restore-<random>/              0700  one preview's work dir; whatever a crash leaves of one is removed at the
 //                                         next start with the backups directory's other work in progress
-//     upload.burrowbackup           0600  an uploaded file, removed once it is extracted
+//     upload.burrowbackup           0600  an uploaded file (or a copy of one the recovery console chose from a
+//                                         path), removed once it is extracted
 //     extracted/                    0700  the verified content, laid out like the data dir: burrow.db and certs/
 //
 // The extracted content is staged (backups/restore-journal.ts) when the admin confirms, or removed when the
@@ -10,15 +11,15 @@
 import { Injectable } from '@nestjs/common';
 import busboy from 'busboy';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { chmod, mkdir, readFile, rm } from 'node:fs/promises';
+import { constants, createWriteStream } from 'node:fs';
+import { chmod, type FileHandle, mkdir, open, readFile, rm } from 'node:fs/promises';
 import { type IncomingHttpHeaders } from 'node:http';
-import { join } from 'node:path';
+import { basename, isAbsolute, join } from 'node:path';
 import { type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BACKUP_EXTENSION, type BackupManifest, readBackupFile } from '../backups/backup-file.js';
 import { loadOrCreateDeviceKey } from '../backups/device-key.js';
-import { stageRestore } from '../backups/restore-journal.js';
+import { stagedChange, type StagedChange, stageRestore } from '../backups/restore-journal.js';
 import { describeCertificate } from '../certificates/x509/describe.js';
 import { DATABASE_FILE } from '../database/data-source.js';
 import { AppEnv } from '../env.js';
@@ -57,7 +58,7 @@ export class UploadError extends Error {
   override name = 'UploadError';
 
   constructor(
-    readonly code: 'too_large' | 'no_file' | 'malformed',
+    readonly code: 'too_large' | 'no_file' | 'malformed' | 'missing' | 'not_a_file',
     message: string,
   ) {
     super(message);
@@ -103,6 +104,45 @@ export class RestoreWorkRepository {
       await this.discard(workDir);
       throw error;
     }
+  }
+
+  /**
+   * Copies the backup file at an absolute `path` (the recovery console's choice, on a USB stick say) into a new work
+   * dir, as an upload would arrive. The file is opened once, without following a link at its end, and only a regular
+   * file no larger than the upload limit is copied (a FIFO or device is refused before it is read, and a file that
+   * grows past the limit while it is copied is refused then). Refusals are UploadErrors, with nothing kept.
+   */
+  async copyIn(path: string): Promise<ReceivedUpload> {
+    if (!isAbsolute(path)) {
+      throw new UploadError('malformed', 'Give the backup file’s full path');
+    }
+    const limit = this.uploadLimitBytes;
+    const handle = await openBackupFile(path);
+    try {
+      const stats = await handle.stat();
+      if (!stats.isFile()) {
+        throw new UploadError('not_a_file', 'That path is not a file: choose a .burrowbackup file');
+      }
+      if (stats.size > limit) {
+        throw tooLarge(limit);
+      }
+      const workDir = await this.createWorkDir();
+      const file = join(workDir, `upload${BACKUP_EXTENSION}`);
+      try {
+        await copyAtMost(handle, file, limit);
+      } catch (error) {
+        await this.discard(workDir);
+        throw error;
+      }
+      return { workDir, file, fileName: printable(basename(path)), passphrase: undefined };
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** Whether a restore or a factory reset is committed and waits for the next start. */
+  stagedChange(): Promise<StagedChange | null> {
+    return stagedChange(this.env.dataDir);
   }
 
   /** A stored backup's file (see BackupArchiveRepository). */
@@ -168,6 +208,49 @@ export class RestoreWorkRepository {
 }
 
 const FIRST_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/;
+
+/** Opens for reading only, refusing a link at the path's end; O_NONBLOCK so that opening a FIFO cannot hang. */
+async function openBackupFile(path: string): Promise<FileHandle> {
+  try {
+    return await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (error) {
+    if (isErrno(error, 'ENOENT', 'ENOTDIR')) {
+      throw new UploadError('missing', 'There is no file at that path');
+    }
+    if (isErrno(error, 'ELOOP')) {
+      throw new UploadError('not_a_file', 'That path is a link: choose the backup file itself');
+    }
+    if (isErrno(error, 'EACCES', 'EPERM', 'EISDIR')) {
+      throw new UploadError('not_a_file', 'That file cannot be read');
+    }
+    throw error;
+  }
+}
+
+/** Copies `handle` into `file` (0600), refusing it as too large once more than `limit` bytes have come. */
+async function copyAtMost(handle: FileHandle, file: string, limit: number): Promise<void> {
+  let copied = 0;
+  await pipeline(
+    handle.createReadStream({ start: 0, end: limit, autoClose: false }),
+    async function* (chunks: AsyncIterable<Buffer>) {
+      for await (const chunk of chunks) {
+        copied += chunk.length;
+        if (copied > limit) {
+          throw tooLarge(limit);
+        }
+        yield chunk;
+      }
+    },
+    createWriteStream(file, { mode: 0o600 }),
+  );
+  await chmod(file, 0o600);
+}
+
+/** A file name as the preview and the audit log show it: control characters could forge a line. */
+function printable(name: string): string {
+  // eslint-disable-next-line no-control-regex
+  return name.replace(/[\u0000-\u001f\u007f]/g, '?');
+}
 
 function tooLarge(limit: number): UploadError {
   return new UploadError(

@@ -20,8 +20,8 @@ import { Clock } from './clock.js';
 import { DomainError } from './domain-error.js';
 import { type AuthContext } from './session.service.js';
 
-/** Who asked: an admin with their address, or the box itself (daily, before a restore). */
-export type BackupActor = { user: { username: string }; client: ClientInfo } | 'system';
+/** Who asked: an admin with their address, the recovery console (before its restore), or the box itself (daily). */
+export type BackupActor = { user: { username: string }; client: ClientInfo } | { origin: 'console' } | 'system';
 
 export interface BackupDownload {
   /** What the browser saves it as: `burrow-<hostname>-<time>.burrowbackup`. */
@@ -178,7 +178,7 @@ export class BackupService {
         createdAt: now.toISOString(),
         fileName,
         ...written,
-        createdBy: actor === 'system' ? null : actor.user.username,
+        createdBy: actor === 'system' || !('user' in actor) ? null : actor.user.username,
       });
     } catch (error) {
       await this.archive.remove(fileName);
@@ -187,8 +187,11 @@ export class BackupService {
     await this.audit.record(
       {
         action: 'backup.created',
-        actor: actor === 'system' ? null : actor.user,
-        address: actor === 'system' ? null : actor.client.address,
+        ...(actor === 'system'
+          ? { actor: null, address: null }
+          : 'user' in actor
+            ? { actor: actor.user, address: actor.client.address }
+            : { actor: null, address: null, origin: 'console' as const }),
         target: fileName,
         details: { kind, size: written.size, passphraseProtected: written.passphraseProtected },
       },

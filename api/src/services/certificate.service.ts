@@ -10,6 +10,7 @@ import { parseIp } from '../certificates/x509/ip-address.js';
 import { type RouterNames, hostnameLabel, routerNames, splitByConstraints } from '../certificates/x509/router-names.js';
 import { issueServerCertificate } from '../certificates/x509/server-certificate.js';
 import { type CertificateDto, type CertificateMode, type CertificatesDto } from '../dtos/certificate.dto.js';
+import { type Actor, auditWho } from './actor.js';
 import { DomainError } from './domain-error.js';
 import { type ClientInfo } from './client-info.js';
 import { CertificateFileRepository, type KeyAndChain } from '../repositories/certificate-file.repository.js';
@@ -41,12 +42,20 @@ export interface ServedCertificates {
 
 type Listener = (served: ServedCertificates) => void;
 
+/** What the recovery console shows after a change: SHA-256 fingerprints, colon-separated hex as browsers show them. */
+export interface CertificateFingerprints {
+  /** The built-in server certificate's. */
+  fingerprintSha256: string;
+  authorityFingerprintSha256: string;
+}
+
 const RENEWAL_REASONS = {
   requested: 'an admin asked for it',
   issuer: "the old one was not issued by this router's authority",
   expiry: 'the old one was close to expiring',
   'not-yet-valid': "the old one was issued while the router's clock was wrong",
   names: "the router's names or addresses changed",
+  authority: 'a new certificate authority was made: devices must trust it again',
 } as const;
 
 @Injectable()
@@ -146,6 +155,67 @@ export class CertificateService implements OnApplicationShutdown {
       await this.record('certificate.renewed', actor, client, { reason: 'requested' });
       await this.tellRenewed('requested');
     }).then(() => this.status());
+  }
+
+  /**
+   * A new built-in certificate from the current CA, for the recovery console (or any in-process caller), as `renew`
+   * does. The files are read afresh first: the console runs in a process of its own, next to the API, which takes
+   * the new certificate when the console has it restart.
+   */
+  reissueFor(by: Actor): Promise<CertificateFingerprints> {
+    return this.serially(async () => {
+      await this.load();
+      await this.issue(await this.coveredNames());
+      await this.recordBy('certificate.renewed', by, { reason: 'requested' });
+      await this.tellRenewed('requested');
+      return this.fingerprints();
+    });
+  }
+
+  /**
+   * A brand-new CA and a built-in certificate from it; the old CA's key is gone with its file (replaced in one
+   * rename). An imported certificate stays in use. Every browser that trusted the old CA must trust the new one.
+   * A crash after the CA is written but before the server certificate is leaves one from the old CA, which the next
+   * start re-issues (it was not issued by this CA).
+   */
+  resetAuthorityFor(by: Actor): Promise<CertificateFingerprints> {
+    return this.serially(async () => {
+      await this.load();
+      const previous = describeCertificate(this.loaded().authority.certificatePem).fingerprintSha256;
+      const authority = await createAuthority({ hostname: this.host.hostname(), now: this.clock.now() });
+      await this.files.write('authority', { keyPem: authority.keyPem, chainPem: authority.certificatePem });
+      await this.files.writePublicAuthority(authority.certificatePem);
+      const builtIn = await this.issueFor(authority, await this.coveredNames(authority));
+      this.state = { ...this.loaded(), authority, builtIn };
+      this.publish();
+      const fingerprints = this.fingerprints();
+      this.logger.warn(`made a new router CA, SHA-256 fingerprint ${fingerprints.authorityFingerprintSha256}`);
+      await this.recordBy('certificate.authority_reset', by, {
+        previousAuthorityFingerprintSha256: previous,
+        authorityFingerprintSha256: fingerprints.authorityFingerprintSha256,
+      });
+      await this.tellRenewed('authority');
+      return fingerprints;
+    });
+  }
+
+  /**
+   * The CA's fingerprint as the files on disk say, for the console's header; null when there is no CA yet (nothing
+   * is created) or it cannot be read.
+   */
+  async authorityFingerprint(): Promise<string | null> {
+    let pem: string | undefined;
+    try {
+      pem = (await this.files.read('authority'))?.chainPem;
+    } catch {
+      // Damaged or not readable by this process: the public copy says the same.
+    }
+    try {
+      pem ??= await this.files.readPublicAuthority();
+      return pem === undefined ? null : describeCertificate(pem).fingerprintSha256;
+    } catch {
+      return null;
+    }
   }
 
   /**
@@ -338,6 +408,22 @@ export class CertificateService implements OnApplicationShutdown {
     details: Record<string, string>,
   ): Promise<void> {
     await this.audit.record({ action, actor, address: client.address, target: 'https', details }, this.clock.now());
+  }
+
+  private async recordBy(
+    action: 'certificate.renewed' | 'certificate.authority_reset',
+    by: Actor,
+    details: Record<string, string>,
+  ): Promise<void> {
+    await this.audit.record({ action, ...auditWho(by), target: 'https', details }, this.clock.now());
+  }
+
+  private fingerprints(): CertificateFingerprints {
+    const state = this.loaded();
+    return {
+      fingerprintSha256: describeCertificate(state.builtIn.chainPem).fingerprintSha256,
+      authorityFingerprintSha256: describeCertificate(state.authority.certificatePem).fingerprintSha256,
+    };
   }
 
   /** The household is told too: browsers that trusted the router's CA are fine, pinned certificates are not. */

@@ -27,6 +27,7 @@ import { BURROW_VERSION } from '../version.js';
 import { AccountService } from './account.service.js';
 import { BackupService } from './backup.service.js';
 import { CertificateService } from './certificate.service.js';
+import { type Actor, auditWho } from './actor.js';
 import { type ClientInfo } from './client-info.js';
 import { Clock } from './clock.js';
 import { DomainError } from './domain-error.js';
@@ -50,9 +51,12 @@ const SHOWN_SETTINGS = new Set([
   'gateway.exitCheckUrl',
 ]);
 
+/** Whose previews are whose: a web session's (`session:<handle>`), or the recovery console's. */
+const CONSOLE_OWNER = 'console';
+
 interface PendingRestore {
-  /** The session that previewed it: only that session may apply it. */
-  sessionHandle: string;
+  /** Who previewed it, a session or the console: only they may apply it. */
+  owner: string;
   workDir: string;
   extracted: ExtractedBackup;
   source: string;
@@ -63,11 +67,12 @@ interface PendingRestore {
 /**
  * Restores a backup in two steps. The preview verifies and extracts the file into a work dir on the data partition,
  * reads what it would restore from its own copy of the database, and hands out a single-use token bound to the
- * admin's session; nothing live changes. Applying the token (with the admin's password) makes a `pre-restore`
- * backup of the configuration it replaces, signs every restored session out and records the restore in the
- * restored audit log, stages the content with its journal, and restarts the API, whose next start swaps it in
- * before the database opens (backups/restore-journal.ts): a crash at any instant leaves the old or the new
- * configuration, whole.
+ * admin's session (or to the recovery console); nothing live changes. Applying the token (with the admin's password;
+ * the console's own screen confirms instead) makes a `pre-restore` backup of the configuration it replaces, signs
+ * every restored session out and records the restore in the restored audit log, stages the content with its
+ * journal, and restarts the API, whose next start swaps it in before the database opens
+ * (backups/restore-journal.ts): a crash at any instant leaves the old or the new configuration, whole. The console
+ * runs in a process of its own, so it does not restart the API: it signals the API, or the next start applies it.
  */
 @Injectable()
 export class RestoreService implements OnApplicationShutdown {
@@ -99,43 +104,137 @@ export class RestoreService implements OnApplicationShutdown {
     } catch (error) {
       throw refusal(error);
     }
-    const secret: OpenSecret =
-      upload.passphrase === undefined || upload.passphrase === ''
-        ? { kind: 'device' }
-        : { kind: 'passphrase', passphrase: upload.passphrase };
-    try {
-      const extracted = await this.work.extract(upload.file, secret, upload.workDir);
-      await this.work.removeFile(upload.file);
-      return await this.preview(upload.workDir, extracted, upload.fileName, auth);
-    } catch (error) {
-      await this.work.discard(upload.workDir);
-      throw refusal(error);
-    }
+    return this.previewReceived(upload, upload.passphrase, sessionOwner(auth));
   }
 
   /** A stored backup, opened with the passphrase when given, else with this box's device key. */
-  async previewStored(backupId: number, passphrase: string | undefined, auth: AuthContext): Promise<RestorePreviewDto> {
+  previewStored(backupId: number, passphrase: string | undefined, auth: AuthContext): Promise<RestorePreviewDto> {
+    return this.previewStoredAs(backupId, passphrase, sessionOwner(auth));
+  }
+
+  /**
+   * The recovery console's (or another in-process caller's) preview of a stored backup. The console's previews are
+   * the console's to apply; a web actor's are bound to that user, and the web page applies only its session's.
+   */
+  previewStoredFor(by: Actor, backupId: number, passphrase: string | null): Promise<RestorePreviewDto> {
+    return this.previewStoredAs(backupId, passphrase ?? undefined, actorOwner(by));
+  }
+
+  /**
+   * A `.burrowbackup` file at an absolute path (on a USB stick the console mounted), copied into a work dir first:
+   * refused when it is missing, a link, not a regular file, or larger than an upload may be.
+   */
+  async previewFileFor(by: Actor, path: string, passphrase: string | null): Promise<RestorePreviewDto> {
+    let copied: ReceivedUpload;
+    try {
+      copied = await this.work.copyIn(path);
+    } catch (error) {
+      throw refusal(error);
+    }
+    return this.previewReceived(copied, passphrase ?? undefined, actorOwner(by));
+  }
+
+  async apply(token: string, password: string, auth: AuthContext, client: ClientInfo): Promise<RestoreAppliedDto> {
+    const pending = await this.claim(token, sessionOwner(auth));
+    try {
+      await this.account.confirmPassword(auth, password, client);
+    } catch (error) {
+      // Nothing has changed: the same token may be tried again (with the right password).
+      pending.state = 'ready';
+      throw error;
+    }
+    const preRestoreBackupId = await this.stage(pending, {
+      origin: 'web',
+      user: { id: auth.user.id, username: auth.user.username },
+      client,
+    });
+    if (!this.restart.canRestart) {
+      return {
+        restarting: false,
+        message: 'The restored configuration is applied when the router software next starts',
+        preRestoreBackupId,
+      };
+    }
+    this.restart.restartAfterStaging();
+    return {
+      restarting: true,
+      message: 'The router is restarting with the restored configuration; sign in again',
+      preRestoreBackupId,
+    };
+  }
+
+  /**
+   * The recovery console applies its own preview: no password (the console's screen confirmed it), the same
+   * pre-restore backup, audit and staging as the web page's, and no restart: the console has the API restart, or the
+   * API applies it when it next starts.
+   */
+  async applyFor(
+    by: Actor & { origin: 'console' },
+    token: string,
+  ): Promise<{ staged: true; preRestoreBackupId: number; message: string }> {
+    const pending = await this.claim(token, actorOwner(by));
+    const preRestoreBackupId = await this.stage(pending, by);
+    return {
+      staged: true,
+      preRestoreBackupId,
+      message: 'The restore is staged: the router software applies it when it restarts',
+    };
+  }
+
+  /** Whether a restore or a factory reset waits for the next start (a second one cannot be staged until then). */
+  async isStaged(): Promise<boolean> {
+    return (await this.work.stagedChange()) !== null;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    for (const [key, pending] of this.pending) {
+      this.pending.delete(key);
+      if (pending.state === 'ready') {
+        await this.work.discard(pending.workDir);
+      }
+    }
+  }
+
+  private async previewStoredAs(
+    backupId: number,
+    passphrase: string | undefined,
+    owner: string,
+  ): Promise<RestorePreviewDto> {
     const backup = await this.records.find(backupId);
     if (backup === undefined) {
       throw new DomainError('not_found', 'not_found', 'No such backup');
     }
-    const secret: OpenSecret =
-      passphrase === undefined || passphrase === '' ? { kind: 'device' } : { kind: 'passphrase', passphrase };
     const workDir = await this.work.createWorkDir();
     try {
-      const extracted = await this.work.extract(this.work.storedFile(backup.fileName), secret, workDir);
-      return await this.preview(workDir, extracted, backup.fileName, auth);
+      const extracted = await this.work.extract(this.work.storedFile(backup.fileName), openSecret(passphrase), workDir);
+      return await this.preview(workDir, extracted, backup.fileName, owner);
     } catch (error) {
       await this.work.discard(workDir);
       throw refusal(error);
     }
   }
 
-  async apply(token: string, password: string, auth: AuthContext, client: ClientInfo): Promise<RestoreAppliedDto> {
+  /** A file received into its work dir (uploaded, or copied from a path): opened, and the copy removed. */
+  private async previewReceived(
+    received: ReceivedUpload,
+    passphrase: string | undefined,
+    owner: string,
+  ): Promise<RestorePreviewDto> {
+    try {
+      const extracted = await this.work.extract(received.file, openSecret(passphrase), received.workDir);
+      await this.work.removeFile(received.file);
+      return await this.preview(received.workDir, extracted, received.fileName, owner);
+    } catch (error) {
+      await this.work.discard(received.workDir);
+      throw refusal(error);
+    }
+  }
+
+  /** The owner's pending restore for `token`, claimed (state `applying`) before the first await after the check. */
+  private async claim(token: string, owner: string): Promise<PendingRestore> {
     await this.sweep();
-    const key = this.crypto.sha256Hex(token);
-    const pending = this.pending.get(key);
-    if (pending === undefined || pending.sessionHandle !== auth.session.handle) {
+    const pending = this.pending.get(this.crypto.sha256Hex(token));
+    if (pending === undefined || pending.owner !== owner) {
       throw new DomainError(
         'gone',
         'restore_token_invalid',
@@ -145,24 +244,34 @@ export class RestoreService implements OnApplicationShutdown {
     if (pending.state !== 'ready') {
       throw new DomainError('conflict', 'restore_token_used', 'This restore was already applied: a token works once');
     }
-    // Claimed before the first await: a second request with the same token is refused, never run twice.
+    // Claimed before any await: a second request with the same token is refused, never run twice.
     pending.state = 'applying';
+    return pending;
+  }
+
+  /**
+   * The body of every apply, once the caller's confirmation passed: the `pre-restore` backup, then the restored
+   * database readied (sessions out, the restore in its audit log) and the content staged with its journal. Returns
+   * the pre-restore backup's id. The preview's work dir is gone afterwards, whatever happened.
+   */
+  private async stage(pending: PendingRestore, by: Actor): Promise<number> {
     let preRestore;
     try {
-      await this.account.confirmPassword(auth, password, client);
-      preRestore = await this.backups.create('pre-restore', { user: auth.user, client });
+      preRestore = await this.backups.create('pre-restore', by.origin === 'web' ? by : { origin: 'console' });
     } catch (error) {
-      // Nothing has changed: the same token may be tried again (with the right password).
+      // Nothing has changed: the same token may be tried again.
       pending.state = 'ready';
       throw error;
     }
     pending.state = 'used';
+    const who = auditWho(by);
     try {
       const { manifest } = pending.extracted;
       await this.snapshot.prepareForRestore(pending.extracted.databasePath, {
         at: this.clock.now(),
-        username: auth.user.username,
-        address: client.address,
+        username: who.actor?.username ?? null,
+        address: who.address,
+        origin: who.origin,
         target: pending.source,
         details: {
           createdAt: manifest.createdAt,
@@ -176,7 +285,11 @@ export class RestoreService implements OnApplicationShutdown {
     } catch (error) {
       this.logger.error(`the restore of ${pending.source} could not be staged: ${String(error)}`);
       if (error instanceof RestoreStateError) {
-        throw new DomainError('conflict', 'restore_already_staged', 'A restore is already waiting for the next start');
+        throw new DomainError(
+          'conflict',
+          'restore_already_staged',
+          'A restore or factory reset is already waiting for the next start',
+        );
       }
       if (error instanceof RestoreContentError) {
         throw new DomainError('invalid', 'backup_unreadable', 'The backup does not hold a configuration to restore');
@@ -185,36 +298,15 @@ export class RestoreService implements OnApplicationShutdown {
     } finally {
       await this.work.discard(pending.workDir);
     }
-    this.logger.log(`restore of ${pending.source} staged by ${auth.user.username}`);
-    if (!this.restart.canRestart) {
-      return {
-        restarting: false,
-        message: 'The restored configuration is applied when the router software next starts',
-        preRestoreBackupId: preRestore.id,
-      };
-    }
-    this.restart.restartAfterStaging();
-    return {
-      restarting: true,
-      message: 'The router is restarting with the restored configuration; sign in again',
-      preRestoreBackupId: preRestore.id,
-    };
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    for (const [key, pending] of this.pending) {
-      this.pending.delete(key);
-      if (pending.state === 'ready') {
-        await this.work.discard(pending.workDir);
-      }
-    }
+    this.logger.log(`restore of ${pending.source} staged by ${who.actor?.username ?? 'the recovery console'}`);
+    return preRestore.id;
   }
 
   private async preview(
     workDir: string,
     extracted: ExtractedBackup,
     source: string,
-    auth: AuthContext,
+    owner: string,
   ): Promise<RestorePreviewDto> {
     const content = await this.snapshot.read(extracted.databasePath);
     if (content.unknownMigrations.length > 0) {
@@ -230,19 +322,17 @@ export class RestoreService implements OnApplicationShutdown {
     const settingChanges = changedSettings(await this.settings.readAllRaw(), content.settings);
 
     await this.sweep();
-    // One preview per session: a new one replaces the last; and only a few at all, each holding a copy on disk.
+    // One preview per session (or console): a new one replaces the last; and only a few at all, each holding a copy
+    // on disk.
     for (const [key, other] of this.pending) {
-      if (
-        other.sessionHandle === auth.session.handle ||
-        (other.state === 'ready' && this.pending.size >= MAX_PENDING)
-      ) {
+      if (other.owner === owner || (other.state === 'ready' && this.pending.size >= MAX_PENDING)) {
         await this.forget(key, other);
       }
     }
     const token = this.crypto.randomToken(TOKEN_BYTES);
     const expiresAt = this.clock.now().getTime() + RESTORE_TOKEN_TTL_MS;
     this.pending.set(this.crypto.sha256Hex(token), {
-      sessionHandle: auth.session.handle,
+      owner,
       workDir,
       extracted,
       source,
@@ -291,6 +381,19 @@ export class RestoreService implements OnApplicationShutdown {
   }
 }
 
+function sessionOwner(auth: AuthContext): string {
+  return `session:${auth.session.handle}`;
+}
+
+function actorOwner(by: Actor): string {
+  return by.origin === 'console' ? CONSOLE_OWNER : `user:${by.user.id}`;
+}
+
+/** The passphrase when one is given, else this box's device key. */
+function openSecret(passphrase: string | undefined): OpenSecret {
+  return passphrase === undefined || passphrase === '' ? { kind: 'device' } : { kind: 'passphrase', passphrase };
+}
+
 function changedSettings(current: Map<string, string>, restored: Map<string, string>): RestoreSettingChangeDto[] {
   const keys = [...new Set([...current.keys(), ...restored.keys()])].sort();
   return keys
@@ -309,9 +412,14 @@ function changedSettings(current: Map<string, string>, restored: Map<string, str
 /** A file that cannot be restored, as the page shows it; anything else is passed on as it is. */
 function refusal(error: unknown): unknown {
   if (error instanceof UploadError) {
-    return error.code === 'too_large'
-      ? new DomainError('too_large', 'payload_too_large', error.message)
-      : new DomainError('invalid', 'upload_invalid', error.message);
+    switch (error.code) {
+      case 'too_large':
+        return new DomainError('too_large', 'payload_too_large', error.message);
+      case 'missing':
+        return new DomainError('not_found', 'not_found', error.message);
+      default:
+        return new DomainError('invalid', 'upload_invalid', error.message);
+    }
   }
   if (error instanceof SnapshotUnreadableError) {
     return new DomainError('invalid', 'backup_unreadable', 'The backup opened, but its database cannot be read');

@@ -1,12 +1,13 @@
 // A stand-in for the API's start in restore crash tests: `node restore-crash-child.js '<json>'` stages a restore
-// (when `extractedDir` is given) and applies it, printing each durable step as it goes, and SIGKILLs itself right
+// (when `extractedDir` is given) or a factory reset (when `wipeMarker` is) and applies it, printing each durable step as it goes, and SIGKILLs itself right
 // after step `killAtStep` (counted from 1 across both), as a power cut there would stop it. With `slowSteps`, each
 // step waits a moment, so that a kill sent from outside at a random time lands anywhere in the whole run.
-import { applyStagedRestore, stageRestore } from '../backups/restore-journal.js';
+import { applyStagedRestore, stageRestore, stageWipe } from '../backups/restore-journal.js';
 
 interface ChildOptions {
   dataDir: string;
   extractedDir?: string;
+  wipeMarker?: string;
   killAtStep?: number;
   slowSteps?: boolean;
 }
@@ -27,6 +28,9 @@ const afterStep = async (step: string) => {
 process.stdout.write('go\n');
 if (options.extractedDir !== undefined) {
   await stageRestore(options.dataDir, options.extractedDir, { afterStep });
+}
+if (options.wipeMarker !== undefined) {
+  await stageWipe(options.dataDir, options.wipeMarker, { afterStep });
 }
 const outcome = await applyStagedRestore(options.dataDir, { afterStep });
 process.stdout.write(`outcome ${outcome}\n`);

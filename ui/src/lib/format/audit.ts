@@ -142,6 +142,7 @@ export const AUDIT_ACTION_LABELS: Readonly<Record<AuditAction, string>> = {
   'certificate.imported': 'Certificate imported',
   'certificate.import_refused': 'Certificate import refused',
   'certificate.reverted': 'Built-in certificate restored',
+  'certificate.authority_reset': 'New certificate authority made',
   'tunnel.imported': 'VPN profile imported',
   'tunnel.updated': 'VPN profile changed',
   'tunnel.deleted': 'VPN profile deleted',
@@ -164,6 +165,7 @@ export const AUDIT_ACTION_LABELS: Readonly<Record<AuditAction, string>> = {
   'console.shell': 'Shell opened on the console',
   'console.reboot': 'Rebooted from the console',
   'console.poweroff': 'Powered off from the console',
+  'system.factory_reset': 'Factory reset',
 };
 
 /**
