@@ -168,7 +168,7 @@ export class ConsoleCore implements ConsoleBackend {
     return {
       ok: true,
       lines: [
-        burrowd === null
+        burrowd === null || !burrowd.ok
           ? 'burrowd did not answer: it keeps its tunnels until the web service sends it the new, empty configuration.'
           : 'burrowd forgot its tunnels; the kill switch stays closed.',
         'The configuration is wiped; the router starts as a new box with a new certificate authority.',
@@ -225,7 +225,7 @@ export class ConsoleCore implements ConsoleBackend {
       ok: true,
       lines: [
         'The web page has a new certificate from the same authority.',
-        `Certificate SHA-256: ${issued.leafFingerprint}`,
+        `Certificate SHA-256: ${issued.fingerprintSha256}`,
         ...(await this.hooks.certificatesChanged()),
       ],
     };
@@ -237,8 +237,8 @@ export class ConsoleCore implements ConsoleBackend {
       ok: true,
       lines: [
         'A new certificate authority was made; devices must trust it again (download it from the web page).',
-        `CA SHA-256: ${issued.authorityFingerprint}`,
-        `Certificate SHA-256: ${issued.leafFingerprint}`,
+        `CA SHA-256: ${issued.authorityFingerprintSha256}`,
+        `Certificate SHA-256: ${issued.fingerprintSha256}`,
         ...(await this.hooks.certificatesChanged()),
       ],
     };

@@ -12,6 +12,7 @@ import { CoreModule } from '../../core.module.js';
 import { parseEnv } from '../../env.js';
 import { createLogger, NestPinoLogger } from '../../logger.js';
 import { DomainError } from '../../services/domain-error.js';
+import { FactoryResetService } from '../../services/factory-reset.service.js';
 import { ConsoleActionError, type ConsoleBackend } from '../backend.js';
 import { restartRunningApi, runningApiPid } from './api-process.js';
 import { ConsoleCore } from './console-core.js';
@@ -63,6 +64,8 @@ async function open(): Promise<ConsoleCore> {
     logger: new NestPinoLogger(logger),
     abortOnError: false,
   });
+  // A factory reset applied just now (by this process or the API) goes in the new audit log once.
+  await app.get(FactoryResetService).recordCompleted();
   core = new ConsoleCore(app, env, {
     staged: () => afterStaging(),
     certificatesChanged: () => afterCertificates(),
