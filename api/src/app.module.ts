@@ -59,6 +59,7 @@ import { BackupSettingsService } from './services/backup-settings.service.js';
 import { BackupService } from './services/backup.service.js';
 import { CertificateService } from './services/certificate.service.js';
 import { Clock } from './services/clock.js';
+import { ConsolePasswordService } from './services/console-password.service.js';
 import { DeviceService } from './services/device.service.js';
 import { DesiredStateService } from './services/desired-state.service.js';
 import { EventWebhookService } from './services/event-webhook.service.js';
@@ -133,6 +134,7 @@ export class AppModule {
         BackupSettingsService,
         CertificateService,
         Clock,
+        ConsolePasswordService,
         DeviceService,
         DesiredStateService,
         EventService,

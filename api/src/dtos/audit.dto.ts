@@ -50,6 +50,8 @@ export const AUDIT_ACTIONS = [
   'backup.deleted',
   'backup.settings_changed',
   'backup.restored',
+  'system.console_password_set',
+  'system.console_password_cleared',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
