@@ -126,12 +126,12 @@ export const AUDIT_ACTION_LABELS: Readonly<Record<AuditAction, string>> = {
   'user.role_changed': 'Role changed',
   'user.disabled': 'User disabled',
   'user.enabled': 'User enabled',
-  'user.password_reset': 'Password set by an admin',
+  'user.password_reset': 'Password reset',
   'user.deleted': 'User deleted',
   'user.name_confusable': 'User name looks like another',
   'user.sessions_revoked': 'User signed out everywhere',
   'user.unlocked': 'Account unlocked',
-  'user.totp_disabled': 'Two-factor sign-in turned off by an admin',
+  'user.totp_disabled': 'Two-factor sign-in turned off for a user',
   'account.password_changed': 'Password changed',
   'totp.enabled': 'Two-factor sign-in turned on',
   'totp.disabled': 'Two-factor sign-in turned off',
@@ -159,6 +159,8 @@ export const AUDIT_ACTION_LABELS: Readonly<Record<AuditAction, string>> = {
   'backup.deleted': 'Backup deleted',
   'backup.settings_changed': 'Backup settings changed',
   'backup.restored': 'Backup restored',
+  'system.console_password_set': 'Console password set',
+  'system.console_password_cleared': 'Console password cleared',
 };
 
 /**
