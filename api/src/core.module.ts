@@ -62,9 +62,11 @@ import { UserService } from './services/user.service.js';
 import { WebhookRepository } from './repositories/webhook.repository.js';
 import { FactoryResetRepository } from './repositories/factory-reset.repository.js';
 import { FactoryResetService } from './services/factory-reset.service.js';
+import { ConsolePasswordService } from './services/console-password.service.js';
 import { BackgroundWork, type CoreRole } from './services/background-work.js';
 
 const PROVIDERS = [
+  ConsolePasswordService,
   FactoryResetRepository,
   FactoryResetService,
   AccountService,

@@ -13,7 +13,7 @@ const VIOLATIONS_KEY = '__burrowCspViolations';
 
 /**
  * What the page reads by itself, whatever the person does (the Status page also reads the exit check's setting and
- * the events, the System page its Prometheus tokens, the Backups page its list and settings).
+ * the events, the System page its Prometheus tokens and console password, the Backups page its list and settings).
  */
 const BACKGROUND_POLLS = new Set([
   '/api/system/status',
@@ -25,6 +25,7 @@ const BACKGROUND_POLLS = new Set([
   '/api/metrics/tokens',
   '/api/backups',
   '/api/backups/settings',
+  '/api/system/console-password',
 ]);
 /** The Tunnel page's traffic card polls its profile's chart. */
 const BACKGROUND_POLL_PATTERNS = [/^\/api\/tunnels\/\d+\/traffic$/];

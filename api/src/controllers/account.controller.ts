@@ -36,9 +36,15 @@ export class AccountController {
 
   @Post('password')
   @HttpCode(HttpStatus.OK)
-  @Access({ permission: 'self' })
-  @ApiOkResponse({ type: AuthSessionDto, description: 'Changed: every session ended; this browser gets a new one.' })
-  @ApiBadRequestResponse({ description: '`wrong_password` or `weak_password`.' })
+  @Access({ permission: 'self', duringPasswordChange: true })
+  @ApiOkResponse({
+    type: AuthSessionDto,
+    description:
+      'Changed: every session ended; this browser gets a new one. A one-time password from the recovery console is replaced (`passwordMustChange` becomes false).',
+  })
+  @ApiBadRequestResponse({
+    description: '`wrong_password` or `weak_password` (also when the new password is the one-time password).',
+  })
   async changePassword(
     @Body() body: ChangePasswordDto,
     @Auth() auth: AuthContext,

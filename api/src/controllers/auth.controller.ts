@@ -56,7 +56,7 @@ export class AuthController {
 
   @Post('logout')
   @HttpCode(HttpStatus.NO_CONTENT)
-  @Access({ permission: 'self', duringTotpEnrolment: true })
+  @Access({ permission: 'self', duringTotpEnrolment: true, duringPasswordChange: true })
   @ApiNoContentResponse({ description: 'The session is deleted and the cookie cleared.' })
   async logout(
     @Auth() auth: AuthContext,

@@ -11,6 +11,7 @@ import {
 import { CreateUserDto, UpdateUserDto, UserDto } from '../dtos/user.dto.js';
 import { Access, Auth } from '../middleware/access.decorator.js';
 import { Client } from '../middleware/client.js';
+import { webActor } from '../services/actor.js';
 import { type ClientInfo } from '../services/client-info.js';
 import { type AuthContext } from '../services/session.service.js';
 import { UserService } from '../services/user.service.js';
@@ -111,6 +112,6 @@ export class UserController {
     @Auth() auth: AuthContext,
     @Client() client: ClientInfo,
   ): Promise<void> {
-    return this.service.disableTotp(id, auth.user, client);
+    return this.service.disableTotp(id, webActor(auth.user, client));
   }
 }

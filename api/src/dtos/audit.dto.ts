@@ -57,6 +57,8 @@ export const AUDIT_ACTIONS = [
   'console.reboot',
   'console.poweroff',
   'system.factory_reset',
+  'system.console_password_set',
+  'system.console_password_cleared',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -73,8 +73,14 @@ export class AuthSessionDto {
       'Admins require two-factor sign-in and this user has none: until enrolled, only auth/* and account/totp/* routes answer.',
   })
   mustEnrolTotp: boolean;
+
+  @ApiProperty({
+    description:
+      'The password was reset from the recovery console (a one-time password): until it is changed with POST /api/account/password, every other route but reading the session and signing out answers 403 `password_change_required`.',
+  })
+  passwordMustChange: boolean;
 }
 
 export function mapAuthSession(user: UserEntity, csrfToken: string, mustEnrolTotp: boolean): AuthSessionDto {
-  return { user: mapUser(user), csrfToken, mustEnrolTotp };
+  return { user: mapUser(user), csrfToken, mustEnrolTotp, passwordMustChange: user.passwordMustChange };
 }

@@ -46,6 +46,13 @@ export class UserEntity {
   @Column({ name: 'totp_last_step', type: 'integer', nullable: true })
   totpLastStep: number | null;
 
+  /**
+   * The password was set by the recovery console (a one-time password): until the user changes it, their session
+   * reaches only its own password change, the session itself and signing out.
+   */
+  @Column({ name: 'password_must_change', type: 'boolean', default: false })
+  passwordMustChange: boolean;
+
   @Column({ name: 'created_at', type: 'text' })
   createdAt: string;
 

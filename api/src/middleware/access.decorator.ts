@@ -20,6 +20,11 @@ export interface AccessOptions {
   /** Still answers while the user must set up 2FA (auth/* and account/totp/*). */
   duringTotpEnrolment?: boolean;
   /**
+   * Still answers while the user's password must change (reset from the recovery console): only the password change
+   * itself and signing out. The password comes first; a required two-factor enrolment is asked for after it.
+   */
+  duringPasswordChange?: boolean;
+  /**
    * Also takes a multipart/form-data body (a file upload), which the route streams itself. Same-origin and the CSRF
    * header are still required, so a cross-site form post is refused as any other.
    */

@@ -4,7 +4,7 @@
 //      (or multipart, on an upload route)
 //   3. the session from the cookie, if any
 //   4. unless public: a session, then for state-changing requests its CSRF token, then the role,
-//      then 2FA enrolment when admins require it
+//      then a password that must change (reset from the recovery console), then 2FA enrolment when admins require it
 //   (`metrics`, the Prometheus scrape: a bearer token when one is sent, else an admin session; else 401)
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { type Response } from 'express';
@@ -72,6 +72,16 @@ export class AuthGuard implements CanActivate {
     if (access.permission === 'admin' && auth.user.role !== 'admin') {
       throw new DomainError('forbidden', 'forbidden', 'Only an admin can do this');
     }
+    if (auth.user.passwordMustChange) {
+      if (access.duringPasswordChange !== true) {
+        throw new DomainError(
+          'forbidden',
+          'password_change_required',
+          'Your password was reset from the recovery console: choose a new one first',
+        );
+      }
+      return true;
+    }
     if (auth.mustEnrolTotp && access.duringTotpEnrolment !== true) {
       throw new DomainError(
         'forbidden',
@@ -118,5 +128,5 @@ export class AuthGuard implements CanActivate {
 }
 
 function isAdminAtWork(auth: AuthContext | undefined): boolean {
-  return auth !== undefined && auth.user.role === 'admin' && !auth.mustEnrolTotp;
+  return auth !== undefined && auth.user.role === 'admin' && !auth.mustEnrolTotp && !auth.user.passwordMustChange;
 }

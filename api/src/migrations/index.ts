@@ -11,6 +11,7 @@ import { CreateMetricsTokens1765400000000 } from './1765400000000-create-metrics
 import { CreateEvents1765500000000 } from './1765500000000-create-events.js';
 import { AuditOrigin1765700000000 } from './1765700000000-audit-origin.js';
 import { CreateBackups1765600000000 } from './1765600000000-create-backups.js';
+import { PasswordMustChange1765800000000 } from './1765800000000-password-must-change.js';
 
 export const migrations: Array<new () => MigrationInterface> = [
   CreateSettings1763800000000,
@@ -23,4 +24,5 @@ export const migrations: Array<new () => MigrationInterface> = [
   CreateEvents1765500000000,
   CreateBackups1765600000000,
   AuditOrigin1765700000000,
+  PasswordMustChange1765800000000,
 ];

@@ -30,4 +30,10 @@ export class SettingRepository {
       );
     }
   }
+
+  /** Removes the setting; false when it did not exist. */
+  async delete(key: string): Promise<boolean> {
+    const result = await this.dataSource.getRepository(SettingEntity).delete({ key });
+    return (result.affected ?? 0) > 0;
+  }
 }

@@ -21,6 +21,12 @@ export interface UserChanges {
 
 export type GuardedResult = 'done' | 'not_found' | 'last_admin';
 
+/** A console reset: done, no such user, or the user is not an enabled admin. */
+export type AdminResetResult = 'done' | 'not_found' | 'not_admin';
+
+/** A new admin made when none exists: its id, or why not (an enabled admin exists after all; the name is taken). */
+export type AdminInsertResult = { id: number } | 'admin_exists' | 'name_taken';
+
 // True for a row that is not an enabled admin, or when some other enabled admin exists: the condition under
 // which a user may stop being an enabled admin. Evaluated inside the same statement as the change, so two
 // admins demoting each other at once cannot both succeed.
@@ -83,10 +89,7 @@ export class UserRepository {
       );
       return rows[0]?.id;
     } catch (error) {
-      if (
-        error instanceof QueryFailedError &&
-        /UNIQUE constraint failed: user\.username_(key|skeleton)/.test(error.message)
-      ) {
+      if (isNameTaken(error)) {
         return undefined;
       }
       throw error;
@@ -131,8 +134,52 @@ export class UserRepository {
     return rows.length > 0 ? 'done' : await this.whyNot(id);
   }
 
-  async setPasswordHash(id: number, passwordHash: string, at: Date): Promise<void> {
-    await this.users.update({ id }, { passwordHash, updatedAt: at.toISOString() });
+  /** Sets the password; `mustChange` says whether it is a one-time password to be replaced at the next sign-in. */
+  async setPasswordHash(id: number, passwordHash: string, mustChange: boolean, at: Date): Promise<void> {
+    await this.users.update({ id }, { passwordHash, passwordMustChange: mustChange, updatedAt: at.toISOString() });
+  }
+
+  /**
+   * The recovery console's reset: a one-time password (to be changed at the next sign-in) for an enabled admin only,
+   * checked in the same statement that sets it.
+   */
+  async resetAdminPassword(id: number, passwordHash: string, at: Date): Promise<AdminResetResult> {
+    const rows = await queryReturning<{ id: number }>(
+      this.dataSource,
+      `UPDATE "user" SET "password_hash" = ?, "password_must_change" = 1, "updated_at" = ?
+       WHERE "id" = ? AND "role" = 'admin' AND "disabled" = 0
+       RETURNING "id"`,
+      [passwordHash, at.toISOString(), id],
+    );
+    if (rows.length > 0) {
+      return 'done';
+    }
+    return (await this.users.existsBy({ id })) ? 'not_admin' : 'not_found';
+  }
+
+  /**
+   * Inserts an admin whose password must change at the next sign-in, only if no enabled admin exists (the recovery
+   * console, on a router left without one): the check and the insert are one statement, so two consoles cannot make two.
+   */
+  async insertAdminIfNone(user: Omit<NewUser, 'role'>, at: Date): Promise<AdminInsertResult> {
+    try {
+      const rows = await queryReturning<{ id: number }>(
+        this.dataSource,
+        `INSERT INTO "user"
+           ("username", "username_key", "username_skeleton", "password_hash", "role", "password_must_change",
+            "created_at", "updated_at")
+         SELECT ?, ?, ?, ?, 'admin', 1, ?, ? WHERE NOT EXISTS (SELECT 1 FROM "user" WHERE "role" = 'admin' AND "disabled" = 0)
+         RETURNING "id"`,
+        [user.username, user.usernameKey, user.usernameSkeleton, user.passwordHash, at.toISOString(), at.toISOString()],
+      );
+      const id = rows[0]?.id;
+      return id === undefined ? 'admin_exists' : { id };
+    } catch (error) {
+      if (isNameTaken(error)) {
+        return 'name_taken';
+      }
+      throw error;
+    }
   }
 
   /** Replaces the hash only if it is still `expected`: a concurrent password change wins over an upgrade. */
@@ -178,4 +225,10 @@ export class UserRepository {
   private async whyNot(id: number): Promise<GuardedResult> {
     return (await this.users.existsBy({ id })) ? 'last_admin' : 'not_found';
   }
+}
+
+function isNameTaken(error: unknown): boolean {
+  return (
+    error instanceof QueryFailedError && /UNIQUE constraint failed: user\.username_(key|skeleton)/.test(error.message)
+  );
 }

@@ -29,8 +29,13 @@ export class AccountService {
   async changePassword(auth: AuthContext, current: string, next: string, client: ClientInfo): Promise<SignedIn> {
     await this.confirmPassword(auth, current, client);
     assertAcceptablePassword(next, auth.user.username);
+    if (auth.user.passwordMustChange && next === current) {
+      throw new DomainError('invalid', 'weak_password', 'Choose a new password, not the one-time password');
+    }
     const now = new Date();
-    await this.users.setPasswordHash(auth.user.id, await this.hasher.hash(next), now);
+    const passwordHash = await this.hasher.hash(next);
+    // The user's own choice: a one-time password set by the recovery console is now replaced.
+    await this.users.setPasswordHash(auth.user.id, passwordHash, false, now);
     // Every session ends, this one included: the browser that changed the password gets a new session id.
     const others = (await this.sessions.revokeAllOf(auth.user.id)) - 1;
     await this.audit.record({
@@ -39,7 +44,7 @@ export class AccountService {
       address: client.address,
       details: { otherSessionsEnded: others },
     });
-    return this.sessions.signIn(auth.user, client, now);
+    return this.sessions.signIn({ ...auth.user, passwordHash, passwordMustChange: false }, client, now);
   }
 
   /** A stolen session alone must not be able to put the thief's authenticator app on the account. */

@@ -1,19 +1,27 @@
-// Who asks a service to act: a signed-in person on the web page (or the API), or the recovery console, a trusted
-// local operator with physical access whose own screen confirms what it does. The audit log records which.
+// Who asks a service to act: a person signed in on the web page (with the address they came from), or the recovery
+// console on the router's own screen or serial port, where nobody signs in (being at the box is the credential).
 import { type ClientInfo } from './client-info.js';
 
 export type Actor =
   { origin: 'web'; user: { id: number; username: string }; client: ClientInfo } | { origin: 'console' };
 
-/** How the audit log names an actor: the person and their address on the web, nobody and nowhere for the console. */
-export interface AuditWho {
-  actor: { username: string } | null;
-  address: string | null;
-  origin: 'web' | 'console';
+/** The recovery console, as services are told it acted. */
+export const CONSOLE_ACTOR: Actor = { origin: 'console' };
+
+export function webActor(user: { id: number; username: string }, client: ClientInfo): Actor {
+  return { origin: 'web', user, client };
 }
 
-export function auditWho(actor: Actor): AuditWho {
-  return actor.origin === 'web'
-    ? { actor: { username: actor.user.username }, address: actor.client.address, origin: 'web' }
-    : { actor: null, address: null, origin: 'console' };
+/** The audit entry's who, from where and through what. A console event has neither a person nor an address. */
+export interface AuditedAs {
+  actor: { username: string } | null;
+  address: string | null;
+  origin: Actor['origin'];
+}
+
+export function auditedAs(actor: Actor): AuditedAs {
+  if (actor.origin === 'console') {
+    return { actor: null, address: null, origin: 'console' };
+  }
+  return { actor: { username: actor.user.username }, address: actor.client.address, origin: 'web' };
 }

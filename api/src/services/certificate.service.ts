@@ -10,7 +10,7 @@ import { parseIp } from '../certificates/x509/ip-address.js';
 import { type RouterNames, hostnameLabel, routerNames, splitByConstraints } from '../certificates/x509/router-names.js';
 import { issueServerCertificate } from '../certificates/x509/server-certificate.js';
 import { type CertificateDto, type CertificateMode, type CertificatesDto } from '../dtos/certificate.dto.js';
-import { type Actor, auditWho } from './actor.js';
+import { type Actor, auditedAs } from './actor.js';
 import { DomainError } from './domain-error.js';
 import { type ClientInfo } from './client-info.js';
 import { CertificateFileRepository, type KeyAndChain } from '../repositories/certificate-file.repository.js';
@@ -415,7 +415,7 @@ export class CertificateService implements OnApplicationShutdown {
     by: Actor,
     details: Record<string, string>,
   ): Promise<void> {
-    await this.audit.record({ action, ...auditWho(by), target: 'https', details }, this.clock.now());
+    await this.audit.record({ action, ...auditedAs(by), target: 'https', details }, this.clock.now());
   }
 
   private fingerprints(): CertificateFingerprints {

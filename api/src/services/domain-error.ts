@@ -54,6 +54,9 @@ export const ERROR_CODES = [
   'restore_token_used',
   'restore_already_staged',
   'restore_failed',
+  'password_change_required',
+  'not_an_admin',
+  'admin_exists',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { RestoreStateError } from '../backups/restore-journal.js';
 import { CryptoRepository } from '../repositories/crypto.repository.js';
 import { FactoryResetRepository } from '../repositories/factory-reset.repository.js';
-import { type Actor, auditWho } from './actor.js';
+import { type Actor, auditedAs } from './actor.js';
 import { AuditService } from './audit.service.js';
 import { Clock } from './clock.js';
 import { DomainError } from './domain-error.js';
@@ -31,7 +31,7 @@ export class FactoryResetService {
    * or another reset waits.
    */
   async stage(by: Actor): Promise<{ staged: true; message: string }> {
-    const who = auditWho(by);
+    const who = auditedAs(by);
     try {
       await this.files.stage({
         id: this.crypto.randomToken(16),

@@ -27,7 +27,7 @@ import { BURROW_VERSION } from '../version.js';
 import { AccountService } from './account.service.js';
 import { BackupService } from './backup.service.js';
 import { CertificateService } from './certificate.service.js';
-import { type Actor, auditWho } from './actor.js';
+import { type Actor, auditedAs } from './actor.js';
 import { type ClientInfo } from './client-info.js';
 import { Clock } from './clock.js';
 import { DomainError } from './domain-error.js';
@@ -264,7 +264,7 @@ export class RestoreService implements OnApplicationShutdown {
       throw error;
     }
     pending.state = 'used';
-    const who = auditWho(by);
+    const who = auditedAs(by);
     try {
       const { manifest } = pending.extracted;
       await this.snapshot.prepareForRestore(pending.extracted.databasePath, {

@@ -38,6 +38,7 @@ async function setup(t: { teardown: (fn: () => Promise<void>) => void }) {
     audit,
     lockout,
     new RecoveryCodeRepository(dataSource),
+    new CryptoRepository(),
   );
   // The first admin, as setup makes it.
   const id = await users.insertIfNone(

@@ -3,13 +3,28 @@ import { DomainError } from './domain-error.js';
 import { type CreateUserDto, mapManagedUser, type UpdateUserDto, type UserDto } from '../dtos/user.dto.js';
 import { type UserEntity } from '../entities/user.entity.js';
 import { type ClientInfo } from './client-info.js';
+import { CryptoRepository } from '../repositories/crypto.repository.js';
 import { PasswordHashRepository } from '../repositories/password-hash.repository.js';
 import { RecoveryCodeRepository } from '../repositories/recovery-code.repository.js';
 import { type GuardedResult, type UserChanges, UserRepository } from '../repositories/user.repository.js';
+import { type Actor, auditedAs } from './actor.js';
 import { AuditService } from './audit.service.js';
 import { assertAcceptablePassword, validUsername } from './credentials.js';
 import { LockoutService } from './lockout.service.js';
+import { oneTimePassword } from './one-time-password.js';
 import { SessionService } from './session.service.js';
+
+/** What the recovery console shows once after a reset; the password is never stored or shown again. */
+export interface AdminPasswordReset {
+  username: string;
+  oneTimePassword: string;
+  /** True when no enabled admin existed and this one was created. */
+  created: boolean;
+}
+
+/** The name of an admin the recovery console creates: `admin`, else the first free `admin-2`, `admin-3`, … */
+const CONSOLE_ADMIN_NAME = 'admin';
+const CONSOLE_ADMIN_NAME_TRIES = 100;
 
 /**
  * Admins managing users. The last enabled admin can never be removed, disabled or demoted: the repository
@@ -17,7 +32,7 @@ import { SessionService } from './session.service.js';
  * ends every session of that user, so they sign in again (with a new session id) under the new rules; so does
  * turning their two-factor sign-in off. An admin's own password and two-factor sign-in change only on the
  * account routes, which ask for the current password: a stolen admin session must not be enough to keep the
- * account.
+ * account. The recovery console (someone at the router itself) resets an admin's password here too.
  */
 @Injectable()
 export class UserService {
@@ -28,6 +43,7 @@ export class UserService {
     private readonly audit: AuditService,
     private readonly lockout: LockoutService,
     private readonly recoveryCodes: RecoveryCodeRepository,
+    private readonly crypto: CryptoRepository,
   ) {}
 
   async list(): Promise<UserDto[]> {
@@ -147,9 +163,12 @@ export class UserService {
     return described;
   }
 
-  /** For a user who lost their phone: off, recovery codes gone, signed out everywhere (their sign-in changed). */
-  async disableTotp(id: number, actor: UserEntity, client: ClientInfo): Promise<void> {
-    if (id === actor.id) {
+  /**
+   * For a user who lost their phone: off, recovery codes gone, signed out everywhere (their sign-in changed). An admin
+   * on the Users page (never for themselves: that is the account route, with the password) or the recovery console.
+   */
+  async disableTotp(id: number, by: Actor): Promise<void> {
+    if (by.origin === 'web' && id === by.user.id) {
       throw useAccountRoute('Turn off your own two-factor sign-in under My account (DELETE /api/account/totp)');
     }
     const user = await this.get(id);
@@ -160,12 +179,75 @@ export class UserService {
     await this.recoveryCodes.deleteAll(id);
     const sessionsEnded = await this.sessions.revokeAllOf(id);
     await this.audit.record({
+      ...auditedAs(by),
       action: 'user.totp_disabled',
-      actor,
-      address: client.address,
       target: user.username,
       details: { sessionsEnded },
     });
+  }
+
+  /**
+   * The recovery console's way back in: a fresh one-time password for the enabled admin `userId`, to be changed at the
+   * next sign-in (two-factor sign-in, if on, still applies). Every session of theirs ends and the lock that failed
+   * sign-ins put on their name is lifted. With `userId` null, and only when no enabled admin exists, an admin is
+   * created the same way (`admin`, or the first free `admin-N`).
+   */
+  async resetAdminPassword(userId: number | null, by: Actor): Promise<AdminPasswordReset> {
+    const password = oneTimePassword((alphabet, length) => this.crypto.randomString(alphabet, length));
+    const passwordHash = await this.hasher.hash(password);
+    const now = new Date();
+    if (userId === null) {
+      const username = await this.createConsoleAdmin(passwordHash, now);
+      await this.audit.record({
+        ...auditedAs(by),
+        action: 'user.created',
+        target: username,
+        details: { role: 'admin', passwordMustChange: true },
+      });
+      return { username, oneTimePassword: password, created: true };
+    }
+    const result = await this.users.resetAdminPassword(userId, passwordHash, now);
+    if (result === 'not_found') {
+      throw notFound();
+    }
+    if (result === 'not_admin') {
+      throw new DomainError(
+        'conflict',
+        'not_an_admin',
+        "Only an enabled admin's password is reset here; an admin can then reset the others on the Users page",
+      );
+    }
+    const user = await this.get(userId);
+    const sessionsEnded = await this.sessions.revokeAllOf(userId);
+    const lockedUntil = await this.lockout.unlockUsername(user.usernameKey, now);
+    await this.audit.record({
+      ...auditedAs(by),
+      action: 'user.password_reset',
+      target: user.username,
+      details: { passwordMustChange: true, sessionsEnded, wasLocked: lockedUntil !== null },
+    });
+    return { username: user.username, oneTimePassword: password, created: false };
+  }
+
+  private async createConsoleAdmin(passwordHash: string, at: Date): Promise<string> {
+    for (let n = 1; n <= CONSOLE_ADMIN_NAME_TRIES; n++) {
+      const { username, key, skeleton } = validUsername(n === 1 ? CONSOLE_ADMIN_NAME : `${CONSOLE_ADMIN_NAME}-${n}`);
+      const result = await this.users.insertAdminIfNone(
+        { username, usernameKey: key, usernameSkeleton: skeleton, passwordHash },
+        at,
+      );
+      if (result === 'admin_exists') {
+        throw new DomainError(
+          'conflict',
+          'admin_exists',
+          "An admin exists: choose which admin's password to reset rather than creating another",
+        );
+      }
+      if (result !== 'name_taken') {
+        return username;
+      }
+    }
+    throw new DomainError('conflict', 'username_taken', 'Every name from admin to admin-100 is taken');
   }
 
   private async get(id: number): Promise<UserEntity> {

@@ -338,6 +338,7 @@ test('the OpenAPI document is served and is the one the app builds', async (t) =
       '/api/settings/security',
       '/api/setup',
       '/api/status/stream',
+      '/api/system/console-password',
       '/api/system/status',
       '/api/tunnels',
       '/api/tunnels/check',

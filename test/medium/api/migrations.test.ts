@@ -166,3 +166,17 @@ test('names that already look alike keep signing in; the oldest keeps the name, 
     { message: /UNIQUE constraint/ },
   );
 });
+
+test('a password must change only when the recovery console set it: existing users are not concerned', async (t) => {
+  const dataSource = await openDatabase(t);
+  await dataSource.runMigrations();
+  await dataSource.undoLastMigration();
+  await dataSource.query(
+    'INSERT INTO "user" (id, username, username_key, password_hash, role, created_at, updated_at) VALUES (1, ?, ?, ?, ?, ?, ?)',
+    ['dave', 'dave', HASH, 'admin', NOW, NOW],
+  );
+  await dataSource.runMigrations();
+  t.deepEqual(await dataSource.query('SELECT password_must_change AS mustChange FROM "user"'), [{ mustChange: 0 }]);
+  await dataSource.query('UPDATE "user" SET password_must_change = 1');
+  await t.throwsAsync(dataSource.query('UPDATE "user" SET password_must_change = 2'), { message: /CHECK constraint/ });
+});

@@ -95,6 +95,7 @@ test('a viewer gets 403 on every admin write route in the OpenAPI document, and 
       '/api/backups',
       '/api/backups/settings',
       `/api/backups/${admin.user.id}/download`,
+      '/api/system/console-password',
     ]) {
       t.is((await call(api, path, { session: viewer })).status, 403, `GET ${path}`);
     }

@@ -245,11 +245,11 @@ export class ConsoleCore implements ConsoleBackend {
   }
 
   shellPasswordSet(): Promise<boolean> {
-    return this.get(ConsolePasswordService).isSet();
+    return this.get(ConsolePasswordService).isConsolePasswordSet();
   }
 
   checkShellPassword(password: string): Promise<boolean> {
-    return this.get(ConsolePasswordService).check(password);
+    return this.get(ConsolePasswordService).checkConsolePassword(password);
   }
 
   async recordConsoleEvent(

@@ -11,6 +11,8 @@ export interface SessionHooks {
   sessionEnded(): void;
   /** The admins require two-factor sign-in and this account has not enrolled yet. */
   totpEnrolmentRequired(): void;
+  /** The password was reset from the recovery console and must be changed before anything else. */
+  passwordChangeRequired(): void;
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -52,8 +54,13 @@ function sessionMiddleware(hooks: SessionHooks): Middleware {
         if (!OWN_401_PATHS.has(schemaPath) || (await errorCode(response)) === 'unauthenticated') {
           hooks.sessionEnded();
         }
-      } else if (response.status === 403 && (await errorCode(response)) === 'totp_enrolment_required') {
-        hooks.totpEnrolmentRequired();
+      } else if (response.status === 403) {
+        const code = await errorCode(response);
+        if (code === 'totp_enrolment_required') {
+          hooks.totpEnrolmentRequired();
+        } else if (code === 'password_change_required') {
+          hooks.passwordChangeRequired();
+        }
       }
       return response;
     },

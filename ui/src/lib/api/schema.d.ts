@@ -580,6 +580,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/system/console-password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getConsolePassword"];
+        put: operations["setConsolePassword"];
+        post?: never;
+        delete: operations["clearConsolePassword"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/system/status": {
         parameters: {
             query?: never;
@@ -810,7 +826,7 @@ export interface components {
             token: string;
         };
         /** @enum {string} */
-        AuditAction: "setup.completed" | "auth.login" | "auth.login_failed" | "auth.locked" | "auth.address_locked" | "auth.device_locked" | "auth.logout" | "session.revoked" | "user.created" | "user.role_changed" | "user.disabled" | "user.enabled" | "user.password_reset" | "user.deleted" | "user.name_confusable" | "user.sessions_revoked" | "user.unlocked" | "user.totp_disabled" | "account.password_changed" | "totp.enabled" | "totp.disabled" | "totp.recovery_code_used" | "totp.recovery_codes_regenerated" | "settings.security_changed" | "certificate.renewed" | "certificate.imported" | "certificate.import_refused" | "certificate.reverted" | "certificate.authority_reset" | "tunnel.imported" | "tunnel.updated" | "tunnel.deleted" | "tunnel.activated" | "tunnel.exported_with_keys" | "gateway.kill_switch_on" | "gateway.kill_switch_off" | "gateway.failover" | "gateway.exit_check_changed" | "metrics.token_created" | "metrics.token_revoked" | "events.webhook_changed" | "backup.created" | "backup.downloaded" | "backup.deleted" | "backup.settings_changed" | "backup.restored" | "system.factory_reset";
+        AuditAction: "setup.completed" | "auth.login" | "auth.login_failed" | "auth.locked" | "auth.address_locked" | "auth.device_locked" | "auth.logout" | "session.revoked" | "user.created" | "user.role_changed" | "user.disabled" | "user.enabled" | "user.password_reset" | "user.deleted" | "user.name_confusable" | "user.sessions_revoked" | "user.unlocked" | "user.totp_disabled" | "account.password_changed" | "totp.enabled" | "totp.disabled" | "totp.recovery_code_used" | "totp.recovery_codes_regenerated" | "settings.security_changed" | "certificate.renewed" | "certificate.imported" | "certificate.import_refused" | "certificate.reverted" | "certificate.authority_reset" | "tunnel.imported" | "tunnel.updated" | "tunnel.deleted" | "tunnel.activated" | "tunnel.exported_with_keys" | "gateway.kill_switch_on" | "gateway.kill_switch_off" | "gateway.failover" | "gateway.exit_check_changed" | "gateway.kill_switch_disarmed" | "gateway.kill_switch_rearmed" | "metrics.token_created" | "metrics.token_revoked" | "events.webhook_changed" | "backup.created" | "backup.downloaded" | "backup.deleted" | "backup.settings_changed" | "backup.restored" | "console.shell" | "console.reboot" | "console.poweroff" | "system.factory_reset" | "system.console_password_set" | "system.console_password_cleared";
         AuditEventDto: {
             action: components["schemas"]["AuditAction"];
             /** @description The client address the request came from. */
@@ -852,6 +868,8 @@ export interface components {
             csrfToken: string;
             /** @description Admins require two-factor sign-in and this user has none: until enrolled, only auth/* and account/totp/* routes answer. */
             mustEnrolTotp: boolean;
+            /** @description The password was reset from the recovery console (a one-time password): until it is changed with POST /api/account/password, every other route but reading the session and signing out answers 403 `password_change_required`. */
+            passwordMustChange: boolean;
             user: components["schemas"]["UserDto"];
         };
         BackupDto: {
@@ -931,12 +949,25 @@ export interface components {
             /** @description The text of a wg-quick `.conf` file as a VPN provider or a WireGuard app writes it. PreUp, PostUp, PreDown and PostDown are refused. */
             config: string;
         };
+        ClearConsolePasswordDto: {
+            /** @description The signed-in admin's own password. */
+            currentPassword: string;
+        };
         ConfirmTotpDto: {
             /**
              * @description A current 6-digit code from the authenticator app.
              * @example 123456
              */
             code: string;
+        };
+        ConsolePasswordStatusDto: {
+            /** @description A console password is set: the recovery console asks for it before it opens a shell on the router's screen or serial port. Otherwise it asks only for a confirmation. */
+            set: boolean;
+            /**
+             * Format: date-time
+             * @description When it was last set.
+             */
+            updatedAt: string | null;
         };
         CpuDto: {
             cores: number;
@@ -990,7 +1021,7 @@ export interface components {
          * @description Present when a client may act on it.
          * @enum {string}
          */
-        ErrorCode: "unauthenticated" | "invalid_credentials" | "totp_required" | "totp_invalid" | "setup_done" | "last_admin" | "invalid_username" | "username_taken" | "weak_password" | "wrong_password" | "forbidden" | "csrf_invalid" | "cross_site" | "unsupported_media_type" | "totp_enrolment_required" | "totp_required_by_policy" | "totp_already_enabled" | "totp_enrolment_not_started" | "totp_not_enabled" | "use_account_route" | "not_found" | "certificate_refused" | "payload_too_large" | "body_too_deep" | "tunnel_config_invalid" | "tunnel_name_taken" | "tunnel_name_invalid" | "tunnel_limit" | "tunnel_in_use" | "firmware_unavailable" | "too_many_streams" | "invalid_exit_check_url" | "exit_check_off" | "exit_check_failed" | "metrics_token_name_invalid" | "metrics_token_limit" | "webhook_url_invalid" | "webhook_not_set" | "backup_passphrase_too_short" | "password_required" | "backup_failed" | "upload_invalid" | "backup_unreadable" | "not_a_backup" | "backup_newer_format" | "backup_newer_schema" | "no_slot_for_secret" | "restore_token_invalid" | "restore_token_used" | "restore_already_staged" | "restore_failed";
+        ErrorCode: "unauthenticated" | "invalid_credentials" | "totp_required" | "totp_invalid" | "setup_done" | "last_admin" | "invalid_username" | "username_taken" | "weak_password" | "wrong_password" | "forbidden" | "csrf_invalid" | "cross_site" | "unsupported_media_type" | "totp_enrolment_required" | "totp_required_by_policy" | "totp_already_enabled" | "totp_enrolment_not_started" | "totp_not_enabled" | "use_account_route" | "not_found" | "certificate_refused" | "payload_too_large" | "body_too_deep" | "tunnel_config_invalid" | "tunnel_name_taken" | "tunnel_name_invalid" | "tunnel_limit" | "tunnel_in_use" | "firmware_unavailable" | "too_many_streams" | "invalid_exit_check_url" | "exit_check_off" | "exit_check_failed" | "metrics_token_name_invalid" | "metrics_token_limit" | "webhook_url_invalid" | "webhook_not_set" | "backup_passphrase_too_short" | "password_required" | "backup_failed" | "upload_invalid" | "backup_unreadable" | "not_a_backup" | "backup_newer_format" | "backup_newer_schema" | "no_slot_for_secret" | "restore_token_invalid" | "restore_token_used" | "restore_already_staged" | "restore_failed" | "password_change_required" | "not_an_admin" | "admin_exists";
         ErrorResponseDto: {
             /** @description Present when a client may act on it. */
             code?: components["schemas"]["ErrorCode"];
@@ -1078,6 +1109,11 @@ export interface components {
             exitCheck: components["schemas"]["ExitCheckResultDto"] | null;
             /** @description On: LAN devices reach the Internet only through the tunnel. */
             killSwitch: boolean;
+            /**
+             * Format: date-time
+             * @description Set while a technician has disarmed the kill switch from the recovery console: LAN devices reach the Internet without the tunnel until then, when burrowd re-arms it by itself.
+             */
+            killSwitchDisarmedUntil: string | null;
             /** @description Enabled profiles in the order failover tries them. */
             profiles: components["schemas"]["ProfileHealthDto"][];
             /** @description burrowd, the privileged daemon, answers. */
@@ -1384,6 +1420,12 @@ export interface components {
             /** @description Display as text, never as HTML. */
             userAgent: string;
         };
+        SetConsolePasswordDto: {
+            /** @description The signed-in admin's own password. */
+            currentPassword: string;
+            /** @description The console password: at least 10 and at most 256 characters, not on the list of common passwords. Stored only as a hash. */
+            password: string;
+        };
         SetupDto: {
             /** @description The backup passphrase (at least 12 characters), so backups can be restored on another box; absent or empty: none yet (it can be set later on the Backups page). */
             backupPassphrase?: string;
@@ -1620,7 +1662,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Changed: every session ended; this browser gets a new one. */
+            /** @description Changed: every session ended; this browser gets a new one. A one-time password from the recovery console is replaced (`passwordMustChange` becomes false). */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1629,7 +1671,7 @@ export interface operations {
                     "application/json": components["schemas"]["AuthSessionDto"];
                 };
             };
-            /** @description `wrong_password` or `weak_password`. */
+            /** @description `wrong_password` or `weak_password` (also when the new password is the one-time password). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3217,6 +3259,113 @@ export interface operations {
             };
             /** @description `too_many_streams`: this session already has 4 streams open; poll instead. */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any error. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    getConsolePassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Whether a console password is set; never the password. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsolePasswordStatusDto"];
+                };
+            };
+            /** @description Any error. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    setConsolePassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetConsolePasswordDto"];
+            };
+        };
+        responses: {
+            /** @description Set (or replaced). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsolePasswordStatusDto"];
+                };
+            };
+            /** @description `weak_password`, or `wrong_password` for your own password. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any error. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    clearConsolePassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ClearConsolePasswordDto"];
+            };
+        };
+        responses: {
+            /** @description Cleared (or none was set): the console asks for a confirmation only. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `wrong_password` for your own password. */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -4,6 +4,7 @@ type Schemas = components['schemas'];
 
 /** The API's bodies, named by what the page shows, from the generated OpenAPI schema. */
 export type SystemStatus = Schemas['SystemStatusDto'];
+export type ConsolePasswordStatus = Schemas['ConsolePasswordStatusDto'];
 export type NetworkInterfaceStatus = Schemas['NetworkInterfaceDto'];
 
 export type SignedIn = Schemas['AuthSessionDto'];

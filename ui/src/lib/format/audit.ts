@@ -126,12 +126,12 @@ export const AUDIT_ACTION_LABELS: Readonly<Record<AuditAction, string>> = {
   'user.role_changed': 'Role changed',
   'user.disabled': 'User disabled',
   'user.enabled': 'User enabled',
-  'user.password_reset': 'Password set by an admin',
+  'user.password_reset': 'Password reset',
   'user.deleted': 'User deleted',
   'user.name_confusable': 'User name looks like another',
   'user.sessions_revoked': 'User signed out everywhere',
   'user.unlocked': 'Account unlocked',
-  'user.totp_disabled': 'Two-factor sign-in turned off by an admin',
+  'user.totp_disabled': 'Two-factor sign-in turned off for a user',
   'account.password_changed': 'Password changed',
   'totp.enabled': 'Two-factor sign-in turned on',
   'totp.disabled': 'Two-factor sign-in turned off',
@@ -166,6 +166,8 @@ export const AUDIT_ACTION_LABELS: Readonly<Record<AuditAction, string>> = {
   'console.reboot': 'Rebooted from the console',
   'console.poweroff': 'Powered off from the console',
   'system.factory_reset': 'Factory reset',
+  'system.console_password_set': 'Console password set',
+  'system.console_password_cleared': 'Console password cleared',
 };
 
 /**

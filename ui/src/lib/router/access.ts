@@ -1,10 +1,12 @@
 import type { SessionPhase } from '$lib/state/session.svelte';
-import { ACCOUNT_PATH, type PageRoute, SETUP_PATH, SIGN_IN_PATH, STATUS_PATH } from './routes';
+import { ACCOUNT_PATH, NEW_PASSWORD_PATH, type PageRoute, SETUP_PATH, SIGN_IN_PATH, STATUS_PATH } from './routes';
 
 export interface AccessInput {
   phase: SessionPhase;
   isAdmin: boolean;
   mustEnrolTotp: boolean;
+  /** The password was reset from the recovery console: only the page that changes it. */
+  passwordMustChange: boolean;
   route: PageRoute;
   /** The current path and query string, to come back to after signing in. */
   location: string;
@@ -39,6 +41,12 @@ export function decideAccess(input: AccessInput): AccessDecision {
     return redirect(
       comeBack && comeBack !== '/' ? `${SIGN_IN_PATH}?next=${encodeURIComponent(comeBack)}` : SIGN_IN_PATH,
     );
+  }
+  if (input.passwordMustChange) {
+    return route.path === NEW_PASSWORD_PATH ? { kind: 'show-page' } : redirect(NEW_PASSWORD_PATH);
+  }
+  if (route.path === NEW_PASSWORD_PATH) {
+    return redirect(STATUS_PATH);
   }
   if (route.path === SIGN_IN_PATH) {
     return redirect(safeNextPath(input.next) ?? STATUS_PATH);

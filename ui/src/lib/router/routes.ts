@@ -46,6 +46,8 @@ export const SIGN_IN_PATH = '/sign-in';
 export const SETUP_PATH = '/setup';
 export const ACCOUNT_PATH = '/account';
 export const TUNNEL_PATH = '/tunnel';
+/** Where a session lands whose password was reset from the recovery console. */
+export const NEW_PASSWORD_PATH = '/new-password';
 
 /** The pages of the main navigation, in order; admin pages are left out of a viewer's menu. */
 export const pages: readonly PageRoute[] = [
@@ -85,6 +87,12 @@ export const pages: readonly PageRoute[] = [
 const otherPages: readonly PageRoute[] = [
   { path: SIGN_IN_PATH, label: 'Sign in', load: bundled(SignInPage), access: 'public' },
   { path: SETUP_PATH, label: 'Set up', load: bundled(SetupPage), access: 'public' },
+  {
+    path: NEW_PASSWORD_PATH,
+    label: 'Choose a new password',
+    load: separate(() => import('../../routes/NewPasswordPage.svelte')),
+    access: 'signed-in',
+  },
 ];
 
 const notFound: PageRoute = { path: '', label: 'Not found', load: bundled(NotFoundPage), access: 'signed-in' };

@@ -12,6 +12,8 @@ export class Session {
   user = $state<User | null>(null);
   /** The admins require two-factor sign-in and this account has not set it up yet. */
   mustEnrolTotp = $state(false);
+  /** The password was reset from the recovery console: nothing else is reachable until a new one is chosen. */
+  passwordMustChange = $state(false);
   /** One message for the sign-in page: why the person is there (signed out, session ended…). */
   notice = $state<string | null>(null);
   readonly isAdmin = $derived(this.user?.role === 'admin');
@@ -31,6 +33,7 @@ export class Session {
     this.user = session.user;
     this.#csrfToken = session.csrfToken;
     this.mustEnrolTotp = session.mustEnrolTotp;
+    this.passwordMustChange = session.passwordMustChange;
     this.notice = null;
     this.phase = 'signed-in';
   }
@@ -54,9 +57,16 @@ export class Session {
     }
   }
 
+  passwordChangeRequired(): void {
+    if (this.phase === 'signed-in') {
+      this.passwordMustChange = true;
+    }
+  }
+
   #forget(): void {
     this.user = null;
     this.#csrfToken = null;
     this.mustEnrolTotp = false;
+    this.passwordMustChange = false;
   }
 }
