@@ -114,6 +114,49 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The recovery console: the screen speaks only to ConsoleBackend (console/backend.ts) and HostActions, so it
+    // runs the same over the real core or a scripted twin; host/ runs commands and reads sticks, never the database.
+    files: ['api/src/console/screen/**/*.ts'],
+    ignores: ['api/src/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['fs', 'fs/promises', 'node:fs', 'node:fs/promises', 'child_process', 'node:child_process'].map(
+            (name) => ({ name, message: 'Files and processes belong in console/host/.' }),
+          ),
+          patterns: [
+            CROSS_PACKAGE,
+            { group: ['typeorm', 'typeorm/*', '@nestjs/*'], message: 'The screen knows only ConsoleBackend.' },
+            {
+              group: ['**/services/*', '**/repositories/*', '**/entities/*', '**/console/core/*'],
+              message: 'The screen reaches the core only through ConsoleBackend.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['api/src/console/host/**/*.ts'],
+    ignores: ['api/src/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            CROSS_PACKAGE,
+            { group: ['typeorm', 'typeorm/*', '@nestjs/*'], message: 'Host actions never touch the database.' },
+            {
+              group: ['**/services/*', '**/repositories/*', '**/entities/*', '**/screen/*'],
+              message: 'Host actions never touch the database, and know nothing of the screen.',
+            },
+          ],
+        },
+      ],
+    },
+  },
   // ---- firmware layers (issue #9) --------------------------------------------------------------------------------
   // Flat config replaces a rule's options per file instead of merging them, so every layer block below repeats the
   // workspace-name pattern of the shared block above.
