@@ -4,8 +4,8 @@
 // in a worker as the API's user (core/worker.ts).
 import { parseEnv, EnvError } from '../env.js';
 import { CoreWorker, coreUser, workerBackend } from './core/core-worker.js';
-import { linuxHostActions } from './host/linux-host.js';
-import { runConsole } from './screen/run-console.js';
+import { LinuxHostActions } from './host/linux-host-actions.js';
+import { runConsole } from './screen/console.js';
 
 function readEnv() {
   try {
@@ -27,7 +27,7 @@ if (env === undefined) {
   try {
     await runConsole({
       backend: workerBackend(worker),
-      host: linuxHostActions(),
+      host: new LinuxHostActions(),
       input: process.stdin,
       output: process.stdout,
     });
