@@ -61,7 +61,7 @@ export class Ui {
       this.page(
         title,
         [...intro, ...(intro.length > 0 ? [''] : []), ...onPage.map((item, i) => `  ${i + 1}  ${item}`)],
-        ['', ...paging, `Choose 1-${onPage.length}, or q to go back: `],
+        ['', ...paging, `Choose ${onPage.length === 1 ? '1' : `1-${onPage.length}`}, or q to go back: `],
       );
       const key = await this.key();
       if (isInterrupt(key) || isEscape(key) || key.char === 'q') {
