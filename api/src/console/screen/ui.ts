@@ -37,7 +37,8 @@ export class Ui {
     return this.terminal.paint;
   }
 
-  /** Draws a screen: summary, title, `body` cut to what fits, then `footer` at the bottom. */
+  /** Draws a screen: summary, title, `body` cut to what fits, then `footer`. Lines are plain text: fit() would
+   * turn a colour's escape into "?". */
   page(title: string, body: string[], footer: string[]): void {
     const room = ROWS - 3 - footer.length;
     const shown = body.length > room ? [...body.slice(0, room - 1), '…'] : body;
