@@ -19,6 +19,7 @@ TEST_PACKAGES=(
   chromium        # the e2e tier drives Debian's headless Chromium through playwright-core
   iperf3          # TCP transfers through the tunnel in the interop tests and `make bench`
   iputils-ping    # ping inside the tunnel (a fresh machine has no ping)
+  tmux            # the recovery console's tests drive it at an 80x24 terminal
   tcpdump         # leak tests count packets on the router's WAN link
   libnss3-tools   # certutil: gives a test Chromium the router's CA to trust
   curl            # verifies the served chain with --cacert, as a user would

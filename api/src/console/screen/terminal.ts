@@ -23,11 +23,13 @@ export class Terminal {
   ) {
     const colour = process.env.NO_COLOR === undefined && output.isTTY === true && output.hasColors();
     this.paint = colour ? ANSI_PAINT : NO_PAINT;
-    // A hung-up terminal fails writes with EIO: that is a lost terminal, not a crash.
-    output.on('error', () => {
+    // A hung-up terminal fails writes and setRawMode with EIO (emitted, not thrown): a lost terminal, not a crash.
+    const broken = () => {
       this.broken = true;
       onBroken();
-    });
+    };
+    output.on('error', broken);
+    input.on('error', broken);
   }
 
   /** Raw keys and the alternate screen; undone by leave(). */
@@ -44,7 +46,7 @@ export class Terminal {
 
   /** Cooked mode, the main screen and a visible cursor: safe to call more than once. */
   leave(): void {
-    if (this.raw && this.input.isTTY === true && !this.input.destroyed) {
+    if (this.raw && this.input.isTTY === true && !this.input.destroyed && !this.broken) {
       this.input.setRawMode(false);
     }
     this.raw = false;

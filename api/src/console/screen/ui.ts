@@ -37,7 +37,8 @@ export class Ui {
     return this.terminal.paint;
   }
 
-  /** Draws a screen: summary, title, `body` cut to what fits, then `footer` at the bottom. */
+  /** Draws a screen: summary, title, `body` cut to what fits, then `footer`. Lines are plain text: fit() would
+   * turn a colour's escape into "?". */
   page(title: string, body: string[], footer: string[]): void {
     const room = ROWS - 3 - footer.length;
     const shown = body.length > room ? [...body.slice(0, room - 1), '…'] : body;
@@ -61,7 +62,7 @@ export class Ui {
       this.page(
         title,
         [...intro, ...(intro.length > 0 ? [''] : []), ...onPage.map((item, i) => `  ${i + 1}  ${item}`)],
-        ['', ...paging, `Choose 1-${onPage.length}, or q to go back: `],
+        ['', ...paging, `Choose ${onPage.length === 1 ? '1' : `1-${onPage.length}`}, or q to go back: `],
       );
       const key = await this.key();
       if (isInterrupt(key) || isEscape(key) || key.char === 'q') {

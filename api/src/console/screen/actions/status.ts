@@ -9,7 +9,7 @@ export const statusDetails: MenuEntry = {
   async run({ ui, backend }) {
     const details = await ui.working(TITLE, () => backend.statusDetails());
     const lines = details.sections.flatMap((section) => [
-      ui.paint.bold(section.title),
+      section.title,
       ...section.lines.map((line) => `  ${line}`),
       '',
     ]);

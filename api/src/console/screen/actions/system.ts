@@ -1,5 +1,6 @@
 // 5. Factory reset; 6. the kill switch's timed disarm; 9. reboot or power off.
 import { type MenuEntry } from '../context.js';
+import { Cancelled } from '../ui.js';
 
 const RESET_TITLE = 'Factory reset';
 const KILL_SWITCH_TITLE = 'Kill switch';
@@ -12,6 +13,10 @@ export const factoryReset: MenuEntry = {
   async run({ ui, backend }) {
     // Read afresh: the hostname typed must be the router's own, not a stale one.
     const { hostname } = await ui.working(RESET_TITLE, () => backend.header());
+    if (hostname.trim() === '') {
+      // An empty answer must never confirm an erase.
+      throw new Cancelled("The router's hostname could not be read: nothing was changed.");
+    }
     await ui.confirm(
       RESET_TITLE,
       [
