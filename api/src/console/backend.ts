@@ -95,7 +95,10 @@ export interface ConsoleBackend {
   shellPasswordSet(): Promise<boolean>;
   checkShellPassword(password: string): Promise<boolean>;
   /** Written to the audit log as the console's own events (shell opened, reboot, power off, diagnostics run). */
-  recordConsoleEvent(action: 'console.shell' | 'console.reboot' | 'console.poweroff', details: Record<string, string>): Promise<void>;
+  recordConsoleEvent(
+    action: 'console.shell' | 'console.reboot' | 'console.poweroff',
+    details: Record<string, string>,
+  ): Promise<void>;
   tunnelHandshake(): Promise<ActionOutcome>;
 }
 

@@ -49,7 +49,7 @@ export class ConsoleCore implements ConsoleBackend {
   ) {}
 
   private get<T>(type: abstract new (...args: never[]) => T): T {
-    return this.app.get(type as never, { strict: false }) as T;
+    return this.app.get<T>(type, { strict: false });
   }
 
   async header(): Promise<ConsoleHeader> {
@@ -278,7 +278,8 @@ function describePreview(preview: RestorePreviewDto): RestorePreview {
     `Users: ${preview.users.map((user) => `${user.username} (${user.role})`).join(', ') || 'none'}`,
     `Tunnels: ${preview.tunnels.map((tunnel) => tunnel.name).join(', ') || 'none'}`,
     ...preview.settingChanges.map(
-      (change) => `Setting ${change.key}: ${change.secret ? 'changes' : `${change.current ?? '-'} -> ${change.restored ?? '-'}`}`,
+      (change) =>
+        `Setting ${change.key}: ${change.secret ? 'changes' : `${change.current ?? '-'} -> ${change.restored ?? '-'}`}`,
     ),
     ...(preview.authorityChanges
       ? ['WARNING: the backup has another certificate authority; devices must trust the restored one.']

@@ -8,8 +8,7 @@ export interface CoreCall {
 }
 
 export type CoreAnswer =
-  | { id: number; ok: true; value: unknown }
-  | { id: number; ok: false; code: string; message: string };
+  { id: number; ok: true; value: unknown } | { id: number; ok: false; code: string; message: string };
 
 /** The worker's first message: its core is open, or why it could not be. */
 export type CoreReady = { ready: true } | { ready: false; message: string };

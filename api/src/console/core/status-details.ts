@@ -62,8 +62,9 @@ function leaseLines(raw: unknown, now: Date): string[] {
       return [];
     }
     const { ip, mac, hostname, expires } = lease as Record<string, unknown>;
+    const text = (value: unknown) => (typeof value === 'string' ? value : '-');
     const until = typeof expires === 'string' ? `expires in ${age(expires, now, true)}` : 'no expiry';
-    return [fit(`${String(ip).padEnd(26)} ${String(mac ?? '-').padEnd(17)} ${String(hostname ?? '-')}  ${until}`)];
+    return [fit(`${text(ip).padEnd(26)} ${text(mac).padEnd(17)} ${text(hostname)}  ${until}`)];
   });
   return lines.length > 0 ? lines : ['(none)'];
 }

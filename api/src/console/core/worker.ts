@@ -43,7 +43,10 @@ const METHODS = new Set<string>([
 const env = parseEnv(process.env);
 // The screen owns the terminal: the core logs to a file beside the API's data, as the API's user.
 mkdirSync(env.dataDir, { recursive: true, mode: 0o700 });
-const logger = createLogger(env.logLevel, createWriteStream(join(env.dataDir, 'console.log'), { flags: 'a', mode: 0o600 }));
+const logger = createLogger(
+  env.logLevel,
+  createWriteStream(join(env.dataDir, 'console.log'), { flags: 'a', mode: 0o600 }),
+);
 
 let app: INestApplicationContext | null = null;
 let core: ConsoleCore | null = null;
@@ -119,8 +122,11 @@ process.on('message', (message: unknown) => {
     } else {
       try {
         const target = await open();
-        const call = target[method as keyof ConsoleBackend] as (...values: unknown[]) => Promise<unknown>;
-        answer = { id, ok: true, value: (await call.apply(target, args)) ?? null };
+        const call = (...values: unknown[]) =>
+          (
+            target[method as keyof ConsoleBackend] as (this: ConsoleBackend, ...rest: unknown[]) => Promise<unknown>
+          ).apply(target, values);
+        answer = { id, ok: true, value: (await call(...args)) ?? null };
       } catch (error) {
         answer = answerOf(id, error);
       }
