@@ -3,7 +3,6 @@ import { type IncomingHttpHeaders } from 'node:http';
 import { type Readable } from 'node:stream';
 import { BackupFileError } from '../backups/backup-file-error.js';
 import { RestoreContentError, RestoreStateError } from '../backups/restore-journal.js';
-import { describeCertificate } from '../certificates/x509/describe.js';
 import { BACKUP_KINDS } from '../dtos/backup.dto.js';
 import {
   type RestoreAppliedDto,
@@ -317,7 +316,8 @@ export class RestoreService implements OnApplicationShutdown {
       );
     }
     const certificates = await this.work.certificates(extracted.contentDir);
-    const currentAuthorityFingerprint = describeCertificate(this.certificates.authorityPem()).fingerprintSha256;
+    // From disk, not from memory: the recovery console previews without having loaded (or renewed) the certificates.
+    const currentAuthorityFingerprint = (await this.certificates.authorityFingerprint()) ?? '';
     const authority = certificates.find((certificate) => certificate.role === 'authority');
     const settingChanges = changedSettings(await this.settings.readAllRaw(), content.settings);
 
