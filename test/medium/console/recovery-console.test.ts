@@ -46,6 +46,17 @@ async function waitForRestart(server: ApiServer, times = 1): Promise<void> {
   throw new Error(`the API did not restart:\n${server.output().slice(-3000)}`);
 }
 
+/** Menu 4 → a stored backup → the newest: its preview, up to the confirmation. */
+async function previewNewestStoredBackup(tmux: TmuxSession): Promise<string> {
+  await tmux.sendKeys('4');
+  await tmux.waitFor('Restore from:');
+  await tmux.sendKeys('1');
+  await tmux.waitFor('Stored backups, newest first:');
+  await tmux.sendKeys('1');
+  await tmux.waitFor('Type yes to go ahead');
+  return tmux.capture();
+}
+
 /** The base64 body of the first certificate in a PEM text. */
 function certificateBody(pem: string): string {
   return /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/.exec(pem)![1]!.trim();
@@ -119,13 +130,7 @@ test('a stored backup is restored from the console: the web service restarts wit
   await admin.json('POST', '/api/users', { username: 'later', password: 'made after the backup 1', role: 'viewer' });
   const tmux = await openConsole(t, server);
 
-  await tmux.sendKeys('4');
-  await tmux.waitFor('Restore from:');
-  await tmux.sendKeys('1');
-  await tmux.waitFor('Stored backups, newest first:');
-  await tmux.sendKeys('1');
-  await tmux.waitFor('Type yes to go ahead');
-  t.regex(await tmux.capture(), /admin/, 'the preview names the users');
+  t.regex(await previewNewestStoredBackup(tmux), /Users: admin \(admin\)$/m, "the preview names the backup's users");
   await tmux.type('yes');
   await tmux.sendKeys('Enter');
   await tmux.waitFor('restarting to apply it', RESTART_TIMEOUT_MS);
@@ -232,12 +237,7 @@ test('a console killed in the middle of a restore leaves the old or the new conf
   t.true((await admin.request('POST', '/api/backups')).ok);
   await admin.json('POST', '/api/users', { username: 'later', password: 'made after the backup 1', role: 'viewer' });
   const tmux = await openConsole(t, server);
-  await tmux.sendKeys('4');
-  await tmux.waitFor('Restore from:');
-  await tmux.sendKeys('1');
-  await tmux.waitFor('Stored backups, newest first:');
-  await tmux.sendKeys('1');
-  await tmux.waitFor('Type yes to go ahead');
+  await previewNewestStoredBackup(tmux);
   await tmux.type('yes');
   await tmux.sendKeys('Enter');
   // The terminal goes while the restore runs, as when a cable is pulled: the core finishes the staging on its own.

@@ -5,8 +5,9 @@ import { type RestorePreviewDto } from '../../dtos/restore.dto.js';
 import { type AppEnv } from '../../env.js';
 import { FirmwareRepository } from '../../repositories/firmware.repository.js';
 import { HostRepository } from '../../repositories/host.repository.js';
-import { type Actor } from '../../services/actor.js';
-import { AuditService } from '../../services/audit.service.js';
+import { type AuditAction } from '../../dtos/audit.dto.js';
+import { auditedAs, CONSOLE_ACTOR } from '../../services/actor.js';
+import { type AuditDetails, AuditService } from '../../services/audit.service.js';
 import { BackupService } from '../../services/backup.service.js';
 import { CertificateService } from '../../services/certificate.service.js';
 import { ConsolePasswordService } from '../../services/console-password.service.js';
@@ -30,7 +31,6 @@ import {
 import { describeStatusDetails } from './status-details.js';
 import { webPageUrl } from './web-url.js';
 
-const CONSOLE: Actor = { origin: 'console' };
 
 /** What the core tells whoever runs it after an action, so the web service picks it up (console/core/worker.ts). */
 export interface CoreHooks {
@@ -119,11 +119,11 @@ export class ConsoleCore implements ConsoleBackend {
   }
 
   resetAdminPassword(userId: number | null): Promise<PasswordResetResult> {
-    return this.get(UserService).resetAdminPassword(userId, CONSOLE);
+    return this.get(UserService).resetAdminPassword(userId, CONSOLE_ACTOR);
   }
 
   async disableTwoFactor(userId: number): Promise<ActionOutcome> {
-    await this.get(UserService).disableTotp(userId, CONSOLE);
+    await this.get(UserService).disableTotp(userId, CONSOLE_ACTOR);
     return { ok: true, lines: ['Two-factor sign-in is off for this user; they sign in with their password alone.'] };
   }
 
@@ -141,11 +141,11 @@ export class ConsoleCore implements ConsoleBackend {
   }
 
   async previewStoredBackup(id: number, passphrase: string | null): Promise<RestorePreview> {
-    return describePreview(await this.get(RestoreService).previewStoredFor(CONSOLE, id, passphrase));
+    return describePreview(await this.get(RestoreService).previewStoredFor(CONSOLE_ACTOR, id, passphrase));
   }
 
   async previewBackupFile(path: string, passphrase: string | null): Promise<RestorePreview> {
-    return describePreview(await this.get(RestoreService).previewFileFor(CONSOLE, path, passphrase));
+    return describePreview(await this.get(RestoreService).previewFileFor(CONSOLE_ACTOR, path, passphrase));
   }
 
   async applyRestore(token: string): Promise<ActionOutcome> {
@@ -164,7 +164,7 @@ export class ConsoleCore implements ConsoleBackend {
     const firmware = this.get(FirmwareRepository);
     // burrowd first: it forgets the tunnels and closes everything before the API's configuration goes.
     const burrowd = await firmware.factoryReset();
-    await this.get(FactoryResetService).stage(CONSOLE);
+    await this.get(FactoryResetService).stage(CONSOLE_ACTOR);
     return {
       ok: true,
       lines: [
@@ -180,23 +180,15 @@ export class ConsoleCore implements ConsoleBackend {
 
   async disarmKillSwitch(minutes: number): Promise<ActionOutcome> {
     const answer = await this.get(FirmwareRepository).disarm(minutes);
-    if (answer === null) {
-      return { ok: false, lines: ['burrowd is not running: the kill switch cannot be changed from here.'] };
+    if (answer === null || !answer.ok) {
+      return killSwitchUnchanged(answer);
     }
-    if (!answer.ok) {
-      return { ok: false, lines: [`burrowd refused: ${answer.error}`] };
-    }
-    await this.get(AuditService).record({
-      action: 'gateway.kill_switch_disarmed',
-      actor: null,
-      address: null,
-      origin: 'console',
-      details: { minutes, until: answer.result.disarmedUntil },
-    });
+    const until = answer.result.disarmedUntil;
+    await this.recordConsoleAudit('gateway.kill_switch_disarmed', { minutes, until });
     return {
       ok: true,
       lines: [
-        `The kill switch is off until ${answer.result.disarmedUntil} (${minutes} min).`,
+        `The kill switch is off until ${until} (${minutes} min).`,
         'Devices on the LAN now reach the Internet WITHOUT the tunnel. It re-arms by itself.',
       ],
     };
@@ -204,23 +196,15 @@ export class ConsoleCore implements ConsoleBackend {
 
   async rearmKillSwitch(): Promise<ActionOutcome> {
     const answer = await this.get(FirmwareRepository).rearm();
-    if (answer === null) {
-      return { ok: false, lines: ['burrowd is not running: the kill switch cannot be changed from here.'] };
+    if (answer === null || !answer.ok) {
+      return killSwitchUnchanged(answer);
     }
-    if (!answer.ok) {
-      return { ok: false, lines: [`burrowd refused: ${answer.error}`] };
-    }
-    await this.get(AuditService).record({
-      action: 'gateway.kill_switch_rearmed',
-      actor: null,
-      address: null,
-      origin: 'console',
-    });
+    await this.recordConsoleAudit('gateway.kill_switch_rearmed', {});
     return { ok: true, lines: ['The kill switch is armed again.'] };
   }
 
   async reissueCertificate(): Promise<ActionOutcome> {
-    const issued = await this.get(CertificateService).reissueFor(CONSOLE);
+    const issued = await this.get(CertificateService).reissueFor(CONSOLE_ACTOR);
     return {
       ok: true,
       lines: [
@@ -232,7 +216,7 @@ export class ConsoleCore implements ConsoleBackend {
   }
 
   async resetAuthority(): Promise<ActionOutcome> {
-    const issued = await this.get(CertificateService).resetAuthorityFor(CONSOLE);
+    const issued = await this.get(CertificateService).resetAuthorityFor(CONSOLE_ACTOR);
     return {
       ok: true,
       lines: [
@@ -252,11 +236,15 @@ export class ConsoleCore implements ConsoleBackend {
     return this.get(ConsolePasswordService).checkConsolePassword(password);
   }
 
-  async recordConsoleEvent(
+  recordConsoleEvent(
     action: 'console.shell' | 'console.reboot' | 'console.poweroff',
     details: Record<string, string>,
   ): Promise<void> {
-    await this.get(AuditService).record({ action, actor: null, address: null, origin: 'console', details });
+    return this.recordConsoleAudit(action, details);
+  }
+
+  private async recordConsoleAudit(action: AuditAction, details: AuditDetails): Promise<void> {
+    await this.get(AuditService).record({ action, ...auditedAs(CONSOLE_ACTOR), details });
   }
 
   async tunnelHandshake(): Promise<ActionOutcome> {
@@ -268,6 +256,13 @@ export class ConsoleCore implements ConsoleBackend {
       ? { ok: true, lines: [`Handshake with ${answer.endpoint ?? 'the server'} completed in ${answer.latencyMs} ms.`] }
       : { ok: false, lines: [`No handshake: ${answer.error}`] };
   }
+}
+
+/** burrowd down (null) or refusing: nothing changed, and the screen says why. */
+function killSwitchUnchanged(answer: { ok: false; error: string } | null): ActionOutcome {
+  return answer === null
+    ? { ok: false, lines: ['burrowd is not running: the kill switch cannot be changed from here.'] }
+    : { ok: false, lines: [`burrowd refused: ${answer.error}`] };
 }
 
 function describePreview(preview: RestorePreviewDto): RestorePreview {
