@@ -111,6 +111,9 @@ function describeFirstBoot(household: Household): string {
     "the router's LAN address once burrowd has applied a state):",
     `  sudo ip netns exec ${lan1} curl --cacert var/certs/ca.pem https://burrow.lan/    (or https://${record.router.lanAddress.split('/')[0]}/)`,
     '',
+    "The recovery console a technician gets on the router's screen or serial port, in another terminal:",
+    '  sudo scripts/console.sh',
+    '',
   ].join('\n');
 }
 
