@@ -3,7 +3,6 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { type ExecutionContext } from 'ava';
 
 const execFileAsync = promisify(execFile);
 const POLL_MS = 100;
@@ -32,7 +31,10 @@ export interface TmuxSession {
   exited(): boolean;
 }
 
-export async function startInTmux(t: ExecutionContext, options: TmuxOptions): Promise<TmuxSession> {
+export async function startInTmux(
+  t: { teardown(cleanup: () => void): void },
+  options: TmuxOptions,
+): Promise<TmuxSession> {
   const server = `burrow-test-${process.pid}-${++counter}`;
   const target = `${server}:0`;
   const tmux = (...args: string[]) => execFileAsync('tmux', ['-L', server, ...args]);

@@ -88,6 +88,12 @@ export function gatewayTest(
   });
 }
 
+/** Who removes the lab and reads its log: a test's ExecutionContext, or a file's hooks when its tests share a box. */
+export interface LabOwner {
+  teardown(cleanup: () => Promise<void>): void;
+  log(...values: unknown[]): void;
+}
+
 export class Gateway {
   /** The burrowd running now (a test that kills it starts another). */
   burrowd: LabProcess;
@@ -109,7 +115,7 @@ export class Gateway {
   }
 
   /** Builds the lab, starts burrowd, applies the lab's state; both devices get a lease, the tunnel carries them. */
-  static async start(t: ExecutionContext, options: LabStateOptions = {}): Promise<Gateway> {
+  static async start(t: LabOwner, options: LabStateOptions = {}): Promise<Gateway> {
     const started = Date.now();
     const lab = await Household.start({ naming: 'unique' });
     t.teardown(() => lab.stop());
