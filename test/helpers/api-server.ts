@@ -88,7 +88,7 @@ async function startOnce(options: ApiServerOptions): Promise<ApiServer> {
       await exited;
       clearTimeout(timer);
     }
-    await rm(dataDir, { recursive: true, force: true });
+    await rm(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   };
 
   const describeOutput = (): string =>

@@ -25,7 +25,7 @@ interface Console {
 
 async function startConsole(t: ExecutionContext, env: Record<string, string> = {}): Promise<Console> {
   const dir = await mkdtemp(path.join(tmpdir(), 'burrow-console-screen-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  t.teardown(() => rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }));
   const logFile = path.join(dir, 'calls.jsonl');
   const tmux = await startInTmux(t, {
     command: [process.execPath, FIXTURE],

@@ -34,7 +34,7 @@ async function consoleOnTheBox(): Promise<{ gateway: Gateway; screen: TmuxSessio
   if (box === undefined) {
     box = await Gateway.start(suite);
     const dataDir = await mkdtemp(join(tmpdir(), 'burrow-console-data-'));
-    suite.teardown(() => rm(dataDir, { recursive: true, force: true }));
+    suite.teardown(() => rm(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }));
     tmux = await startInTmux(suite, {
       command: ['ip', 'netns', 'exec', box.router, process.execPath, CONSOLE],
       env: {
