@@ -184,6 +184,12 @@ async function reaches(from: Executor, address: string): Promise<boolean> {
   return code === 0;
 }
 
+/** A TCP connection attempt: refused by the host (it got there), or dropped on the way (curl times out). */
+async function tcpTo(from: Executor, address: string): Promise<'refused' | 'dropped' | 'other'> {
+  const { code } = await from.run(['curl', '-s', '--max-time', '2', `http://${address}:9/`], { okExitCodes: [7, 28] });
+  return code === 7 ? 'refused' : code === 28 ? 'dropped' : 'other';
+}
+
 asRoot('the kill switch holds with real packets, also while the tunnel interface is gone', async (t) => {
   const { router, lan, tunnelUp, tunnelDown } = await household(t);
   await tunnelUp();
@@ -191,13 +197,15 @@ asRoot('the kill switch holds with real packets, also while the tunnel interface
 
   await applyRuleset(router, renderRuleset(null));
   t.false(await reaches(lan, '203.0.113.1'), 'the minimal table forwards nothing');
+  t.is(await tcpTo(router, '203.0.113.1'), 'refused', 'the router itself still reaches the WAN (the probe works)');
 
   const applied = await applyRuleset(router, KILL_SWITCH_ON);
   t.false(await reaches(lan, '203.0.113.1'), 'kill switch: no LAN IPv4 to the WAN');
   t.false(await reaches(lan, '2001:db8:1::1'), 'kill switch: no LAN IPv6 to the WAN');
   t.true(await reaches(lan, '10.2.0.1'), 'the LAN reaches through the tunnel, masqueraded');
   t.true(await reaches(lan, '192.168.8.1'), 'the LAN reaches the router');
-  t.false(await reaches(router, '203.0.113.1'), "the router's own traffic stays off the WAN");
+  t.is(await tcpTo(router, '203.0.113.1'), 'dropped', "the router's own traffic stays off the WAN");
+  t.true(await reaches(router, '203.0.113.1'), "root's ping gets out: the recovery console's diagnostics");
 
   await tunnelDown();
   t.false(await reaches(lan, '10.2.0.1'), 'with the tunnel gone its traffic would go out the WAN: refused');

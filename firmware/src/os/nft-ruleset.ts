@@ -8,8 +8,8 @@
 //   tunnel only when the tunnel carries IPv6, and never to the WAN. Kill switch off adds LAN IPv4→WAN.
 //   Anything else from the LAN is rejected (not dropped) so devices give up at once instead of timing out.
 // - output (kill switch on only, policy drop): the router's own packets go freely to loopback, the LAN and the
-//   tunnel; on the WAN only the engine's packets to the endpoints, DHCP/DHCPv6, neighbour discovery, and root's
-//   DNS (burrowd resolving endpoint names; dnsmasq, which forwards the LAN's, runs unprivileged), but never
+//   tunnel; on the WAN only the engine's packets to the endpoints, DHCP/DHCPv6, neighbour discovery, root's ping
+//   (the console's diagnostics), and root's DNS (burrowd resolving endpoint names; dnsmasq, which forwards the LAN's, runs unprivileged), but never
 //   anything to the tunnel's resolvers, which would carry the LAN's DNS queries in the clear when the tunnel is down.
 // - input (policy drop): replies; from the LAN, DHCP, DNS, the web interface, ping and neighbour discovery;
 //   from the WAN, DHCP replies, neighbour discovery, and the endpoints' packets to the engine, and nothing else:
@@ -237,6 +237,9 @@ function outputWanRules({ tunnel }: Context): string[] {
     // Only root's queries: burrowd resolves endpoint names as root, while dnsmasq (which forwards the LAN's DNS)
     // runs unprivileged, so whatever the routing does mid-apply, the LAN's DNS can never leave through the WAN.
     'meta skuid 0 meta l4proto { tcp, udp } th dport 53 accept comment "DNS by the router itself to resolve endpoint names"',
+    // A technician's ping from the recovery console (root): forwarded LAN packets have no socket, so never match.
+    'meta skuid 0 icmp type echo-request accept comment "ping by the router itself (diagnostics)"',
+    'meta skuid 0 icmpv6 type echo-request accept comment "ping by the router itself (diagnostics)"',
     'counter drop comment "kill switch: nothing else from the router leaves through the WAN"',
   );
   return rules;

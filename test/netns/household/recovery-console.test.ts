@@ -82,7 +82,7 @@ declare('status details list the interfaces, the tunnel peer with its handshake,
 });
 
 declare(
-  'diagnostics: a handshake with the VPN server and a ping of the Internet host, each with its result',
+  'diagnostics: a handshake with the VPN server and a ping of the WAN gateway, each with its result',
   async (t) => {
     const { gateway, screen } = await consoleOnTheBox();
     await screen.sendKeys('8');
@@ -95,7 +95,8 @@ declare(
     await screen.waitFor('Ping a host');
     await screen.sendKeys('1');
     await screen.waitFor('Host');
-    await screen.type(gateway.record.internetHost.web);
+    // The router's own traffic reaches its WAN link; beyond it only what the router itself needs is let out.
+    await screen.type(gateway.record.router.gateway);
     await screen.sendKeys('Enter');
     const ping = await screen.waitFor(/\d+ packets transmitted/, 20_000);
     t.regex(ping, /3 received|3 packets received/);
