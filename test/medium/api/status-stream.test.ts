@@ -112,3 +112,31 @@ test('a session has at most 4 streams; a fifth is refused with 429 until one clo
     [again, ...streams].forEach((stream) => stream.close());
   });
 });
+
+test('a kill switch disarmed from the recovery console comes with the gateway, with the time burrowd re-arms it', async (t) => {
+  const until = new Date(Date.now() + 120_000).toISOString();
+  await withFakeBurrowd(
+    { ...report(), killSwitch: false, killSwitchState: { armed: false, disarmedUntil: until, events: [] } },
+    async (api, burrowd) => {
+      const admin = await setupAdmin(api);
+      const disarmed = await call<{ killSwitch: boolean; killSwitchDisarmedUntil: string | null }>(
+        api,
+        '/api/gateway',
+        {
+          session: admin,
+        },
+      );
+      t.is(disarmed.body.killSwitchDisarmedUntil, until);
+      t.true(disarmed.body.killSwitch, "the household's own setting stays on");
+
+      burrowd.status = { ...report(), killSwitchState: { armed: true, disarmedUntil: null, events: [] } };
+      const stream = await openStream(api, admin);
+      // Re-armed by burrowd: the stream says so within its second of polling.
+      const armed = await stream.next(
+        (event) => event.event === 'gateway' && event.data['killSwitchDisarmedUntil'] === null,
+        3_000,
+      );
+      t.is(armed.data['killSwitch'], true);
+    },
+  );
+});
