@@ -34,6 +34,7 @@ export const ERROR_CODES = [
   'tunnel_in_use',
   'firmware_unavailable',
   'too_many_streams',
+  'restarting',
   'invalid_exit_check_url',
   'exit_check_off',
   'exit_check_failed',

@@ -54,6 +54,8 @@ export class StatusStreamService implements OnApplicationShutdown {
   private timers: NodeJS.Timeout[] = [];
   private queue: Promise<void> = Promise.resolve();
   private lastSystem: SystemStatusDto | null = null;
+  /** Set once the API stops or restarts: a stream opened after endAll() would hold the closing server open. */
+  private stopping = false;
 
   constructor(
     private readonly hub: StatusHubService,
@@ -68,6 +70,9 @@ export class StatusStreamService implements OnApplicationShutdown {
    * once, then changes. Returns the function to call when the client goes away.
    */
   async open(auth: AuthContext, token: string, sink: StatusSink): Promise<() => void> {
+    if (this.stopping) {
+      throw new DomainError('unavailable', 'restarting', 'The router is restarting; the page polls until it is back');
+    }
     const handle = auth.session.handle;
     if ([...this.streams].filter((stream) => stream.handle === handle).length >= STREAMS_PER_SESSION) {
       throw new DomainError(
@@ -81,7 +86,12 @@ export class StatusStreamService implements OnApplicationShutdown {
     this.startIfFirst();
     const close = () => this.remove(stream);
     try {
-      this.sendGateway(stream, await this.gateway.status());
+      const gateway = await this.gateway.status();
+      // Ended while the first figures were read (the API is stopping): its sink is closed already.
+      if (!this.streams.has(stream)) {
+        return close;
+      }
+      this.sendGateway(stream, gateway);
       sink.send('system', this.lastSystem ?? (await this.sampleSystem()));
     } catch (error) {
       close();
@@ -95,8 +105,12 @@ export class StatusStreamService implements OnApplicationShutdown {
     return this.streams.size;
   }
 
-  /** Ends every stream: the API is stopping, and an open stream would hold the server open. */
+  /**
+   * Ends every stream and refuses new ones: the API is stopping or restarting, and an open stream would hold the
+   * server open. A page's reconnect can arrive between this and the listener's close, on a kept-alive connection.
+   */
   endAll(): void {
+    this.stopping = true;
     for (const stream of [...this.streams]) {
       this.end(stream);
     }

@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type FakeBurrowd } from '../../helpers/fake-burrowd.js';
 import { ADMIN_PASSWORD, call, setupAdmin, signIn, withFakeBurrowd } from './session-client.js';
 import { openStream } from './sse-client.js';
+import { StatusStreamService } from '@burrow/api/services/status-stream.service';
 
 const report = (events: unknown[] = []) => ({
   state: { lan: { address: '100.64.8.1/24' } },
@@ -139,4 +140,17 @@ test('a kill switch disarmed from the recovery console comes with the gateway, w
       t.is(armed.data['killSwitch'], true);
     },
   );
+});
+
+test('once the API is stopping, a new stream is refused at once (it would hold the closing server open)', async (t) => {
+  await withFakeBurrowd(report(), async (api) => {
+    const admin = await setupAdmin(api);
+    const stream = await openStream(api, admin);
+    await stream.next((event) => event.event === 'gateway', 2_000);
+    api.app.get(StatusStreamService).endAll();
+    await stream.ended;
+    const refused = await openStream(api, admin);
+    t.teardown(() => refused.close());
+    t.is(refused.status, 503);
+  });
 });
