@@ -226,7 +226,11 @@ declare('the page shows the self-test, the exit address, the traffic, the leak a
       return /^burrow_failovers_total [1-9]/m.test(text) ? text : undefined;
     });
     t.regex(metrics, /^burrow_tunnel_active\{[^}]*profile="Lab server B"[^}]*\} 1$/m);
-    // burrowd checks the exit again by itself after the failover, and runs the self-test.
+    // The household goes on through B (its traffic brings up B's session, as it would at home; on an idle box
+    // the first handshake can take longer than this test waits), and burrowd checks the exit again by itself.
+    await eventually('the household online through server B', CONNECTED_TIMEOUT_MS, async () =>
+      (await lab.whoami(device, 4, { timeoutMs: 5_000 }).catch(() => null)) === serverB!.address ? true : undefined,
+    );
     const reChecked = await eventually('the exit check after the failover', CONNECTED_TIMEOUT_MS, async () => {
       const { exitCheck } = await gatewayOf(api!, admin);
       return exitCheck?.address === serverB!.address ? exitCheck : undefined;
