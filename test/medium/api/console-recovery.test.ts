@@ -20,7 +20,7 @@ import {
   VIEWER_PASSWORD,
   withApi,
 } from './session-client.js';
-import { currentStep, totpCode } from './totp-code.js';
+import { currentStep, totpCode } from '../../helpers/totp-code.js';
 
 interface Operation {
   'x-burrow-permission'?: string;

@@ -23,7 +23,7 @@ import {
   withApi,
   type Session,
 } from './session-client.js';
-import { currentStep, totpCode } from './totp-code.js';
+import { currentStep, totpCode } from '../../helpers/totp-code.js';
 
 const PASSPHRASE = 'correct horse battery staple';
 const FRESH_PASSWORD = 'fresh-pass-9q2w-granite';

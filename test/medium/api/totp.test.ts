@@ -16,7 +16,7 @@ import {
   VIEWER_PASSWORD,
   withApi,
 } from './session-client.js';
-import { currentStep, totpCode } from './totp-code.js';
+import { currentStep, totpCode } from '../../helpers/totp-code.js';
 
 interface Enrolled {
   secret: string;

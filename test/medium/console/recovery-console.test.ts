@@ -11,6 +11,7 @@ import { ApiSession } from '../../e2e/support/api-session.js';
 import { type ApiServer, startApiServer } from '../../helpers/api-server.js';
 import { startInTmux, type TmuxSession } from '../../helpers/tmux.js';
 import { trustForFetch } from '../../helpers/trust.js';
+import { currentStep, totpCode } from '../../helpers/totp-code.js';
 
 const CONSOLE = fileURLToPath(new URL('../../../../api/bin/burrow-console', import.meta.url));
 const MENU = 'Press a number to choose';
@@ -118,6 +119,32 @@ test('a password reset prints a one-time password that signs in over HTTPS and m
     'GET',
     '/api/audit?action=user.password_reset',
   );
+  t.deepEqual(
+    audit.events.map((event) => event.origin),
+    ['console'],
+  );
+});
+
+test('two-factor sign-in turned off from the console: the password alone signs in again', async (t) => {
+  const { server, admin } = await serverWithAdmin(t);
+  const { secret } = await admin.json<{ secret: string }>('POST', '/api/account/totp/enrol', {
+    password: ADMIN.password,
+  });
+  await admin.json('POST', '/api/account/totp/confirm', { code: totpCode(secret, currentStep()) });
+  await t.throwsAsync(ApiSession.signIn(server.url, ADMIN), undefined, 'a code is needed now');
+  const tmux = await openConsole(t, server);
+
+  await tmux.sendKeys('3');
+  await tmux.waitFor('For which user?');
+  t.regex(await tmux.capture(), /1\s+admin \(admin\)/);
+  await tmux.sendKeys('1');
+  await tmux.waitFor('Type yes to go ahead');
+  await tmux.type('yes');
+  await tmux.sendKeys('Enter');
+  await tmux.waitFor('Two-factor sign-in is off for this user');
+
+  const again = await ApiSession.signIn(server.url, ADMIN);
+  const audit = await again.json<{ events: Array<{ origin: string }> }>('GET', '/api/audit?action=user.totp_disabled');
   t.deepEqual(
     audit.events.map((event) => event.origin),
     ['console'],
