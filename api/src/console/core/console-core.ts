@@ -55,12 +55,8 @@ export class ConsoleCore implements ConsoleBackend {
     const host = this.get(HostRepository);
     const firmware = this.get(FirmwareRepository);
     const [system, gateway, caFingerprint, burrowdUp, apiUp] = await Promise.all([
-      this.get(SystemService)
-        .getStatus()
-        .catch(() => null),
-      this.get(GatewayService)
-        .status()
-        .catch(() => null),
+      orNull(this.get(SystemService).getStatus()),
+      orNull(this.get(GatewayService).status()),
       this.get(CertificateService)
         .authorityFingerprint()
         .catch(() => null),
@@ -99,15 +95,9 @@ export class ConsoleCore implements ConsoleBackend {
 
   async statusDetails(): Promise<ConsoleStatusDetails> {
     const [system, gateway, report] = await Promise.all([
-      this.get(SystemService)
-        .getStatus()
-        .catch(() => null),
-      this.get(GatewayService)
-        .status()
-        .catch(() => null),
-      this.get(StatusHubService)
-        .read()
-        .catch(() => null),
+      orNull(this.get(SystemService).getStatus()),
+      orNull(this.get(GatewayService).status()),
+      orNull(this.get(StatusHubService).read()),
     ]);
     return describeStatusDetails({ system, gateway, raw: report?.raw ?? null, now: new Date() });
   }
@@ -255,6 +245,11 @@ export class ConsoleCore implements ConsoleBackend {
       ? { ok: true, lines: [`Handshake with ${answer.endpoint ?? 'the server'} completed in ${answer.latencyMs} ms.`] }
       : { ok: false, lines: [`No handshake: ${answer.error}`] };
   }
+}
+
+/** A part of the screen that could not be read shows as unknown rather than failing the whole screen. */
+function orNull<T>(reading: Promise<T>): Promise<T | null> {
+  return reading.catch(() => null);
 }
 
 /** burrowd down (null) or refusing: nothing changed, and the screen says why. */
