@@ -76,15 +76,17 @@ export async function applyRestore(client: ApiClient, token: string, password: s
   return expectData(client.POST('/api/backups/restore/apply', { body: { token, password }, ...withDeadline(SLOW_MS) }));
 }
 
-/** Resolves once the API answers again after its restart (or after `timeoutMs`, to let the page try anyway). */
+/**
+ * Resolves once the router runs the restored configuration: the restored database holds no session (every one is
+ * signed out), so this browser's session being unknown (401) is the sign. A health answer is not: under load the old
+ * process, still closing, answers it for a while, and still knows this session.
+ */
 export async function waitForRestart(timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  // The restart first closes the listeners: give it a moment so the old process's last answer is not taken for the new one.
-  await new Promise((resolve) => setTimeout(resolve, 1_500));
   while (Date.now() < deadline) {
     try {
-      const response = await fetch('/api/health', { signal: AbortSignal.timeout(3_000), cache: 'no-store' });
-      if (response.ok) {
+      const response = await fetch('/api/auth/session', { signal: AbortSignal.timeout(3_000), cache: 'no-store' });
+      if (response.status === 401) {
         return;
       }
     } catch {
