@@ -84,7 +84,7 @@ export async function startInTmux(
     sendKeys: async (...keys) => void (await tmux('send-keys', '-t', target, ...keys)),
     type: async (text) => void (await tmux('send-keys', '-t', target, '-l', text)),
     capture,
-    async waitFor(expected, timeoutMs = 10_000) {
+    async waitFor(expected, timeoutMs = 20_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const screen = await capture();

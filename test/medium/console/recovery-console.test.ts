@@ -1,5 +1,6 @@
 // The recovery console as a technician uses it: the real `burrow-console` in tmux (80x24, no colour) beside the real
-// API on the same data dir, each action checked on the screen and in what the API then does over HTTPS.
+// API on the same data dir, each action checked on the screen and in what the API then does over HTTPS. Serial: an
+// API, a console and its core per test are heavy on a small machine.
 import test, { type ExecutionContext } from 'ava';
 import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -31,6 +32,9 @@ async function openConsole(t: ExecutionContext, server: ApiServer): Promise<Tmux
     command: [process.execPath, CONSOLE],
     env: { ...server.env, TERM: 'dumb', NO_COLOR: '1' },
   });
+  // The core (a worker that opens the database) has answered once the header shows the CA: a busy machine may take
+  // a while, and every action waits for it.
+  await tmux.waitFor(/CA fingerprint: [0-9A-F]{2}:/, 60_000);
   await tmux.waitFor(MENU, 30_000);
   return tmux;
 }
@@ -78,54 +82,57 @@ async function caFingerprint(server: ApiServer): Promise<string> {
   return new X509Certificate(await readFile(join(server.dataDir, 'certs', 'ca.pem'))).fingerprint256;
 }
 
-test('a password reset prints a one-time password that signs in over HTTPS and must be changed first', async (t) => {
-  const { server, admin } = await serverWithAdmin(t);
-  const tmux = await openConsole(t, server);
+test.serial(
+  'a password reset prints a one-time password that signs in over HTTPS and must be changed first',
+  async (t) => {
+    const { server, admin } = await serverWithAdmin(t);
+    const tmux = await openConsole(t, server);
 
-  // A wrong confirmation changes nothing: the old password still signs in.
-  await tmux.sendKeys('2');
-  await tmux.waitFor('Whose password?');
-  await tmux.sendKeys('1');
-  await tmux.waitFor('Type yes to go ahead');
-  await tmux.type('no');
-  await tmux.sendKeys('Enter');
-  await tmux.waitFor(CANCELLED);
-  await ApiSession.signIn(server.url, ADMIN);
+    // A wrong confirmation changes nothing: the old password still signs in.
+    await tmux.sendKeys('2');
+    await tmux.waitFor('Whose password?');
+    await tmux.sendKeys('1');
+    await tmux.waitFor('Type yes to go ahead');
+    await tmux.type('no');
+    await tmux.sendKeys('Enter');
+    await tmux.waitFor(CANCELLED);
+    await ApiSession.signIn(server.url, ADMIN);
 
-  await tmux.sendKeys('Enter');
-  await tmux.waitFor(MENU);
-  await tmux.sendKeys('2');
-  await tmux.waitFor('Whose password?');
-  await tmux.sendKeys('1');
-  await tmux.waitFor('Type yes to go ahead');
-  await tmux.type('yes');
-  await tmux.sendKeys('Enter');
-  const screen = await tmux.waitFor(/One-time password:\s+(\S+)/);
-  const oneTime = /One-time password:\s+(\S+)/.exec(screen)![1]!;
+    await tmux.sendKeys('Enter');
+    await tmux.waitFor(MENU);
+    await tmux.sendKeys('2');
+    await tmux.waitFor('Whose password?');
+    await tmux.sendKeys('1');
+    await tmux.waitFor('Type yes to go ahead');
+    await tmux.type('yes');
+    await tmux.sendKeys('Enter');
+    const screen = await tmux.waitFor(/One-time password:\s+(\S+)/);
+    const oneTime = /One-time password:\s+(\S+)/.exec(screen)![1]!;
 
-  t.is((await admin.request('GET', '/api/users')).status, 401, "the admin's sessions were ended");
-  await t.throwsAsync(ApiSession.signIn(server.url, ADMIN), undefined, 'the old password no longer works');
-  const reset = await ApiSession.signIn(server.url, { username: 'admin', password: oneTime });
-  const refused = await reset.request('GET', '/api/users');
-  t.is(refused.status, 403);
-  t.like(await refused.json(), { code: 'password_change_required' });
-  const changed = await reset.request('POST', '/api/account/password', {
-    currentPassword: oneTime,
-    newPassword: 'a new admin passphrase 2',
-  });
-  t.true(changed.ok, `password change: ${changed.status}`);
-  const after = await ApiSession.signIn(server.url, { username: 'admin', password: 'a new admin passphrase 2' });
-  const audit = await after.json<{ events: Array<{ action: string; origin: string }> }>(
-    'GET',
-    '/api/audit?action=user.password_reset',
-  );
-  t.deepEqual(
-    audit.events.map((event) => event.origin),
-    ['console'],
-  );
-});
+    t.is((await admin.request('GET', '/api/users')).status, 401, "the admin's sessions were ended");
+    await t.throwsAsync(ApiSession.signIn(server.url, ADMIN), undefined, 'the old password no longer works');
+    const reset = await ApiSession.signIn(server.url, { username: 'admin', password: oneTime });
+    const refused = await reset.request('GET', '/api/users');
+    t.is(refused.status, 403);
+    t.like(await refused.json(), { code: 'password_change_required' });
+    const changed = await reset.request('POST', '/api/account/password', {
+      currentPassword: oneTime,
+      newPassword: 'a new admin passphrase 2',
+    });
+    t.true(changed.ok, `password change: ${changed.status}`);
+    const after = await ApiSession.signIn(server.url, { username: 'admin', password: 'a new admin passphrase 2' });
+    const audit = await after.json<{ events: Array<{ action: string; origin: string }> }>(
+      'GET',
+      '/api/audit?action=user.password_reset',
+    );
+    t.deepEqual(
+      audit.events.map((event) => event.origin),
+      ['console'],
+    );
+  },
+);
 
-test('two-factor sign-in turned off from the console: the password alone signs in again', async (t) => {
+test.serial('two-factor sign-in turned off from the console: the password alone signs in again', async (t) => {
   const { server, admin } = await serverWithAdmin(t);
   const { secret } = await admin.json<{ secret: string }>('POST', '/api/account/totp/enrol', {
     password: ADMIN.password,
@@ -151,32 +158,38 @@ test('two-factor sign-in turned off from the console: the password alone signs i
   );
 });
 
-test('a stored backup is restored from the console: the web service restarts with the restored users', async (t) => {
-  const { server, admin } = await serverWithAdmin(t);
-  t.true((await admin.request('POST', '/api/backups')).ok);
-  await admin.json('POST', '/api/users', { username: 'later', password: 'made after the backup 1', role: 'viewer' });
-  const tmux = await openConsole(t, server);
+test.serial(
+  'a stored backup is restored from the console: the web service restarts with the restored users',
+  async (t) => {
+    const { server, admin } = await serverWithAdmin(t);
+    t.true((await admin.request('POST', '/api/backups')).ok);
+    await admin.json('POST', '/api/users', { username: 'later', password: 'made after the backup 1', role: 'viewer' });
+    const tmux = await openConsole(t, server);
 
-  t.regex(await previewNewestStoredBackup(tmux), /Users: admin \(admin\)$/m, "the preview names the backup's users");
-  await tmux.type('yes');
-  await tmux.sendKeys('Enter');
-  await tmux.waitFor('restarting to apply it', RESTART_TIMEOUT_MS);
-  await waitForRestart(server);
+    t.regex(await previewNewestStoredBackup(tmux), /Users: admin \(admin\)$/m, "the preview names the backup's users");
+    await tmux.type('yes');
+    await tmux.sendKeys('Enter');
+    await tmux.waitFor('restarting to apply it', RESTART_TIMEOUT_MS);
+    await waitForRestart(server);
 
-  const again = await ApiSession.signIn(server.url, ADMIN);
-  const users = await again.json<Array<{ username: string }>>('GET', '/api/users');
-  t.deepEqual(
-    users.map((user) => user.username),
-    ['admin'],
-  );
-  const restored = await again.json<{ events: Array<{ origin: string }> }>('GET', '/api/audit?action=backup.restored');
-  t.deepEqual(
-    restored.events.map((event) => event.origin),
-    ['console'],
-  );
-});
+    const again = await ApiSession.signIn(server.url, ADMIN);
+    const users = await again.json<Array<{ username: string }>>('GET', '/api/users');
+    t.deepEqual(
+      users.map((user) => user.username),
+      ['admin'],
+    );
+    const restored = await again.json<{ events: Array<{ origin: string }> }>(
+      'GET',
+      '/api/audit?action=backup.restored',
+    );
+    t.deepEqual(
+      restored.events.map((event) => event.origin),
+      ['console'],
+    );
+  },
+);
 
-test('a factory reset needs the hostname typed; then the setup wizard is back with a new CA', async (t) => {
+test.serial('a factory reset needs the hostname typed; then the setup wizard is back with a new CA', async (t) => {
   const { server } = await serverWithAdmin(t);
   const oldCa = await caFingerprint(server);
   const oldCaPem = await readFile(join(server.dataDir, 'certs', 'ca.pem'), 'utf8');
@@ -208,7 +221,7 @@ test('a factory reset needs the hostname typed; then the setup wizard is back wi
   t.false(authority.includes(certificateBody(oldCaPem)), 'the old CA is gone');
 });
 
-test('re-issuing the certificate shows its fingerprint, and the web service serves it at once', async (t) => {
+test.serial('re-issuing the certificate shows its fingerprint, and the web service serves it at once', async (t) => {
   const { server } = await serverWithAdmin(t);
   const tmux = await openConsole(t, server);
   await tmux.sendKeys('7');
@@ -227,7 +240,7 @@ test('re-issuing the certificate shows its fingerprint, and the web service serv
   t.true(served.startsWith(shown), `shown ${shown}, served ${served}`);
 });
 
-test('the shell asks for the console password an admin set, and refuses a wrong one', async (t) => {
+test.serial('the shell asks for the console password an admin set, and refuses a wrong one', async (t) => {
   const { server, admin } = await serverWithAdmin(t);
   const set = await admin.request('PUT', '/api/system/console-password', {
     password: 'console passphrase 42',
@@ -259,7 +272,7 @@ test('the shell asks for the console password an admin set, and refuses a wrong 
   );
 });
 
-test('a console killed in the middle of a restore leaves the old or the new configuration whole', async (t) => {
+test.serial('a console killed in the middle of a restore leaves the old or the new configuration whole', async (t) => {
   const { server, admin } = await serverWithAdmin(t);
   t.true((await admin.request('POST', '/api/backups')).ok);
   await admin.json('POST', '/api/users', { username: 'later', password: 'made after the backup 1', role: 'viewer' });
