@@ -153,9 +153,12 @@ declare('through the API: server A goes silent, B carries the LAN, and A takes i
     t.log(
       `lab, burrowd and API up, both files imported, the LAN through server A ${Date.now() - started} ms after start`,
     );
-    const before = await gatewayStatus(admin);
+    // The page's view trails burrowd by up to a report (the hub's newest may predate the first handshake).
+    const before = await eventually('GET /api/gateway showing A carrying', STATUS_LAG_MS, async () => {
+      const status = await gatewayStatus(admin);
+      return status.tunnel.profileName === 'Lab server A' ? status : undefined;
+    });
     t.is(before.sync.state, 'applied', 'burrowd runs what the database says');
-    t.is(before.tunnel.profileName, 'Lab server A');
 
     const capture = await gateway().captureWan('failover-through-the-api');
     await lab.stopVpnServer('a');
