@@ -4,7 +4,12 @@
 // and nothing restarts.
 import { type NestExpressApplication } from '@nestjs/platform-express';
 import { once } from 'node:events';
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server as HttpServer,
+  type ServerResponse,
+} from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { type AddressInfo } from 'node:net';
 import { CertificateService } from '../services/certificate.service.js';
@@ -65,12 +70,21 @@ export async function listen(app: NestExpressApplication, options: ListenOptions
     https,
     close: async () => {
       unsubscribe();
+      // From now on every response closes its connection: a page polling on a kept-alive connection keeps it busy,
+      // never idle, and would hold the closing server (and a restart after a restore) open for ever.
+      for (const server of [https, http]) {
+        server.prependListener('request', closeConnectionAfterResponse);
+      }
       // An open status stream is never idle: it would hold the servers open.
       app.get(StatusStreamService).endAll();
       await Promise.all([closeServer(https), closeServer(http)]);
       await app.close();
     },
   };
+}
+
+function closeConnectionAfterResponse(_request: IncomingMessage, response: ServerResponse): void {
+  response.shouldKeepAlive = false;
 }
 
 async function bind(server: HttpServer | HttpsServer, host: string, port: number): Promise<void> {
