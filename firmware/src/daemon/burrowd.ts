@@ -159,7 +159,7 @@ async function main(): Promise<void> {
     },
     resolver: systemResolver,
     log,
-    onChanged: (trigger) => settleWatch?.changed(trigger),
+    onChanged: (trigger, appliedFromWallMs) => settleWatch?.changed(trigger, appliedFromWallMs),
   });
   const household = gateway;
 

@@ -51,7 +51,7 @@ export interface GatewayOptions {
    * The tunnel or the kill switch in force changed: by a new document ('change') or the failover policy switching
    * profiles ('failover'). The self-test and the exit check run once it settles.
    */
-  readonly onChanged?: (trigger: 'change' | 'failover') => void;
+  readonly onChanged?: (trigger: 'change' | 'failover', appliedFromWallMs: number) => void;
   /**
    * Whether the kill switch is disarmed for a while (the recovery console's timed disarm): the profile in force is
    * then applied with the kill switch off, as a document saying `killSwitch: false` would be, through the same
@@ -263,6 +263,7 @@ export class Gateway {
     }
     // The reconciler looks the names up as it applies.
     this.resolvedAt = this.now();
+    const appliedFromWallMs = Date.now();
     const network = document.network ?? this.options.board!;
     this.counters = null;
     this.options.setStandby(await this.standby(document));
@@ -285,18 +286,18 @@ export class Gateway {
       }
     }
     if (outcome.ok) {
-      this.noticeChange(cause);
+      this.noticeChange(cause, appliedFromWallMs);
     }
     return outcome;
   }
 
   /** Tells onChanged when the tunnel or the kill switch in force differs from the last applied. */
-  private noticeChange(cause: 'change' | 'failover'): void {
+  private noticeChange(cause: 'change' | 'failover', appliedFromWallMs: number): void {
     const state = this.options.reconciler.current;
     const key = JSON.stringify({ killSwitch: state?.killSwitch ?? null, tunnel: state?.tunnel ?? null });
     if (key !== this.appliedKey) {
       this.appliedKey = key;
-      this.options.onChanged?.(cause);
+      this.options.onChanged?.(cause, appliedFromWallMs);
     }
   }
 

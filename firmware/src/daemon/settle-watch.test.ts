@@ -126,3 +126,15 @@ test('the watch for a first handshake ends after a while; stop() ends everything
   t.is(calls.length, 1);
   t.is(clock.pendingTimers, 0);
 });
+
+test('a handshake that completed while the change was still being applied counts: the exit check runs', async (t) => {
+  const { watch, calls, advance, handshake, clock } = setup();
+  const applyStarted = clock.wallTime();
+  await advance(2_000);
+  handshake();
+  await advance(1_000);
+  // The apply finishes and tells the watch only now, with the time it began.
+  watch.changed('failover', applyStarted);
+  await advance(HANDSHAKE_POLL_MS);
+  t.deepEqual(calls, ['selftest failover @4000', 'exit failover @4000']);
+});

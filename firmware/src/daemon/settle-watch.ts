@@ -51,13 +51,18 @@ export class SettleWatch {
     this.pollTimer = options.clock.timer(() => void this.poll());
   }
 
-  changed(trigger: SettleTrigger): void {
+  /**
+   * `sinceWall`: when the change began to be applied (epoch ms). A handshake with the new peer can complete while
+   * the apply is still finishing, before this call: counting from the call would miss it, and the exit check would
+   * wait for the next handshake, minutes later.
+   */
+  changed(trigger: SettleTrigger, sinceWall?: number): void {
     const { clock } = this.options;
     const previous = this.watch;
     const merged = previous !== null && !previous.settled && previous.trigger === 'failover' ? 'failover' : trigger;
     this.watch = {
       trigger: merged,
-      sinceWall: clock.wallTime(),
+      sinceWall: sinceWall ?? clock.wallTime(),
       watchUntil: clock.now() + HANDSHAKE_WATCH_MS,
       settled: false,
     };
