@@ -14,7 +14,7 @@ NS=burrow-imgtest
 LAN_IP=192.168.8.1
 PROBE_IP=192.168.8.250 # the test's own fixed LAN address, outside the DHCP range, to time the page from power-on
 BEYOND_PORT=18099      # a listener in the namespace: the guest's WAN reaches it as 10.0.2.2 (QEMU's host side)
-BOOT_TIMEOUT=${BURROW_BOOT_TIMEOUT:-180}
+BOOT_TIMEOUT=${BURROW_BOOT_TIMEOUT:-300} # TCG: ~60 s on an idle 2-core machine, several times that on a busy one
 OVMF_CODE=/usr/share/OVMF/OVMF_CODE_4M.fd
 [ "$(id -u)" -eq 0 ] || { echo "image-test needs root (network namespace, tap)" >&2; exit 1; }
 [ -f "$IMAGE" ] || { echo "$IMAGE is missing: run make image" >&2; exit 1; }
@@ -42,7 +42,7 @@ in_ns ip link set lo up
 in_ns ip tuntap add dev lan0 mode tap
 in_ns ip link set lan0 up
 in_ns ip addr add "$PROBE_IP/24" dev lan0
-in_ns node -e '
+ip netns exec "$NS" node -e '
   require("http").createServer((q, s) => { require("fs").appendFileSync(process.argv[1], q.url + "\n"); s.end("beyond\n"); })
     .listen(Number(process.argv[2]), "127.0.0.1");' "$WORK/beyond.log" "$BEYOND_PORT" &
 LISTENER_PID=$!
@@ -52,7 +52,7 @@ boot() {
   local disk=$1 serial=$2
   shift 2
   cp "/usr/share/OVMF/OVMF_VARS_4M.fd" "$disk.vars"
-  in_ns qemu-system-x86_64 -accel tcg -cpu max -machine q35 -smp 2 -m 1024 -display none -monitor none \
+  ip netns exec "$NS" qemu-system-x86_64 -accel tcg -cpu max -machine q35 -smp 2 -m 1024 -display none -monitor none \
     -drive "if=pflash,format=raw,readonly=on,file=$OVMF_CODE" -drive "if=pflash,format=raw,file=$disk.vars" \
     -drive "file=$disk,if=virtio,format=raw" \
     -netdev "user,id=wan,hostfwd=tcp:127.0.0.1:18080-:80" -device virtio-net-pci,netdev=wan \
