@@ -31,7 +31,6 @@ import {
 import { describeStatusDetails } from './status-details.js';
 import { webPageUrl } from './web-url.js';
 
-
 /** What the core tells whoever runs it after an action, so the web service picks it up (console/core/worker.ts). */
 export interface CoreHooks {
   /** A restore or a factory reset is staged: the running API must restart to apply it, or whoever starts next. */
