@@ -237,6 +237,10 @@ function outputWanRules({ tunnel }: Context): string[] {
     // Only root's queries: burrowd resolves endpoint names as root, while dnsmasq (which forwards the LAN's DNS)
     // runs unprivileged, so whatever the routing does mid-apply, the LAN's DNS can never leave through the WAN.
     'meta skuid 0 meta l4proto { tcp, udp } th dport 53 accept comment "DNS by the router itself to resolve endpoint names"',
+    // The router's own clock (timesyncd, its own user): certificates, TOTP and handshakes need the right time, and
+    // a board without a real-time clock has no other source. This chain sees only the router's own packets; the
+    // LAN's NTP is forwarded, so the forward chain's kill switch refuses it.
+    'udp dport 123 accept comment "NTP by the router itself"',
     'counter drop comment "kill switch: nothing else from the router leaves through the WAN"',
   );
   return rules;
