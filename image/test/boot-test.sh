@@ -71,13 +71,24 @@ wait_for() {
   done
   awk -v a="$(date +%s.%N)" -v b="$BOOT_START" 'BEGIN { printf "%.1f", a - b }'
 }
-# shutdown_vm: the power button (logind shuts down cleanly), then QEMU exits (-no-reboot).
-shutdown_vm() {
+# shutdown_vm DISK: the power button (ACPI; logind powers off cleanly), then QEMU exits (-no-reboot). A guest that
+# ignores it within 90 s has its power cut (QMP quit): what the data partition holds must survive that too.
+qmp() {
   in_ns timeout 5 node -e 'const c = require("net").connect(process.argv[1], () =>
-    c.end(JSON.stringify({ execute: "qmp_capabilities" }) + JSON.stringify({ execute: "system_powerdown" })));
-    c.resume();' "$1.qmp" >/dev/null 2>&1 || true
-  for _ in $(seq 120); do kill -0 "$QEMU_PID" 2>/dev/null || break; sleep 0.5; done
-  kill -0 "$QEMU_PID" 2>/dev/null && { kill "$QEMU_PID"; fail "the guest did not power off within 60 s"; }
+    c.end(JSON.stringify({ execute: "qmp_capabilities" }) + JSON.stringify({ execute: process.argv[2] })));
+    c.resume();' "$1.qmp" "$2" >/dev/null 2>&1 || true
+}
+shutdown_vm() {
+  qmp "$1" system_powerdown
+  for _ in $(seq 180); do kill -0 "$QEMU_PID" 2>/dev/null || break; sleep 0.5; done
+  if kill -0 "$QEMU_PID" 2>/dev/null; then
+    echo "   (no clean power-off within 90 s: power cut through QMP)"
+    qmp "$1" quit
+    for _ in $(seq 20); do kill -0 "$QEMU_PID" 2>/dev/null || break; sleep 0.5; done
+    kill -0 "$QEMU_PID" 2>/dev/null && kill "$QEMU_PID"
+  else
+    echo "   (clean power-off through the power button)"
+  fi
   wait "$QEMU_PID" 2>/dev/null || true
   QEMU_PID=""
 }
@@ -110,13 +121,13 @@ https -f "${ORIGIN[@]}" --cacert "$WORK/ca.pem" -d '{"username":"householdadmin"
 grep -q householdadmin "$WORK/setup.json" || fail "the setup answer names no admin: $(cat "$WORK/setup.json")"
 pass "the setup wizard's API created the admin"
 
+# The console's core loads the API's modules at a lower priority than the API: under emulation it answers a while
+# after the page does, so it gets the same budget from power-on.
 FP1=${FP:0:47} FP2=${FP:48}
-for _ in $(seq 60); do
-  strip_ansi "$WORK/serial-1.log" | grep -q "CA fingerprint: $FP1" && strip_ansi "$WORK/serial-1.log" | grep -q "$FP2" && break
-  sleep 1
-done
-strip_ansi "$WORK/serial-1.log" | grep -q "CA fingerprint: $FP1" || fail "the serial console shows no status screen with the CA's fingerprint"
-pass "the serial console shows the recovery console's status screen with the same CA fingerprint"
+serial_has_fp() { strip_ansi "$WORK/serial-1.log" | grep -q "CA fingerprint: $FP1" && strip_ansi "$WORK/serial-1.log" | grep -q "^ *$FP2"; }
+T_CONSOLE=$(wait_for "the serial console's status screen with the CA fingerprint" serial_has_fp)
+strip_ansi "$WORK/serial-1.log" | grep -q "Kill switch: ARMED" || fail "the serial console does not show the kill switch armed"
+pass "the serial console shows the recovery console's status screen with the same CA fingerprint (${T_CONSOLE} s after power-on), kill switch ARMED"
 
 # The LAN client: a lease from the router, then its address in place of the fixed one.
 in_ns timeout 60 dhclient -1 -sf /bin/true -lf "$WORK/dhclient.leases" -pf "$WORK/dhclient.pid" lan0 || fail "no DHCP lease on the LAN"
@@ -137,7 +148,8 @@ shutdown_vm "$DISK"
 boot "$DISK" "$WORK/serial-2.log" -netdev tap,id=lan,ifname=lan0,script=no,downscript=no -device virtio-net-pci,netdev=lan
 T_SECOND=$(wait_for "the HTTPS page after a reboot" in_ns curl -skf --max-time 3 -o /dev/null "https://$LAN_IP/")
 https -f "${ORIGIN[@]}" --cacert "$WORK/ca.pem" -d '{"username":"householdadmin","password":"correct horse battery staple 42"}' \
-  "https://burrow.lan/api/auth/login" -o /dev/null || fail "the admin cannot sign in after a reboot"
+  "https://burrow.lan/api/auth/login" -o "$WORK/login.json" || fail "the admin cannot sign in after a reboot (or the page no longer chains to the same CA)"
+grep -q '"username":"householdadmin"' "$WORK/login.json" || fail "the sign-in answer names no admin: $(cat "$WORK/login.json")"
 pass "after a reboot (page at ${T_SECOND} s) the admin signs in, and the page still chains to the same CA"
 shutdown_vm "$DISK"
 [ "$(root_a_hash "$DISK")" = "$ROOT_HASH" ] || fail "the root filesystem changed"
@@ -150,7 +162,7 @@ pass "the data partition grew to fill the disk"
 echo "== bare Debian trixie, the same way"
 "$HERE/baseline-rootfs.sh" "$HERE/baseline-profile.sh" "$ROOT/build/baseline/rootfs"
 "$ROOT/image/steps/pack.sh" "$HERE/baseline-profile.sh" "$ROOT/build/baseline/rootfs" "$ROOT/build/baseline/pack" "$WORK/baseline.img" >/dev/null
-boot "$WORK/baseline.img" "$WORK/serial-baseline.log"
+boot "$WORK/baseline.img" "$WORK/serial-baseline.log" -netdev tap,id=lan,ifname=lan0,script=no,downscript=no -device virtio-net-pci,netdev=lan
 T_BASE=$(wait_for "the bare Debian's HTTP service" in_ns curl -sf --max-time 3 -o /dev/null "http://127.0.0.1:18080/")
 shutdown_vm "$WORK/baseline.img"
 RATIO=$(awk -v a="$T_BURROW" -v b="$T_BASE" 'BEGIN { printf "%.2f", a / b }')
