@@ -22,6 +22,9 @@ done
   --workspace=@burrow/firmware --workspace=@burrow/api)
 rm -rf "$STAGE/ui" "$STAGE/scripts" "$STAGE/test"
 find "$STAGE/node_modules" -xtype l -delete # links to the workspaces left out
+# npm keeps TypeScript (20 MB): a dev dependency here, but also an optional peer of @nestjs/swagger, which only its
+# build-time plugin uses. The device compiles nothing.
+rm -rf "$STAGE/node_modules/typescript" "$STAGE/node_modules/.bin/tsc" "$STAGE/node_modules/.bin/tsserver"
 
 cp -a firmware/dist firmware/bin "$STAGE/firmware/"
 mkdir -p "$STAGE/firmware/native/build/Release" "$STAGE/ui"
