@@ -8,6 +8,7 @@ STEPS=$(cd "$(dirname "$0")/../steps" && pwd)
 . "$PROFILE_FILE"
 MIRROR=$("$STEPS/mirror.sh")
 rm -rf "$OUT"
+mkdir -p "$(dirname "$OUT")" # mmdebstrap needs the target's parent to exist
 export BURROW_PROFILE_FILE=$PROFILE_FILE
 mmdebstrap --mode=root --variant=minbase --architectures="$DEB_ARCH" --quiet \
   --include="systemd-sysv,udev,dbus,kmod,$KERNEL_PACKAGE,initramfs-tools,zstd,nodejs,systemd-boot-efi" \
