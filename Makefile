@@ -14,6 +14,8 @@ UI_SOURCES := $(shell find ui/src ui/index.html ui/vite.config.ts ui/public -typ
 help:
 	@echo "make run    install what is missing, build, and start Burrow in a household lab (prints the web page's URL)"
 	@echo "make test   install what is missing, build, lint, and run every test suite"
+	@echo "make image  (root) build the x86_64 disk image into out/ (docs/builders-guide.md)"
+	@echo "make image-test  (root) build it, then boot it in QEMU and check it (and a bare Debian for comparison)"
 
 # --- installs ---------------------------------------------------------------
 $(NPM_STAMP): package-lock.json $(WORKSPACE_MANIFESTS)
@@ -67,3 +69,17 @@ clean:
 .PHONY: bench
 bench: deps-test build
 	node test/dist/netns/bench/tunnel-bench.js $(BENCH_ARGS)
+
+# --- the image (root: mmdebstrap, QEMU) ---------------------------------------
+.PHONY: image image-test deps-image
+IMAGE_PROFILE ?= x86_64
+
+deps-image:
+	@scripts/install-deps.sh node
+	@scripts/install-deps.sh system image
+
+image: deps-image build
+	image/build.sh $(IMAGE_PROFILE)
+
+image-test: image
+	image/test/boot-test.sh $(IMAGE_PROFILE)

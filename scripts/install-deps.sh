@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing and nothing else, so a second run is instant:
-#   install-deps.sh system run|test   Debian packages for `make run` or `make test` (installs only as root)
+#   install-deps.sh system run|test|image   Debian packages for `make run`, `make test` or `make image`/`image-test`
+#                                           (installs only as root)
 #   install-deps.sh npm               npm packages, exactly as package-lock.json says
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,6 +27,23 @@ TEST_PACKAGES=(
   openssl         # `openssl verify` proves the CA's name constraints hold
 )
 
+IMAGE_PACKAGES=(
+  mmdebstrap      # builds the image's Debian root filesystem from Debian's packages
+  squashfs-tools  # mksquashfs: the read-only root filesystem
+  dosfstools      # mkfs.vfat: the boot (EFI system) partition, made without loop devices
+  mtools          # mcopy: fills the FAT partition without mounting it (the host kernel may have no vfat)
+  fdisk           # sfdisk: the partition table, written to a plain file
+  e2fsprogs       # mkfs.ext4 -d: the data partition
+  xz-utils        # the compressed copy of the image
+  zstd            # fast compression of the squashfs root and of the app bundle
+  qemu-system-x86 # image-test: boots the x86_64 image
+  ovmf            # image-test: UEFI firmware for QEMU (the x86_64 image boots through systemd-boot)
+  iproute2        # image-test: the LAN client's network namespace and tap port
+  isc-dhcp-client # image-test: the LAN client takes its address by DHCP
+  curl            # image-test: fetches the page and verifies the chain with --cacert
+  openssl         # image-test: fingerprints of the served CA
+)
+
 check_node() {
   local version
   version=$(node -p 'process.versions.node' 2>/dev/null) || { echo "Node.js >= 20.19 is required and 'node' is not on PATH." >&2; exit 1; }
@@ -40,7 +58,8 @@ install_system() {
   case "${1:-}" in
     run) wanted=("${RUN_PACKAGES[@]}") ;;
     test) wanted=("${TEST_PACKAGES[@]}") ;;
-    *) echo "usage: $0 system run|test" >&2; exit 2 ;;
+    image) wanted=("${IMAGE_PACKAGES[@]}") ;;
+    *) echo "usage: $0 system run|test|image" >&2; exit 2 ;;
   esac
   command -v dpkg-query >/dev/null || { echo "Not a Debian system: install these by hand if missing: ${wanted[*]}" >&2; return 0; }
   for pkg in "${wanted[@]}"; do
@@ -67,5 +86,5 @@ case "${1:-}" in
   system) install_system "${2:-}" ;;
   npm) install_npm ;;
   node) check_node ;;
-  *) echo "usage: $0 system run|test | npm | node" >&2; exit 2 ;;
+  *) echo "usage: $0 system run|test|image | npm | node" >&2; exit 2 ;;
 esac

@@ -1,6 +1,8 @@
 // A program for the screen's tests: runConsole on this terminal over a scripted backend and host (plain data), with
 // every call appended to the file named by BURROW_CONSOLE_FIXTURE_LOG as a JSON line the test reads back.
 // BURROW_CONSOLE_FIXTURE_DOWN=1 plays a router whose burrowd is down and whose firmware actions are refused.
+// BURROW_CONSOLE_FIXTURE_HEADER_DELAY_MS plays a core slow to start: the first header read answers after that long
+// (header reads are then logged too).
 /* eslint-disable @typescript-eslint/require-await -- a scripted twin answers at once; async keeps it plain. */
 import { appendFileSync } from 'node:fs';
 import { ConsoleActionError, type ConsoleBackend, type ConsoleHeader } from '@burrow/api/console/backend';
@@ -9,6 +11,8 @@ import { runConsole } from '@burrow/api/console/screen/console';
 
 const LOG = process.env.BURROW_CONSOLE_FIXTURE_LOG;
 const DOWN = process.env.BURROW_CONSOLE_FIXTURE_DOWN === '1';
+const HEADER_DELAY_MS = Number(process.env.BURROW_CONSOLE_FIXTURE_HEADER_DELAY_MS ?? '0');
+const started = Date.now();
 /** Long enough for a test to press Ctrl-C or hang up while it runs. */
 const SLOW_MS = 2_000;
 
@@ -41,7 +45,13 @@ const unavailable = () =>
 
 /** Every method records its call; arguments that are secrets are recorded as "[secret]". */
 const backend: ConsoleBackend = {
-  header: () => Promise.resolve(HEADER),
+  header: async () => {
+    if (HEADER_DELAY_MS > 0) {
+      record('header');
+      await sleep(Math.max(0, started + HEADER_DELAY_MS - Date.now()));
+    }
+    return HEADER;
+  },
   statusDetails: async () => {
     record('statusDetails');
     return { sections: [{ title: 'Interfaces', lines: ['wan0  203.0.113.45/24  up', 'lan0  192.168.8.1/24  up'] }] };

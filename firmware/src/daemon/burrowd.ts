@@ -38,18 +38,19 @@ const USAGE = `Usage: burrowd [--data-dir DIR] [--socket PATH] [--api-user NAME 
   --network    the board's WAN and LAN as JSON ({"wan": {...}, "lan": {...}}), for states that do not carry them;
                optionally "upstream": {"interface": NAME, "probeInterface": NAME} (default wg0 and bprobe0)
   --socket     the control socket for the API (default /run/burrow/burrowd.sock)
-  --api-user   the API's service user, allowed on the control socket besides root (or --api-uid)
+  --api-user   the API's service user, allowed on the control socket besides root (or --api-uid); the socket
+               belongs to its group
   --engine     a wireguard-go compatible program (default: Burrow's own burrow-wg)
 Environment: LOG_LEVEL=silent|error|info|verbose`;
 
 const DEFAULT_ENGINE = fileURLToPath(new URL('../../bin/burrow-wg', import.meta.url));
 
-/** The uid of a user from /etc/passwd (no shell-out to id(1)). */
-function uidOf(user: string): number {
+/** The uid and primary gid of a user from /etc/passwd (no shell-out to id(1)). */
+function userIds(user: string): { uid: number; gid: number } {
   for (const line of fs.readFileSync('/etc/passwd', 'utf8').split('\n')) {
-    const [name, , uid] = line.split(':');
-    if (name === user && uid !== undefined) {
-      return Number(uid);
+    const [name, , uid, gid] = line.split(':');
+    if (name === user && uid !== undefined && gid !== undefined) {
+      return { uid: Number(uid), gid: Number(gid) };
     }
   }
   throw new Error(`no user named ${user} in /etc/passwd`);
@@ -71,10 +72,9 @@ function parseOptions() {
     process.stdout.write(`${USAGE}\n`);
     process.exit(0);
   }
-  const allowedUids = [
-    ...(values['api-user'] ? [uidOf(values['api-user'])] : []),
-    ...(values['api-uid'] ? [Number(values['api-uid'])] : []),
-  ];
+  // The API's user may open the socket (its group owns it: mode 0660); SO_PEERCRED still checks the uid.
+  const apiUser = values['api-user'] ? userIds(values['api-user']) : null;
+  const allowedUids = [...(apiUser ? [apiUser.uid] : []), ...(values['api-uid'] ? [Number(values['api-uid'])] : [])];
   if (allowedUids.some((uid) => !Number.isInteger(uid) || uid < 0)) {
     throw new Error('--api-uid must be a user id');
   }
@@ -82,7 +82,14 @@ function parseOptions() {
   // A Node script (our burrow-wg) runs under this Node; anything else (wireguard-go) runs as it is.
   const command = engine.endsWith('burrow-wg') ? [process.execPath, engine] : [engine];
   const board = values.network === undefined ? null : readBoard(values.network);
-  return { dataDir: path.resolve(values['data-dir']), socketPath: values.socket, allowedUids, command, board };
+  return {
+    dataDir: path.resolve(values['data-dir']),
+    socketPath: values.socket,
+    allowedUids,
+    socketGid: apiUser?.gid,
+    command,
+    board,
+  };
 }
 
 /** The board file: the router's own links, validated like the same part of a desired state. */
@@ -301,7 +308,7 @@ async function main(): Promise<void> {
     },
   };
   const control = await ControlServer.listen(
-    { socketPath: options.socketPath, allowedUids: options.allowedUids, log },
+    { socketPath: options.socketPath, allowedUids: options.allowedUids, socketGid: options.socketGid, log },
     handlers,
   );
   log.info(`control socket at ${options.socketPath}`);

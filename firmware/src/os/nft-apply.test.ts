@@ -301,6 +301,40 @@ asRoot(
   },
 );
 
+/** Sends one UDP datagram from inside `ns` (as root) to `address`:`port`; resolves with "sent" or the error code. */
+async function sendUdp(ns: Executor, address: string, port: number): Promise<string> {
+  const sender = `const [address, port] = process.argv.slice(1);
+const socket = require('node:dgram').createSocket('udp4');
+socket.send('burrow probe', Number(port), address, (error) => { console.log(error ? error.code : 'sent'); process.exit(0); });`;
+  const { stdout } = await ns.run([process.execPath, '-e', sender, address, String(port)]);
+  return stdout.trim();
+}
+
+/** Counts the UDP packets to `port` that arrive in `ns`, with a table of its own there. */
+async function udpArrivals(ns: Executor, port: number): Promise<() => Promise<number>> {
+  await ns.run([NFT_PATH, '-f', '-'], {
+    input: `table inet probe_udp {\n\tcounter arrived {}\n\tchain input {\n\t\ttype filter hook input priority filter; policy accept;\n\t\tudp dport ${port} counter name arrived\n\t}\n}\n`,
+  });
+  return async () => {
+    const { stdout } = await ns.run([NFT_PATH, '-j', 'list', 'counter', 'inet', 'probe_udp', 'arrived']);
+    const listed = JSON.parse(stdout) as { nftables: Array<{ counter?: { packets: number } }> };
+    return listed.nftables.find((object) => object.counter !== undefined)!.counter!.packets;
+  };
+}
+
+asRoot("kill switch on: the router's own NTP goes out the WAN, a LAN device's never", async (t) => {
+  const { router, lan, wan, tunnelUp } = await household(t);
+  await tunnelUp();
+  await applyRuleset(router, KILL_SWITCH_ON);
+  const atWan = await udpArrivals(wan, 123);
+
+  // The LAN device first: anything of its own would have arrived before the router's.
+  t.is(await sendUdp(lan, '203.0.113.1', 123), 'sent', 'the device sends; the router refuses to forward it');
+  t.is(await sendUdp(router, '203.0.113.1', 123), 'sent');
+  t.is(await settled(atWan, 1), 1, "only the router's NTP reached the WAN");
+  t.is(await sendUdp(router, '203.0.113.1', 124), 'EPERM', 'other router traffic stays off the WAN');
+});
+
 /** Reads `count` until it equals `expected` or 3 s pass (a first IPv6 packet waits for neighbour discovery). */
 async function settled<T>(count: () => Promise<T>, expected: T): Promise<T> {
   const deadline = Date.now() + 3000;

@@ -76,6 +76,7 @@ const IPV6_REJECT =
 const OUTPUT_CHAIN = 'type filter hook output priority filter; policy drop;';
 const ROUTER_DNS_TO_WAN =
   'meta skuid 0 meta l4proto { tcp, udp } th dport 53 accept comment "DNS by the router itself to resolve endpoint names"';
+const ROUTER_NTP_TO_WAN = 'udp dport 123 accept comment "NTP by the router itself"';
 const ENGINE_TO_ENDPOINTS =
   'meta mark 0xca6c ip daddr . udp dport @endpoints_v4 accept comment "encrypted tunnel packets"';
 
@@ -124,6 +125,7 @@ const variants: Variant[] = [
       'elements = { 10.2.0.1 }',
       'ip daddr @tunnel_dns_v4 drop comment "the tunnel\'s resolvers only through the tunnel"',
       ROUTER_DNS_TO_WAN,
+      ROUTER_NTP_TO_WAN,
       'oifname "wg0" masquerade',
       'iifname "br-lan" meta l4proto { tcp, udp } th dport 53 redirect to :53 comment "all LAN DNS goes to the router"',
       'ip saddr . udp sport @endpoints_v4 accept comment "tunnel endpoints"',
@@ -273,6 +275,16 @@ test("DNS leaves by the WAN only from root's sockets, after the tunnel's resolve
     const dnsAt = outputWan.indexOf(ROUTER_DNS_TO_WAN);
     const resolversDropped = outputWan.findIndex((line) => line.startsWith('ip daddr @tunnel_dns_v4 drop'));
     t.true(desired?.tunnel === null || (resolversDropped !== -1 && resolversDropped < dnsAt), name);
+    // The router's own clock: NTP out the WAN, in this chain only (forwarded LAN packets never pass it).
+    t.deepEqual(
+      outputWan.filter((line) => line.includes('dport 123')),
+      [ROUTER_NTP_TO_WAN],
+      name,
+    );
+    t.false(
+      text.split('\n').some((line) => line.includes('dport 123') && line.trim() !== ROUTER_NTP_TO_WAN),
+      name,
+    );
     t.is(outputWan.at(-1), 'counter drop comment "kill switch: nothing else from the router leaves through the WAN"');
   }
   t.is(

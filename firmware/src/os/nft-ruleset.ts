@@ -240,6 +240,10 @@ function outputWanRules({ tunnel }: Context): string[] {
     // A technician's ping from the recovery console (root): forwarded LAN packets have no socket, so never match.
     'meta skuid 0 icmp type echo-request accept comment "ping by the router itself (diagnostics)"',
     'meta skuid 0 icmpv6 type echo-request accept comment "ping by the router itself (diagnostics)"',
+    // The router's own clock (timesyncd, its own user): certificates, TOTP and handshakes need the right time, and
+    // a board without a real-time clock has no other source. This chain sees only the router's own packets; the
+    // LAN's NTP is forwarded, so the forward chain's kill switch refuses it.
+    'udp dport 123 accept comment "NTP by the router itself"',
     'counter drop comment "kill switch: nothing else from the router leaves through the WAN"',
   );
   return rules;

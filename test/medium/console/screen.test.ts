@@ -23,7 +23,11 @@ interface Console {
   log(): Promise<string>;
 }
 
-async function startConsole(t: ExecutionContext, env: Record<string, string> = {}): Promise<Console> {
+async function startConsole(
+  t: ExecutionContext,
+  env: Record<string, string> = {},
+  { waitForHeader = true } = {},
+): Promise<Console> {
   const dir = await mkdtemp(path.join(tmpdir(), 'burrow-console-screen-'));
   t.teardown(() => rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }));
   const logFile = path.join(dir, 'calls.jsonl');
@@ -38,7 +42,9 @@ async function startConsole(t: ExecutionContext, env: Record<string, string> = {
       .filter((line) => line !== '')
       .map((line) => JSON.parse(line) as Call);
   await tmux.waitFor(MENU);
-  await tmux.waitFor('Kill switch:');
+  if (waitForHeader) {
+    await tmux.waitFor('Kill switch:');
+  }
   return { tmux, calls, log };
 }
 
@@ -242,4 +248,16 @@ test.serial('with burrowd down the header says so, and a refused action leaves t
   await console.tmux.waitFor(MENU);
   await console.tmux.sendKeys('1');
   await console.tmux.waitFor('wan0  203.0.113.45/24  up');
+});
+
+test.serial('a core slow to start is shown as starting, read once, and its header shows when it answers', async (t) => {
+  // Longer than the screen waits for a header (4 s) and than one refresh (5 s): the image's first boot under
+  // emulation, where the core takes minutes to open.
+  const console = await startConsole(t, { BURROW_CONSOLE_FIXTURE_HEADER_DELAY_MS: '12000' }, { waitForHeader: false });
+  await console.tmux.waitFor('Status: starting… (opening the configuration)');
+  await new Promise((resolve) => setTimeout(resolve, 6_000));
+  t.notRegex(await console.tmux.capture(), /NOT AVAILABLE/);
+  await console.tmux.waitFor('Kill switch: ARMED', 15_000);
+  t.deepEqual(names(await console.calls()), ['header'], 'one read, waited for across refreshes');
+  await console.tmux.waitFor(/^burrowd: running {3}Web service: running$/m);
 });

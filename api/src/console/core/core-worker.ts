@@ -7,8 +7,18 @@ import { ConsoleActionError, type ConsoleBackend } from '../backend.js';
 import { type CoreAnswer, type CoreReady } from './rpc.js';
 
 const WORKER = fileURLToPath(new URL('./worker.js', import.meta.url));
-/** Opening the database and running migrations on an SD card can take a while. */
-const READY_TIMEOUT_MS = 60_000;
+/**
+ * How long a call waits for a worker that is still starting before it is answered "still starting". The worker
+ * itself is never stopped for being slow: loading the core and opening the database takes seconds on a Pi and
+ * minutes on a busy emulated one, and a worker killed and started again would never get there.
+ */
+const READY_WAIT_MS = 60_000;
+
+export interface CoreWorkerOptions {
+  /** The worker's script (tests give a stand-in). */
+  script?: string;
+  readyWaitMs?: number;
+}
 
 export interface RunAs {
   uid: number;
@@ -29,14 +39,21 @@ export async function coreUser(dataDir: string): Promise<RunAs | undefined> {
 
 export class CoreWorker {
   private child: ChildProcess | null = null;
-  private ready: Promise<void> | null = null;
+  private ready: Promise<undefined> | null = null;
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+
+  private readonly script: string;
+  private readonly readyWaitMs: number;
 
   constructor(
     private readonly env: NodeJS.ProcessEnv,
     private readonly runAs: RunAs | undefined,
-  ) {}
+    options: CoreWorkerOptions = {},
+  ) {
+    this.script = options.script ?? WORKER;
+    this.readyWaitMs = options.readyWaitMs ?? READY_WAIT_MS;
+  }
 
   async call(method: string, args: unknown[]): Promise<unknown> {
     const child = await this.started();
@@ -56,13 +73,27 @@ export class CoreWorker {
     if (this.child === null || this.ready === null) {
       this.spawn();
     }
+    const child = this.child;
+    let timer: NodeJS.Timeout | undefined;
+    const stillStarting = new Promise<'starting'>((resolve) => {
+      timer = setTimeout(() => resolve('starting'), this.readyWaitMs);
+    });
+    let outcome: 'starting' | undefined;
     try {
-      await this.ready;
+      outcome = await Promise.race([this.ready ?? undefined, stillStarting]);
     } catch (error) {
-      // Opening failed: the next call tries again (the database may have been repaired, a restore applied).
-      this.child?.kill('SIGKILL');
-      this.child = null;
+      // Opening failed: the next call starts a new worker (the database may have been repaired, a restore applied).
+      if (this.child === child) {
+        child?.kill('SIGKILL');
+        this.child = null;
+      }
       throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+    if (outcome === 'starting') {
+      // This call gives up; the worker keeps starting, and the next call waits for the same start.
+      throw new ConsoleActionError('starting', 'The console core is still starting; try again in a moment.');
     }
     if (this.child === null) {
       throw new ConsoleActionError('unavailable', 'The console core stopped; try again.');
@@ -71,7 +102,7 @@ export class CoreWorker {
   }
 
   private spawn(): void {
-    const child = fork(WORKER, [], {
+    const child = fork(this.script, [], {
       env: this.env,
       ...(this.runAs ?? {}),
       // Its own process group: the terminal's Ctrl-C and hang-up are the screen's, never the core's.
@@ -79,21 +110,15 @@ export class CoreWorker {
       stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
     });
     this.child = child;
-    this.ready = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new ConsoleActionError('unavailable', 'The configuration did not open in time.')),
-        READY_TIMEOUT_MS,
-      );
+    this.ready = new Promise<undefined>((resolve, reject) => {
       child.once('message', (message: CoreReady) => {
-        clearTimeout(timer);
         if (message.ready) {
-          resolve();
+          resolve(undefined);
         } else {
           reject(new ConsoleActionError('unavailable', `The configuration could not be opened: ${message.message}`));
         }
       });
       child.once('exit', () => {
-        clearTimeout(timer);
         reject(new ConsoleActionError('unavailable', 'The console core could not start.'));
       });
     });

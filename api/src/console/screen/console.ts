@@ -1,7 +1,7 @@
 // The recovery console's screen: the header and the menu, refreshed every few seconds, and the loop that runs one
 // menu entry at a time. It stays up: Ctrl-C only goes back, errors are shown and the menu stays usable, and a lost
 // terminal (SIGHUP, end of input, SIGTERM) ends it only once the running step has finished.
-import { type ConsoleBackend, type ConsoleHeader } from '../backend.js';
+import { ConsoleActionError, type ConsoleBackend, type ConsoleHeader } from '../backend.js';
 import { type HostActions } from '../host/host-actions.js';
 import { type ConsoleContext } from './context.js';
 import { headerLines, summaryLine } from './header.js';
@@ -13,8 +13,10 @@ import { Cancelled, Ui } from './ui.js';
 
 /** How often the header is read again while the main menu waits. */
 const REFRESH_MS = 5_000;
-/** A core that does not answer within this is shown as not answering; the menu stays usable. */
+/** A core that does not answer within this is shown as not answering (or still starting); the menu stays usable. */
 const HEADER_TIMEOUT_MS = 4_000;
+/** Until the core has answered once, a slow answer means it is still opening the configuration, not that it failed. */
+const STARTING = 'starting… (opening the configuration)';
 
 export interface ConsoleDeps {
   backend: ConsoleBackend;
@@ -52,6 +54,9 @@ export async function runConsole(deps: ConsoleDeps): Promise<void> {
 class MainScreen {
   private header: ConsoleHeader | null = null;
   private headerProblem: string | null = null;
+  /** The header read under way: one at a time, so a slow core is given the time it needs and reads never pile up. */
+  private headerRead: Promise<ConsoleHeader> | null = null;
+  private headerEverRead = false;
   private readonly ui: Ui;
   private readonly context: ConsoleContext;
 
@@ -135,16 +140,25 @@ class MainScreen {
   }
 
   private async refresh(): Promise<void> {
+    this.headerRead ??= this.deps.backend.header().finally(() => {
+      this.headerRead = null;
+    });
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error('the core did not answer in time')), HEADER_TIMEOUT_MS);
     });
     try {
-      this.header = await Promise.race([this.deps.backend.header(), timeout]);
+      this.header = await Promise.race([this.headerRead, timeout]);
       this.headerProblem = null;
+      this.headerEverRead = true;
     } catch (error) {
+      // A read that timed out stays under way: a later refresh takes its answer.
       this.header = null;
-      this.headerProblem = `NOT AVAILABLE (${error instanceof Error ? error.message : String(error)})`;
+      const starting = error instanceof ConsoleActionError && error.code === 'starting';
+      this.headerProblem =
+        starting || (!this.headerEverRead && this.headerRead !== null)
+          ? STARTING
+          : `NOT AVAILABLE (${error instanceof Error ? error.message : String(error)})`;
     } finally {
       clearTimeout(timer);
     }
