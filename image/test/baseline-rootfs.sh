@@ -4,7 +4,7 @@
 # usage: baseline-rootfs.sh PROFILE_FILE OUT_DIR
 set -euo pipefail
 PROFILE_FILE=$(realpath "$1") OUT=$2
-STEPS=$(cd "$(dirname "$0")/../steps" && pwd)
+HERE=$(cd "$(dirname "$0")" && pwd) STEPS=$(cd "$(dirname "$0")/../steps" && pwd)
 . "$PROFILE_FILE"
 MIRROR=$("$STEPS/mirror.sh")
 rm -rf "$OUT"
@@ -17,7 +17,7 @@ mmdebstrap --mode=root --variant=minbase --architectures="$DEB_ARCH" --quiet \
   --essential-hook="$STEPS/hook-essential.sh \"\$1\"" \
   --customize-hook='echo baseline > "$1/etc/hostname"; : > "$1/etc/machine-id"' \
   --customize-hook='mkdir -p "$1/etc/systemd/network"; printf "[Match]\nName=en*\n\n[Network]\nDHCP=yes\n" > "$1/etc/systemd/network/10-en.network"' \
-  --customize-hook='printf "[Service]\nExecStart=/usr/bin/node -e \"require(\x27http\x27).createServer((q, s) => s.end(\x27hello\\\\n\x27)).listen(80)\"\n\n[Install]\nWantedBy=multi-user.target\n" > "$1/etc/systemd/system/hello.service"' \
+  --customize-hook="copy-in $HERE/baseline/hello.service /etc/systemd/system" \
   --customize-hook='systemctl --root="$1" enable systemd-networkd.service hello.service' \
   --customize-hook='rm -f "$1/usr/sbin/update-initramfs"; chroot "$1" dpkg-divert --quiet --local --rename --remove /usr/sbin/update-initramfs; chroot "$1" update-initramfs -c -k all >/dev/null' \
   trixie "$OUT" "deb $MIRROR trixie main"
