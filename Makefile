@@ -46,7 +46,7 @@ build: $(NPM_STAMP) $(NATIVE_ADDONS) ui/dist/index.html
 # --- checks -----------------------------------------------------------------
 lint: build
 	npx eslint --max-warnings 0 .
-	npx prettier --check --log-level warn .
+	npx prettier --check --log-level warn . '!build/**' '!out/**' # the image's trees: never walked (a rootfs mid-build holds /proc)
 	npm run --silent check -w ui
 	scripts/check-api-contract.sh
 
@@ -59,7 +59,7 @@ run: deps-run build
 	@exec node scripts/dist/run.js
 
 format: $(NPM_STAMP)
-	npx prettier --write --log-level warn .
+	npx prettier --write --log-level warn . '!build/**' '!out/**'
 	npx eslint --fix .
 
 clean:

@@ -17,6 +17,8 @@ export default tseslint.config(
       '**/node_modules/**',
       '**/dist/**',
       'var/**',
+      'build/**', // the image's build trees (a root filesystem)
+      'out/**',
       'test-output/**',
       'firmware/native/build/**',
       'ui/src/lib/api/schema.d.ts',
