@@ -9,7 +9,7 @@ NPM_STAMP := node_modules/.package-lock.json
 WORKSPACE_MANIFESTS := package.json firmware/package.json api/package.json ui/package.json scripts/package.json test/package.json
 UI_SOURCES := $(shell find ui/src ui/index.html ui/vite.config.ts ui/public -type f 2>/dev/null)
 
-.PHONY: help run test build lint unit deps-run deps-test clean format
+.PHONY: help run test test-image build lint unit deps-run deps-test clean format
 
 help:
 	@echo "make run    install what is missing, build, and start Burrow in a household lab (prints the web page's URL)"
@@ -52,6 +52,13 @@ lint: build
 
 test: deps-test lint
 	npx ava
+	@$(MAKE) --no-print-directory test-image
+
+# The x86_64 image, built and booted in QEMU, after the other suites (emulation takes both cores): about 12 min
+# on a 2-core machine, well inside CI's budget. It needs root (mmdebstrap, a network namespace).
+test-image:
+	@if [ "$$(id -u)" -ne 0 ]; then echo "image test skipped: it needs root (mmdebstrap, QEMU in a network namespace)"; \
+	else $(MAKE) --no-print-directory image-test IMAGE_PROFILE=x86_64; fi
 
 # --- the appliance ----------------------------------------------------------
 run: deps-run build
@@ -82,4 +89,5 @@ image: deps-image build
 	image/build.sh $(IMAGE_PROFILE)
 
 image-test: image
+	image/test/rootfs-check.sh build/$(IMAGE_PROFILE)/rootfs
 	image/test/boot-test.sh $(IMAGE_PROFILE)

@@ -31,6 +31,7 @@ IMAGE_PACKAGES=(
   mmdebstrap      # builds the image's Debian root filesystem from Debian's packages
   squashfs-tools  # mksquashfs: the read-only root filesystem
   dosfstools      # mkfs.vfat: the boot (EFI system) partition, made without loop devices
+  syslinux syslinux-common # the x86_64 image's BIOS loader, installed into the FAT partition without mounting it
   mtools          # mcopy: fills the FAT partition without mounting it (the host kernel may have no vfat)
   fdisk           # sfdisk: the partition table, written to a plain file
   e2fsprogs       # mkfs.ext4 -d: the data partition
@@ -38,6 +39,7 @@ IMAGE_PACKAGES=(
   zstd            # fast compression of the squashfs root and of the app bundle
   qemu-system-x86 # image-test: boots the x86_64 image
   ovmf            # image-test: UEFI firmware for QEMU (the x86_64 image boots through systemd-boot)
+  seabios         # image-test: the BIOS firmware for QEMU (the same image boots through syslinux)
   iproute2        # image-test: the LAN client's network namespace and tap port
   isc-dhcp-client # image-test: the LAN client takes its address by DHCP
   curl            # image-test: fetches the page and verifies the chain with --cacert

@@ -1,4 +1,4 @@
-# The x86_64 board: a PC or VM with UEFI, booted by systemd-boot from the FAT partition.
+# The x86_64 board: a PC or VM, booted from the FAT partition by systemd-boot (UEFI) or syslinux (BIOS).
 # Sourced by image/build.sh; a profile only sets variables, the steps do the work.
 # shellcheck disable=SC2034
 PROFILE=x86_64
@@ -18,5 +18,6 @@ DATA_MIB=64
 # Where the kernel finds its partitions whatever the disk is called (vda, sda, nvme0n1): by GPT partition name.
 KERNEL_CMDLINE="root=PARTLABEL=burrow-root-a rootfstype=squashfs ro persistdev=PARTLABEL=burrow-data systemd.gpt_auto=0 console=tty1 console=ttyS0,115200n8 quiet loglevel=3"
 BOOTLOADER=systemd-boot
+BIOS_LOADER=syslinux # the host's syslinux (its version is in the manifest)
 # The serial port the recovery console takes over (besides tty1).
 SERIAL_TTY=ttyS0

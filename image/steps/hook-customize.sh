@@ -31,14 +31,14 @@ mkdir -p "$R/var/lib/systemd/timesync"
 touch -d "@${SOURCE_DATE_EPOCH}" "$R/var/lib/systemd/timesync/clock"
 
 # Units: Burrow's, the recovery console instead of login prompts, networkd for the WAN; nothing that would
-# change the system by itself (apt timers).
+# change the system by itself (apt timers) or back up a package database that never changes (dpkg-db-backup).
 systemctl --root="$R" --quiet enable burrow-early-firewall.service burrow-persist-layout.service \
   burrow-board.service burrowd.service burrow-api.service burrow-grow-data.service burrow-wan-dns.path \
   systemd-networkd.service systemd-timesyncd.service \
   burrow-console@tty1.service "burrow-console@$SERIAL_TTY.service"
 systemctl --root="$R" --quiet disable systemd-networkd-wait-online.service getty@tty1.service 2>/dev/null || true
 systemctl --root="$R" --quiet mask getty@tty1.service "serial-getty@$SERIAL_TTY.service" \
-  apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer e2scrub_reap.service
+  apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer e2scrub_reap.service dpkg-db-backup.timer
 
 # Kernel modules nothing on a wired router uses (graphics, sound, media, wireless, exotic file systems).
 for kdir in "$R"/usr/lib/modules/*; do

@@ -15,6 +15,8 @@ git -C "$ROOT" diff --quiet HEAD -- . ':!out' ':!build' || commit="$commit (with
   echo "commit: $commit"
   echo "debian: $(cat "$ROOTFS/etc/debian_version")"
   echo "node-abi: $(cat "$APP/.node-abi")"
+  # What packed the disk (the BIOS loader written into it comes from the build machine's syslinux).
+  echo "build tools: $(dpkg-query -W -f='${Package} ${Version}; ' mmdebstrap squashfs-tools dosfstools mtools syslinux 2>/dev/null)"
   echo
   echo "## Debian packages"
   dpkg-query --admindir="$ROOTFS/var/lib/dpkg" -W -f='${Package} ${Version} ${Architecture}\n' | sort

@@ -10,7 +10,7 @@ HERE=$ROOT/image/test
 VERSION=${BURROW_VERSION:-$(node -p 'require(process.argv[1]).version' "$ROOT/api/package.json")}
 IMAGE=$ROOT/out/burrow-$VERSION-$PROFILE.img
 WORK=$ROOT/build/image-test
-NS=burrow-imgtest
+NS=burrow-img$$ # per run: two builders (or worktrees) may test at once
 LAN_IP=192.168.8.1
 PROBE_IP=192.168.8.250 # the test's own fixed LAN address, outside the DHCP range, to time the page from power-on
 BEYOND_PORT=18099      # a listener in the namespace: the guest's WAN reaches it as 10.0.2.2 (QEMU's host side)
@@ -47,13 +47,18 @@ ip netns exec "$NS" node -e '
     .listen(Number(process.argv[2]), "127.0.0.1");' "$WORK/beyond.log" "$BEYOND_PORT" &
 LISTENER_PID=$!
 
-# boot DISK SERIAL_LOG [QEMU args…]: starts QEMU in the background (its pid in QEMU_PID).
+# boot DISK SERIAL_LOG uefi|bios [QEMU args…]: starts QEMU in the background (its pid in QEMU_PID), with UEFI
+# firmware (OVMF: the image's systemd-boot) or QEMU's own BIOS (SeaBIOS: the image's syslinux).
 boot() {
-  local disk=$1 serial=$2
-  shift 2
-  cp "/usr/share/OVMF/OVMF_VARS_4M.fd" "$disk.vars"
+  local disk=$1 serial=$2 firmware=$3
+  shift 3
+  local -a firmware_args=()
+  if [ "$firmware" = uefi ]; then
+    cp "/usr/share/OVMF/OVMF_VARS_4M.fd" "$disk.vars"
+    firmware_args=(-drive "if=pflash,format=raw,readonly=on,file=$OVMF_CODE" -drive "if=pflash,format=raw,file=$disk.vars")
+  fi
   ip netns exec "$NS" qemu-system-x86_64 -accel tcg -cpu max -machine q35 -smp 2 -m 1024 -display none -monitor none \
-    -drive "if=pflash,format=raw,readonly=on,file=$OVMF_CODE" -drive "if=pflash,format=raw,file=$disk.vars" \
+    "${firmware_args[@]}" \
     -drive "file=$disk,if=virtio,format=raw" \
     -netdev "user,id=wan,hostfwd=tcp:127.0.0.1:18080-:80" -device virtio-net-pci,netdev=wan \
     -serial "file:$serial" -qmp "unix:$disk.qmp,server=on,wait=off" -no-reboot "$@" &
@@ -107,7 +112,7 @@ DISK=$WORK/burrow.img
 cp --sparse=always "$IMAGE" "$DISK"
 truncate -s +1G "$DISK" # a bigger medium than the image: the data partition grows
 ROOT_HASH=$(root_a_hash "$DISK")
-boot "$DISK" "$WORK/serial-1.log" -netdev tap,id=lan,ifname=lan0,script=no,downscript=no -device virtio-net-pci,netdev=lan
+boot "$DISK" "$WORK/serial-1.log" uefi -netdev tap,id=lan,ifname=lan0,script=no,downscript=no -device virtio-net-pci,netdev=lan
 T_BURROW=$(wait_for "the HTTPS page" in_ns curl -skf --max-time 3 -o /dev/null "https://$LAN_IP/")
 pass "the HTTPS page answers on the LAN ${T_BURROW} s after power-on"
 
@@ -145,14 +150,14 @@ if in_ns ping -c 2 -W 2 10.0.2.2 >/dev/null 2>&1; then fail "the LAN pinged beyo
 [ ! -s "$WORK/beyond.log" ] || fail "the listener beyond the router was reached: $(cat "$WORK/beyond.log")"
 pass "before any tunnel, the LAN client reaches the router and nothing beyond it (kill switch closed)"
 
-echo "== reboot"
+echo "== reboot, this time from a BIOS (SeaBIOS → syslinux) instead of UEFI"
 shutdown_vm "$DISK"
-boot "$DISK" "$WORK/serial-2.log" -netdev tap,id=lan,ifname=lan0,script=no,downscript=no -device virtio-net-pci,netdev=lan
+boot "$DISK" "$WORK/serial-2.log" bios -netdev tap,id=lan,ifname=lan0,script=no,downscript=no -device virtio-net-pci,netdev=lan
 T_SECOND=$(wait_for "the HTTPS page after a reboot" in_ns curl -skf --max-time 3 -o /dev/null "https://$LAN_IP/")
 https -f "${ORIGIN[@]}" --cacert "$WORK/ca.pem" -d '{"username":"householdadmin","password":"correct horse battery staple 42"}' \
   "https://burrow.lan/api/auth/login" -o "$WORK/login.json" || fail "the admin cannot sign in after a reboot (or the page no longer chains to the same CA)"
 grep -q '"username":"householdadmin"' "$WORK/login.json" || fail "the sign-in answer names no admin: $(cat "$WORK/login.json")"
-pass "after a reboot (page at ${T_SECOND} s) the admin signs in, and the page still chains to the same CA"
+pass "after a reboot through the BIOS loader (page at ${T_SECOND} s) the admin signs in, and the page still chains to the same CA"
 shutdown_vm "$DISK"
 [ "$(root_a_hash "$DISK")" = "$ROOT_HASH" ] || fail "the root filesystem changed"
 pass "the root filesystem (root A) is unchanged, byte for byte"
@@ -164,7 +169,7 @@ pass "the data partition grew to fill the disk"
 echo "== bare Debian trixie, the same way"
 "$HERE/baseline-rootfs.sh" "$HERE/baseline-profile.sh" "$ROOT/build/baseline/rootfs"
 "$ROOT/image/steps/pack.sh" "$HERE/baseline-profile.sh" "$ROOT/build/baseline/rootfs" "$ROOT/build/baseline/pack" "$WORK/baseline.img" >/dev/null
-boot "$WORK/baseline.img" "$WORK/serial-baseline.log" -netdev tap,id=lan,ifname=lan0,script=no,downscript=no -device virtio-net-pci,netdev=lan
+boot "$WORK/baseline.img" "$WORK/serial-baseline.log" uefi -netdev tap,id=lan,ifname=lan0,script=no,downscript=no -device virtio-net-pci,netdev=lan
 T_BASE=$(wait_for "the bare Debian's HTTP service" in_ns curl -sf --max-time 3 -o /dev/null "http://127.0.0.1:18080/")
 shutdown_vm "$WORK/baseline.img"
 RATIO=$(awk -v a="$T_BURROW" -v b="$T_BASE" 'BEGIN { printf "%.2f", a / b }')

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The image check `make test` runs (test/image/rootfs.test.ts): the full build and boot (`make image-test`) take
-# longer than CI can give, so this builds only the x86_64 root filesystem (the same app bundle, mmdebstrap and hooks
-# as `make image`) and checks what it holds: units, users, ownership and modes, production-only node_modules, the
-# early nftables table. Every check prints PASS or FAIL; the script fails at the end if any failed. Run as root.
+# Checks what an image's root filesystem holds: units, users, ownership and modes, production-only node_modules,
+# the early nftables table. `make image-test` (and so `make test` as root) runs it on the tree `make image` built;
+# without an argument it builds the x86_64 root filesystem alone first (about 1-2 min), a quick check while working
+# on the image. Every check prints PASS or FAIL; the script fails at the end if any failed. Run as root.
 # usage: image/test/rootfs-check.sh [ROOTFS_DIR]   (given a directory, checks it without building)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -43,6 +43,7 @@ check "console on ttyS0" wanted_by getty.target burrow-console@ttyS0.service
 check "no login prompt on tty1" masked getty@tty1.service
 check "no login prompt on ttyS0" masked serial-getty@ttyS0.service
 check "no apt timers" masked apt-daily.timer
+check "no package database backups" masked dpkg-db-backup.timer
 
 # Users: the API's own, unprivileged, no shell; the API unit runs as it with the one capability it needs.
 check "user burrow, no login" grep -q '^burrow:x:[0-9]*:[0-9]*:.*:/usr/sbin/nologin$' "$R/etc/passwd"
