@@ -9,6 +9,6 @@
   "targets": [
     {"target_name": "burrow_tun", "sources": ["tun.c"]},
     {"target_name": "burrow_udp", "sources": ["udp.c", "udp_mmsg.c"]},
-    {"target_name": "burrow_sock", "sources": ["peercred.c"]},
+    {"target_name": "burrow_sock", "sources": ["peercred.c", "sd_notify.c"]},
   ],
 }

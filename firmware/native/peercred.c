@@ -1,12 +1,14 @@
 /*
  * burrow_sock: who is on the other end of a Unix socket. burrowd's control socket admits only root and the
  * API's service user; the kernel vouches for that through SO_PEERCRED, which node:net does not expose.
+ * The addon's other function, sdNotify, is in sd_notify.c.
  */
 #include <sys/socket.h>
 #include <sys/types.h>
 
 #include "io_args.h"
 #include "io_napi.h"
+#include "sd_notify.h"
 
 /* peerCredentials(fd) -> { pid, uid, gid } of the process that connected (at connect time). */
 static napi_value peer_credentials(napi_env env, napi_callback_info info) {
@@ -35,7 +37,7 @@ static napi_value peer_credentials(napi_env env, napi_callback_info info) {
 }
 
 NAPI_MODULE_INIT() {
-  if (!io_export(env, exports, "peerCredentials", peer_credentials)) {
+  if (!io_export(env, exports, "peerCredentials", peer_credentials) || !sd_notify_export(env, exports)) {
     return NULL;
   }
   return exports;

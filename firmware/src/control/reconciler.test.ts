@@ -176,3 +176,16 @@ test('a reset waits for the apply under way, leaves nothing in force, and nothin
   t.true((await reconciler.submit(stateWith('100.64.2.1'))).ok, 'the next state applies as usual');
   t.is(reconciler.current?.lan.address, '100.64.2.1/24');
 });
+
+test('an apply under way counts as busy (for the watchdog) from its start until it ends', async (t) => {
+  const { steps, reconciler } = setUp();
+  t.is(reconciler.busyForMs(), 0);
+  steps.hold();
+  const started = performance.now();
+  const outcome = reconciler.submit(stateWith('100.64.1.1'));
+  await new Promise((resolve) => setImmediate(resolve));
+  t.true(reconciler.busyForMs(started + 60_000) >= 59_000, 'a held apply is busy for as long as it is held');
+  steps.open();
+  await outcome;
+  t.is(reconciler.busyForMs(started + 60_000), 0);
+});

@@ -47,6 +47,8 @@ export class Reconciler {
   /** The state being applied right now, if any. */
   private inFlight: DesiredState | typeof FIRST_BOOT | null = null;
   private queued: Queued | null = null;
+  /** When (monotonic ms) the apply under way began, for burrowd's watchdog. */
+  private inFlightSince: number | null = null;
   private running = false;
   private generation = 0;
 
@@ -60,6 +62,11 @@ export class Reconciler {
   /** The state in force (the last one applied completely), or null. */
   get current(): DesiredState | null {
     return this.applied;
+  }
+
+  /** How long the apply under way has run (0 when none is): one that never ends is a hung burrowd. */
+  busyForMs(now = performance.now()): number {
+    return this.inFlightSince === null ? 0 : now - this.inFlightSince;
   }
 
   /** Validates `input` and applies it; a malformed state is refused at once and changes nothing. */
@@ -112,9 +119,11 @@ export class Reconciler {
         const { state, waiters } = this.queued;
         this.queued = null;
         this.inFlight = state;
-        const outcome = await (state === FIRST_BOOT ? this.toFirstBoot() : this.applyWhole(state)).finally(
-          () => (this.inFlight = null),
-        );
+        this.inFlightSince = performance.now();
+        const outcome = await (state === FIRST_BOOT ? this.toFirstBoot() : this.applyWhole(state)).finally(() => {
+          this.inFlight = null;
+          this.inFlightSince = null;
+        });
         for (const resolve of waiters) {
           resolve(outcome);
         }

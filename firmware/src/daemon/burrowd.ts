@@ -2,8 +2,10 @@
 // whole desired states from the API over its control socket.
 //
 // Start-up order is the point: the block-all-forwarding table goes in before anything else, so the LAN has no
-// way out while the rest comes up; then the control socket; then the state persisted by the last run. When
-// burrowd stops (or dies) the kill-switch table stays loaded: the LAN stays blocked until burrowd is back.
+// way out while the rest comes up; then the control socket, and systemd hears READY=1; then the state persisted by
+// the last run. When burrowd stops (or dies) the kill-switch table stays loaded: the LAN stays blocked until burrowd
+// is back. Under systemd's watchdog a hung burrowd (a blocked event loop, an apply that never ends) stops pinging
+// and is restarted, into the same fail-closed start-up.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +24,7 @@ import { systemClock } from '../io/clock.js';
 import { StateStore } from '../control/state-store.js';
 import { Dnsmasq, dnsmasqPaths } from '../os/dnsmasq.js';
 import { SpawnExecutor } from '../os/exec.js';
+import { SystemdNotify } from '../os/systemd-notify.js';
 import { EngineManager } from './engine-manager.js';
 import { Gateway } from './gateway.js';
 import { HealthChecks } from './health-checks.js';
@@ -42,6 +45,13 @@ const USAGE = `Usage: burrowd [--data-dir DIR] [--socket PATH] [--api-user NAME 
                belongs to its group
   --engine     a wireguard-go compatible program (default: Burrow's own burrow-wg)
 Environment: LOG_LEVEL=silent|error|info|verbose`;
+
+/**
+ * An apply or a monitor round running this long is wedged, and the watchdog pings stop. Far beyond the slowest
+ * legitimate one: every command burrowd runs has a 10 s timeout, every UAPI request 5 s, every background
+ * handshake 10 s.
+ */
+const HUNG_AFTER_MS = 10 * 60_000;
 
 const DEFAULT_ENGINE = fileURLToPath(new URL('../../bin/burrow-wg', import.meta.url));
 
@@ -105,6 +115,8 @@ function readBoard(file: string): BoardConfig {
 
 async function main(): Promise<void> {
   const log = stderrLog('burrowd');
+  // First: it takes systemd's variables out of the environment before any child (nft, the engine) is spawned.
+  const systemd = SystemdNotify.fromEnvironment(log);
   const options = parseOptions();
   fs.mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const runDir = path.join(options.dataDir, 'run');
@@ -312,6 +324,19 @@ async function main(): Promise<void> {
     handlers,
   );
   log.info(`control socket at ${options.socketPath}`);
+  // The kill-switch table is in and the API can connect: units ordered after burrowd.service may start.
+  systemd.startWatchdog(() => {
+    const applying = current.busyForMs();
+    const monitoring = household.busyForMs();
+    if (applying > HUNG_AFTER_MS) {
+      return `a desired state has been applying for ${Math.round(applying / 1000)} s`;
+    }
+    if (monitoring > HUNG_AFTER_MS) {
+      return `the upstream monitor's round has run for ${Math.round(monitoring / 1000)} s`;
+    }
+    return null;
+  });
+  systemd.ready();
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -319,6 +344,7 @@ async function main(): Promise<void> {
       return;
     }
     stopping = true;
+    systemd.stopping();
     log.info(`${signal}: stopping; the kill-switch table stays loaded`);
     await control.close().catch(() => undefined);
     household.stop();

@@ -92,6 +92,8 @@ export class Gateway {
   private resolvedAt = 0;
   private timer: NodeJS.Timeout | null = null;
   private checking = false;
+  /** When (monotonic ms) the monitor round under way began, for burrowd's watchdog. */
+  private checkingSince: number | null = null;
   /** The tunnel and kill switch last applied, to tell a change from the same state applied again. */
   private appliedKey: string | null = null;
 
@@ -178,12 +180,18 @@ export class Gateway {
     };
   }
 
+  /** How long the monitor round under way has run (0 when none is): one that never ends is a hung burrowd. */
+  busyForMs(now = performance.now()): number {
+    return this.checkingSince === null ? 0 : now - this.checkingSince;
+  }
+
   /** One round of the monitor: the active profile's health, then background checks of failed ones. */
   async check(): Promise<void> {
     if (this.checking || this.document === null) {
       return;
     }
     this.checking = true;
+    this.checkingSince = performance.now();
     try {
       const active = this.activeProfile();
       if (active !== undefined && (await this.answered(active))) {
@@ -214,6 +222,7 @@ export class Gateway {
       this.options.log.warn(`the upstream check failed: ${(error as Error).message}`);
     } finally {
       this.checking = false;
+      this.checkingSince = null;
     }
   }
 

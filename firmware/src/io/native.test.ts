@@ -1,5 +1,5 @@
 import test from 'ava';
-import { loadAddon, loadTunAddon, loadUdpAddon, type TunAddon } from './native.js';
+import { loadAddon, loadSockAddon, loadTunAddon, loadUdpAddon, type TunAddon } from './native.js';
 
 test('a missing addon fails with a message that says how to build it', (t) => {
   const error = t.throws(() => loadAddon<TunAddon>('burrow_missing'));
@@ -13,6 +13,22 @@ test('the built addons load once and export their functions', (t) => {
   t.is(loadTunAddon(), tun);
   t.deepEqual(Object.keys(tun).sort(), ['close', 'mtu', 'open', 'start', 'write']);
   t.deepEqual(Object.keys(loadUdpAddon()).sort(), ['close', 'getMark', 'open', 'send', 'setMark', 'start']);
+  t.deepEqual(Object.keys(loadSockAddon()).sort(), ['peerCredentials', 'sdNotify']);
+});
+
+test('sdNotify refuses an address it cannot send to before making a socket, and names the errno after', (t) => {
+  const sock = loadSockAddon();
+  t.throws(() => sock.sdNotify('run/notify', 'READY=1'), {
+    instanceOf: TypeError,
+    message: /absolute path or start with @/,
+  });
+  t.throws(() => sock.sdNotify('@', 'READY=1'), { instanceOf: TypeError, message: /name after the @/ });
+  t.throws(() => sock.sdNotify(`/${'n'.repeat(120)}`, 'READY=1'), { instanceOf: RangeError });
+  t.throws(() => sock.sdNotify('/run/notify\0x', 'READY=1'), { instanceOf: TypeError, message: /NUL/ });
+  t.throws(() => sock.sdNotify('/nonexistent-burrow-dir/notify', 'READY=1'), {
+    message: /^sendto \/nonexistent-burrow-dir\/notify: ENOENT/,
+  });
+  t.throws(() => sock.sdNotify('@burrow-nobody-listens-here', 'READY=1'), { message: /ECONNREFUSED/ });
 });
 
 test('the addons check their arguments before touching the kernel', (t) => {

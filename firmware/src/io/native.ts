@@ -58,6 +58,8 @@ export interface UdpAddon {
 
 export interface SockAddon {
   peerCredentials(fd: number): { pid: number; uid: number; gid: number };
+  /** One datagram to a Unix datagram socket (absolute path, or `@name` for an abstract one): sd_notify(3). */
+  sdNotify(socketPath: string, message: string): void;
 }
 
 const require = createRequire(import.meta.url);
