@@ -44,6 +44,13 @@ check "no login prompt on tty1" masked getty@tty1.service
 check "no login prompt on ttyS0" masked serial-getty@ttyS0.service
 check "no apt timers" masked apt-daily.timer
 check "no package database backups" masked dpkg-db-backup.timer
+# burrowd tells systemd when it is ready (the API and the network wait for it) and is restarted when it hangs.
+burrowd_unit=$R/etc/systemd/system/burrowd.service
+check "burrowd is Type=notify" grep -qx 'Type=notify' "$burrowd_unit"
+check "burrowd's notifications come from its main process only" grep -qx 'NotifyAccess=main' "$burrowd_unit"
+check "burrowd has a watchdog" grep -qx 'WatchdogSec=30s' "$burrowd_unit"
+check "burrowd restarts always" grep -qx 'Restart=always' "$burrowd_unit"
+check "the API starts after burrowd is ready" grep -qx 'After=burrowd.service data.mount' "$R/etc/systemd/system/burrow-api.service"
 
 # Users: the API's own, unprivileged, no shell; the API unit runs as it with the one capability it needs.
 check "user burrow, no login" grep -q '^burrow:x:[0-9]*:[0-9]*:.*:/usr/sbin/nologin$' "$R/etc/passwd"
