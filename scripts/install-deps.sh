@@ -25,6 +25,7 @@ TEST_PACKAGES=(
   libnss3-tools   # certutil: gives a test Chromium the router's CA to trust
   curl            # verifies the served chain with --cacert, as a user would
   openssl         # `openssl verify` proves the CA's name constraints hold
+  python3         # binds the Unix datagram socket burrowd's systemd notifications go to (Node cannot)
 )
 
 IMAGE_PACKAGES=(
