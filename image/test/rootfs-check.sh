@@ -50,7 +50,7 @@ check "burrowd is Type=notify" grep -qx 'Type=notify' "$burrowd_unit"
 check "burrowd's notifications come from its main process only" grep -qx 'NotifyAccess=main' "$burrowd_unit"
 check "burrowd has a watchdog" grep -qx 'WatchdogSec=30s' "$burrowd_unit"
 check "burrowd restarts always" grep -qx 'Restart=always' "$burrowd_unit"
-check "the API starts after burrowd is ready" grep -qx 'After=burrowd.service data.mount' "$R/etc/systemd/system/burrow-api.service"
+check "the API starts beside burrowd, once /data is mounted" grep -qx 'After=data.mount' "$R/etc/systemd/system/burrow-api.service"
 
 # Users: the API's own, unprivileged, no shell; the API unit runs as it with the one capability it needs.
 check "user burrow, no login" grep -q '^burrow:x:[0-9]*:[0-9]*:.*:/usr/sbin/nologin$' "$R/etc/passwd"
