@@ -44,9 +44,10 @@ build: $(NPM_STAMP) $(NATIVE_ADDONS) ui/dist/index.html
 	npx tsc -b
 
 # --- checks -----------------------------------------------------------------
+# Prettier never walks the image's trees (build/, out/): a root filesystem mid-build holds a mounted /proc.
 lint: build
 	npx eslint --max-warnings 0 .
-	npx prettier --check --log-level warn . '!build/**' '!out/**' # the image's trees: never walked (a rootfs mid-build holds /proc)
+	npx prettier --check --log-level warn . '!build/**' '!out/**'
 	npm run --silent check -w ui
 	scripts/check-api-contract.sh
 
