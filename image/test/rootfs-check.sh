@@ -39,7 +39,7 @@ for unit in burrowd.service burrow-api.service burrow-board.service burrow-grow-
 done
 check "data layout enabled" wanted_by local-fs.target burrow-persist-layout.service
 check "console on tty1" wanted_by getty.target burrow-console@tty1.service
-check "console on ttyS0" wanted_by getty.target burrow-console@ttyS0.service
+check "console on ttyS0 (when the port exists)" wanted_by dev-ttyS0.device burrow-console@ttyS0.service
 check "no login prompt on tty1" masked getty@tty1.service
 check "no login prompt on ttyS0" masked serial-getty@ttyS0.service
 check "no apt timers" masked apt-daily.timer
