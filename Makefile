@@ -14,8 +14,8 @@ UI_SOURCES := $(shell find ui/src ui/index.html ui/vite.config.ts ui/public -typ
 help:
 	@echo "make run    install what is missing, build, and start Burrow in a household lab (prints the web page's URL)"
 	@echo "make test   install what is missing, build, lint, and run every test suite"
-	@echo "make image  (root) build the x86_64 disk image into out/ (docs/builders-guide.md)"
-	@echo "make image-test  (root) build it, then boot it in QEMU and check it (and a bare Debian for comparison)"
+	@echo "make image  (root) build the disk images into out/: x86_64 and rpi-arm64 (docs/builders-guide.md)"
+	@echo "make image-test  (root) build them, then boot each in QEMU and check it (x86_64: and a bare Debian for comparison)"
 
 # --- installs ---------------------------------------------------------------
 $(NPM_STAMP): package-lock.json $(WORKSPACE_MANIFESTS)
@@ -59,7 +59,7 @@ test: deps-test lint
 # on a 2-core machine, well inside CI's budget. It needs root (mmdebstrap, a network namespace).
 test-image:
 	@if [ "$$(id -u)" -ne 0 ]; then echo "image test skipped: it needs root (mmdebstrap, QEMU in a network namespace)"; \
-	else $(MAKE) --no-print-directory image-test IMAGE_PROFILE=x86_64; fi
+	else $(MAKE) --no-print-directory image-test IMAGE_PROFILES=x86_64; fi
 
 # --- the appliance ----------------------------------------------------------
 run: deps-run build
@@ -80,15 +80,17 @@ bench: deps-test build
 
 # --- the image (root: mmdebstrap, QEMU) ---------------------------------------
 .PHONY: image image-test deps-image
-IMAGE_PROFILE ?= x86_64
+# Every board's image (image/profiles/); `make image IMAGE_PROFILES=x86_64` builds one.
+IMAGE_PROFILES ?= x86_64 rpi-arm64
 
 deps-image:
 	@scripts/install-deps.sh node
 	@scripts/install-deps.sh system image
 
 image: deps-image build
-	image/build.sh $(IMAGE_PROFILE)
+	@for profile in $(IMAGE_PROFILES); do image/build.sh $$profile || exit 1; done
 
 image-test: image
-	image/test/rootfs-check.sh build/$(IMAGE_PROFILE)/rootfs
-	image/test/boot-test.sh $(IMAGE_PROFILE)
+	@for profile in $(IMAGE_PROFILES); do \
+	  image/test/rootfs-check.sh build/$$profile/rootfs $$profile && image/test/boot-test.sh $$profile || exit 1; \
+	done

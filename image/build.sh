@@ -16,8 +16,19 @@ mkdir -p "$BUILD" "$OUT"
 step() { echo "== $1 ($(date -u +%T))"; }
 start=$(date +%s)
 
+# shellcheck source=profiles/x86_64.sh
+DEB_ARCH=$(. "$PROFILE_FILE" && echo "$DEB_ARCH")
+if [ "$DEB_ARCH" != "$(dpkg --print-architecture)" ]; then
+  step "qemu-user for $DEB_ARCH (binfmt_misc)"
+  "$ROOT/image/steps/binfmt.sh" "$DEB_ARCH" || { echo "cannot run $DEB_ARCH programs here: mmdebstrap would fail" >&2; exit 1; }
+  step "native addons for $DEB_ARCH (cross-compiled)"
+  "$ROOT/image/steps/addons.sh" "$DEB_ARCH" "$BUILD/addons"
+  ADDON_ROOT=$BUILD/addons
+else
+  ADDON_ROOT=$ROOT # this machine's own builds (make build)
+fi
 step "app bundle"
-"$ROOT/image/steps/app.sh" "$BUILD/app"
+"$ROOT/image/steps/app.sh" "$BUILD/app" "$ADDON_ROOT"
 step "root filesystem (mmdebstrap, Debian trixie)"
 "$ROOT/image/steps/rootfs.sh" "$PROFILE_FILE" "$BUILD/rootfs" "$BUILD/app"
 step "disk image"

@@ -38,7 +38,11 @@ IMAGE_PACKAGES=(
   e2fsprogs       # mkfs.ext4 -d: the data partition
   xz-utils        # the compressed copy of the image
   zstd            # fast compression of the squashfs root and of the app bundle
+  qemu-user-static binfmt-support # the arm64 image: Debian's arm64 packages configured under emulation
+  arch-test       # checks that this machine runs arm64 binaries (binfmt registered)
+  g++-aarch64-linux-gnu # the native addons cross-compiled for arm64 (node-gyp --arch=arm64)
   qemu-system-x86 # image-test: boots the x86_64 image
+  qemu-system-arm # image-test: boots the arm64 image (QEMU virt, the Raspberry Pi profile's kernel)
   ovmf            # image-test: UEFI firmware for QEMU (the x86_64 image boots through systemd-boot)
   seabios         # image-test: the BIOS firmware for QEMU (the same image boots through syslinux)
   iproute2        # image-test: the LAN client's network namespace and tap port

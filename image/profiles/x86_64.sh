@@ -19,5 +19,7 @@ DATA_MIB=64
 KERNEL_CMDLINE="root=PARTLABEL=burrow-root-a rootfstype=squashfs ro persistdev=PARTLABEL=burrow-data systemd.gpt_auto=0 console=tty1 console=ttyS0,115200n8 quiet loglevel=3"
 BOOTLOADER=systemd-boot
 BIOS_LOADER=syslinux # the host's syslinux (its version is in the manifest)
-# The serial port the recovery console takes over (besides tty1).
-SERIAL_TTY=ttyS0
+# GPT: partitions found by name (PARTLABEL), whatever the disk is called.
+PARTITION_TABLE=gpt
+# The serial ports the recovery console takes over (besides tty1), each when the kernel has it.
+SERIAL_TTYS=(ttyS0)

@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
 # Stages the application as it runs on the device, in $1 (becomes /usr/lib/burrow): the built JavaScript of
 # firmware/ and api/, the built UI, the bins, and production node_modules only. Native addons come from this
-# machine's build (all are N-API, and its Node ABI must match the image's: rootfs.sh checks it).
+# machine's build, or for another architecture from $2, a tree laid out like the repository (steps/addons.sh).
+# All are N-API, and their Node ABI must match the image's: hook-customize.sh checks it.
+# usage: app.sh STAGE_DIR [ADDON_ROOT]
 set -euo pipefail
 STAGE=$1
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+ADDONS=$(realpath "${2:-$ROOT}")
 rm -rf "$STAGE"
 mkdir -p "$STAGE"
 cd "$ROOT"
-for f in firmware/dist api/dist ui/dist/index.html firmware/native/build/Release/burrow_tun.node node_modules/sqlite3/build/Release/node_sqlite3.node node_modules/argon2/build/Release/argon2.node; do
+for f in firmware/dist api/dist ui/dist/index.html; do
   [ -e "$f" ] || { echo "$f is missing: run 'make build' first" >&2; exit 1; }
+done
+for f in firmware/native/build/Release/burrow_tun.node node_modules/sqlite3/build/Release/node_sqlite3.node node_modules/argon2/build/Release/argon2.node; do
+  [ -e "$ADDONS/$f" ] || { echo "$ADDONS/$f is missing: run 'make build' (or steps/addons.sh) first" >&2; exit 1; }
 done
 
 # npm ci needs every workspace's package.json to match the lock file; only firmware and api are installed.
@@ -28,14 +34,15 @@ rm -rf "$STAGE/node_modules/typescript" "$STAGE/node_modules/.bin/tsc" "$STAGE/n
 
 cp -a firmware/dist firmware/bin "$STAGE/firmware/"
 mkdir -p "$STAGE/firmware/native/build/Release" "$STAGE/ui"
-cp firmware/native/build/Release/*.node "$STAGE/firmware/native/build/Release/"
+cp "$ADDONS"/firmware/native/build/Release/*.node "$STAGE/firmware/native/build/Release/"
 cp -a api/dist api/bin "$STAGE/api/"
 cp -a ui/dist "$STAGE/ui/"
-# The npm packages' addons as this machine built them (sqlite3, argon2), never their prebuilt binaries: argon2's
+# The npm packages' addons as built from source (sqlite3, argon2), never their prebuilt binaries: argon2's
 # linux-x64 prebuild crashes (SIGSEGV) under Debian's Node 20, whose OpenSSL and libuv are shared libraries.
-for addon in node_modules/*/build/Release/*.node node_modules/@*/*/build/Release/*.node; do
+for addon in "$ADDONS"/node_modules/*/build/Release/*.node "$ADDONS"/node_modules/@*/*/build/Release/*.node; do
   [ -e "$addon" ] || continue
-  package=${addon%%/build/*}
+  package=${addon#"$ADDONS"/}
+  package=${package%%/build/*}
   [ -d "$STAGE/$package" ] || continue
   mkdir -p "$STAGE/$package/build/Release"
   cp "$addon" "$STAGE/$package/build/Release/"

@@ -15,6 +15,12 @@ if [ "$image_abi" != "$(cat "$R/usr/lib/burrow/.node-abi")" ]; then
   echo "The image's Node ABI ($image_abi) differs from the one the addons were built for" >&2
   exit 1
 fi
+# Every native addon loads in the image's Node (under qemu-user for another architecture): built for the right
+# machine and against libraries the image has.
+mapfile -t addons < <(cd "$R" && find usr/lib/burrow -name '*.node' -type f | sed 's#^#/#')
+chroot "$R" /usr/bin/node -e 'for (const f of process.argv.slice(1)) require(f)' "${addons[@]}" ||
+  { echo "A native addon does not load in the image's Node: ${addons[*]}" >&2; exit 1; }
+echo "native addons load in the image's Node ($DEB_ARCH): ${addons[*]##*/}"
 chroot "$R" systemd-sysusers
 
 # The root filesystem is read-only: names and mount points are fixed here.
@@ -34,11 +40,17 @@ touch -d "@${SOURCE_DATE_EPOCH}" "$R/var/lib/systemd/timesync/clock"
 # change the system by itself (apt timers) or back up a package database that never changes (dpkg-db-backup).
 systemctl --root="$R" --quiet enable burrow-early-firewall.service burrow-persist-layout.service \
   burrow-board.service burrowd.service burrow-api.service burrow-grow-data.service burrow-wan-dns.path \
-  systemd-networkd.service systemd-timesyncd.service \
-  burrow-console@tty1.service "burrow-console@$SERIAL_TTY.service"
+  systemd-networkd.service systemd-timesyncd.service burrow-console@tty1.service
 systemctl --root="$R" --quiet disable systemd-networkd-wait-online.service getty@tty1.service 2>/dev/null || true
-systemctl --root="$R" --quiet mask getty@tty1.service "serial-getty@$SERIAL_TTY.service" \
-  apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer e2scrub_reap.service dpkg-db-backup.timer
+systemctl --root="$R" --quiet mask getty@tty1.service apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer \
+  e2scrub_reap.service dpkg-db-backup.timer
+# The serial consoles: each wanted by its port's device unit, so it starts only on a board that has the port (a
+# profile may list ports of several boards: the Pi's and QEMU's).
+for tty in "${SERIAL_TTYS[@]}"; do
+  mkdir -p "$R/etc/systemd/system/dev-$tty.device.wants"
+  ln -sf ../burrow-console@.service "$R/etc/systemd/system/dev-$tty.device.wants/burrow-console@$tty.service"
+  systemctl --root="$R" --quiet mask "serial-getty@$tty.service"
+done
 
 # Kernel modules nothing on a wired router uses (graphics, sound, media, wireless, exotic file systems).
 for kdir in "$R"/usr/lib/modules/*; do

@@ -10,6 +10,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 MIRROR=$("$HERE/mirror.sh")
 SECURITY_MIRROR=${BURROW_DEBIAN_SECURITY_MIRROR:-$MIRROR-security}
 SUITE=trixie
+# Debian's components: main, and more where a board needs it (the Pi's firmware is in non-free-firmware).
+COMPONENTS=${DEBIAN_COMPONENTS:-main}
 
 # What every board runs. Kept short; each entry is there for a reason.
 PACKAGES=(
@@ -38,4 +40,4 @@ mmdebstrap --mode=root --variant=minbase --architectures="$DEB_ARCH" --quiet \
   --essential-hook="$HERE/hook-essential.sh \"\$1\"" \
   --customize-hook="$HERE/hook-customize.sh \"\$1\"" \
   "$SUITE" "$OUT" \
-  "deb $MIRROR $SUITE main" "deb $MIRROR $SUITE-updates main" "deb $SECURITY_MIRROR $SUITE-security main"
+  "deb $MIRROR $SUITE $COMPONENTS" "deb $MIRROR $SUITE-updates $COMPONENTS" "deb $SECURITY_MIRROR $SUITE-security $COMPONENTS"

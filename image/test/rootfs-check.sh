@@ -3,10 +3,14 @@
 # the early nftables table. `make image-test` (and so `make test` as root) runs it on the tree `make image` built;
 # without an argument it builds the x86_64 root filesystem alone first (about 1-2 min), a quick check while working
 # on the image. Every check prints PASS or FAIL; the script fails at the end if any failed. Run as root.
-# usage: image/test/rootfs-check.sh [ROOTFS_DIR]   (given a directory, checks it without building)
+# usage: image/test/rootfs-check.sh [ROOTFS_DIR [PROFILE]]   (given a directory, checks it without building;
+#        PROFILE, default x86_64, names its serial ports)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 WORK=$ROOT/build/rootfs-check
+PROFILE=${2:-x86_64}
+# shellcheck source=../profiles/x86_64.sh
+. "$ROOT/image/profiles/$PROFILE.sh"
 [ "$(id -u)" -eq 0 ] || { echo "the root filesystem check needs root (mmdebstrap --mode=root)" >&2; exit 1; }
 
 if [ $# -ge 1 ]; then
@@ -39,9 +43,11 @@ for unit in burrowd.service burrow-api.service burrow-board.service burrow-grow-
 done
 check "data layout enabled" wanted_by local-fs.target burrow-persist-layout.service
 check "console on tty1" wanted_by getty.target burrow-console@tty1.service
-check "console on ttyS0" wanted_by getty.target burrow-console@ttyS0.service
+for tty in "${SERIAL_TTYS[@]}"; do
+  check "console on $tty (when the port exists)" wanted_by "dev-$tty.device" "burrow-console@$tty.service"
+  check "no login prompt on $tty" masked "serial-getty@$tty.service"
+done
 check "no login prompt on tty1" masked getty@tty1.service
-check "no login prompt on ttyS0" masked serial-getty@ttyS0.service
 check "no apt timers" masked apt-daily.timer
 check "no package database backups" masked dpkg-db-backup.timer
 # burrowd tells systemd when it is ready (the API and the network wait for it) and is restarted when it hangs.
