@@ -8,8 +8,9 @@
 PROFILE=rpi-arm64
 DEB_ARCH=arm64
 KERNEL_PACKAGE=linux-image-arm64
-# The Pi's boot firmware (start4.elf, fixup4.dat) and the Wi-Fi chip's firmware, both from non-free-firmware.
-PROFILE_PACKAGES=(raspi-firmware firmware-brcm80211)
+# The Pi's boot firmware (start4.elf, fixup4.dat), from non-free-firmware. Not the Wi-Fi chip's firmware
+# (firmware-brcm80211, 12 MB): the image drops the wireless drivers, a wired router does not use Wi-Fi.
+PROFILE_PACKAGES=(raspi-firmware)
 DEBIAN_COMPONENTS="main non-free-firmware"
 # The initramfs reaches the root and data partitions on the Pi's SD card (sdhci-iproc), a USB disk (USB boot:
 # the VL805 controller behind pcie-brcmstb) or QEMU virt's virtio disk.
