@@ -49,6 +49,7 @@ IMAGE_PACKAGES=(
   isc-dhcp-client # image-test: the LAN client takes its address by DHCP
   curl            # image-test: fetches the page and verifies the chain with --cacert
   openssl         # image-test: fingerprints of the served CA
+  nftables        # image-test: checks an arm64 image's early table (its own nft cannot run under qemu-user)
 )
 
 check_node() {
