@@ -1,6 +1,6 @@
 // Collects everything a page does wrong while a test drives it: console errors, uncaught
 // exceptions, Content-Security-Policy violations and failed requests.
-import { type Page } from 'playwright-core';
+import { type Page, type Request } from 'playwright-core';
 
 export interface CspViolation {
   directive: string;
@@ -50,8 +50,20 @@ export class PageProblems {
       }
     });
     page.on('pageerror', (error) => problems.pageErrors.push(error.stack ?? error.message));
+    // Navigations of the page itself (a reload, a link): the previous document's reads still in flight are
+    // cancelled by the browser, whatever they were.
+    let navigations = 0;
+    const startedAfter = new WeakMap<Request, number>();
+    page.on('request', (request) => {
+      if (request.isNavigationRequest() && request.frame() === page.mainFrame()) {
+        navigations += 1;
+      } else {
+        startedAfter.set(request, navigations);
+      }
+    });
     page.on('requestfailed', (request) => {
       const reason = request.failure()?.errorText ?? '?';
+      const cutByNavigation = (startedAfter.get(request) ?? navigations) < navigations;
       // The browser aborts a background poll (status, gateway) still in flight, or the live status stream, when the
       // page navigates: by design, not a fault.
       // Likewise a page chunk loaded on demand (the traffic chart) that is still on its way when the page goes.
@@ -59,7 +71,7 @@ export class PageProblems {
       if (
         reason === 'net::ERR_ABORTED' &&
         request.method() === 'GET' &&
-        (isBackgroundPoll(path) || path.startsWith('/assets/'))
+        (isBackgroundPoll(path) || path.startsWith('/assets/') || cutByNavigation)
       ) {
         return;
       }
