@@ -41,6 +41,7 @@ IMAGE_PACKAGES=(
   qemu-user-static binfmt-support # the arm64 image: Debian's arm64 packages configured under emulation
   arch-test       # checks that this machine runs arm64 binaries (binfmt registered)
   g++-aarch64-linux-gnu # the native addons cross-compiled for arm64 (node-gyp --arch=arm64)
+  file            # checks each cross-compiled addon is an arm64 ELF file
   qemu-system-x86 # image-test: boots the x86_64 image
   qemu-system-arm # image-test: boots the arm64 image (QEMU virt, the Raspberry Pi profile's kernel)
   ovmf            # image-test: UEFI firmware for QEMU (the x86_64 image boots through systemd-boot)
