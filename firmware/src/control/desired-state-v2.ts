@@ -3,15 +3,19 @@
 // which profile carries traffic is burrowd's decision (daemon/failover-policy.ts), so failover goes on while the
 // API is down. The router's links (WAN, LAN) may come from the document or from burrowd's board file.
 //
-// A later kind of WireGuard interface (a server for the household's phones) joins as a sibling of `upstream`,
-// each run by its own supervised engine.
+// Remote access (the router as a WireGuard server for the household's phones) is a sibling of `upstream`, run by
+// its own supervised engine. `lan` carries the household's LAN plan over the board's (addresses, DHCP, domain,
+// reservations) and each device's policy (household-state.ts).
 //
 // burrowd applies one profile at a time as a version-1 state (desired-state.ts), which the reconciler and the
 // renderers (nftables, routes, dnsmasq) understand; `appliedState` makes it.
 import { z } from 'zod';
+import { lanExtraFields, redactRemoteAccess, remoteAccessSchema } from './household-state.js';
+import { lanAddress } from './state-fields.js';
 import {
   DEFAULT_FWMARK,
   DEFAULT_TUNNEL_INTERFACE,
+  dhcpSchema,
   type DesiredState,
   describeIssue,
   desiredStateSchema,
@@ -115,6 +119,10 @@ export const desiredStateV2Schema = z
      * ip/address/origin/query), fetched through the tunnel only. Absent: no exit check.
      */
     exitCheck: z.strictObject({ url: exitCheckUrl }).optional(),
+    /** The household's LAN plan and device policies over the network's LAN (absent fields: the network's). */
+    lan: z.strictObject({ address: lanAddress.optional(), dhcp: dhcpSchema.optional(), ...lanExtraFields }).optional(),
+    /** null: remote access is off. */
+    remoteAccess: remoteAccessSchema.nullable().default(null),
   })
   .superRefine((state, ctx) => {
     const ids = new Set<number>();
@@ -162,6 +170,11 @@ export function parseDesiredStateV2(input: unknown, board: BoardConfig | Network
   if (network === null) {
     return { ok: false, errors: ['network: is required: burrowd was started without a board file (--network)'] };
   }
+  // The state with no tunnel in force checks the LAN plan and remote access even when there is no profile.
+  const base = desiredStateSchema.safeParse(appliedState(state, network, null), { error: describeIssue });
+  if (!base.success) {
+    return { ok: false, errors: base.error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`) };
+  }
   const errors = state.upstream.profiles.flatMap((profile, index) => {
     const applied = desiredStateSchema.safeParse(appliedState(state, network, profile.id), { error: describeIssue });
     return applied.success
@@ -190,11 +203,18 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 export function appliedState(state: DesiredStateV2, network: NetworkConfig, activeId: number | null): DesiredState {
   const { profiles, selectedId: _selected, ...engine } = state.upstream;
   const profile = profiles.find((candidate) => candidate.id === activeId);
+  const { address, dhcp, ...extras } = state.lan ?? {};
   return {
     version: 1,
     killSwitch: state.killSwitch,
     wan: network.wan,
-    lan: network.lan,
+    lan: {
+      ...network.lan,
+      ...(address === undefined ? {} : { address }),
+      ...(dhcp === undefined ? {} : { dhcp }),
+      ...extras,
+    },
+    remoteAccess: state.remoteAccess,
     tunnel:
       profile === undefined
         ? null
@@ -221,6 +241,7 @@ export function fromVersion1(state: DesiredState): DesiredStateV2 {
     version: 2,
     killSwitch: state.killSwitch,
     network: { wan: state.wan, lan: state.lan },
+    remoteAccess: state.remoteAccess,
     upstream: {
       ...engine,
       profiles:
@@ -255,5 +276,6 @@ export function describeStateV2(state: DesiredStateV2): string {
         endpoints: profile.peers.map((peer) => peer.endpoint),
       })),
     },
+    remoteAccess: state.remoteAccess && redactRemoteAccess(state.remoteAccess),
   });
 }

@@ -3,12 +3,10 @@
 // and wg-quick style files, so anything odd is refused with the path of the field, and never echoed back
 // (a private key pasted into the wrong field must not reappear in an error or a log).
 import { z } from 'zod';
-import { decodeKeyBase64 } from '../crypto/keys.js';
 import {
   canonicalPrefix,
   contains,
   covers,
-  formatIp,
   formatIpPrefix,
   isHostOf,
   overlaps,
@@ -16,6 +14,41 @@ import {
   parseIpPrefix,
   type IpPrefix,
 } from '../net/ip.js';
+import {
+  describeIssue,
+  endpoint,
+  formatPath,
+  interfaceAddress,
+  interfaceName,
+  ipAddress,
+  ipv4Address,
+  isHostname,
+  key,
+  lanAddress,
+  port,
+  routedPrefix,
+  text,
+  ulaAddress,
+} from './state-fields.js';
+import {
+  lanExtraFields,
+  redactRemoteAccess,
+  refineLanExtras,
+  remoteAccessSchema,
+  remoteOverlaps,
+  type RemoteAccessState,
+} from './household-state.js';
+
+export {
+  describeIssue,
+  formatPath,
+  interfaceName,
+  isHostname,
+  isInterfaceName,
+  joinEndpoint,
+  splitEndpoint,
+  text,
+} from './state-fields.js';
 
 export const DEFAULT_LAN_INTERFACE = 'br-lan';
 export const DEFAULT_TUNNEL_INTERFACE = 'wg0';
@@ -24,111 +57,7 @@ export const DEFAULT_TUNNEL_MTU = 1420;
 export const DEFAULT_FWMARK = 0xca6c;
 export const DEFAULT_LEASE_SECONDS = 12 * 60 * 60;
 
-// Stricter than the kernel (which allows anything but '/', ':' and whitespace): names are quoted into nftables
-// rules and dnsmasq options, where a '"' or '*' would change the meaning.
-const INTERFACE_NAME = /^[A-Za-z0-9_.-]{1,15}$/;
-const HOSTNAME_LABEL = /^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$/;
-const MAX_TEXT = 1024;
-
-/** C0 controls, DEL, C1 controls and the Unicode line separators: none of them belong in a config file. */
-function hasControlCharacter(value: string): boolean {
-  for (let i = 0; i < value.length; i++) {
-    const code = value.charCodeAt(i);
-    if (code < 0x20 || (code >= 0x7f && code <= 0x9f) || code === 0x2028 || code === 0x2029) {
-      return true;
-    }
-  }
-  return false;
-}
-
-/** Whether `name` is an interface name this project accepts (also checked by the renderers, as defence in depth). */
-export function isInterfaceName(name: string): boolean {
-  return INTERFACE_NAME.test(name) && name !== '.' && name !== '..';
-}
-
-/** A string schema whose checker returns a problem (never quoting the value) or its canonical form. */
-export function text(check: (value: string) => { problem: string } | { value: string }) {
-  return z
-    .string()
-    .max(MAX_TEXT)
-    .transform((value, ctx) => {
-      const result = hasControlCharacter(value) ? { problem: 'must not contain control characters' } : check(value);
-      if ('problem' in result) {
-        ctx.addIssue({ code: 'custom', message: result.problem });
-        return z.NEVER;
-      }
-      return result.value;
-    });
-}
-
-export const interfaceName = text((value) =>
-  isInterfaceName(value)
-    ? { value }
-    : { problem: 'must be an interface name: 1-15 characters of A-Z a-z 0-9 _ . - (not "." or "..")' },
-);
-
-const key = text((value) => {
-  const decoded = decodeKeyBase64(value);
-  return decoded.ok ? { value } : { problem: decoded.reason };
-});
-
-const ipAddress = text((value) => {
-  const bytes = parseIp(value);
-  return bytes === null ? { problem: 'must be an IPv4 or IPv6 address' } : { value: formatIp(bytes) };
-});
-
-const ipv4Address = text((value) => {
-  const bytes = parseIp(value);
-  return bytes?.length === 4 ? { value: formatIp(bytes) } : { problem: 'must be an IPv4 address like 192.168.8.100' };
-});
-
-/** An interface address with its prefix length ("10.2.0.2/32"); host bits are kept. */
-const interfaceAddress = text((value) => {
-  const prefix = value.includes('/') ? parseIpPrefix(value) : null;
-  return prefix === null
-    ? { problem: 'must be an address with a prefix length, like 10.2.0.2/32 or fd00::2/128' }
-    : { value: formatIpPrefix(prefix) };
-});
-
-/** A routed prefix; host bits are cleared, as wg(8) stores allowed IPs. */
-const routedPrefix = text((value) => {
-  const prefix = parseIpPrefix(value);
-  return prefix === null
-    ? { problem: 'must be a prefix like 0.0.0.0/0, ::/0 or 10.0.0.0/8' }
-    : { value: formatIpPrefix(canonicalPrefix(prefix)) };
-});
-
-const lanAddress = text((value) => {
-  const prefix = value.includes('/') ? parseIpPrefix(value) : null;
-  if (prefix?.family !== 4 || prefix.cidr < 8 || prefix.cidr > 30) {
-    return { problem: "must be the router's IPv4 address with a prefix length of 8-30, like 192.168.8.1/24" };
-  }
-  if (!isHostOf(prefix)) {
-    return { problem: 'must be a host address, not the network or broadcast address of its subnet' };
-  }
-  return { value: formatIpPrefix(prefix) };
-});
-
-const ulaAddress = text((value) => {
-  const prefix = value.includes('/') ? parseIpPrefix(value) : null;
-  if (prefix?.family !== 6 || prefix.cidr !== 64 || (prefix.bytes[0]! & 0xfe) !== 0xfc) {
-    return { problem: "must be the router's unique local IPv6 address in a /64 (fc00::/7), like fd12:3456:789a::1/64" };
-  }
-  if (!isHostOf(prefix)) {
-    return { problem: 'must be a host address, not the subnet-router anycast address ending in ::' };
-  }
-  return { value: formatIpPrefix(prefix) };
-});
-
-/** "host:port" (a name or an IPv4 address) or "[IPv6]:port"; names are resolved later, by the reconciler. */
-const endpoint = text((value) => {
-  const parsed = splitEndpoint(value);
-  return 'problem' in parsed ? parsed : { value: joinEndpoint(parsed.host, parsed.port) };
-});
-
-const port = z.number().int().min(1).max(65535);
-
-const dhcpSchema = z.strictObject({
+export const dhcpSchema = z.strictObject({
   /** First address handed out; inside the LAN subnet. */
   rangeStart: ipv4Address,
   /** Last address handed out; inside the LAN subnet, not before rangeStart. */
@@ -154,8 +83,10 @@ const lanSchema = z
     ipv6Prefix: ulaAddress.optional(),
     /** The IPv4 DHCP server on the LAN (dnsmasq). */
     dhcp: dhcpSchema,
+    ...lanExtraFields,
   })
   .superRefine((lan, ctx) => {
+    refineLanExtras(lan, ctx);
     const subnet = parseIpPrefix(lan.address)!;
     const start = parseIp(lan.dhcp.rangeStart)!;
     const end = parseIp(lan.dhcp.rangeEnd)!;
@@ -267,6 +198,8 @@ export const desiredStateSchema = z
     ...networkFields,
     /** null: no tunnel configured (with the kill switch on, the LAN then reaches only the router). */
     tunnel: tunnelSchema.nullable(),
+    /** null: remote access is off (no second engine, no port open on the WAN). */
+    remoteAccess: remoteAccessSchema.nullable().default(null),
   })
   .superRefine((state, ctx) => {
     const owners = new Map<string, string>();
@@ -289,7 +222,35 @@ export const desiredStateSchema = z
         }
       });
     }
+    if (state.remoteAccess !== null) {
+      refineRemoteAccess(state, state.remoteAccess, ctx);
+      claim(state.remoteAccess.interface, ['remoteAccess', 'interface']);
+    }
   });
+
+/** Remote access beside the rest: its subnets clear of the LAN's and the tunnel's, its port not the engine's. */
+function refineRemoteAccess(
+  state: { lan: LanInput; tunnel: TunnelState | null },
+  remote: RemoteAccessState,
+  ctx: z.RefinementCtx,
+): void {
+  if (remoteOverlaps(remote, state.lan.address)) {
+    ctx.addIssue({ code: 'custom', path: ['remoteAccess', 'addresses'], message: 'overlaps the LAN subnet' });
+  }
+  if (state.lan.ipv6Prefix !== undefined && remoteOverlaps(remote, state.lan.ipv6Prefix)) {
+    ctx.addIssue({ code: 'custom', path: ['remoteAccess', 'addresses'], message: "overlaps the LAN's IPv6 prefix" });
+  }
+  state.tunnel?.addresses.forEach((address) => {
+    if (remoteOverlaps(remote, address)) {
+      ctx.addIssue({ code: 'custom', path: ['remoteAccess', 'addresses'], message: "overlaps the tunnel's addresses" });
+    }
+  });
+  if (state.tunnel?.listenPort === remote.listenPort) {
+    ctx.addIssue({ code: 'custom', path: ['remoteAccess', 'listenPort'], message: "is the upstream engine's port" });
+  }
+}
+
+type LanInput = { address: string; ipv6Prefix?: string | undefined };
 
 export type DesiredState = z.output<typeof desiredStateSchema>;
 /** What a sender may write: fields with defaults may be left out. */
@@ -321,7 +282,11 @@ export function describeState(state: DesiredState): string {
       ...(peer.presharedKey === undefined ? {} : { presharedKey: '(redacted)' }),
     })),
   };
-  return JSON.stringify({ ...state, tunnel });
+  return JSON.stringify({
+    ...state,
+    tunnel,
+    remoteAccess: state.remoteAccess && redactRemoteAccess(state.remoteAccess),
+  });
 }
 
 /** Whether LAN IPv6 goes through the tunnel: it has an IPv6 address and its peers route all of IPv6 (::/0). */
@@ -332,87 +297,8 @@ export function tunnelCarriesIpv6(tunnel: TunnelState): boolean {
   return hasAddress && covers(routed6, ALL_IPV6);
 }
 
-/** Splits "host:port" / "[v6]:port"; `literal` tells an address (usable as is) from a name to resolve. */
-export function splitEndpoint(value: string): { host: string; port: number; literal: boolean } | { problem: string } {
-  const match = /^\[([^\]]+)\]:(\d{1,5})$/.exec(value) ?? /^([^:[\]]+):(\d{1,5})$/.exec(value);
-  const portNumber = Number(match?.[2]);
-  if (!match || portNumber < 1 || portNumber > 65535) {
-    const hint = value.split(':').length > 2 && !value.startsWith('[') ? ' (an IPv6 address needs brackets)' : '';
-    return { problem: `must be host:port or [IPv6]:port with a port of 1-65535${hint}` };
-  }
-  const host = match[1]!;
-  const bytes = parseIp(host);
-  const bracketed = value.startsWith('[');
-  if (bytes !== null && (bytes.length === 16) === bracketed) {
-    return { host: formatIp(bytes), port: portNumber, literal: true };
-  }
-  if (bytes === null && !bracketed && isHostname(host)) {
-    return { host: host.toLowerCase(), port: portNumber, literal: false };
-  }
-  return { problem: 'must name a host: a DNS name, an IPv4 address, or an IPv6 address in brackets' };
-}
-
-export function joinEndpoint(host: string, portNumber: number): string {
-  return host.includes(':') ? `[${host}]:${portNumber}` : `${host}:${portNumber}`;
-}
-
-export function isHostname(host: string): boolean {
-  const name = host.endsWith('.') ? host.slice(0, -1) : host;
-  // An all-numeric last label would be a malformed IPv4 address, not a name.
-  return (
-    name.length <= 253 &&
-    name.split('.').every((label) => HOSTNAME_LABEL.test(label)) &&
-    !/^\d+$/.test(name.split('.').pop()!)
-  );
-}
-
 const ALL_IPV6: IpPrefix = { family: 6, bytes: new Uint8Array(16), cidr: 0 };
 
 function compareBytes(a: Uint8Array, b: Uint8Array): number {
   return Buffer.compare(a, b);
-}
-
-export function formatPath(path: readonly PropertyKey[]): string {
-  if (path.length === 0) {
-    return '(state)';
-  }
-  return path
-    .map((part, index) => (typeof part === 'number' ? `[${part}]` : `${index === 0 ? '' : '.'}${String(part)}`))
-    .join('');
-}
-
-/** Messages for zod's built-in checks, worded per field and never quoting the input. */
-export function describeIssue(issue: z.core.$ZodRawIssue): string | undefined {
-  if (issue.input === undefined && (issue.code === 'invalid_type' || issue.code === 'invalid_value')) {
-    return 'is required';
-  }
-  switch (issue.code) {
-    case 'invalid_type':
-      return issue.expected === 'int' ? 'must be a whole number' : `must be ${article(issue.expected)}`;
-    case 'invalid_value':
-      return `must be ${issue.values.map((value) => JSON.stringify(value)).join(' or ')}`;
-    case 'unrecognized_keys':
-      return `unknown ${issue.keys.length === 1 ? 'key' : 'keys'} ${issue.keys.map(quoteKeyName).join(', ')}`;
-    case 'too_small':
-      return issue.origin === 'array'
-        ? `must have at least ${issue.minimum} ${issue.minimum === 1 ? 'entry' : 'entries'}`
-        : `must be at least ${issue.minimum}`;
-    case 'too_big':
-      return issue.origin === 'array'
-        ? `must have at most ${issue.maximum} entries`
-        : issue.origin === 'string'
-          ? `must be at most ${issue.maximum} characters`
-          : `must be at most ${issue.maximum}`;
-    default:
-      return undefined;
-  }
-}
-
-/** Key names come from the input: only identifier-like ones are quoted (a pasted key is not an identifier). */
-function quoteKeyName(name: string): string {
-  return /^[A-Za-z_][A-Za-z0-9_]{0,39}$/.test(name) ? `"${name}"` : '(a key that is not a field name)';
-}
-
-function article(noun: string): string {
-  return /^[aeiou]/.test(noun) ? `an ${noun}` : `a ${noun}`;
 }
