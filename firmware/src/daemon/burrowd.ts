@@ -31,6 +31,7 @@ import { HealthChecks } from './health-checks.js';
 import { KillSwitchDisarm, parseDisarmParams } from './kill-switch-disarm.js';
 import { PROBE_INTERFACE } from './profile-prober.js';
 import { SettleWatch } from './settle-watch.js';
+import { RemoteExpiry } from './remote-expiry.js';
 import { collectStatus } from './status.js';
 import { SystemSteps } from './system-steps.js';
 import { handshakeNow } from './tunnel-handshake.js';
@@ -136,8 +137,18 @@ async function main(): Promise<void> {
     log: (line) => log.info(line),
     onRestarted: () => undefined,
   });
+  // The second engine: the router as the household's WireGuard server (remote access), beside the upstream one.
+  const remoteEngine = new EngineManager({
+    command: options.command,
+    runDir,
+    log: (line) => log.info(line),
+    onRestarted: () => void reconciler?.reapply(),
+  });
+  const remoteExpiry = new RemoteExpiry(() => void reconciler?.reapply());
   const dnsmasq = new Dnsmasq({ paths: dnsmasqPaths(options.dataDir), log: (line) => log.info(line) });
   const steps = new SystemSteps(executor, engine, dnsmasq, (message) => log.warn(message));
+  steps.remoteEngine = remoteEngine;
+  steps.onRemoteApplied = (remote) => remoteExpiry.schedule(remote);
 
   await steps.closeForwarding();
   log.info('forwarding is blocked until a desired state says otherwise');
@@ -259,6 +270,7 @@ async function main(): Promise<void> {
         engine,
         dnsmasq,
         executor,
+        remoteEngine,
         roles: {
           wan: options.board?.wan.interface ?? null,
           lan: options.board?.lan.interface ?? null,
@@ -350,7 +362,8 @@ async function main(): Promise<void> {
     household.stop();
     disarm.stop();
     settleWatch?.stop();
-    await Promise.allSettled([engine.stop(), probeEngine.stop(), dnsmasq.stop()]);
+    remoteExpiry.stop();
+    await Promise.allSettled([engine.stop(), probeEngine.stop(), remoteEngine.stop(), dnsmasq.stop()]);
     process.exit(0);
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -25,6 +25,25 @@ export interface StatusInput {
   readonly executor: Executor;
   /** The board's names, for roles while no state is in force. */
   readonly roles?: InterfaceRoles;
+  /** The remote-access engine (the router as the household's WireGuard server), when burrowd runs one. */
+  readonly remoteEngine?: EngineManager;
+}
+
+export interface RemoteAccessStatus {
+  interface: string;
+  listenPort: number;
+  /** The devices the engine holds now (an expired or disabled one is not among them); public keys only. */
+  peers: PeerStatus[];
+}
+
+/** Remote access as in force, with its devices as its engine sees them; null when it is off. */
+export async function readRemoteAccess(input: StatusInput): Promise<RemoteAccessStatus | null> {
+  const remote = input.state?.remoteAccess ?? null;
+  if (remote === null) {
+    return null;
+  }
+  const peers = input.remoteEngine === undefined ? null : await readPeers(input.remoteEngine.socketPath);
+  return { interface: remote.interface, listenPort: remote.listenPort, peers: peers ?? [] };
 }
 
 /** The peers as the engine sees them, from `get=1`, keeping only what may be shown. */
@@ -81,5 +100,6 @@ export async function collectStatus(input: StatusInput): Promise<unknown> {
     dnsmasq: dnsmasq.status,
     leases: await dnsmasq.leases().catch(() => []),
     interfaces: await readInterfaces(input),
+    remoteAccess: await readRemoteAccess(input),
   };
 }

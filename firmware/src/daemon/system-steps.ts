@@ -8,6 +8,8 @@ import {
   systemResolver,
 } from '../control/engine-config.js';
 import { type ApplySteps } from '../control/reconciler.js';
+import { type RemoteAccessState } from '../control/household-state.js';
+import { remoteEngineChange } from '../control/remote-engine-config.js';
 import { type Dnsmasq } from '../os/dnsmasq.js';
 import { type Executor } from '../os/exec.js';
 import { applyNetworkTargets } from '../os/netlink.js';
@@ -23,6 +25,10 @@ export class SystemSteps implements ApplySteps {
   loadedRuleset: LoadedRuleset | null = null;
   /** Endpoints of upstream profiles that are not in force: the engine may reach them too (background checks). */
   standby: StandbyProfiles = { endpoints: [], resolvers: [] };
+  /** The remote-access engine (the router as the household's WireGuard server), when burrowd runs one. */
+  remoteEngine: EngineManager | null = null;
+  /** Told the remote access just given to its engine (null: none), to arm the next expiry. */
+  onRemoteApplied: ((remote: RemoteAccessState | null) => void) | null = null;
 
   constructor(
     private readonly executor: Executor,
@@ -45,6 +51,8 @@ export class SystemSteps implements ApplySteps {
     await this.closeForwarding();
     this.standby = { endpoints: [], resolvers: [] };
     await this.engineManager.apply(null, null);
+    await this.remoteEngine?.apply(null, null);
+    this.onRemoteApplied?.(null);
     await this.dnsmasq.forget();
   };
 
@@ -66,7 +74,21 @@ export class SystemSteps implements ApplySteps {
       state.tunnel?.interface ?? null,
       state.tunnel ? engineChange(state.tunnel, resolved) : null,
     );
+    await this.remoteAccessEngine(state);
   };
+
+  /** The second engine: runs for remote access with the devices in force now, or not at all (no wg1). */
+  private async remoteAccessEngine(state: DesiredState): Promise<void> {
+    const remote = state.remoteAccess;
+    if (this.remoteEngine === null) {
+      if (remote !== null) {
+        throw new Error('remote access is set but this burrowd runs no engine for it');
+      }
+      return;
+    }
+    await this.remoteEngine.apply(remote?.interface ?? null, remote ? remoteEngineChange(remote, new Date()) : null);
+    this.onRemoteApplied?.(remote);
+  }
 
   network = async (state: DesiredState): Promise<void> => {
     const targets = renderNetworkTargets(state);
@@ -79,7 +101,11 @@ export class SystemSteps implements ApplySteps {
     if (tunnel !== undefined && result.missingInterfaces.includes(tunnel)) {
       throw new Error(`the tunnel interface ${tunnel} does not exist after the engine started`);
     }
-    const ports = result.missingInterfaces.filter((name) => name !== tunnel);
+    const remote = state.remoteAccess?.interface;
+    if (remote !== undefined && result.missingInterfaces.includes(remote)) {
+      throw new Error(`the remote-access interface ${remote} does not exist after its engine started`);
+    }
+    const ports = result.missingInterfaces.filter((name) => name !== tunnel && name !== remote);
     if (ports.length > 0) {
       this.warn(`LAN ports missing, the bridge works without them: ${ports.join(', ')}`);
     }

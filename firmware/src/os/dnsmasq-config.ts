@@ -43,6 +43,7 @@ export function renderDnsmasqConfig(state: DesiredState, paths: DnsmasqConfigPat
     '',
     '# The LAN bridge only, bound to its addresses as they come and go; never loopback, never the WAN.',
     `interface=${lanInterface}`,
+    ...remoteAccessLines(state),
     'except-interface=lo',
     'bind-dynamic',
     '',
@@ -75,6 +76,18 @@ export function renderDnsmasqConfig(state: DesiredState, paths: DnsmasqConfigPat
     ...ipv6Lines(state, lanInterface),
   ];
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Remote devices (wg1) use the router as their DNS server too, answered and forwarded like the LAN's (only through
+ * the tunnel); no DHCP there, their addresses are in their configuration.
+ */
+function remoteAccessLines(state: DesiredState): string[] {
+  if (state.remoteAccess === null) {
+    return [];
+  }
+  const name = value('remoteAccess.interface', state.remoteAccess.interface);
+  return [`interface=${name}`, `no-dhcp-interface=${name}`];
 }
 
 /** The provider's search domains (from its DNS line) for LAN devices, after the LAN's own domain. */

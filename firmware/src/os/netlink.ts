@@ -4,7 +4,7 @@
 // of its subnet, removing an interface's last address flushes its routes).
 //
 // What Burrow owns, and so removes when it is not a target: every route of table 51820, every rule at
-// priorities 1000-1099, and the global addresses of the LAN bridge and the tunnel interface. Everything else
+// priorities 1000-1099, and the global addresses of the LAN bridge, the tunnel and remote access (wg1). Everything else
 // (the main table, other rules, the WAN's addresses, link-local addresses) is never touched.
 //
 // An interface that does not exist yet (the TUN appears only while the engine runs, a LAN port may be unplugged)
@@ -179,14 +179,18 @@ function planLinks(targets: NetworkTargets, links: ReadonlyMap<string, LinkState
       commands.push(`link set dev ${port} ${changes.join(' ')}`);
     }
   }
-  if (tunnel !== null) {
-    const link = links.get(tunnel.name);
+  // The engines' TUN interfaces (the tunnel, and remote access's): they create them; Burrow sets MTU and up.
+  for (const engineLink of [tunnel, targets.links.remote ?? null]) {
+    if (engineLink === null) {
+      continue;
+    }
+    const link = links.get(engineLink.name);
     if (link === undefined) {
-      missing.add(tunnel.name);
+      missing.add(engineLink.name);
     } else {
-      const changes = [...(link.mtu === tunnel.mtu ? [] : [`mtu ${tunnel.mtu}`]), ...(link.up ? [] : ['up'])];
+      const changes = [...(link.mtu === engineLink.mtu ? [] : [`mtu ${engineLink.mtu}`]), ...(link.up ? [] : ['up'])];
       if (changes.length > 0) {
-        commands.push(`link set dev ${tunnel.name} ${changes.join(' ')}`);
+        commands.push(`link set dev ${engineLink.name} ${changes.join(' ')}`);
       }
     }
   }
@@ -194,7 +198,7 @@ function planLinks(targets: NetworkTargets, links: ReadonlyMap<string, LinkState
 }
 
 function planAddresses(current: NetworkState, targets: NetworkTargets, exists: (dev: string) => boolean): string[] {
-  const owned = [targets.links.bridge?.name, targets.links.tunnel?.name].filter(
+  const owned = [targets.links.bridge?.name, targets.links.tunnel?.name, targets.links.remote?.name].filter(
     (name): name is string => name !== undefined && exists(name),
   );
   const key = (address: { dev: string; cidr: string }) => `${address.dev} ${address.cidr}`;

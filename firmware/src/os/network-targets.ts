@@ -20,9 +20,13 @@
 //   table 51820 has no IPv4 default, the lookup continues with the next rules and the main table sends LAN IPv4
 //   out the WAN (the nftables table allows exactly that). IPv6 keeps its unreachable route either way: the
 //   nftables table never lets LAN IPv6 out the WAN, and failing in routing answers devices at once.
+// - Remote access: the router's addresses on its interface (wg1), the remote subnets in table
+//   51820 (the LAN's replies to the devices), and what arrives from the devices goes to table 51820 (the tunnel,
+//   or unreachable), never to the main table and its WAN default, except to the LAN (see remote-targets.ts).
 // Everything else the router sends uses the main table (default via the WAN), untouched by Burrow.
 import { isInterfaceName, tunnelCarriesIpv6, type DesiredState, type TunnelState } from '../control/desired-state.js';
 import { formatIpPrefix, parseIpPrefix, type IpFamily } from '../net/ip.js';
+import { remoteAddressTargets, remoteLink, remoteRouteTargets, remoteRuleTargets } from './remote-targets.js';
 
 /** The routing table Burrow owns whole: anything in it that is not a target is removed. */
 export const BURROW_TABLE = 51820;
@@ -47,6 +51,8 @@ export interface LinkTargets {
   readonly ports: readonly string[];
   /** The TUN interface the engine creates: given its MTU and brought up once it exists. */
   readonly tunnel: { readonly name: string; readonly mtu: number } | null;
+  /** The remote-access engine's TUN interface (wg1), when remote access is on: MTU and up once it exists. */
+  readonly remote?: { readonly name: string; readonly mtu: number } | null;
 }
 
 export interface AddressTarget {
@@ -127,10 +133,13 @@ export function renderNetworkTargets(state: DesiredState | null): NetworkTargets
       bridge: { name: lan },
       ports: state.lan.ports.map(checkedName),
       tunnel: tunnel === null || tun === null ? null : { name: tun, mtu: tunnel.mtu },
+      remote: remoteLink(state),
     },
-    addresses: addressTargets(state, lan, tun),
-    routes: routeTargets(state, tun),
-    rules: ruleTargets(lan, tunnel),
+    addresses: [...addressTargets(state, lan, tun), ...remoteAddressTargets(state)],
+    routes: [...routeTargets(state, tun), ...remoteRouteTargets(state)],
+    rules: [...ruleTargets(lan, tunnel), ...remoteRuleTargets(state)].sort(
+      (a, b) => a.priority - b.priority || a.family - b.family,
+    ),
     sysctls: sysctlTargets(state, tun),
   };
 }
@@ -246,7 +255,7 @@ export function sysctlKey(...segments: string[]): string {
 }
 
 /** Addresses or prefixes in canonical text, IPv4 first, then by address bytes and prefix length; duplicates once. */
-function sortedPrefixes(texts: readonly string[]): Array<{ family: IpFamily; cidr: string }> {
+export function sortedPrefixes(texts: readonly string[]): Array<{ family: IpFamily; cidr: string }> {
   const parsed = texts.map((text) => {
     const prefix = parseIpPrefix(text);
     if (prefix === null) {
@@ -267,7 +276,7 @@ function hostOf(address: string): string {
 }
 
 /** Interface names end up in `ip -batch` lines and /proc/sys paths: checked once more here. */
-function checkedName(name: string): string {
+export function checkedName(name: string): string {
   if (!isInterfaceName(name)) {
     throw new SyntaxError(`not a valid interface name: ${JSON.stringify(name)}`);
   }

@@ -19,10 +19,22 @@
 //   forwards only through the tunnel; a device with hard-coded DNS gets the tunnel's resolvers too, so its answers
 //   match the tunnel's exit (DoT/DoH stay encrypted and still leave only through the tunnel).
 // - postrouting: masquerade out the tunnel; with the kill switch off, LAN IPv4 out the WAN as well.
+// - remote access (wg1), when on: its rules come from remote-ruleset.ts, spliced into these chains.
 // The first comment of the table is a fingerprint of the rest, so a self-test can tell which ruleset is loaded.
 import { createHash } from 'node:crypto';
 import { isInterfaceName, tunnelCarriesIpv6, type DesiredState, type TunnelState } from '../control/desired-state.js';
 import { canonicalPrefix, formatIp, formatIpPrefix, parseIp, parseIpPrefix } from '../net/ip.js';
+import {
+  type RemoteContext,
+  remoteForwardRules,
+  remoteInputJump,
+  remoteInputRules,
+  remoteInputWanRules,
+  remoteOutputRules,
+  remoteOutputWanRules,
+  remotePreroutingRules,
+  remoteSets,
+} from './remote-ruleset.js';
 
 export const TABLE_FAMILY = 'inet';
 export const TABLE_NAME = 'burrow';
@@ -77,6 +89,7 @@ interface Context {
   readonly lan: string;
   readonly tun: string | null;
   readonly ipv6Through: boolean;
+  readonly remote: RemoteContext;
 }
 
 function fullBody(state: DesiredState, resolved: ResolvedEndpoints): string[] {
@@ -88,17 +101,35 @@ function fullBody(state: DesiredState, resolved: ResolvedEndpoints): string[] {
     lan: interfaceName(state.lan.interface),
     tun: tunnel === null ? null : interfaceName(tunnel.interface),
     ipv6Through: tunnel !== null && tunnelCarriesIpv6(tunnel) && state.lan.ipv6Prefix !== undefined,
+    remote: {
+      state,
+      lan: interfaceName(state.lan.interface),
+      tun: tunnel === null ? null : interfaceName(tunnel.interface),
+      remote: state.remoteAccess,
+      wg: state.remoteAccess === null ? null : interfaceName(state.remoteAccess.interface),
+    },
   };
   return [
     ...sets(context, resolved),
-    ...chain('input', 'type filter hook input priority filter; policy drop;', inputRules(context)),
+    ...remoteSets(context.remote).flatMap((entry) => set(entry.name, entry.type, entry.comment, entry.elements)),
+    ...chain('input', 'type filter hook input priority filter; policy drop;', [
+      ...inputRules(context),
+      ...remoteInputJump(context.remote),
+    ]),
     ...chain('input_lan', null, inputLanRules()),
+    ...(context.remote.wg === null ? [] : chain('input_remote', null, remoteInputRules())),
     ...chain('input_wan', null, inputWanRules(context)),
-    ...chain('forward', 'type filter hook forward priority filter; policy drop;', forwardRules(context)),
+    ...chain('forward', 'type filter hook forward priority filter; policy drop;', [
+      ...remoteForwardRules(context.remote),
+      ...forwardRules(context),
+    ]),
     ...(state.killSwitch
       ? [
-          ...chain('output', 'type filter hook output priority filter; policy drop;', outputRules(context)),
-          ...chain('output_wan', null, outputWanRules(context)),
+          ...chain('output', 'type filter hook output priority filter; policy drop;', [
+            ...remoteOutputRules(context.remote),
+            ...outputRules(context),
+          ]),
+          ...chain('output_wan', null, [...remoteOutputWanRules(context.remote), ...outputWanRules(context)]),
         ]
       : chain('output', 'type filter hook output priority filter; policy accept;', [
           // The LAN's DNS goes only through the tunnel, kill switch or not: dnsmasq forwards it unprivileged, so
@@ -107,6 +138,7 @@ function fullBody(state: DesiredState, resolved: ResolvedEndpoints): string[] {
         ])),
     ...chain('prerouting', 'type nat hook prerouting priority dstnat; policy accept;', [
       `iifname ${context.lan} meta l4proto { tcp, udp } th dport 53 redirect to :53 comment "all LAN DNS goes to the router"`,
+      ...remotePreroutingRules(context.remote),
     ]),
     ...chain('postrouting', 'type nat hook postrouting priority srcnat; policy accept;', postroutingRules(context)),
   ];
@@ -153,8 +185,9 @@ function inputLanRules(): string[] {
   ];
 }
 
-function inputWanRules({ tunnel }: Context): string[] {
+function inputWanRules({ tunnel, remote }: Context): string[] {
   const rules = [
+    ...remoteInputWanRules(remote),
     'udp sport 67 udp dport 68 accept comment "DHCP replies"',
     'ip6 saddr fe80::/10 udp sport 547 udp dport 546 accept comment "DHCPv6 replies"',
     'icmpv6 type { nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert, mld-listener-query } accept comment "IPv6 on the WAN link"',
