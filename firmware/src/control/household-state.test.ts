@@ -44,7 +44,7 @@ function state(changes: { lan?: Record<string, unknown>; remoteAccess?: unknown;
           }
         : changes.tunnel,
     remoteAccess: changes.remoteAccess === undefined ? REMOTE : changes.remoteAccess,
-  } as DesiredStateInput);
+  });
 }
 
 function errors(result: ReturnType<typeof state>): string {
@@ -119,7 +119,10 @@ test('reservations: inside the subnet, not the router, one per MAC and per addre
 });
 
 test('remote subnets may not overlap the LAN, its IPv6 prefix or the tunnel; the port is not the engine one', (t) => {
-  t.regex(errors(state({ remoteAccess: { ...REMOTE, addresses: ['100.64.8.250/30'], peers: [] } })), /overlaps the LAN subnet/);
+  t.regex(
+    errors(state({ remoteAccess: { ...REMOTE, addresses: ['100.64.8.250/30'], peers: [] } })),
+    /overlaps the LAN subnet/,
+  );
   t.regex(
     errors(state({ remoteAccess: { ...REMOTE, addresses: ['10.99.0.1/24', 'fd08::99/64'], peers: [] } })),
     /overlaps the LAN's IPv6 prefix/,
@@ -128,7 +131,10 @@ test('remote subnets may not overlap the LAN, its IPv6 prefix or the tunnel; the
     errors(state({ remoteAccess: { ...REMOTE, addresses: ['100.96.0.1/24'], peers: [] } })),
     /overlaps the tunnel's addresses/,
   );
-  t.regex(errors(state({ remoteAccess: { ...REMOTE, listenPort: 51000 } })), /remoteAccess\.listenPort: is the upstream/);
+  t.regex(
+    errors(state({ remoteAccess: { ...REMOTE, listenPort: 51000 } })),
+    /remoteAccess\.listenPort: is the upstream/,
+  );
   t.regex(errors(state({ remoteAccess: { ...REMOTE, interface: 'wan0' } })), /remoteAccess\.interface: names the same/);
 });
 
@@ -154,7 +160,10 @@ test("device keys and addresses are distinct, inside the subnet, never the route
     errors(state({ remoteAccess: { ...REMOTE, peers: [{ ...peer, allowedIps: ['10.99.0.0/24'] }] } })),
     /peers\[0\]\.allowedIps\[0\]: must be one address/,
   );
-  t.regex(errors(state({ remoteAccess: { ...REMOTE, peers: [{ ...peer, publicKey: 'abc' }] } })), /peers\[0\]\.publicKey/);
+  t.regex(
+    errors(state({ remoteAccess: { ...REMOTE, peers: [{ ...peer, publicKey: 'abc' }] } })),
+    /peers\[0\]\.publicKey/,
+  );
 });
 
 test('an expired device is out of the peers in force, of the engine configuration and of the next expiry', (t) => {
@@ -165,7 +174,7 @@ test('an expired device is out of the peers in force, of the engine configuratio
       { ...REMOTE.peers[1], expiresAt: '2030-01-01T00:00:10+00:00' },
       { id: 4, publicKey: key(4), allowedIps: ['10.99.0.4/32'], reach: 'lan' },
     ],
-  }) as RemoteAccessState;
+  });
   const before = new Date('2029-12-31T23:59:59Z');
   const between = new Date('2030-01-01T00:00:05Z');
   t.deepEqual(
@@ -193,11 +202,14 @@ test('an expired device is out of the peers in force, of the engine configuratio
     [key(2), key(4)],
   );
   t.deepEqual(Buffer.from(change.peers[0]!.presharedKey!).toString('base64'), key(7));
-  t.true(change.peers[1]!.presharedKey!.every((byte) => byte === 0), 'no preshared key clears any old one');
+  t.true(
+    change.peers[1]!.presharedKey!.every((byte) => byte === 0),
+    'no preshared key clears any old one',
+  );
 });
 
 test('redacted remote access carries neither the private key nor a preshared key', (t) => {
-  const remote = remoteAccessSchema.parse(REMOTE) as RemoteAccessState;
+  const remote = remoteAccessSchema.parse(REMOTE);
   const text = JSON.stringify(redactRemoteAccess(remote));
   t.false(text.includes(key(9)));
   t.false(text.includes(key(7)));

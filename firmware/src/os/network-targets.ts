@@ -133,7 +133,7 @@ export function renderNetworkTargets(state: DesiredState | null): NetworkTargets
       bridge: { name: lan },
       ports: state.lan.ports.map(checkedName),
       tunnel: tunnel === null || tun === null ? null : { name: tun, mtu: tunnel.mtu },
-      remote: remoteLink(state),
+      ...remoteLink(state),
     },
     addresses: [...addressTargets(state, lan, tun), ...remoteAddressTargets(state)],
     routes: [...routeTargets(state, tun), ...remoteRouteTargets(state)],

@@ -36,7 +36,10 @@ test('the WAN opens exactly the listen port, and lets the server answer from it 
   const added = chainRules(text, 'input_wan').filter((rule) => !chainRules(without, 'input_wan').includes(rule));
   t.deepEqual(added, ['udp dport 51821 accept comment "remote access: devices reach the router\'s WireGuard server"']);
   const inputWan = chainRules(text, 'input_wan');
-  t.true(inputWan.indexOf(added[0]!) < inputWan.indexOf('counter drop comment "nothing else from the WAN reaches the router"'));
+  t.true(
+    inputWan.indexOf(added[0]!) <
+      inputWan.indexOf('counter drop comment "nothing else from the WAN reaches the router"'),
+  );
   const outputWan = chainRules(text, 'output_wan');
   const serverRule = outputWan.findIndex((rule) => rule.startsWith('meta mark 0xca6d udp sport 51821 accept'));
   t.not(serverRule, -1);
@@ -47,7 +50,9 @@ test('the WAN opens exactly the listen port, and lets the server answer from it 
 test('forward: wg1 to the LAN, replies back, Internet only through the tunnel by source set, nothing else', (t) => {
   const text = renderRuleset(remoteState(), ENDPOINT);
   const forward = chainRules(text, 'forward');
-  t.true(forward.includes('iifname "wg1" oifname "br-lan" ip saddr 10.99.0.0/24 accept comment "remote devices to the LAN"'));
+  t.true(
+    forward.includes('iifname "wg1" oifname "br-lan" ip saddr 10.99.0.0/24 accept comment "remote devices to the LAN"'),
+  );
   t.true(forward.some((rule) => rule.startsWith('iifname "br-lan" oifname "wg1" ct state established,related accept')));
   t.true(forward.some((rule) => rule.startsWith('iifname "wg1" oifname "wg0" ip saddr @remote_internet_v4 accept')));
   t.true(forward.some((rule) => rule.startsWith('iifname "wg1" oifname "wg0" ip6 saddr @remote_internet_v6 accept')));
@@ -87,9 +92,16 @@ test('input and DNS from wg1 as from the LAN: DNS, ping, the web interface; DNS 
   const input = chainRules(text, 'input_remote');
   t.true(input.includes('meta l4proto { tcp, udp } th dport 53 accept comment "DNS"'));
   t.true(input.includes('tcp dport { 80, 443 } accept comment "web interface"'));
-  t.false(input.some((rule) => rule.includes('dport 67')), 'no DHCP on wg1');
+  t.false(
+    input.some((rule) => rule.includes('dport 67')),
+    'no DHCP on wg1',
+  );
   t.is(input.at(-1), 'reject with icmpx admin-prohibited');
-  t.true(chainRules(text, 'prerouting').some((rule) => rule.startsWith('iifname "wg1" meta l4proto { tcp, udp } th dport 53 redirect to :53')));
+  t.true(
+    chainRules(text, 'prerouting').some((rule) =>
+      rule.startsWith('iifname "wg1" meta l4proto { tcp, udp } th dport 53 redirect to :53'),
+    ),
+  );
 });
 
 const asRoot = process.getuid?.() === 0 ? test : test.skip;

@@ -23,7 +23,9 @@ export interface RemoteContext {
 }
 
 /** The addresses of the devices that may reach the Internet (through the tunnel only), per family. */
-export function remoteSets(context: RemoteContext): Array<{ name: string; type: string; comment: string; elements: string[] }> {
+export function remoteSets(
+  context: RemoteContext,
+): Array<{ name: string; type: string; comment: string; elements: string[] }> {
   const { remote } = context;
   if (remote === null) {
     return [];
@@ -36,8 +38,18 @@ export function remoteSets(context: RemoteContext): Array<{ name: string; type: 
     ...new Set(hosts.filter((prefix) => prefix.family === family).map((prefix) => formatIp(prefix.bytes))),
   ];
   return [
-    { name: 'remote_internet_v4', type: 'ipv4_addr', comment: 'remote devices with Internet reach (IPv4)', elements: elements(4) },
-    { name: 'remote_internet_v6', type: 'ipv6_addr', comment: 'remote devices with Internet reach (IPv6)', elements: elements(6) },
+    {
+      name: 'remote_internet_v4',
+      type: 'ipv4_addr',
+      comment: 'remote devices with Internet reach (IPv4)',
+      elements: elements(4),
+    },
+    {
+      name: 'remote_internet_v6',
+      type: 'ipv6_addr',
+      comment: 'remote devices with Internet reach (IPv6)',
+      elements: elements(6),
+    },
   ];
 }
 
@@ -58,7 +70,9 @@ export function remoteInputRules(): string[] {
 
 /** In input_wan, before its drops: the one port the WAN opens for remote access. */
 export function remoteInputWanRules({ remote }: RemoteContext): string[] {
-  return remote === null ? [] : [`udp dport ${remote.listenPort} accept comment "remote access: devices reach the router's WireGuard server"`];
+  return remote === null
+    ? []
+    : [`udp dport ${remote.listenPort} accept comment "remote access: devices reach the router's WireGuard server"`];
 }
 
 /** In output (kill switch on): the router's own packets to the devices (DNS answers, the web interface). */
@@ -85,12 +99,18 @@ export function remoteForwardRules({ state, lan, tun, remote, wg }: RemoteContex
   const subnet6 = subnets.find((prefix) => prefix.family === 6);
   const rules: string[] = [];
   if (subnet4 !== undefined) {
-    rules.push(`iifname ${wg} oifname ${lan} ip saddr ${formatIpPrefix(subnet4)} accept comment "remote devices to the LAN"`);
+    rules.push(
+      `iifname ${wg} oifname ${lan} ip saddr ${formatIpPrefix(subnet4)} accept comment "remote devices to the LAN"`,
+    );
   }
   if (subnet6 !== undefined && state.lan.ipv6Prefix !== undefined) {
-    rules.push(`iifname ${wg} oifname ${lan} ip6 saddr ${formatIpPrefix(subnet6)} accept comment "remote devices to the LAN (IPv6)"`);
+    rules.push(
+      `iifname ${wg} oifname ${lan} ip6 saddr ${formatIpPrefix(subnet6)} accept comment "remote devices to the LAN (IPv6)"`,
+    );
   }
-  rules.push(`iifname ${lan} oifname ${wg} ct state established,related accept comment "the LAN's replies to remote devices"`);
+  rules.push(
+    `iifname ${lan} oifname ${wg} ct state established,related accept comment "the LAN's replies to remote devices"`,
+  );
   if (tun !== null && state.tunnel !== null) {
     rules.push(
       `iifname ${wg} oifname ${tun} tcp flags syn / syn,rst tcp option maxseg size set rt mtu comment "fit TCP to the tunnel MTU"`,
@@ -101,7 +121,9 @@ export function remoteForwardRules({ state, lan, tun, remote, wg }: RemoteContex
         `iifname ${wg} oifname ${tun} ip6 saddr @remote_internet_v6 accept comment "remote devices with Internet reach: through the tunnel only"`,
       );
     }
-    rules.push(`iifname ${tun} oifname ${wg} ct state established,related accept comment "replies from the tunnel to remote devices"`);
+    rules.push(
+      `iifname ${tun} oifname ${wg} ct state established,related accept comment "replies from the tunnel to remote devices"`,
+    );
   }
   rules.push(
     `iifname ${wg} counter reject with icmpx admin-prohibited comment "remote devices reach the LAN, and the Internet only through the tunnel"`,
@@ -112,5 +134,7 @@ export function remoteForwardRules({ state, lan, tun, remote, wg }: RemoteContex
 export function remotePreroutingRules({ wg }: RemoteContext): string[] {
   return wg === null
     ? []
-    : [`iifname ${wg} meta l4proto { tcp, udp } th dport 53 redirect to :53 comment "remote devices' DNS goes to the router"`];
+    : [
+        `iifname ${wg} meta l4proto { tcp, udp } th dport 53 redirect to :53 comment "remote devices' DNS goes to the router"`,
+      ];
 }

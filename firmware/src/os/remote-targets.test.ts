@@ -11,7 +11,7 @@ import { remoteState } from './testing/remote-access.js';
 
 test('without remote access nothing names wg1', (t) => {
   const targets = renderNetworkTargets(remoteState({ remoteAccess: null }));
-  t.is(targets.links.remote, null);
+  t.is(targets.links.remote, undefined);
   t.false(JSON.stringify(targets).includes('wg1'));
   t.false(targets.rules.some((rule) => rule.fwmark === 0xca6d));
 });
@@ -50,7 +50,9 @@ test('from wg1: the LAN by the main table, everything else table 51820 or unreac
     { family: 6, priority: REMOTE_UNREACHABLE_RULE_PRIORITY, iif: 'wg1', table: 'unreachable' },
   ]);
   // No rule from wg1 ever looks anything but the LAN up in the main table (its default is the WAN).
-  t.true(rules.filter((rule) => rule.iif === 'wg1' && rule.table === MAIN_TABLE).every((rule) => rule.to !== undefined));
+  t.true(
+    rules.filter((rule) => rule.iif === 'wg1' && rule.table === MAIN_TABLE).every((rule) => rule.to !== undefined),
+  );
   // In priority order, so the kernel sees them as rendered.
   t.deepEqual(
     rules.map((rule) => rule.priority),

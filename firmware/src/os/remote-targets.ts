@@ -31,9 +31,10 @@ export const REMOTE_UNREACHABLE_RULE_PRIORITY = 1012;
 
 const FAMILIES: readonly IpFamily[] = [4, 6];
 
-export function remoteLink(state: DesiredState): { name: string; mtu: number } | null {
+/** The link targets' `remote` entry, spread in: absent when remote access is off. */
+export function remoteLink(state: DesiredState): { remote?: { name: string; mtu: number } } {
   const remote = state.remoteAccess;
-  return remote === null ? null : { name: checkedName(remote.interface), mtu: REMOTE_MTU };
+  return remote === null ? {} : { remote: { name: checkedName(remote.interface), mtu: REMOTE_MTU } };
 }
 
 export function remoteAddressTargets(state: DesiredState): AddressTarget[] {
@@ -79,7 +80,13 @@ export function remoteRuleTargets(state: DesiredState): RuleTarget[] {
       fwmark: remote.fwmark,
       table: MAIN_TABLE,
     })),
-    ...lan.map(({ family, cidr }) => ({ family, priority: REMOTE_LAN_RULE_PRIORITY, iif, to: cidr, table: MAIN_TABLE })),
+    ...lan.map(({ family, cidr }) => ({
+      family,
+      priority: REMOTE_LAN_RULE_PRIORITY,
+      iif,
+      to: cidr,
+      table: MAIN_TABLE,
+    })),
     ...FAMILIES.map((family) => ({ family, priority: REMOTE_TUNNEL_RULE_PRIORITY, iif, table: BURROW_TABLE })),
     ...FAMILIES.map((family) => ({
       family,

@@ -15,7 +15,11 @@ import { Phone } from './remote-phone.js';
 const LISTEN_PORT = 51900;
 const ROUTER_REMOTE = '10.99.0.1';
 /** What the phone routes into its tunnel: the LAN, the router's remote address, the Internet host. */
-const ROUTED = [`${LAN.routerAddress.replace(/\.1\/24$/, '.0/24')}`, `${ROUTER_REMOTE}/32`, `${INTERNET_HOST.web.ipv4}/32`];
+const ROUTED = [
+  `${LAN.routerAddress.replace(/\.1\/24$/, '.0/24')}`,
+  `${ROUTER_REMOTE}/32`,
+  `${INTERNET_HOST.web.ipv4}/32`,
+];
 const WHOAMI_URL = `http://${INTERNET_HOST.web.ipv4}:${INTERNET_HOST.webPort}/`;
 const EXPIRY_S = 6;
 
@@ -83,78 +87,85 @@ async function lanDeviceAddress(gateway: Gateway): Promise<string> {
   return lease.address;
 }
 
-gatewayTest('remote access: LAN-only and Internet devices, disabled, expired, deleted and rekeyed ones', {}, async (t, gateway) => {
-  const phone = await Phone.start(gateway.lab, (stop) => t.teardown(stop));
-  const server = await generateKeyPair();
-  const lanPhone: Device = { id: 1, keys: await generateKeyPair(), address: '10.99.0.2/32', reach: 'lan' };
-  const netPhone: Device = { id: 2, keys: await generateKeyPair(), address: '10.99.0.3/32', reach: 'internet' };
-  const disabled: Device = { id: 3, keys: await generateKeyPair(), address: '10.99.0.4/32', reach: 'internet' };
-  const lanDevice = await lanDeviceAddress(gateway);
+gatewayTest(
+  'remote access: LAN-only and Internet devices, disabled, expired, deleted and rekeyed ones',
+  {},
+  async (t, gateway) => {
+    const phone = await Phone.start(gateway.lab, (stop) => t.teardown(stop));
+    const server = await generateKeyPair();
+    const lanPhone: Device = { id: 1, keys: await generateKeyPair(), address: '10.99.0.2/32', reach: 'lan' };
+    const netPhone: Device = { id: 2, keys: await generateKeyPair(), address: '10.99.0.3/32', reach: 'internet' };
+    const disabled: Device = { id: 3, keys: await generateKeyPair(), address: '10.99.0.4/32', reach: 'internet' };
+    const lanDevice = await lanDeviceAddress(gateway);
 
-  // The disabled device is simply left out, as the API does; the expiring one is in for a few seconds.
-  const expiresAt = new Date(Date.now() + EXPIRY_S * 1000).toISOString();
-  const expiring: Device = { id: 4, keys: await generateKeyPair(), address: '10.99.0.5/32', reach: 'lan', expiresAt };
-  await gateway.apply(withRemote(gateway, server, [lanPhone, netPhone, expiring]));
+    // The disabled device is simply left out, as the API does; the expiring one is in for a few seconds.
+    const expiresAt = new Date(Date.now() + EXPIRY_S * 1000).toISOString();
+    const expiring: Device = { id: 4, keys: await generateKeyPair(), address: '10.99.0.5/32', reach: 'lan', expiresAt };
+    await gateway.apply(withRemote(gateway, server, [lanPhone, netPhone, expiring]));
 
-  // Before it expires, the expiring device completes a handshake.
-  t.true(await dial(phone, expiring, server, gateway), 'the expiring device, while in force: handshake');
+    // Before it expires, the expiring device completes a handshake.
+    t.true(await dial(phone, expiring, server, gateway), 'the expiring device, while in force: handshake');
 
-  t.true(await dial(phone, lanPhone, server, gateway), 'LAN only: handshake');
-  t.true(await phone.pings(lanDevice), 'LAN only: reaches a LAN device');
-  t.true(await phone.pings(LAN.router), "LAN only: reaches the router's LAN address");
-  t.deepEqual(
-    await phone.resolve(INTERNET_HOST.webName, ROUTER_REMOTE),
-    [INTERNET_HOST.web.ipv4],
-    "the router's DNS answers the device (forwarded through the tunnel)",
-  );
-  await t.throwsAsync(phone.httpGet(WHOAMI_URL), undefined, 'LAN only: the Internet host is out of reach');
-  t.false(await phone.pings(INTERNET_HOST.web.ipv4, 2), 'LAN only: no ping to the Internet host');
+    t.true(await dial(phone, lanPhone, server, gateway), 'LAN only: handshake');
+    t.true(await phone.pings(lanDevice), 'LAN only: reaches a LAN device');
+    t.true(await phone.pings(LAN.router), "LAN only: reaches the router's LAN address");
+    t.deepEqual(
+      await phone.resolve(INTERNET_HOST.webName, ROUTER_REMOTE),
+      [INTERNET_HOST.web.ipv4],
+      "the router's DNS answers the device (forwarded through the tunnel)",
+    );
+    await t.throwsAsync(phone.httpGet(WHOAMI_URL), undefined, 'LAN only: the Internet host is out of reach');
+    t.false(await phone.pings(INTERNET_HOST.web.ipv4, 2), 'LAN only: no ping to the Internet host');
 
-  t.true(await dial(phone, netPhone, server, gateway), 'LAN and Internet: handshake');
-  t.is(await phone.httpGet(WHOAMI_URL), gateway.record.vpnServer.address, 'the Internet host sees the VPN server');
-  t.true(await phone.pings(lanDevice), 'LAN and Internet: reaches a LAN device too');
+    t.true(await dial(phone, netPhone, server, gateway), 'LAN and Internet: handshake');
+    t.is(await phone.httpGet(WHOAMI_URL), gateway.record.vpnServer.address, 'the Internet host sees the VPN server');
+    t.true(await phone.pings(lanDevice), 'LAN and Internet: reaches a LAN device too');
 
-  const status = await gateway.status();
-  const remote = (status as unknown as { remoteAccess: { listenPort: number; peers: Array<{ publicKey: string; lastHandshake: string | null }> } })
-    .remoteAccess;
-  t.is(remote.listenPort, LISTEN_PORT);
-  t.not(remote.peers.find((peer) => peer.publicKey === netPhone.keys.publicKey)?.lastHandshake ?? null, null);
-  t.false(JSON.stringify(status).includes(server.privateKey), "the status never carries the router's key");
+    const status = await gateway.status();
+    const remote = (
+      status as unknown as {
+        remoteAccess: { listenPort: number; peers: Array<{ publicKey: string; lastHandshake: string | null }> };
+      }
+    ).remoteAccess;
+    t.is(remote.listenPort, LISTEN_PORT);
+    t.not(remote.peers.find((peer) => peer.publicKey === netPhone.keys.publicKey)?.lastHandshake ?? null, null);
+    t.false(JSON.stringify(status).includes(server.privateKey), "the status never carries the router's key");
 
-  t.false(await dial(phone, disabled, server, gateway), 'a disabled device (left out): no handshake');
-  await assertNoHandshake(t, phone, 'a disabled device');
+    t.false(await dial(phone, disabled, server, gateway), 'a disabled device (left out): no handshake');
+    await assertNoHandshake(t, phone, 'a disabled device');
 
-  // Expired: burrowd takes it out of the engine by itself, with no new state from anyone.
-  await sleep(Math.max(0, Date.parse(expiresAt) - Date.now()));
-  await eventually('burrowd removing the expired device', 10_000, async () => {
-    const peers = ((await gateway.status()) as unknown as { remoteAccess: { peers: Array<{ publicKey: string }> } })
-      .remoteAccess.peers;
-    return peers.some((peer) => peer.publicKey === expiring.keys.publicKey) ? undefined : true;
-  });
-  t.false(await dial(phone, expiring, server, gateway), 'an expired device: no handshake');
-  await assertNoHandshake(t, phone, 'an expired device');
+    // Expired: burrowd takes it out of the engine by itself, with no new state from anyone.
+    await sleep(Math.max(0, Date.parse(expiresAt) - Date.now()));
+    await eventually('burrowd removing the expired device', 10_000, async () => {
+      const peers = ((await gateway.status()) as unknown as { remoteAccess: { peers: Array<{ publicKey: string }> } })
+        .remoteAccess.peers;
+      return peers.some((peer) => peer.publicKey === expiring.keys.publicKey) ? undefined : true;
+    });
+    t.false(await dial(phone, expiring, server, gateway), 'an expired device: no handshake');
+    await assertNoHandshake(t, phone, 'an expired device');
 
-  // Deleted: the LAN-only device goes; rekeyed: the Internet device gets a new key pair, same address.
-  const rekeyed: Device = { ...netPhone, keys: await generateKeyPair() };
-  await gateway.apply(withRemote(gateway, server, [rekeyed]));
-  t.false(await dial(phone, lanPhone, server, gateway), 'a deleted device: no handshake');
-  await assertNoHandshake(t, phone, 'a deleted device');
-  t.false(await dial(phone, netPhone, server, gateway), 'the old key after a rekey: no handshake');
-  await assertNoHandshake(t, phone, 'the old key after a rekey');
-  t.true(await dial(phone, rekeyed, server, gateway), 'the new key after a rekey: handshake');
-  t.is(await phone.httpGet(WHOAMI_URL), gateway.record.vpnServer.address);
+    // Deleted: the LAN-only device goes; rekeyed: the Internet device gets a new key pair, same address.
+    const rekeyed: Device = { ...netPhone, keys: await generateKeyPair() };
+    await gateway.apply(withRemote(gateway, server, [rekeyed]));
+    t.false(await dial(phone, lanPhone, server, gateway), 'a deleted device: no handshake');
+    await assertNoHandshake(t, phone, 'a deleted device');
+    t.false(await dial(phone, netPhone, server, gateway), 'the old key after a rekey: no handshake');
+    await assertNoHandshake(t, phone, 'the old key after a rekey');
+    t.true(await dial(phone, rekeyed, server, gateway), 'the new key after a rekey: handshake');
+    t.is(await phone.httpGet(WHOAMI_URL), gateway.record.vpnServer.address);
 
-  // No tunnel, kill switch on: the device still reaches the router, but its Internet traffic leaves nowhere.
-  await gateway.apply(withRemote(gateway, server, [rekeyed], { ...gateway.labState({}), tunnel: null }));
-  t.true(await dial(phone, rekeyed, server, gateway), 'no tunnel: the device still completes a handshake');
-  const capture = await gateway.captureWan('remote-no-tunnel');
-  await t.throwsAsync(phone.httpGet(WHOAMI_URL, 2_000), undefined, 'no tunnel: the Internet host is out of reach');
-  t.false(await phone.pings(INTERNET_HOST.web.ipv4, 3));
-  await capture.stop();
-  const leaked = await capture.describe(`host ${INTERNET_HOST.web.ipv4} or net 10.99.0.0/24`);
-  t.is(leaked.count, 0, `nothing of the device's Internet traffic crossed the WAN:\n${leaked.sample}`);
-  t.true(
-    (await capture.count(`udp and port ${LISTEN_PORT}`)) > 0,
-    "the WAN carried the device's encrypted packets to and from the router's port",
-  );
-});
+    // No tunnel, kill switch on: the device still reaches the router, but its Internet traffic leaves nowhere.
+    await gateway.apply(withRemote(gateway, server, [rekeyed], { ...gateway.labState({}), tunnel: null }));
+    t.true(await dial(phone, rekeyed, server, gateway), 'no tunnel: the device still completes a handshake');
+    const capture = await gateway.captureWan('remote-no-tunnel');
+    await t.throwsAsync(phone.httpGet(WHOAMI_URL, 2_000), undefined, 'no tunnel: the Internet host is out of reach');
+    t.false(await phone.pings(INTERNET_HOST.web.ipv4, 3));
+    await capture.stop();
+    const leaked = await capture.describe(`host ${INTERNET_HOST.web.ipv4} or net 10.99.0.0/24`);
+    t.is(leaked.count, 0, `nothing of the device's Internet traffic crossed the WAN:\n${leaked.sample}`);
+    t.true(
+      (await capture.count(`udp and port ${LISTEN_PORT}`)) > 0,
+      "the WAN carried the device's encrypted packets to and from the router's port",
+    );
+  },
+);

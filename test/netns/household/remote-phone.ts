@@ -44,7 +44,16 @@ export class Phone {
     await addNamespace(ns);
     const internet = lab.record.namespaces.internet;
     await addVeth({ ns: internet, device: `ph${hex}` }, { ns, device: 'eth0' });
-    await run([TOOLS.ip, '-n', internet, 'address', 'add', `${PHONE_LINK.isp}/${PHONE_LINK.prefixLength}`, 'dev', `ph${hex}`]);
+    await run([
+      TOOLS.ip,
+      '-n',
+      internet,
+      'address',
+      'add',
+      `${PHONE_LINK.isp}/${PHONE_LINK.prefixLength}`,
+      'dev',
+      `ph${hex}`,
+    ]);
     await run([TOOLS.ip, '-n', internet, 'link', 'set', 'dev', `ph${hex}`, 'up']);
     const ip = (args: readonly string[]) => run([TOOLS.ip, '-n', ns, ...args]);
     await ip(['address', 'add', `${PHONE_LINK.phone}/${PHONE_LINK.prefixLength}`, 'dev', 'eth0']);
@@ -98,17 +107,31 @@ export class Phone {
 
   /** Whether `count` pings to `target` get any answer. */
   async pings(target: string, count = 3): Promise<boolean> {
-    const { code } = await run([TOOLS.ip, 'netns', 'exec', this.ns, PING, '-n', '-c', String(count), '-W', '1', target], {
-      okExitCodes: [1, 2],
-      timeoutMs: 20_000,
-    });
+    const { code } = await run(
+      [TOOLS.ip, 'netns', 'exec', this.ns, PING, '-n', '-c', String(count), '-W', '1', target],
+      {
+        okExitCodes: [1, 2],
+        timeoutMs: 20_000,
+      },
+    );
     return code === 0;
   }
 
   /** The body of a GET, or the probe's failure as an Error. */
   async httpGet(url: string, timeoutMs = 3_000): Promise<string> {
     const { stdout } = await run(
-      [TOOLS.ip, 'netns', 'exec', this.ns, process.execPath, PROBE_PATH, 'http-get', url, '--timeout', String(timeoutMs)],
+      [
+        TOOLS.ip,
+        'netns',
+        'exec',
+        this.ns,
+        process.execPath,
+        PROBE_PATH,
+        'http-get',
+        url,
+        '--timeout',
+        String(timeoutMs),
+      ],
       { timeoutMs: timeoutMs + 5_000 },
     );
     return stdout.trim();
