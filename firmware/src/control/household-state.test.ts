@@ -1,13 +1,12 @@
 // The household's parts of the desired state: MACs, reservations and policies on the LAN, and remote access
 // beside the rest (subnets clear of each other, device keys and addresses distinct, expiry in force).
 import test from 'ava';
-import { parseDesiredState, type DesiredStateInput } from './desired-state.js';
+import { parseDesiredState } from './desired-state.js';
 import {
   activeRemotePeers,
   macAddress,
   redactRemoteAccess,
   remoteAccessSchema,
-  type RemoteAccessState,
 } from './household-state.js';
 import { nextRemoteExpiry, remoteEngineChange } from './remote-engine-config.js';
 
