@@ -2,12 +2,7 @@
 // beside the rest (subnets clear of each other, device keys and addresses distinct, expiry in force).
 import test from 'ava';
 import { parseDesiredState } from './desired-state.js';
-import {
-  activeRemotePeers,
-  macAddress,
-  redactRemoteAccess,
-  remoteAccessSchema,
-} from './household-state.js';
+import { activeRemotePeers, macAddress, redactRemoteAccess, remoteAccessSchema } from './household-state.js';
 import { nextRemoteExpiry, remoteEngineChange } from './remote-engine-config.js';
 
 const key = (byte: number) => Buffer.alloc(32, byte).toString('base64');
