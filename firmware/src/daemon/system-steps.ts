@@ -8,6 +8,7 @@ import {
   systemResolver,
 } from '../control/engine-config.js';
 import { type ApplySteps } from '../control/reconciler.js';
+import { DeviceByteTotals } from '../os/device-counters.js';
 import { type Dnsmasq } from '../os/dnsmasq.js';
 import { type Executor } from '../os/exec.js';
 import { applyNetworkTargets } from '../os/netlink.js';
@@ -23,6 +24,8 @@ export class SystemSteps implements ApplySteps {
   loadedRuleset: LoadedRuleset | null = null;
   /** Endpoints of upstream profiles that are not in force: the engine may reach them too (background checks). */
   standby: StandbyProfiles = { endpoints: [], resolvers: [] };
+  /** The LAN devices' byte counts of the tables this burrowd replaced: each apply starts the kernel's sets anew. */
+  readonly deviceBytes = new DeviceByteTotals();
 
   constructor(
     private readonly executor: Executor,
@@ -34,7 +37,9 @@ export class SystemSteps implements ApplySteps {
 
   /** The block-all-forwarding table, applied first at start before anything else can open. */
   async closeForwarding(): Promise<void> {
-    this.loadedRuleset = await applyRuleset(this.executor, renderRuleset(null));
+    this.loadedRuleset = await this.deviceBytes.replacing(this.executor, () =>
+      applyRuleset(this.executor, renderRuleset(null)),
+    );
   }
 
   /**
@@ -46,6 +51,7 @@ export class SystemSteps implements ApplySteps {
     this.standby = { endpoints: [], resolvers: [] };
     await this.engineManager.apply(null, null);
     await this.dnsmasq.forget();
+    this.deviceBytes.clear();
   };
 
   resolve = async (state: DesiredState): Promise<ResolvedEndpoints | null> =>
@@ -55,9 +61,8 @@ export class SystemSteps implements ApplySteps {
     const endpoints = [...(resolved?.endpoints.values() ?? [])]
       .map((endpoint) => ({ address: endpoint.address, port: endpoint.port }))
       .concat(state.tunnel === null ? [] : this.standby.endpoints);
-    this.loadedRuleset = await applyRuleset(
-      this.executor,
-      renderRuleset(state, { endpoints, otherResolvers: this.standby.resolvers }),
+    this.loadedRuleset = await this.deviceBytes.replacing(this.executor, () =>
+      applyRuleset(this.executor, renderRuleset(state, { endpoints, otherResolvers: this.standby.resolvers })),
     );
   };
 

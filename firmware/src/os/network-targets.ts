@@ -3,7 +3,10 @@
 // sysctls. netlink.ts applies the links, addresses, routes and rules; sysctl.ts the sysctls.
 //
 // Policy routing:
-// - Rule 1000 sends everything that arrives on the LAN bridge (both families) to table 51820. The local table
+// - Rule 1000 (only while some device is `direct`) sends what arrives on the LAN bridge with the direct mark
+//   (lan-device-rules.ts: a direct device's IPv4, marked in prerouting) to the main table: out the WAN. IPv4 only;
+//   a direct device's IPv6 is never marked and never gets this rule, so it stays on the tunnel's rules.
+// - Rule 1010 sends everything else that arrives on the LAN bridge (both families) to table 51820. The local table
 //   (priority 0) still comes first, so the LAN reaches the router's own addresses.
 // - Table 51820 holds `default dev <tunnel>` (IPv6 only when the tunnel carries IPv6) and, behind it at a huge
 //   metric, `unreachable default`: when the TUN disappears (engine restart) the kernel deletes its routes, the
@@ -23,6 +26,7 @@
 // Everything else the router sends uses the main table (default via the WAN), untouched by Burrow.
 import { isInterfaceName, tunnelCarriesIpv6, type DesiredState, type TunnelState } from '../control/desired-state.js';
 import { formatIpPrefix, parseIpPrefix, type IpFamily } from '../net/ip.js';
+import { DIRECT_FWMARK, hasDirect } from './lan-device-rules.js';
 
 /** The routing table Burrow owns whole: anything in it that is not a target is removed. */
 export const BURROW_TABLE = 51820;
@@ -30,7 +34,9 @@ export const BURROW_TABLE = 51820;
 export const MAIN_TABLE = 254;
 /** Rules at these priorities (both ends included) belong to Burrow; others are never touched. */
 export const OWNED_RULE_PRIORITIES = { first: 1000, last: 1099 } as const;
-export const LAN_RULE_PRIORITY = 1000;
+/** Ahead of the LAN's rule: direct devices' marked IPv4 goes to the main table. */
+export const DIRECT_RULE_PRIORITY = 1000;
+export const LAN_RULE_PRIORITY = 1010;
 export const ENGINE_RULE_PRIORITY = 1001;
 export const DNS_RULE_PRIORITY = 1002;
 export const TUNNEL_SOURCE_RULE_PRIORITY = 1003;
@@ -130,7 +136,9 @@ export function renderNetworkTargets(state: DesiredState | null): NetworkTargets
     },
     addresses: addressTargets(state, lan, tun),
     routes: routeTargets(state, tun),
-    rules: ruleTargets(lan, tunnel),
+    rules: [...directDeviceRules(state, lan), ...ruleTargets(lan, tunnel)].sort(
+      (a, b) => a.priority - b.priority || a.family - b.family,
+    ),
     sysctls: sysctlTargets(state, tun),
   };
 }
@@ -224,6 +232,14 @@ function ruleTargets(lan: string, tunnel: TunnelState | null): RuleTarget[] {
     );
   }
   return rules.sort((a, b) => a.priority - b.priority || a.family - b.family);
+}
+
+/** The direct devices' rule: their marked IPv4 from the LAN is routed by the main table (the WAN). */
+function directDeviceRules(state: DesiredState, lan: string): RuleTarget[] {
+  if (!hasDirect(state.lan)) {
+    return [];
+  }
+  return [{ family: 4, priority: DIRECT_RULE_PRIORITY, iif: lan, fwmark: DIRECT_FWMARK, table: MAIN_TABLE }];
 }
 
 function sysctlTargets(state: DesiredState, tun: string | null): SysctlTarget[] {

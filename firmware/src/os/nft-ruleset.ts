@@ -19,15 +19,26 @@
 //   forwards only through the tunnel; a device with hard-coded DNS gets the tunnel's resolvers too, so its answers
 //   match the tunnel's exit (DoT/DoH stay encrypted and still leave only through the tunnel).
 // - postrouting: masquerade out the tunnel; with the kill switch off, LAN IPv4 out the WAN as well.
+// - per device, by MAC (lan-device-rules.ts): blocked devices reach only the router; direct devices' IPv4 leaves
+//   through the WAN (marked in prerouting, routed by the main table); bytes per device counted in count_devices.
 // The first comment of the table is a fingerprint of the rest, so a self-test can tell which ruleset is loaded.
 import { createHash } from 'node:crypto';
 import { isInterfaceName, tunnelCarriesIpv6, type DesiredState, type TunnelState } from '../control/desired-state.js';
 import { canonicalPrefix, formatIp, formatIpPrefix, parseIp, parseIpPrefix } from '../net/ip.js';
+import {
+  blockedForwardRules,
+  countChainLines,
+  deviceSets,
+  directForwardRules,
+  directMarkChainLines,
+  directPostroutingRules,
+  type DevicePolicyInput,
+} from './lan-device-rules.js';
 
 export const TABLE_FAMILY = 'inet';
 export const TABLE_NAME = 'burrow';
 /** Bumped whenever the shape of the rendered table changes, so a fingerprint names the renderer too. */
-export const RULESET_FORMAT = 2;
+export const RULESET_FORMAT = 3;
 
 const FINGERPRINT_PREFIX = `burrow ruleset v${RULESET_FORMAT} sha256:`;
 const FINGERPRINT_PATTERN = /^\s*comment "(burrow ruleset v\d+ sha256:[0-9a-f]{64})"$/m;
@@ -77,6 +88,8 @@ interface Context {
   readonly lan: string;
   readonly tun: string | null;
   readonly ipv6Through: boolean;
+  /** The household's per-device policies and counters (lan-device-rules.ts). */
+  readonly devices: DevicePolicyInput;
 }
 
 function fullBody(state: DesiredState, resolved: ResolvedEndpoints): string[] {
@@ -88,9 +101,19 @@ function fullBody(state: DesiredState, resolved: ResolvedEndpoints): string[] {
     lan: interfaceName(state.lan.interface),
     tun: tunnel === null ? null : interfaceName(tunnel.interface),
     ipv6Through: tunnel !== null && tunnelCarriesIpv6(tunnel) && state.lan.ipv6Prefix !== undefined,
+    devices: {
+      lan: interfaceName(state.lan.interface),
+      wan: interfaceName(state.wan.interface),
+      lanAddress: state.lan.address,
+      killSwitch: state.killSwitch,
+      policies: state.lan.policies,
+    },
   };
+  const directMark = directMarkChainLines(context.devices);
+  const counting = countChainLines(context.devices);
   return [
     ...sets(context, resolved),
+    ...deviceSets(context.devices),
     ...chain('input', 'type filter hook input priority filter; policy drop;', inputRules(context)),
     ...chain('input_lan', null, inputLanRules()),
     ...chain('input_wan', null, inputWanRules(context)),
@@ -105,7 +128,10 @@ function fullBody(state: DesiredState, resolved: ResolvedEndpoints): string[] {
           // its queries never leave through the WAN even while an apply is changing the resolvers' routes.
           `oifname ${context.wan} meta skuid != 0 meta l4proto { tcp, udp } th dport 53 drop comment "the LAN's DNS never leaves through the WAN"`,
         ])),
+    ...chain('count_devices', counting.base, counting.rules),
+    ...(directMark === null ? [] : chain('mark_direct', directMark.base, directMark.rules)),
     ...chain('prerouting', 'type nat hook prerouting priority dstnat; policy accept;', [
+      // Direct devices too: their DNS is answered by dnsmasq through the tunnel, never in the clear.
       `iifname ${context.lan} meta l4proto { tcp, udp } th dport 53 redirect to :53 comment "all LAN DNS goes to the router"`,
     ]),
     ...chain('postrouting', 'type nat hook postrouting priority srcnat; policy accept;', postroutingRules(context)),
@@ -175,9 +201,9 @@ function inputWanRules({ tunnel }: Context): string[] {
   return rules;
 }
 
-function forwardRules({ state, tunnel, lan, wan, tun, ipv6Through }: Context): string[] {
+function forwardRules({ state, tunnel, lan, wan, tun, ipv6Through, devices }: Context): string[] {
   const lanSubnet = formatIpPrefix(canonicalPrefix(parseIpPrefix(state.lan.address)!));
-  const rules = ['ct state invalid drop'];
+  const rules = ['ct state invalid drop', ...blockedForwardRules(devices)];
   if (tunnel !== null && tun !== null) {
     rules.push(
       `iifname ${lan} oifname ${tun} tcp flags syn / syn,rst tcp option maxseg size set rt mtu comment "fit TCP to the tunnel MTU"`,
@@ -189,6 +215,7 @@ function forwardRules({ state, tunnel, lan, wan, tun, ipv6Through }: Context): s
     }
     rules.push(`iifname ${tun} oifname ${lan} ct state established,related accept comment "replies from the tunnel"`);
   }
+  rules.push(...directForwardRules(devices));
   if (!state.killSwitch) {
     rules.push(
       `iifname ${lan} oifname ${wan} ip saddr ${lanSubnet} accept comment "kill switch off: LAN IPv4 may use the WAN"`,
@@ -249,8 +276,8 @@ function outputWanRules({ tunnel }: Context): string[] {
   return rules;
 }
 
-function postroutingRules({ state, wan, tun }: Context): string[] {
-  const rules = tun === null ? [] : [`oifname ${tun} masquerade`];
+function postroutingRules({ state, wan, tun, devices }: Context): string[] {
+  const rules = [...(tun === null ? [] : [`oifname ${tun} masquerade`]), ...directPostroutingRules(devices)];
   if (!state.killSwitch) {
     const lanSubnet = formatIpPrefix(canonicalPrefix(parseIpPrefix(state.lan.address)!));
     rules.push(`oifname ${wan} ip saddr ${lanSubnet} masquerade comment "kill switch off: LAN IPv4 out the WAN"`);
