@@ -5,7 +5,8 @@ import { type Executor, IP_PATH } from './exec.js';
 import { formatIp, parseIp } from '../net/ip.js';
 import { isInterfaceName } from '../control/desired-state.js';
 
-export type NeighbourState = 'reachable' | 'stale' | 'delay' | 'probe' | 'failed' | 'incomplete' | 'permanent' | 'noarp';
+export type NeighbourState =
+  'reachable' | 'stale' | 'delay' | 'probe' | 'failed' | 'incomplete' | 'permanent' | 'noarp';
 
 export interface Neighbour {
   /** Canonical address text. */

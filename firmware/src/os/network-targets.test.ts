@@ -3,8 +3,6 @@ import { isDeepStrictEqual } from 'node:util';
 import { parseDesiredState, type DesiredState, type DesiredStateInput } from '../control/desired-state.js';
 import {
   BURROW_TABLE,
-  DIRECT_RULE_PRIORITY,
-  LAN_RULE_PRIORITY,
   MAIN_TABLE,
   renderNetworkTargets,
   sysctlKey,
@@ -74,6 +72,8 @@ test('the household: LAN and its resolver through the tunnel, unreachable behind
       { table: 51820, family: 4, type: 'unreachable', destination: '100.96.0.1/32', metric: 4278198272 },
     ],
     rules: [
+      { family: 4, priority: 1000, iif: 'br-lan', table: 51820 },
+      { family: 6, priority: 1000, iif: 'br-lan', table: 51820 },
       { family: 4, priority: 1001, fwmark: 0xca6c, table: 254 },
       { family: 6, priority: 1001, fwmark: 0xca6c, table: 254 },
       { family: 4, priority: 1002, to: '100.96.0.1/32', table: 51820 },
@@ -81,8 +81,6 @@ test('the household: LAN and its resolver through the tunnel, unreachable behind
       { family: 6, priority: 1003, from: 'fd96::2/128', table: 51820 },
       { family: 4, priority: 1004, from: '100.96.0.2/32', table: 'unreachable' },
       { family: 6, priority: 1004, from: 'fd96::2/128', table: 'unreachable' },
-      { family: 4, priority: 1010, iif: 'br-lan', table: 51820 },
-      { family: 6, priority: 1010, iif: 'br-lan', table: 51820 },
     ],
     sysctls: [
       { key: 'net.ipv6.conf.eth0.accept_ra', value: '2', dev: 'eth0' },
@@ -186,7 +184,7 @@ test('no tunnel: the LAN rules lead to unreachable only; no engine or DNS rules,
   );
   t.deepEqual(
     on.rules.map((rule) => `${rule.family} ${rule.priority}`),
-    ['4 1010', '6 1010'],
+    ['4 1000', '6 1000'],
   );
   t.deepEqual(
     on.sysctls.map((sysctl) => sysctl.key),
@@ -256,23 +254,22 @@ test('a state whose names were not validated is refused, not pasted into command
   t.throws(() => renderNetworkTargets(forged), { instanceOf: SyntaxError, message: /not a valid interface name/ });
 });
 
-test("a direct device's marked IPv4 goes to the main table ahead of the LAN's rule; IPv6 gets no such rule", (t) => {
+test("a direct device's marked IPv4 goes to the main table, listed ahead of the LAN's rule; no IPv6 rule", (t) => {
   const lan = labState().lan;
   const direct = labState({ lan: { ...lan, policies: [{ mac: '02:B7:64:08:00:02', policy: 'direct' }] } });
   const rules = renderNetworkTargets(direct).rules;
-  const directRule = { family: 4, priority: DIRECT_RULE_PRIORITY, iif: 'br-lan', fwmark: DIRECT_FWMARK, table: 254 };
-  t.deepEqual(rules[0], directRule);
+  t.deepEqual(rules.slice(0, 3), [
+    { family: 4, priority: 1000, iif: 'br-lan', fwmark: DIRECT_FWMARK, table: MAIN_TABLE },
+    { family: 4, priority: 1000, iif: 'br-lan', table: BURROW_TABLE },
+    { family: 6, priority: 1000, iif: 'br-lan', table: BURROW_TABLE },
+  ]);
   t.is(rules.filter((rule) => rule.fwmark === DIRECT_FWMARK).length, 1, 'IPv4 only');
-  t.true(DIRECT_RULE_PRIORITY < LAN_RULE_PRIORITY);
-  const lanRules = rules.filter((rule) => rule.iif === 'br-lan' && rule.table === BURROW_TABLE);
-  t.deepEqual(
-    lanRules.map((rule) => `${rule.family} ${rule.priority}`),
-    ['4 1010', '6 1010'],
-  );
+  t.not(DIRECT_FWMARK, 0xca6c, "not the engine's mark");
 
   const blockedOnly = labState({ lan: { ...lan, policies: [{ mac: '02:b7:64:08:00:01', policy: 'blocked' }] } });
-  t.false(
-    renderNetworkTargets(blockedOnly).rules.some((rule) => rule.priority === DIRECT_RULE_PRIORITY),
+  t.deepEqual(
+    renderNetworkTargets(blockedOnly).rules,
+    renderNetworkTargets(labState()).rules,
     'no direct device, no rule',
   );
 });

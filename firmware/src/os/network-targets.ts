@@ -3,11 +3,14 @@
 // sysctls. netlink.ts applies the links, addresses, routes and rules; sysctl.ts the sysctls.
 //
 // Policy routing:
-// - Rule 1000 (only while some device is `direct`) sends what arrives on the LAN bridge with the direct mark
-//   (lan-device-rules.ts: a direct device's IPv4, marked in prerouting) to the main table: out the WAN. IPv4 only;
-//   a direct device's IPv6 is never marked and never gets this rule, so it stays on the tunnel's rules.
-// - Rule 1010 sends everything else that arrives on the LAN bridge (both families) to table 51820. The local table
+// - Rule 1000 sends everything that arrives on the LAN bridge (both families) to table 51820. The local table
 //   (priority 0) still comes first, so the LAN reaches the router's own addresses.
+// - Direct devices (only while some device is `direct`): a rule at the same priority 1000, listed FIRST, sends what
+//   arrives on the LAN bridge with the direct mark (lan-device-rules.ts: a direct device's IPv4, marked in
+//   prerouting) to the main table: out the WAN. The kernel tries rules of one priority in the order they were
+//   added, and netlink.ts rewrites a priority whole, in target order, whenever its rules differ, so the marked rule
+//   is always ahead of the LAN's (1000 is the first priority Burrow owns: there is no room before it). IPv4 only:
+//   a direct device's IPv6 is never marked and never gets this rule, so it stays on the tunnel's rules.
 // - Table 51820 holds `default dev <tunnel>` (IPv6 only when the tunnel carries IPv6) and, behind it at a huge
 //   metric, `unreachable default`: when the TUN disappears (engine restart) the kernel deletes its routes, the
 //   unreachable route stays, and a LAN lookup can never fall through to the main table and its WAN default.
@@ -34,9 +37,9 @@ export const BURROW_TABLE = 51820;
 export const MAIN_TABLE = 254;
 /** Rules at these priorities (both ends included) belong to Burrow; others are never touched. */
 export const OWNED_RULE_PRIORITIES = { first: 1000, last: 1099 } as const;
-/** Ahead of the LAN's rule: direct devices' marked IPv4 goes to the main table. */
-export const DIRECT_RULE_PRIORITY = 1000;
-export const LAN_RULE_PRIORITY = 1010;
+export const LAN_RULE_PRIORITY = 1000;
+/** The LAN's priority, listed ahead of the LAN's rule: direct devices' marked IPv4 goes to the main table. */
+export const DIRECT_RULE_PRIORITY = LAN_RULE_PRIORITY;
 export const ENGINE_RULE_PRIORITY = 1001;
 export const DNS_RULE_PRIORITY = 1002;
 export const TUNNEL_SOURCE_RULE_PRIORITY = 1003;
@@ -136,6 +139,7 @@ export function renderNetworkTargets(state: DesiredState | null): NetworkTargets
     },
     addresses: addressTargets(state, lan, tun),
     routes: routeTargets(state, tun),
+    // A stable sort: the direct rule stays ahead of the LAN's rule of its priority and family.
     rules: [...directDeviceRules(state, lan), ...ruleTargets(lan, tunnel)].sort(
       (a, b) => a.priority - b.priority || a.family - b.family,
     ),
