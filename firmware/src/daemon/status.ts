@@ -1,12 +1,16 @@
 // What burrowd reports to the API's Status page: the state in force (keys redacted), the kill switch, the
-// engine and its peers, the LAN's DHCP leases, and the router's interfaces (read in burrowd's namespace). Never a
-// private or preshared key.
+// engine and its peers, the LAN's DHCP leases and devices, and the router's interfaces (read in burrowd's
+// namespace). Never a private or preshared key.
 import { type DesiredState, describeState } from '../control/desired-state.js';
 import { uapiGet } from '../control/uapi-client.js';
+import { type DhcpLease } from '../os/dhcp-leases.js';
+import { NO_COUNTS, readDeviceCounts } from '../os/device-counters.js';
 import { type Dnsmasq } from '../os/dnsmasq.js';
+import { readNeighbours } from '../os/lan-neighbours.js';
 import { type Executor } from '../os/exec.js';
 import { type InterfaceRoles, readRouterInterfaces, type RouterInterface } from '../os/router-interfaces.js';
 import { type EngineManager } from './engine-manager.js';
+import { joinLanDevices, type LanDeviceStatus } from './lan-devices.js';
 import { type SystemSteps } from './system-steps.js';
 
 export interface PeerStatus {
@@ -89,8 +93,25 @@ export async function readInterfaces(input: StatusInput): Promise<RouterInterfac
   }).catch(() => null);
 }
 
+/** Who held each LAN address last, so bytes counted to an address a device gave up still count for it. */
+const addressOwners = new Map<string, string>();
+
+/**
+ * Every device in the leases or the LAN bridge's neighbour table, with the kernel's byte counts (plus those of the
+ * tables this burrowd replaced). A source that cannot be read leaves its part out; the report still goes out.
+ */
+export async function readLanDevices(input: StatusInput, leases: readonly DhcpLease[]): Promise<LanDeviceStatus[]> {
+  const lan = input.state?.lan.interface ?? input.roles?.lan ?? null;
+  const [neighbours, counts] = await Promise.all([
+    lan === null ? [] : readNeighbours(input.executor, lan).catch(() => []),
+    readDeviceCounts(input.executor).catch(() => NO_COUNTS),
+  ]);
+  return joinLanDevices(leases, neighbours, input.steps.deviceBytes.total(counts), addressOwners);
+}
+
 export async function collectStatus(input: StatusInput): Promise<unknown> {
   const { state, steps, engine, dnsmasq } = input;
+  const leases = await dnsmasq.leases().catch(() => []);
   return {
     state: state ? (JSON.parse(describeState(state)) as unknown) : null,
     killSwitch: state?.killSwitch ?? true,
@@ -98,7 +119,8 @@ export async function collectStatus(input: StatusInput): Promise<unknown> {
     engine: engine.status,
     peers: await readPeers(engine.socketPath),
     dnsmasq: dnsmasq.status,
-    leases: await dnsmasq.leases().catch(() => []),
+    leases,
+    lanDevices: await readLanDevices(input, leases),
     interfaces: await readInterfaces(input),
     remoteAccess: await readRemoteAccess(input),
   };

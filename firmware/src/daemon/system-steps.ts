@@ -10,6 +10,7 @@ import {
 import { type ApplySteps } from '../control/reconciler.js';
 import { type RemoteAccessState } from '../control/household-state.js';
 import { remoteEngineChange } from '../control/remote-engine-config.js';
+import { DeviceByteTotals } from '../os/device-counters.js';
 import { type Dnsmasq } from '../os/dnsmasq.js';
 import { type Executor } from '../os/exec.js';
 import { applyNetworkTargets } from '../os/netlink.js';
@@ -29,6 +30,8 @@ export class SystemSteps implements ApplySteps {
   remoteEngine: EngineManager | null = null;
   /** Told the remote access just given to its engine (null: none), to arm the next expiry. */
   onRemoteApplied: ((remote: RemoteAccessState | null) => void) | null = null;
+  /** The LAN devices' byte counts of the tables this burrowd replaced: each apply starts the kernel's sets anew. */
+  readonly deviceBytes = new DeviceByteTotals();
 
   constructor(
     private readonly executor: Executor,
@@ -40,7 +43,9 @@ export class SystemSteps implements ApplySteps {
 
   /** The block-all-forwarding table, applied first at start before anything else can open. */
   async closeForwarding(): Promise<void> {
-    this.loadedRuleset = await applyRuleset(this.executor, renderRuleset(null));
+    this.loadedRuleset = await this.deviceBytes.replacing(this.executor, () =>
+      applyRuleset(this.executor, renderRuleset(null)),
+    );
   }
 
   /**
@@ -54,6 +59,7 @@ export class SystemSteps implements ApplySteps {
     await this.remoteEngine?.apply(null, null);
     this.onRemoteApplied?.(null);
     await this.dnsmasq.forget();
+    this.deviceBytes.clear();
   };
 
   resolve = async (state: DesiredState): Promise<ResolvedEndpoints | null> =>
@@ -63,9 +69,8 @@ export class SystemSteps implements ApplySteps {
     const endpoints = [...(resolved?.endpoints.values() ?? [])]
       .map((endpoint) => ({ address: endpoint.address, port: endpoint.port }))
       .concat(state.tunnel === null ? [] : this.standby.endpoints);
-    this.loadedRuleset = await applyRuleset(
-      this.executor,
-      renderRuleset(state, { endpoints, otherResolvers: this.standby.resolvers }),
+    this.loadedRuleset = await this.deviceBytes.replacing(this.executor, () =>
+      applyRuleset(this.executor, renderRuleset(state, { endpoints, otherResolvers: this.standby.resolvers })),
     );
   };
 

@@ -263,3 +263,50 @@ for (const [what, leaseFile] of [
     t.throws(() => renderDnsmasqConfig(state(), { leaseFile }), { message: /^leaseFile: / });
   });
 }
+
+test('reservations become dhcp-host lines (MAC order, the name when given), the domain comes from the state', (t) => {
+  const base = state();
+  const household: DesiredState = {
+    ...base,
+    lan: {
+      ...base.lan,
+      domain: 'home.arpa',
+      reservations: [
+        { mac: '3c:22:fb:12:34:56', ipv4: '100.64.8.20', hostname: 'printer' },
+        { mac: '02:b7:64:08:00:01', ipv4: '100.64.8.10' },
+      ],
+    },
+  };
+  const config = renderDnsmasqConfig(household, { ...PATHS, hostname: 'gw' });
+  t.deepEqual(optionLines(config, 'dhcp-host'), [
+    'dhcp-host=02:b7:64:08:00:01,100.64.8.10',
+    'dhcp-host=3c:22:fb:12:34:56,100.64.8.20,printer',
+  ]);
+  t.deepEqual(optionLines(config, 'domain'), ['domain=home.arpa']);
+  t.deepEqual(optionLines(config, 'local'), ['local=/home.arpa/']);
+  t.deepEqual(optionLines(config, 'host-record'), ['host-record=burrow.home.arpa,gw.home.arpa,100.64.8.1']);
+  t.false(config.includes('.lan'), 'the default domain is nowhere');
+
+  const plain = renderDnsmasqConfig(base, PATHS);
+  t.deepEqual(optionLines(plain, 'dhcp-host'), [], 'no reservation, no dhcp-host line');
+  t.deepEqual(optionLines(plain, 'domain'), ['domain=lan']);
+});
+
+test('a reservation or domain that could break out of its line is refused, past the schema', (t) => {
+  const base = state();
+  const withLan = (lan: Partial<DesiredState['lan']>): DesiredState => ({ ...base, lan: { ...base.lan, ...lan } });
+  const render = (lan: Partial<DesiredState['lan']>) => () => renderDnsmasqConfig(withLan(lan), PATHS);
+  t.throws(render({ reservations: [{ mac: '02:b7:64:08:00:01,ignore', ipv4: '100.64.8.10' }] }), {
+    message: /lan\.reservations\[0\]\.mac/,
+  });
+  t.throws(render({ reservations: [{ mac: '02:b7:64:08:00:01', ipv4: '100.64.8.10\nserver=8.8.8.8' }] }), {
+    message: /lan\.reservations\[0\]\.ipv4/,
+  });
+  t.throws(render({ reservations: [{ mac: '02:b7:64:08:00:01', ipv4: 'fd08::10' }] }), {
+    message: /lan\.reservations\[0\]\.ipv4/,
+  });
+  t.throws(render({ reservations: [{ mac: '02:b7:64:08:00:01', ipv4: '100.64.8.10', hostname: 'a,b' }] }), {
+    message: /hostname/,
+  });
+  t.throws(render({ domain: 'lan/\nserver=8.8.8.8' }), { message: /lan\.domain/ });
+});

@@ -6,9 +6,9 @@
 // IPv6 (when the LAN has a ULA prefix): router advertisements for SLAAC plus stateless DHCPv6; when the tunnel does
 // not carry IPv6 the advertisements say "not a default router", so devices get ULA addresses but no IPv6 route out.
 import { tunnelCarriesIpv6, type DesiredState } from '../control/desired-state.js';
-import { formatIp, maskAddress, parseIpPrefix } from '../net/ip.js';
+import { formatIp, maskAddress, parseIp, parseIpPrefix } from '../net/ip.js';
 
-/** The domain LAN devices' names are answered in (from their DHCP leases), never forwarded upstream. */
+/** The domain LAN devices' names are answered in when the state names none (it has `lan.domain`, default 'lan'). */
 export const LAN_DOMAIN = 'lan';
 /** The router's own name on the LAN (burrow.lan): the web page's address for the household. */
 export const ROUTER_NAME = 'burrow';
@@ -37,6 +37,7 @@ export function renderDnsmasqConfig(state: DesiredState, paths: DnsmasqConfigPat
   const netmask = formatIp(maskAddress(new Uint8Array(4).fill(0xff), router.cidr));
   const lanInterface = value('lan.interface', lan.interface);
   const upstreams = state.tunnel?.dns.map((server, index) => value(`tunnel.dns[${index}]`, server)) ?? [];
+  const domain = lanDomain(state);
 
   const lines = [
     '# dnsmasq for the LAN, rendered by burrowd from the desired state: every apply rewrites this file.',
@@ -52,14 +53,14 @@ export function renderDnsmasqConfig(state: DesiredState, paths: DnsmasqConfigPat
     'no-hosts',
     `pid-file=${paths.pidFile === undefined ? '' : path('pidFile', paths.pidFile)}`,
     '',
-    `# DNS: names in .${LAN_DOMAIN} come from the leases and stay here; plain names and private reverse lookups are`,
+    `# DNS: names in .${domain} come from the leases and stay here; plain names and private reverse lookups are`,
     '# never forwarded; everything else goes only to the resolvers inside the tunnel.',
-    `domain=${LAN_DOMAIN}`,
-    `local=/${LAN_DOMAIN}/`,
+    `domain=${domain}`,
+    `local=/${domain}/`,
     'domain-needed',
     'bogus-priv',
     '# The router itself, by name: where the LAN finds its web page.',
-    `host-record=${routerNames(paths.hostname).join(',')},${routerAddress}${routerIpv6(state)}`,
+    `host-record=${routerNames(paths.hostname, domain).join(',')},${routerAddress}${routerIpv6(state)}`,
     ...(upstreams.length > 0
       ? upstreams.map((server) => `server=${server}`)
       : ['# No tunnel: no upstream servers, so queries for outside names are refused (fail closed).']),
@@ -71,8 +72,9 @@ export function renderDnsmasqConfig(state: DesiredState, paths: DnsmasqConfigPat
     `dhcp-range=${value('lan.dhcp.rangeStart', lan.dhcp.rangeStart)},${value('lan.dhcp.rangeEnd', lan.dhcp.rangeEnd)},${netmask},${seconds('lan.dhcp.leaseSeconds', lan.dhcp.leaseSeconds)}`,
     `dhcp-option=option:router,${routerAddress}`,
     `dhcp-option=option:dns-server,${routerAddress}`,
-    ...searchDomainLines(state),
+    ...searchDomainLines(state, domain),
     `dhcp-leasefile=${path('leaseFile', paths.leaseFile)}`,
+    ...reservationLines(state),
     ...ipv6Lines(state, lanInterface),
   ];
   return `${lines.join('\n')}\n`;
@@ -91,7 +93,7 @@ function remoteAccessLines(state: DesiredState): string[] {
 }
 
 /** The provider's search domains (from its DNS line) for LAN devices, after the LAN's own domain. */
-function searchDomainLines(state: DesiredState): string[] {
+function searchDomainLines(state: DesiredState, lanDomain: string): string[] {
   const domains = state.tunnel?.searchDomains ?? [];
   if (domains.length === 0) {
     return [];
@@ -102,15 +104,51 @@ function searchDomainLines(state: DesiredState): string[] {
     }
     return domain;
   });
-  return [`dhcp-option=option:domain-search,${[LAN_DOMAIN, ...checked].join(',')}`];
+  return [`dhcp-option=option:domain-search,${[lanDomain, ...checked].join(',')}`];
 }
 
-/** burrow.lan, and <hostname>.lan when the host name's first label is a DNS label of its own. */
-function routerNames(hostname: string | undefined): string[] {
-  const names = [`${ROUTER_NAME}.${LAN_DOMAIN}`];
+/** The LAN's domain (lan.domain, checked once more: it is pasted into several lines), or 'lan'. */
+function lanDomain(state: DesiredState): string {
+  const domain = (state.lan as { domain?: string }).domain ?? LAN_DOMAIN;
+  if (!/^(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*$/.test(domain) || domain.length > 253) {
+    throw new Error(`lan.domain: not a domain name, got ${describeValue(domain)}`);
+  }
+  return domain;
+}
+
+/**
+ * The address reservations: `dhcp-host=<mac>,<ipv4>[,<hostname>]`, one a line, in MAC order. The schema checked
+ * them; each part is checked once more here, as it lands in the file (a comma or newline would add options).
+ */
+function reservationLines(state: DesiredState): string[] {
+  const reservations = [...state.lan.reservations].sort((a, b) => (a.mac < b.mac ? -1 : a.mac > b.mac ? 1 : 0));
+  if (reservations.length === 0) {
+    return [];
+  }
+  return [
+    '# Address reservations: these devices always get the same IPv4 address (and name, when one is given).',
+    ...reservations.map(({ mac, ipv4, hostname }, index) => {
+      const field = `lan.reservations[${index}]`;
+      if (!/^[0-9a-f]{2}(?::[0-9a-f]{2}){5}$/.test(mac)) {
+        throw new Error(`${field}.mac: not a MAC address, got ${describeValue(mac)}`);
+      }
+      if (parseIp(ipv4)?.length !== 4) {
+        throw new Error(`${field}.ipv4: not an IPv4 address, got ${describeValue(ipv4)}`);
+      }
+      if (hostname !== undefined && !/^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$/.test(hostname)) {
+        throw new Error(`${field}.hostname: not one DNS label, got ${describeValue(hostname)}`);
+      }
+      return `dhcp-host=${[mac, ipv4, ...(hostname === undefined ? [] : [hostname])].join(',')}`;
+    }),
+  ];
+}
+
+/** burrow.<domain>, and <hostname>.<domain> when the host name's first label is a DNS label of its own. */
+function routerNames(hostname: string | undefined, domain: string): string[] {
+  const names = [`${ROUTER_NAME}.${domain}`];
   const label = hostname?.split('.')[0]?.toLowerCase();
   if (label !== undefined && /^(?!-)[a-z0-9-]{1,63}(?<!-)$/.test(label) && label !== 'localhost') {
-    names.push(`${label}.${LAN_DOMAIN}`);
+    names.push(`${label}.${domain}`);
   }
   return [...new Set(names)];
 }

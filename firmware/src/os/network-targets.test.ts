@@ -10,6 +10,7 @@ import {
   type NetworkTargets,
   type RouteTarget,
 } from './network-targets.js';
+import { DIRECT_FWMARK } from './lan-device-rules.js';
 
 const PRIVATE_KEY = 'yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=';
 const PEER_KEY = 'xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=';
@@ -251,4 +252,24 @@ test('a state whose names were not validated is refused, not pasted into command
   const state = labState();
   const forged = { ...state, lan: { ...state.lan, interface: 'br-lan\nlink del eth0' } };
   t.throws(() => renderNetworkTargets(forged), { instanceOf: SyntaxError, message: /not a valid interface name/ });
+});
+
+test("a direct device's marked IPv4 goes to the main table, listed ahead of the LAN's rule; no IPv6 rule", (t) => {
+  const lan = labState().lan;
+  const direct = labState({ lan: { ...lan, policies: [{ mac: '02:B7:64:08:00:02', policy: 'direct' }] } });
+  const rules = renderNetworkTargets(direct).rules;
+  t.deepEqual(rules.slice(0, 3), [
+    { family: 4, priority: 1000, iif: 'br-lan', fwmark: DIRECT_FWMARK, table: MAIN_TABLE },
+    { family: 4, priority: 1000, iif: 'br-lan', table: BURROW_TABLE },
+    { family: 6, priority: 1000, iif: 'br-lan', table: BURROW_TABLE },
+  ]);
+  t.is(rules.filter((rule) => rule.fwmark === DIRECT_FWMARK).length, 1, 'IPv4 only');
+  t.not(DIRECT_FWMARK, 0xca6c, "not the engine's mark");
+
+  const blockedOnly = labState({ lan: { ...lan, policies: [{ mac: '02:b7:64:08:00:01', policy: 'blocked' }] } });
+  t.deepEqual(
+    renderNetworkTargets(blockedOnly).rules,
+    renderNetworkTargets(labState()).rules,
+    'no direct device, no rule',
+  );
 });

@@ -5,6 +5,12 @@
 // Policy routing:
 // - Rule 1000 sends everything that arrives on the LAN bridge (both families) to table 51820. The local table
 //   (priority 0) still comes first, so the LAN reaches the router's own addresses.
+// - Direct devices (only while some device is `direct`): a rule at the same priority 1000, listed FIRST, sends what
+//   arrives on the LAN bridge with the direct mark (lan-device-rules.ts: a direct device's IPv4, marked in
+//   prerouting) to the main table: out the WAN. The kernel tries rules of one priority in the order they were
+//   added, and netlink.ts rewrites a priority whole, in target order, whenever its rules differ, so the marked rule
+//   is always ahead of the LAN's (1000 is the first priority Burrow owns: there is no room before it). IPv4 only:
+//   a direct device's IPv6 is never marked and never gets this rule, so it stays on the tunnel's rules.
 // - Table 51820 holds `default dev <tunnel>` (IPv6 only when the tunnel carries IPv6) and, behind it at a huge
 //   metric, `unreachable default`: when the TUN disappears (engine restart) the kernel deletes its routes, the
 //   unreachable route stays, and a LAN lookup can never fall through to the main table and its WAN default.
@@ -27,6 +33,7 @@
 import { isInterfaceName, tunnelCarriesIpv6, type DesiredState, type TunnelState } from '../control/desired-state.js';
 import { formatIpPrefix, parseIpPrefix, type IpFamily } from '../net/ip.js';
 import { remoteAddressTargets, remoteLink, remoteRouteTargets, remoteRuleTargets } from './remote-targets.js';
+import { DIRECT_FWMARK, hasDirect } from './lan-device-rules.js';
 
 /** The routing table Burrow owns whole: anything in it that is not a target is removed. */
 export const BURROW_TABLE = 51820;
@@ -35,6 +42,8 @@ export const MAIN_TABLE = 254;
 /** Rules at these priorities (both ends included) belong to Burrow; others are never touched. */
 export const OWNED_RULE_PRIORITIES = { first: 1000, last: 1099 } as const;
 export const LAN_RULE_PRIORITY = 1000;
+/** The LAN's priority, listed ahead of the LAN's rule: direct devices' marked IPv4 goes to the main table. */
+export const DIRECT_RULE_PRIORITY = LAN_RULE_PRIORITY;
 export const ENGINE_RULE_PRIORITY = 1001;
 export const DNS_RULE_PRIORITY = 1002;
 export const TUNNEL_SOURCE_RULE_PRIORITY = 1003;
@@ -137,7 +146,8 @@ export function renderNetworkTargets(state: DesiredState | null): NetworkTargets
     },
     addresses: [...addressTargets(state, lan, tun), ...remoteAddressTargets(state)],
     routes: [...routeTargets(state, tun), ...remoteRouteTargets(state)],
-    rules: [...ruleTargets(lan, tunnel), ...remoteRuleTargets(state)].sort(
+    // A stable sort: the direct rule stays ahead of the LAN's rule of its priority and family.
+    rules: [...directDeviceRules(state, lan), ...ruleTargets(lan, tunnel), ...remoteRuleTargets(state)].sort(
       (a, b) => a.priority - b.priority || a.family - b.family,
     ),
     sysctls: sysctlTargets(state, tun),
@@ -233,6 +243,14 @@ function ruleTargets(lan: string, tunnel: TunnelState | null): RuleTarget[] {
     );
   }
   return rules.sort((a, b) => a.priority - b.priority || a.family - b.family);
+}
+
+/** The direct devices' rule: their marked IPv4 from the LAN is routed by the main table (the WAN). */
+function directDeviceRules(state: DesiredState, lan: string): RuleTarget[] {
+  if (!hasDirect(state.lan)) {
+    return [];
+  }
+  return [{ family: 4, priority: DIRECT_RULE_PRIORITY, iif: lan, fwmark: DIRECT_FWMARK, table: MAIN_TABLE }];
 }
 
 function sysctlTargets(state: DesiredState, tun: string | null): SysctlTarget[] {

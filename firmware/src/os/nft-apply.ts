@@ -4,7 +4,11 @@
 // and hashed, so "is the loaded table still the one we applied?" is a comparison of two digests.
 import { createHash } from 'node:crypto';
 import { ExecError, type Executor } from './exec.js';
+import { COUNTER_SETS } from './lan-device-rules.js';
 import { rulesetFingerprint, TABLE_FAMILY, TABLE_NAME } from './nft-ruleset.js';
+
+/** Sets whose elements the kernel adds as traffic flows: their contents are counts, not the ruleset. */
+const DYNAMIC_SETS: ReadonlySet<string> = new Set(Object.values(COUNTER_SETS));
 
 /**
  * By absolute path: a privileged daemon does not let PATH choose its tools (and under npm, PATH starts with
@@ -139,7 +143,17 @@ function normaliseListing(json: string): NftObject[] {
   }
   return items
     .filter((item): item is Record<string, unknown> => isRecord(item) && !('metainfo' in item))
-    .map((item) => normalise(item) as NftObject);
+    .map((item) => normalise(withoutDynamicElements(item)) as NftObject);
+}
+
+/** A counting set as declared, without the elements traffic added to it (the per-device byte counters). */
+function withoutDynamicElements(item: Record<string, unknown>): Record<string, unknown> {
+  const set = item['set'];
+  if (!isRecord(set) || typeof set['name'] !== 'string' || !DYNAMIC_SETS.has(set['name'])) {
+    return item;
+  }
+  const { elem: _elements, ...declared } = set;
+  return { ...item, set: declared };
 }
 
 /** Drops what changes without the ruleset changing: handles (kernel-assigned) and counter values. */

@@ -77,6 +77,16 @@ const OUTPUT_CHAIN = 'type filter hook output priority filter; policy drop;';
 const ROUTER_DNS_TO_WAN =
   'meta skuid 0 meta l4proto { tcp, udp } th dport 53 accept comment "DNS by the router itself to resolve endpoint names"';
 const ROUTER_NTP_TO_WAN = 'udp dport 123 accept comment "NTP by the router itself"';
+const BLOCKED_REJECT =
+  'iifname "br-lan" ether saddr @dev_blocked counter reject with icmpx admin-prohibited comment "blocked device: reaches only the router"';
+const DIRECT_MARK =
+  'iifname "br-lan" ether saddr @dev_direct meta nfproto ipv4 meta mark set 0xd1ec comment "direct device: IPv4 routed by the main table"';
+const COUNTING = [
+  'type filter hook forward priority filter + 10; policy accept;',
+  'iifname "br-lan" update @dev_tx { ether saddr counter }',
+  'oifname "br-lan" update @dev_rx_v4 { ip daddr counter }',
+  'oifname "br-lan" update @dev_rx_v6 { ip6 daddr counter }',
+];
 const ENGINE_TO_ENDPOINTS =
   'meta mark 0xca6c ip daddr . udp dport @endpoints_v4 accept comment "encrypted tunnel packets"';
 
@@ -187,6 +197,42 @@ const variants: Variant[] = [
     hasNot: ['"br-lan"', '"eth0"', '"wg0"', 'ip6 saddr fd12'],
   },
   {
+    name: 'device policies, kill switch on: blocked rejected first, direct IPv4 marked, let out and masqueraded',
+    state: state({
+      lan: {
+        ports: ['eth1'],
+        address: '192.168.8.1/24',
+        dhcp: { rangeStart: '192.168.8.100', rangeEnd: '192.168.8.250' },
+        policies: [
+          { mac: '02:00:00:00:00:0B', policy: 'blocked' },
+          { mac: '02:00:00:00:00:0d', policy: 'direct' },
+          { mac: '02-00-00-00-00-0a', policy: 'blocked' },
+        ],
+      },
+    }),
+    resolved: ONE_ENDPOINT,
+    has: [
+      'elements = { 02:00:00:00:00:0a, 02:00:00:00:00:0b }',
+      'elements = { 02:00:00:00:00:0d }',
+      BLOCKED_REJECT,
+      DIRECT_MARK,
+      'iifname "br-lan" oifname "eth0" ether saddr @dev_direct ip saddr 192.168.8.0/24 accept comment "direct device: IPv4 out the WAN, the admin\'s exception"',
+      'iifname "eth0" oifname "br-lan" meta nfproto ipv4 ct state established,related accept comment "replies to direct devices"',
+      'oifname "eth0" meta mark 0xd1ec ip saddr 192.168.8.0/24 masquerade comment "direct devices out the WAN"',
+      LAN_TO_TUNNEL,
+      KILL_SWITCH_REJECT,
+      ...COUNTING,
+    ],
+    hasNot: [LAN_TO_WAN, 'ip6 saddr @dev_direct', 'meta nfproto ipv6 meta mark'],
+  },
+  {
+    name: 'no device policy: the policy sets are declared empty, no rule uses them; bytes are still counted',
+    state: state({ killSwitch: false }),
+    resolved: ONE_ENDPOINT,
+    has: ['set dev_blocked {', 'set dev_direct {', 'flags dynamic', ...COUNTING],
+    hasNot: ['@dev_blocked', '@dev_direct', 'chain mark_direct', '0xd1ec'],
+  },
+  {
     name: 'endpoint names not resolved yet: empty sets, the engine may send nowhere',
     state: state({}),
     resolved: { endpoints: [] },
@@ -216,7 +262,7 @@ test('every variant replaces the table atomically, matches interfaces by name an
     t.false(/\b(oif|iif) /.test(text), 'interface indexes die with the interface; names do not');
     t.regex(text, /chain forward \{\n\t\ttype filter hook forward priority filter; policy drop;\n/);
     const fingerprint = rulesetFingerprint(text);
-    t.regex(fingerprint ?? '', /^burrow ruleset v2 sha256:[0-9a-f]{64}$/);
+    t.regex(fingerprint ?? '', /^burrow ruleset v3 sha256:[0-9a-f]{64}$/);
     fingerprints.set(text, fingerprint!);
   }
   t.is(new Set(fingerprints.values()).size, fingerprints.size, 'different rulesets, different fingerprints');

@@ -20,6 +20,8 @@
 //   match the tunnel's exit (DoT/DoH stay encrypted and still leave only through the tunnel).
 // - postrouting: masquerade out the tunnel; with the kill switch off, LAN IPv4 out the WAN as well.
 // - remote access (wg1), when on: its rules come from remote-ruleset.ts, spliced into these chains.
+// - per device, by MAC (lan-device-rules.ts): blocked devices reach only the router; direct devices' IPv4 leaves
+//   through the WAN (marked in prerouting, routed by the main table); bytes per device counted in count_devices.
 // The first comment of the table is a fingerprint of the rest, so a self-test can tell which ruleset is loaded.
 import { createHash } from 'node:crypto';
 import { isInterfaceName, tunnelCarriesIpv6, type DesiredState, type TunnelState } from '../control/desired-state.js';
@@ -35,11 +37,20 @@ import {
   remotePreroutingRules,
   remoteSets,
 } from './remote-ruleset.js';
+import {
+  blockedForwardRules,
+  countChainLines,
+  deviceSets,
+  directForwardRules,
+  directMarkChainLines,
+  directPostroutingRules,
+  type DevicePolicyInput,
+} from './lan-device-rules.js';
 
 export const TABLE_FAMILY = 'inet';
 export const TABLE_NAME = 'burrow';
 /** Bumped whenever the shape of the rendered table changes, so a fingerprint names the renderer too. */
-export const RULESET_FORMAT = 2;
+export const RULESET_FORMAT = 3;
 
 const FINGERPRINT_PREFIX = `burrow ruleset v${RULESET_FORMAT} sha256:`;
 const FINGERPRINT_PATTERN = /^\s*comment "(burrow ruleset v\d+ sha256:[0-9a-f]{64})"$/m;
@@ -90,6 +101,8 @@ interface Context {
   readonly tun: string | null;
   readonly ipv6Through: boolean;
   readonly remote: RemoteContext;
+  /** The household's per-device policies and counters (lan-device-rules.ts). */
+  readonly devices: DevicePolicyInput;
 }
 
 function fullBody(state: DesiredState, resolved: ResolvedEndpoints): string[] {
@@ -108,10 +121,20 @@ function fullBody(state: DesiredState, resolved: ResolvedEndpoints): string[] {
       remote: state.remoteAccess,
       wg: state.remoteAccess === null ? null : interfaceName(state.remoteAccess.interface),
     },
+    devices: {
+      lan: interfaceName(state.lan.interface),
+      wan: interfaceName(state.wan.interface),
+      lanAddress: state.lan.address,
+      killSwitch: state.killSwitch,
+      policies: state.lan.policies,
+    },
   };
+  const directMark = directMarkChainLines(context.devices);
+  const counting = countChainLines(context.devices);
   return [
     ...sets(context, resolved),
     ...remoteSets(context.remote).flatMap((entry) => set(entry.name, entry.type, entry.comment, entry.elements)),
+    ...deviceSets(context.devices),
     ...chain('input', 'type filter hook input priority filter; policy drop;', [
       ...inputRules(context),
       ...remoteInputJump(context.remote),
@@ -136,7 +159,10 @@ function fullBody(state: DesiredState, resolved: ResolvedEndpoints): string[] {
           // its queries never leave through the WAN even while an apply is changing the resolvers' routes.
           `oifname ${context.wan} meta skuid != 0 meta l4proto { tcp, udp } th dport 53 drop comment "the LAN's DNS never leaves through the WAN"`,
         ])),
+    ...chain('count_devices', counting.base, counting.rules),
+    ...(directMark === null ? [] : chain('mark_direct', directMark.base, directMark.rules)),
     ...chain('prerouting', 'type nat hook prerouting priority dstnat; policy accept;', [
+      // Direct devices too: their DNS is answered by dnsmasq through the tunnel, never in the clear.
       `iifname ${context.lan} meta l4proto { tcp, udp } th dport 53 redirect to :53 comment "all LAN DNS goes to the router"`,
       ...remotePreroutingRules(context.remote),
     ]),
@@ -208,9 +234,9 @@ function inputWanRules({ tunnel, remote }: Context): string[] {
   return rules;
 }
 
-function forwardRules({ state, tunnel, lan, wan, tun, ipv6Through }: Context): string[] {
+function forwardRules({ state, tunnel, lan, wan, tun, ipv6Through, devices }: Context): string[] {
   const lanSubnet = formatIpPrefix(canonicalPrefix(parseIpPrefix(state.lan.address)!));
-  const rules = ['ct state invalid drop'];
+  const rules = ['ct state invalid drop', ...blockedForwardRules(devices)];
   if (tunnel !== null && tun !== null) {
     rules.push(
       `iifname ${lan} oifname ${tun} tcp flags syn / syn,rst tcp option maxseg size set rt mtu comment "fit TCP to the tunnel MTU"`,
@@ -222,6 +248,7 @@ function forwardRules({ state, tunnel, lan, wan, tun, ipv6Through }: Context): s
     }
     rules.push(`iifname ${tun} oifname ${lan} ct state established,related accept comment "replies from the tunnel"`);
   }
+  rules.push(...directForwardRules(devices));
   if (!state.killSwitch) {
     rules.push(
       `iifname ${lan} oifname ${wan} ip saddr ${lanSubnet} accept comment "kill switch off: LAN IPv4 may use the WAN"`,
@@ -282,8 +309,8 @@ function outputWanRules({ tunnel }: Context): string[] {
   return rules;
 }
 
-function postroutingRules({ state, wan, tun }: Context): string[] {
-  const rules = tun === null ? [] : [`oifname ${tun} masquerade`];
+function postroutingRules({ state, wan, tun, devices }: Context): string[] {
+  const rules = [...(tun === null ? [] : [`oifname ${tun} masquerade`]), ...directPostroutingRules(devices)];
   if (!state.killSwitch) {
     const lanSubnet = formatIpPrefix(canonicalPrefix(parseIpPrefix(state.lan.address)!));
     rules.push(`oifname ${wan} ip saddr ${lanSubnet} masquerade comment "kill switch off: LAN IPv4 out the WAN"`);

@@ -1,0 +1,117 @@
+// The household's devices as burrowd reports them (status `lanDevices`): every device in the DHCP leases or the LAN
+// bridge's neighbour table, joined by MAC, with the bytes the kernel counted for it (device-counters.ts). Bytes
+// from a device are counted by its MAC; bytes to it by address, which is mapped to the MAC through the leases and
+// the neighbour table, or, for an address the device no longer holds, through the last MAC seen with it.
+import { type DhcpLease } from '../os/dhcp-leases.js';
+import { addressKey, type DeviceCounts } from '../os/device-counters.js';
+import { type Neighbour, type NeighbourState } from '../os/lan-neighbours.js';
+
+export interface LanDeviceStatus {
+  mac: string;
+  hostname: string | null;
+  ipv4: string[];
+  ipv6: string[];
+  neighbour: NeighbourState | null;
+  leaseExpires: string | null;
+  rxBytes: number;
+  txBytes: number;
+}
+
+/** The most telling first: a device reachable on any address is reachable. */
+const NEIGHBOUR_RANK: readonly NeighbourState[] = [
+  'reachable',
+  'delay',
+  'probe',
+  'stale',
+  'permanent',
+  'noarp',
+  'incomplete',
+  'failed',
+];
+const MAC = /^[0-9a-f]{2}(?::[0-9a-f]{2}){5}$/;
+
+/**
+ * Joins the three sources by MAC, in MAC order. `owners` (address → MAC) remembers who held an address, so bytes
+ * counted to an address a device has given up still count for it; it is updated in place with what is seen now.
+ */
+export function joinLanDevices(
+  leases: readonly DhcpLease[],
+  neighbours: readonly Neighbour[],
+  counts: DeviceCounts,
+  owners: Map<string, string> = new Map(),
+): LanDeviceStatus[] {
+  const devices = new Map<string, LanDeviceStatus & { addresses: Set<string> }>();
+  const device = (mac: string) => {
+    let found = devices.get(mac);
+    if (found === undefined) {
+      found = {
+        mac,
+        hostname: null,
+        ipv4: [],
+        ipv6: [],
+        neighbour: null,
+        leaseExpires: null,
+        rxBytes: 0,
+        txBytes: 0,
+        addresses: new Set(),
+      };
+      devices.set(mac, found);
+    }
+    return found;
+  };
+  for (const lease of leases) {
+    const mac = lease.mac?.toLowerCase();
+    const ip = addressKey(lease.ip);
+    if (mac === undefined || !MAC.test(mac) || ip === null) {
+      continue;
+    }
+    const entry = device(mac);
+    entry.addresses.add(ip);
+    entry.hostname ??= lease.hostname;
+    const expires = lease.expires?.toISOString() ?? null;
+    if (entry.leaseExpires === null || (expires !== null && expires > entry.leaseExpires)) {
+      entry.leaseExpires = expires;
+    }
+  }
+  for (const neighbour of neighbours) {
+    if (neighbour.mac === null || neighbour.state === 'failed' || neighbour.state === 'incomplete') {
+      continue;
+    }
+    const entry = device(neighbour.mac);
+    entry.addresses.add(neighbour.ip);
+    if (neighbour.state !== null && rank(neighbour.state) < rank(entry.neighbour)) {
+      entry.neighbour = neighbour.state;
+    }
+  }
+  for (const entry of devices.values()) {
+    for (const ip of entry.addresses) {
+      owners.set(ip, entry.mac);
+    }
+  }
+  for (const [mac, bytes] of counts.tx) {
+    if (devices.has(mac)) {
+      device(mac).txBytes += bytes;
+    }
+  }
+  for (const [ip, bytes] of counts.rx) {
+    const mac = owners.get(ip);
+    if (mac !== undefined && devices.has(mac)) {
+      device(mac).rxBytes += bytes;
+    }
+  }
+  return [...devices.values()]
+    .sort((a, b) => (a.mac < b.mac ? -1 : a.mac > b.mac ? 1 : 0))
+    .map(({ addresses, ...entry }) => ({
+      ...entry,
+      ipv4: sortedAddresses(addresses, 4),
+      ipv6: sortedAddresses(addresses, 16),
+    }));
+}
+
+function rank(state: NeighbourState | null): number {
+  return state === null ? NEIGHBOUR_RANK.length : NEIGHBOUR_RANK.indexOf(state);
+}
+
+function sortedAddresses(addresses: ReadonlySet<string>, length: 4 | 16): string[] {
+  return [...addresses].filter((ip) => (length === 4 ? !ip.includes(':') : ip.includes(':'))).sort();
+}
