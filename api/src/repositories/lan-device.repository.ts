@@ -15,6 +15,8 @@ export interface LanDeviceRecord {
   ipv6: string[];
   rxBytes: number;
   txBytes: number;
+  /** When it was first seen or set up ahead, whichever came first. */
+  createdAt: string;
 }
 
 /** What one report said of a device, and the bytes to add to its totals. */
@@ -124,6 +126,7 @@ function toRecord(row: LanDeviceEntity): LanDeviceRecord {
     ipv6: parseList(row.ipv6),
     rxBytes: row.rxBytes,
     txBytes: row.txBytes,
+    createdAt: row.createdAt,
   };
 }
 

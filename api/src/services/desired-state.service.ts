@@ -142,7 +142,18 @@ export class DesiredStateService implements OnApplicationBootstrap, OnApplicatio
   private async drain(): Promise<void> {
     while (this.dirty && !this.closed) {
       this.dirty = false;
-      const result = await this.firmware.apply(await this.build());
+      let state: DesiredStateV2Input;
+      try {
+        state = await this.build();
+      } catch (error) {
+        // The database failed (or closed while the API stops): nothing to send; try again later unless stopping.
+        if (!this.closed) {
+          this.logger.error(`could not build the desired state: ${String(error)}`);
+          this.scheduleRetry();
+        }
+        return;
+      }
+      const result = await this.firmware.apply(state);
       // What burrowd reports may have changed with it: readers must not get the report from before.
       this.hub.invalidate();
       const at = new Date().toISOString();

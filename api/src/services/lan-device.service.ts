@@ -241,7 +241,8 @@ export class LanDeviceService implements OnApplicationBootstrap, BeforeApplicati
 
   private map(record: LanDeviceRecord): LanDeviceDto {
     const live = this.live.get(record.mac);
-    const createdAt = record.firstSeen ?? this.clock.now().toISOString();
+    // A device set up ahead and not seen yet: the moment it was set up.
+    const createdAt = record.firstSeen ?? record.createdAt;
     return {
       mac: record.mac,
       name: record.name ?? live?.report.hostname ?? record.hostname,

@@ -65,32 +65,8 @@ export class LanService {
     if (!parsedAddress.success) {
       throw fieldError('address', parsedAddress.error.issues[0]!.message);
     }
-    const parsedDhcp = dhcpSchema.safeParse(request.dhcp);
-    if (!parsedDhcp.success) {
-      const issue = parsedDhcp.error.issues[0]!;
-      throw fieldError(['dhcp', ...issue.path.map(String)].join('.'), issue.message);
-    }
     const address = parsedAddress.data;
-    const dhcp = parsedDhcp.data;
     const subnet = parseIpPrefix(address)!;
-    const network = formatIpPrefix(canonicalPrefix(subnet));
-    for (const field of ['rangeStart', 'rangeEnd'] as const) {
-      if (!isHostIn(subnet, dhcp[field])) {
-        throw fieldError(`dhcp.${field}`, `must be a host address inside ${network}, not the router's`);
-      }
-    }
-    const start = parseIp(dhcp.rangeStart)!;
-    const end = parseIp(dhcp.rangeEnd)!;
-    if (Buffer.compare(start, end) > 0) {
-      throw fieldError('dhcp.rangeEnd', 'must not come before rangeStart');
-    }
-    if (Buffer.compare(start, subnet.bytes) <= 0 && Buffer.compare(subnet.bytes, end) <= 0) {
-      throw fieldError('dhcp', "the range must not include the router's own address");
-    }
-    const domain = request.domain.trim().toLowerCase().replace(/\.$/, '');
-    if (!isHostname(domain)) {
-      throw fieldError('domain', 'must be a domain name, like lan or home.arpa');
-    }
     const remote = await this.remote.read();
     if (remote !== null) {
       for (const remoteAddress of [remote.addressV4, remote.addressV6]) {
@@ -111,6 +87,30 @@ export class LanService {
           `leaves out the address reserved for ${device.name ?? device.hostname ?? device.mac}`,
         );
       }
+    }
+    const parsedDhcp = dhcpSchema.safeParse(request.dhcp);
+    if (!parsedDhcp.success) {
+      const issue = parsedDhcp.error.issues[0]!;
+      throw fieldError(['dhcp', ...issue.path.map(String)].join('.'), issue.message);
+    }
+    const dhcp = parsedDhcp.data;
+    const network = formatIpPrefix(canonicalPrefix(subnet));
+    for (const field of ['rangeStart', 'rangeEnd'] as const) {
+      if (!isHostIn(subnet, dhcp[field])) {
+        throw fieldError(`dhcp.${field}`, `must be a host address inside ${network}, not the router's`);
+      }
+    }
+    const start = parseIp(dhcp.rangeStart)!;
+    const end = parseIp(dhcp.rangeEnd)!;
+    if (Buffer.compare(start, end) > 0) {
+      throw fieldError('dhcp.rangeEnd', 'must not come before rangeStart');
+    }
+    if (Buffer.compare(start, subnet.bytes) <= 0 && Buffer.compare(subnet.bytes, end) <= 0) {
+      throw fieldError('dhcp', "the range must not include the router's own address");
+    }
+    const domain = request.domain.trim().toLowerCase().replace(/\.$/, '');
+    if (!isHostname(domain)) {
+      throw fieldError('domain', 'must be a domain name, like lan or home.arpa');
     }
     return { address, dhcp, domain };
   }
