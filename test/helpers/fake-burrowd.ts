@@ -11,6 +11,8 @@ export interface FakeBurrowd {
   readonly requests: Map<string, number>;
   /** The `status` result it answers with; change it to make burrowd's report change. */
   status: unknown;
+  /** Every desired state it was asked to apply, oldest first. */
+  readonly applied: unknown[];
   close(): Promise<void>;
 }
 
@@ -22,6 +24,7 @@ export async function startFakeBurrowd(status: unknown): Promise<FakeBurrowd> {
     socketPath,
     requests: new Map(),
     status,
+    applied: [],
     close: async () => {
       sockets.forEach((socket) => socket.destroy());
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -48,10 +51,13 @@ export async function startFakeBurrowd(status: unknown): Promise<FakeBurrowd> {
       buffered += chunk.toString('utf8');
       let newline: number;
       while ((newline = buffered.indexOf('\n')) !== -1) {
-        const request = JSON.parse(buffered.slice(0, newline)) as { id?: unknown; method?: unknown };
+        const request = JSON.parse(buffered.slice(0, newline)) as { id?: unknown; method?: unknown; params?: unknown };
         buffered = buffered.slice(newline + 1);
         const method = String(request.method);
         fake.requests.set(method, (fake.requests.get(method) ?? 0) + 1);
+        if (method === 'apply') {
+          fake.applied.push(request.params);
+        }
         socket.write(`${JSON.stringify({ id: request.id ?? null, ok: true, result: answer(request.method) })}\n`);
       }
     });

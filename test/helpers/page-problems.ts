@@ -26,9 +26,13 @@ const BACKGROUND_POLLS = new Set([
   '/api/backups',
   '/api/backups/settings',
   '/api/system/console-password',
+  '/api/devices',
+  '/api/remote-access',
+  '/api/remote-access/devices',
+  '/api/lan',
 ]);
 /** The Tunnel page's traffic card polls its profile's chart. */
-const BACKGROUND_POLL_PATTERNS = [/^\/api\/tunnels\/\d+\/traffic$/];
+const BACKGROUND_POLL_PATTERNS = [/^\/api\/tunnels\/\d+\/traffic$/, /^\/api\/remote-access\/devices\/\d+\/traffic$/];
 
 function isBackgroundPoll(pathname: string): boolean {
   return BACKGROUND_POLLS.has(pathname) || BACKGROUND_POLL_PATTERNS.some((pattern) => pattern.test(pathname));
