@@ -104,7 +104,7 @@ test.before(async (t) => {
   }
 });
 test.after.always(async (t) => {
-  await stopServerAndBrowser(t.context as Partial<Context>);
+  await stopServerAndBrowser(t.context);
   await (t.context as Partial<Context>).burrowd?.close();
 });
 
