@@ -19,6 +19,8 @@ import { SelfTestController } from './controllers/self-test.controller.js';
 import { StatusController } from './controllers/status.controller.js';
 import { SystemController } from './controllers/system.controller.js';
 import { TunnelController } from './controllers/tunnel.controller.js';
+import { LanController } from './controllers/lan.controller.js';
+import { RemoteAccessController } from './controllers/remote-access.controller.js';
 import { UserController } from './controllers/user.controller.js';
 import { type AppEnv } from './env.js';
 import { CoreModule } from './core.module.js';
@@ -55,6 +57,8 @@ export class AppModule {
         CertificateController,
         TunnelController,
         GatewayController,
+        RemoteAccessController,
+        LanController,
         StatusController,
         MetricsController,
         MetricsTokenController,

@@ -18,6 +18,16 @@ import { CryptoRepository } from './repositories/crypto.repository.js';
 import { DatabaseRepository } from './repositories/database.repository.js';
 import { DesiredStateService } from './services/desired-state.service.js';
 import { DeviceService } from './services/device.service.js';
+import { LanDeviceRepository } from './repositories/lan-device.repository.js';
+import { LanDeviceService } from './services/lan-device.service.js';
+import { LanService } from './services/lan.service.js';
+import { LanSettingsService } from './services/lan-settings.service.js';
+import { RemoteAccessRepository } from './repositories/remote-access.repository.js';
+import { RemoteAccessService } from './services/remote-access.service.js';
+import { RemoteDeviceRepository } from './repositories/remote-device.repository.js';
+import { RemoteDeviceService } from './services/remote-device.service.js';
+import { RemoteTrafficService } from './services/remote-traffic.service.js';
+import { WireGuardKeyRepository } from './repositories/wireguard-key.repository.js';
 import { EventRepository } from './repositories/event.repository.js';
 import { EventService } from './services/event.service.js';
 import { EventWebhookService } from './services/event-webhook.service.js';
@@ -79,6 +89,12 @@ const PROVIDERS = [
   Clock,
   DeviceService,
   DesiredStateService,
+  LanDeviceService,
+  LanService,
+  LanSettingsService,
+  RemoteAccessService,
+  RemoteDeviceService,
+  RemoteTrafficService,
   EventService,
   EventWebhookService,
   GatewayEventsService,
@@ -127,6 +143,10 @@ const PROVIDERS = [
   TunnelProfileRepository,
   UserRepository,
   WebhookRepository,
+  LanDeviceRepository,
+  RemoteAccessRepository,
+  RemoteDeviceRepository,
+  WireGuardKeyRepository,
 ];
 
 /**

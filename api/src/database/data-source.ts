@@ -2,6 +2,9 @@ import { join } from 'node:path';
 import { type SqliteConnectionOptions } from 'typeorm/driver/sqlite/SqliteConnectionOptions.js';
 import { AuditEventEntity } from '../entities/audit-event.entity.js';
 import { BackupEntity } from '../entities/backup.entity.js';
+import { LanDeviceEntity } from '../entities/lan-device.entity.js';
+import { RemoteAccessEntity } from '../entities/remote-access.entity.js';
+import { RemoteDeviceEntity } from '../entities/remote-device.entity.js';
 import { EventEntity } from '../entities/event.entity.js';
 import { LoginAttemptEntity } from '../entities/login-attempt.entity.js';
 import { MetricsTokenEntity } from '../entities/metrics-token.entity.js';
@@ -32,6 +35,9 @@ export function dataSourceOptions(dataDir: string): SqliteConnectionOptions {
       TrafficSampleEntity,
       EventEntity,
       BackupEntity,
+      RemoteAccessEntity,
+      RemoteDeviceEntity,
+      LanDeviceEntity,
     ],
     migrations,
     migrationsRun: true,

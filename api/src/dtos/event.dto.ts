@@ -14,6 +14,9 @@ export const EVENT_KINDS = [
   'kill_switch.on',
   'certificate.renewed',
   'signin.lockout',
+  'remote_device.added',
+  'remote_device.removed',
+  'remote_device.first_handshake',
   'webhook.test',
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];

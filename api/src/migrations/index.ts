@@ -12,6 +12,7 @@ import { CreateEvents1765500000000 } from './1765500000000-create-events.js';
 import { AuditOrigin1765700000000 } from './1765700000000-audit-origin.js';
 import { CreateBackups1765600000000 } from './1765600000000-create-backups.js';
 import { PasswordMustChange1765800000000 } from './1765800000000-password-must-change.js';
+import { CreateHouseholdDevices1765900000000 } from './1765900000000-create-household-devices.js';
 
 export const migrations: Array<new () => MigrationInterface> = [
   CreateSettings1763800000000,
@@ -25,4 +26,5 @@ export const migrations: Array<new () => MigrationInterface> = [
   CreateBackups1765600000000,
   AuditOrigin1765700000000,
   PasswordMustChange1765800000000,
+  CreateHouseholdDevices1765900000000,
 ];

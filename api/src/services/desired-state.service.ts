@@ -2,6 +2,13 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShut
 import { type DesiredStateV2Input } from '@burrow/firmware/control/desired-state-v2';
 import { FirmwareRepository } from '../repositories/firmware.repository.js';
 import { TunnelProfileRepository } from '../repositories/tunnel-profile.repository.js';
+import { LanDeviceRepository } from '../repositories/lan-device.repository.js';
+import { RemoteAccessRepository } from '../repositories/remote-access.repository.js';
+import { type RemoteDeviceRecord, RemoteDeviceRepository } from '../repositories/remote-device.repository.js';
+import { Clock } from './clock.js';
+import { isHostIn } from './household-rules.js';
+import { LanSettingsService } from './lan-settings.service.js';
+import { parseIpPrefix } from '@burrow/firmware/net/ip';
 import { GatewaySettingsService } from './gateway-settings.service.js';
 import { StatusHubService } from './status-hub.service.js';
 import { BackgroundWork } from './background-work.js';
@@ -40,6 +47,11 @@ export class DesiredStateService implements OnApplicationBootstrap, OnApplicatio
     private readonly firmware: FirmwareRepository,
     private readonly hub: StatusHubService,
     private readonly background: BackgroundWork,
+    private readonly lanSettings: LanSettingsService,
+    private readonly lanDevices: LanDeviceRepository,
+    private readonly remoteAccess: RemoteAccessRepository,
+    private readonly remoteDevices: RemoteDeviceRepository,
+    private readonly clock: Clock,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -75,11 +87,15 @@ export class DesiredStateService implements OnApplicationBootstrap, OnApplicatio
   }
 
   async build(): Promise<DesiredStateV2Input> {
-    const [records, killSwitch, selectedId, exitCheckUrl] = await Promise.all([
+    const [records, killSwitch, selectedId, exitCheckUrl, lanPlan, devices, remote, remoteDevices] = await Promise.all([
       this.profiles.list(),
       this.settings.killSwitch(),
       this.settings.selectedTunnelId(),
       this.settings.exitCheckUrl(),
+      this.lanSettings.saved(),
+      this.lanDevices.list(),
+      this.remoteAccess.read(),
+      this.remoteDevices.list(),
     ]);
     const enabled = records.filter((record) => record.enabled);
     return {
@@ -90,6 +106,36 @@ export class DesiredStateService implements OnApplicationBootstrap, OnApplicatio
         selectedId: enabled.some((record) => record.id === selectedId) ? selectedId : null,
       },
       ...(exitCheckUrl === null ? {} : { exitCheck: { url: exitCheckUrl } }),
+      // Address and DHCP only once an admin saved them: until then the board's apply.
+      lan: {
+        ...(lanPlan === null ? {} : { address: lanPlan.address, dhcp: lanPlan.dhcp, domain: lanPlan.domain }),
+        reservations: devices.flatMap((device) =>
+          device.reservation === null
+            ? []
+            : [{ mac: device.mac, ipv4: device.reservation, ...hostLabel(device.name ?? device.hostname) }],
+        ),
+        policies: devices.flatMap((device) =>
+          device.policy === 'tunnel' ? [] : [{ mac: device.mac, policy: device.policy }],
+        ),
+      },
+      remoteAccess:
+        remote?.enabled === true && remote.privateKey !== null
+          ? {
+              listenPort: remote.listenPort,
+              privateKey: remote.privateKey,
+              addresses: remote.addressV6 === null ? [remote.addressV4] : [remote.addressV4, remote.addressV6],
+              peers: remoteDevices
+                .filter((device) => device.enabled && !expired(device, this.clock.now()))
+                .map((device) => ({
+                  id: device.id,
+                  publicKey: device.publicKey,
+                  presharedKey: device.presharedKey,
+                  allowedIps: peerAddresses(device, remote.addressV4, remote.addressV6),
+                  reach: device.reach,
+                  ...(device.expiresAt === null ? {} : { expiresAt: device.expiresAt }),
+                })),
+            }
+          : null,
     };
   }
 
@@ -128,4 +174,22 @@ export class DesiredStateService implements OnApplicationBootstrap, OnApplicatio
     }, RETRY_MS);
     this.retry.unref();
   }
+}
+
+function expired(device: RemoteDeviceRecord, now: Date): boolean {
+  return device.expiresAt !== null && Date.parse(device.expiresAt) <= now.getTime();
+}
+
+/** The device's addresses inside the subnets in force (an IPv6 one only while remote access has IPv6). */
+function peerAddresses(device: RemoteDeviceRecord, addressV4: string, addressV6: string | null): string[] {
+  const v6 = addressV6 === null ? null : parseIpPrefix(addressV6);
+  return [
+    device.addressV4,
+    ...(device.addressV6 !== null && v6 !== null && isHostIn(v6, device.addressV6) ? [device.addressV6] : []),
+  ];
+}
+
+/** A name dnsmasq can hand out with a reservation: one DNS label, else none. */
+function hostLabel(name: string | null): { hostname?: string } {
+  return name !== null && /^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$/.test(name) ? { hostname: name } : {};
 }

@@ -58,6 +58,9 @@ export const ERROR_CODES = [
   'password_change_required',
   'not_an_admin',
   'admin_exists',
+  'field_invalid',
+  'lan_cut_off',
+  'remote_device_limit',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

@@ -372,6 +372,38 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/devices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listDevices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/devices/{mac}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch: operations["updateDevice"];
+        trace?: never;
+    };
     "/api/events": {
         parameters: {
             query?: never;
@@ -484,6 +516,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/lan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getLan"];
+        put: operations["setLan"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/metrics/tokens": {
         parameters: {
             query?: never;
@@ -511,6 +559,86 @@ export interface paths {
         put?: never;
         post?: never;
         delete: operations["revokeMetricsToken"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/remote-access": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getRemoteAccess"];
+        put: operations["setRemoteAccess"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/remote-access/devices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listRemoteDevices"];
+        put?: never;
+        post: operations["createRemoteDevice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/remote-access/devices/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete: operations["deleteRemoteDevice"];
+        options?: never;
+        head?: never;
+        patch: operations["updateRemoteDevice"];
+        trace?: never;
+    };
+    "/api/remote-access/devices/{id}/rekey": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["rekeyRemoteDevice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/remote-access/devices/{id}/traffic": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getRemoteDeviceTraffic"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -826,7 +954,7 @@ export interface components {
             token: string;
         };
         /** @enum {string} */
-        AuditAction: "setup.completed" | "auth.login" | "auth.login_failed" | "auth.locked" | "auth.address_locked" | "auth.device_locked" | "auth.logout" | "session.revoked" | "user.created" | "user.role_changed" | "user.disabled" | "user.enabled" | "user.password_reset" | "user.deleted" | "user.name_confusable" | "user.sessions_revoked" | "user.unlocked" | "user.totp_disabled" | "account.password_changed" | "totp.enabled" | "totp.disabled" | "totp.recovery_code_used" | "totp.recovery_codes_regenerated" | "settings.security_changed" | "certificate.renewed" | "certificate.imported" | "certificate.import_refused" | "certificate.reverted" | "certificate.authority_reset" | "tunnel.imported" | "tunnel.updated" | "tunnel.deleted" | "tunnel.activated" | "tunnel.exported_with_keys" | "gateway.kill_switch_on" | "gateway.kill_switch_off" | "gateway.failover" | "gateway.exit_check_changed" | "gateway.kill_switch_disarmed" | "gateway.kill_switch_rearmed" | "metrics.token_created" | "metrics.token_revoked" | "events.webhook_changed" | "backup.created" | "backup.downloaded" | "backup.deleted" | "backup.settings_changed" | "backup.restored" | "console.shell" | "console.reboot" | "console.poweroff" | "system.factory_reset" | "system.console_password_set" | "system.console_password_cleared";
+        AuditAction: "setup.completed" | "auth.login" | "auth.login_failed" | "auth.locked" | "auth.address_locked" | "auth.device_locked" | "auth.logout" | "session.revoked" | "user.created" | "user.role_changed" | "user.disabled" | "user.enabled" | "user.password_reset" | "user.deleted" | "user.name_confusable" | "user.sessions_revoked" | "user.unlocked" | "user.totp_disabled" | "account.password_changed" | "totp.enabled" | "totp.disabled" | "totp.recovery_code_used" | "totp.recovery_codes_regenerated" | "settings.security_changed" | "certificate.renewed" | "certificate.imported" | "certificate.import_refused" | "certificate.reverted" | "certificate.authority_reset" | "tunnel.imported" | "tunnel.updated" | "tunnel.deleted" | "tunnel.activated" | "tunnel.exported_with_keys" | "remote_access.changed" | "remote_device.added" | "remote_device.updated" | "remote_device.rekeyed" | "remote_device.deleted" | "lan.changed" | "lan_device.updated" | "gateway.kill_switch_on" | "gateway.kill_switch_off" | "gateway.failover" | "gateway.exit_check_changed" | "gateway.kill_switch_disarmed" | "gateway.kill_switch_rearmed" | "metrics.token_created" | "metrics.token_revoked" | "events.webhook_changed" | "backup.created" | "backup.downloaded" | "backup.deleted" | "backup.settings_changed" | "backup.restored" | "console.shell" | "console.reboot" | "console.poweroff" | "system.factory_reset" | "system.console_password_set" | "system.console_password_cleared";
         AuditEventDto: {
             action: components["schemas"]["AuditAction"];
             /** @description The client address the request came from. */
@@ -979,6 +1107,19 @@ export interface components {
             /** @description What scrapes with it, e.g. "prometheus at home": 1 to 64 characters. */
             name: string;
         };
+        CreateRemoteDeviceDto: {
+            /**
+             * Format: date-time
+             * @description null or absent: never.
+             */
+            expiresAt?: string | null;
+            /** @description 1 to 64 characters, no control characters. */
+            name: string;
+            /** @description The device's own public key (base64); absent: keys are generated on the router. */
+            publicKey?: string;
+            /** @description `lan`: the LAN only; `internet`: the LAN, and the Internet through the upstream tunnel (never the WAN in the clear). */
+            reach: components["schemas"]["RemoteReach"];
+        };
         CreateUserDto: {
             /** @description At least 10 and at most 256 characters, not on the list of common passwords. */
             password: string;
@@ -1005,6 +1146,11 @@ export interface components {
              */
             token: string;
         };
+        /**
+         * @description `tunnel` (the default): through the VPN; `blocked`: reaches only the router; `direct`: bypasses the VPN through the WAN.
+         * @enum {string}
+         */
+        DevicePolicy: "tunnel" | "blocked" | "direct";
         DisableTotpDto: {
             /** @description The current password. */
             password: string;
@@ -1021,7 +1167,7 @@ export interface components {
          * @description Present when a client may act on it.
          * @enum {string}
          */
-        ErrorCode: "unauthenticated" | "invalid_credentials" | "totp_required" | "totp_invalid" | "setup_done" | "last_admin" | "invalid_username" | "username_taken" | "weak_password" | "wrong_password" | "forbidden" | "csrf_invalid" | "cross_site" | "unsupported_media_type" | "totp_enrolment_required" | "totp_required_by_policy" | "totp_already_enabled" | "totp_enrolment_not_started" | "totp_not_enabled" | "use_account_route" | "not_found" | "certificate_refused" | "payload_too_large" | "body_too_deep" | "tunnel_config_invalid" | "tunnel_name_taken" | "tunnel_name_invalid" | "tunnel_limit" | "tunnel_in_use" | "firmware_unavailable" | "too_many_streams" | "restarting" | "invalid_exit_check_url" | "exit_check_off" | "exit_check_failed" | "metrics_token_name_invalid" | "metrics_token_limit" | "webhook_url_invalid" | "webhook_not_set" | "backup_passphrase_too_short" | "password_required" | "backup_failed" | "upload_invalid" | "backup_unreadable" | "not_a_backup" | "backup_newer_format" | "backup_newer_schema" | "no_slot_for_secret" | "restore_token_invalid" | "restore_token_used" | "restore_already_staged" | "restore_failed" | "password_change_required" | "not_an_admin" | "admin_exists";
+        ErrorCode: "unauthenticated" | "invalid_credentials" | "totp_required" | "totp_invalid" | "setup_done" | "last_admin" | "invalid_username" | "username_taken" | "weak_password" | "wrong_password" | "forbidden" | "csrf_invalid" | "cross_site" | "unsupported_media_type" | "totp_enrolment_required" | "totp_required_by_policy" | "totp_already_enabled" | "totp_enrolment_not_started" | "totp_not_enabled" | "use_account_route" | "not_found" | "certificate_refused" | "payload_too_large" | "body_too_deep" | "tunnel_config_invalid" | "tunnel_name_taken" | "tunnel_name_invalid" | "tunnel_limit" | "tunnel_in_use" | "firmware_unavailable" | "too_many_streams" | "restarting" | "invalid_exit_check_url" | "exit_check_off" | "exit_check_failed" | "metrics_token_name_invalid" | "metrics_token_limit" | "webhook_url_invalid" | "webhook_not_set" | "backup_passphrase_too_short" | "password_required" | "backup_failed" | "upload_invalid" | "backup_unreadable" | "not_a_backup" | "backup_newer_format" | "backup_newer_schema" | "no_slot_for_secret" | "restore_token_invalid" | "restore_token_used" | "restore_already_staged" | "restore_failed" | "password_change_required" | "not_an_admin" | "admin_exists" | "field_invalid" | "lan_cut_off" | "remote_device_limit";
         ErrorResponseDto: {
             /** @description Present when a client may act on it. */
             code?: components["schemas"]["ErrorCode"];
@@ -1053,7 +1199,7 @@ export interface components {
             severity: components["schemas"]["EventSeverity"];
         };
         /** @enum {string} */
-        EventKind: "tunnel.down" | "tunnel.failover" | "tunnel.recovered" | "selftest.failed" | "selftest.passed" | "kill_switch.off" | "kill_switch.on" | "certificate.renewed" | "signin.lockout" | "webhook.test";
+        EventKind: "tunnel.down" | "tunnel.failover" | "tunnel.recovered" | "selftest.failed" | "selftest.passed" | "kill_switch.off" | "kill_switch.on" | "certificate.renewed" | "signin.lockout" | "remote_device.added" | "remote_device.removed" | "remote_device.first_handshake" | "webhook.test";
         EventListDto: {
             /** @description Newest first; the router keeps the newest 1,000. */
             events: components["schemas"]["EventDto"][];
@@ -1195,6 +1341,53 @@ export interface components {
             /** @description On: LAN devices reach the Internet only through the tunnel, also while it is down. Off: whenever the tunnel is down they use the ISP directly, unencrypted. */
             enabled: boolean;
         };
+        LanDeviceDto: {
+            /** Format: date-time */
+            firstSeen: string;
+            /** @description The host name it sent with DHCP. */
+            hostname: string | null;
+            ipv4: string[];
+            ipv6: string[];
+            /** Format: date-time */
+            lastSeen: string;
+            /** @example 3c:22:fb:12:34:56 */
+            mac: string;
+            /** @description The admin's name for it, else its DHCP host name. */
+            name: string | null;
+            /** @description Reachable in the neighbour table now, or holding a lease with bytes moving recently. */
+            online: boolean;
+            /** @description `tunnel` (the default): through the VPN; `blocked`: reaches only the router; `direct`: bypasses the VPN through the WAN. */
+            policy: components["schemas"]["DevicePolicy"];
+            /** @description Its reserved IPv4 address (a static DHCP lease). */
+            reservation: string | null;
+            /** @description Bytes the router sent to it, accumulated across burrowd restarts. */
+            rxBytes: number;
+            /** @description Bytes it sent through the router, accumulated across burrowd restarts. */
+            txBytes: number;
+        };
+        LanDhcpDto: {
+            /** @example 43200 */
+            leaseSeconds: number;
+            /** @example 192.168.8.250 */
+            rangeEnd: string;
+            /** @example 192.168.8.100 */
+            rangeStart: string;
+        };
+        LanSettingsDto: {
+            /**
+             * @description The router's LAN address with the subnet's prefix length.
+             * @example 192.168.8.1/24
+             */
+            address: string;
+            dhcp: components["schemas"]["LanDhcpDto"];
+            /**
+             * @description The local domain LAN names are answered in.
+             * @example lan
+             */
+            domain: string;
+            /** @description The router's IPv6 ULA address on the LAN (read-only). */
+            ipv6Prefix: string | null;
+        };
         LoadAverageDto: {
             fifteen: number;
             five: number;
@@ -1285,6 +1478,87 @@ export interface components {
             /** @description Ten single-use codes (`xxxx-xxxx`) for signing in without the app. Shown only this once. */
             recoveryCodes: string[];
         };
+        RemoteAccessDto: {
+            /**
+             * @description The router's address in the devices' IPv4 subnet.
+             * @example 10.99.0.1/24
+             */
+            addressV4: string;
+            /**
+             * @description The router's address in the devices' IPv6 ULA subnet.
+             * @example fd99::1/64
+             */
+            addressV6: string | null;
+            /** @description The router answers remote devices (a second WireGuard interface; the WAN opens the port). */
+            enabled: boolean;
+            /** @description What devices dial: a DNS name or an address; null: the WAN address. */
+            endpointHost: string | null;
+            /**
+             * @description The UDP port the WAN opens for it.
+             * @example 51820
+             */
+            listenPort: number;
+            /** @description The router's public key as the devices' server; null before it was first enabled. */
+            publicKey: string | null;
+            /** @description The WAN's IPv4 address as burrowd reports it (offered as the endpoint). */
+            wanAddress: string | null;
+        };
+        RemoteDeviceConfigDto: {
+            /** @description The wg-quick .conf for the device; shown once, never stored with its private key. */
+            config: string;
+            device: components["schemas"]["RemoteDeviceDto"];
+            /**
+             * @description A file name for the download: `<name>.conf` in safe characters.
+             * @example phone.conf
+             */
+            fileName: string;
+            /**
+             * @description A PNG data URL of a QR code of exactly `config`.
+             * @example data:image/png;base64,...
+             */
+            qrCode: string;
+        };
+        RemoteDeviceDto: {
+            /**
+             * @description Its addresses in the remote-access subnets, one per family.
+             * @example [
+             *       "10.99.0.2/32"
+             *     ]
+             */
+            addresses: string[];
+            /** Format: date-time */
+            createdAt: string;
+            enabled: boolean;
+            /** @description Where its packets last came from (address:port). */
+            endpoint: string | null;
+            /** @description expiresAt has passed. */
+            expired: boolean;
+            /**
+             * Format: date-time
+             * @description After it, the device gets no handshake.
+             */
+            expiresAt: string | null;
+            id: number;
+            /** @description The keys were generated on the router (the .conf was shown once), not pasted. */
+            keysGeneratedOnBox: boolean;
+            /** Format: date-time */
+            lastHandshakeAt: string | null;
+            /** @description Display as text, never as HTML. */
+            name: string;
+            /** @description The device's public key (its private key is never stored). */
+            publicKey: string;
+            /** @description `lan`: the LAN only; `internet`: the LAN, and the Internet through the upstream tunnel (never the WAN in the clear). */
+            reach: components["schemas"]["RemoteReach"];
+            /** @description Bytes the router received from it since burrowd last configured it. */
+            rxBytes: number;
+            /** @description Bytes the router sent it since burrowd last configured it. */
+            txBytes: number;
+        };
+        /**
+         * @description `lan`: the LAN only; `internet`: the LAN, and the Internet through the upstream tunnel (never the WAN in the clear).
+         * @enum {string}
+         */
+        RemoteReach: "lan" | "internet";
         RestoreAppliedDto: {
             message: string;
             /** @description The backup made just before, of the configuration replaced. */
@@ -1575,6 +1849,43 @@ export interface components {
             /** @description A new backup passphrase, at least 12 characters: it protects the router's CA key and every secret in a backup file, wherever the file goes. Needs `currentPassword`. */
             passphrase?: string;
             retention?: number;
+        };
+        UpdateLanDeviceDto: {
+            /** @description null: back to its DHCP host name. */
+            name?: string | null;
+            /** @description `tunnel` (the default): through the VPN; `blocked`: reaches only the router; `direct`: bypasses the VPN through the WAN. */
+            policy?: components["schemas"]["DevicePolicy"];
+            /** @description An IPv4 address in the LAN; null: none. */
+            reservation?: string | null;
+        };
+        UpdateLanDto: {
+            /** @example 192.168.8.1/24 */
+            address: string;
+            /** @description true: apply even though it cuts off the requesting admin's device. */
+            confirm?: boolean;
+            dhcp: components["schemas"]["LanDhcpDto"];
+            /** @example lan */
+            domain: string;
+        };
+        UpdateRemoteAccessDto: {
+            /** @description The router's address with the subnet's prefix length, e.g. 10.99.0.1/24. */
+            addressV4: string;
+            /** @description e.g. fd99::1/64 (a ULA); null: IPv4 only. */
+            addressV6: string | null;
+            enabled: boolean;
+            /** @description A DNS name or an address; null: the WAN address. */
+            endpointHost: string | null;
+            listenPort: number;
+        };
+        UpdateRemoteDeviceDto: {
+            enabled?: boolean;
+            /**
+             * Format: date-time
+             * @description null: never.
+             */
+            expiresAt?: string | null;
+            name?: string;
+            reach?: components["schemas"]["RemoteReach"];
         };
         UpdateTunnelDto: {
             enabled?: boolean;
@@ -2605,6 +2916,76 @@ export interface operations {
             };
         };
     };
+    listDevices: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every device seen on the LAN, and those an admin set up ahead. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LanDeviceDto"][];
+                };
+            };
+            /** @description Any error. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    updateDevice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                mac: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateLanDeviceDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LanDeviceDto"];
+                };
+            };
+            /** @description `field_invalid`: the message and `problems` name the field; nothing was changed. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any error. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
     listEvents: {
         parameters: {
             query?: {
@@ -2936,6 +3317,81 @@ export interface operations {
             };
         };
     };
+    getLan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The admin's LAN settings, else what burrowd runs. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LanSettingsDto"];
+                };
+            };
+            /** @description Any error. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    setLan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateLanDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LanSettingsDto"];
+                };
+            };
+            /** @description `field_invalid`: the message and `problems` name the field; nothing was changed. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `lan_cut_off`: the change would cut off the requesting admin's device; send `confirm: true`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any error. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
     listMetricsTokens: {
         parameters: {
             query?: never;
@@ -3025,6 +3481,307 @@ export interface operations {
         responses: {
             /** @description Revoked: the next scrape with it gets 401. Audited. */
             204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any error. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    getRemoteAccess: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RemoteAccessDto"];
+                };
+            };
+            /** @description Any error. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    setRemoteAccess: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateRemoteAccessDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RemoteAccessDto"];
+                };
+            };
+            /** @description `field_invalid`: the message and `problems` name the field; nothing was changed. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any error. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    listRemoteDevices: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Never a private or preshared key. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RemoteDeviceDto"][];
+                };
+            };
+            /** @description Any error. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    createRemoteDevice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateRemoteDeviceDto"];
+            };
+        };
+        responses: {
+            /** @description The .conf and its QR code: the only answer that carries them (with a private key made here). */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RemoteDeviceConfigDto"];
+                };
+            };
+            /** @description `field_invalid`: the message and `problems` name the field; nothing was changed. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any error. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    deleteRemoteDevice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any error. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    updateRemoteDevice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateRemoteDeviceDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RemoteDeviceDto"];
+                };
+            };
+            /** @description `field_invalid`: the message and `problems` name the field; nothing was changed. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any error. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    rekeyRemoteDevice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description New keys made here; the old ones stop working. The .conf and its QR code: the only answer that carries them (with a private key made here). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RemoteDeviceConfigDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any error. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    getRemoteDeviceTraffic: {
+        parameters: {
+            query: {
+                /** @description hour: 60 one-minute points; day: 144 ten-minute points; month: 180 four-hour points. */
+                range: components["schemas"]["TrafficRange"];
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bytes to and from this device, per point of the range. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TunnelTrafficDto"];
+                };
+            };
+            /** @description An unknown range. */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
