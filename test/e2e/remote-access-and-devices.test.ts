@@ -4,11 +4,12 @@
 // a LAN device's policy, with "direct" asked first and then warned about on every page.
 import anyTest, { type ExecutionContext, type TestFn } from 'ava';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { type Page } from 'playwright-core';
 import { type FakeBurrowd, startFakeBurrowd } from '../helpers/fake-burrowd.js';
 import { type Credentials } from './support/api-session.js';
 import { openPage } from './support/page-flows.js';
-import { DESKTOP, horizontalOverflow, screenshot } from './support/screenshots.js';
+import { DESKTOP, horizontalOverflow, screenshot, SCREENSHOT_DIR } from './support/screenshots.js';
 import {
   setUpSignedInAdmin,
   type SignedInAdmin,
@@ -118,11 +119,23 @@ async function screenshots(t: ExecutionContext<Context>, page: Page, name: strin
   await page.setViewportSize(DESKTOP);
 }
 
+/** A modal dialog sits over the viewport, not the page: both sizes as the screen shows them. */
+async function dialogScreenshots(t: ExecutionContext<Context>, page: Page, name: string): Promise<void> {
+  await page.setViewportSize(DESKTOP);
+  await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}-desktop.png`) });
+  await page.setViewportSize(PHONE);
+  t.is(await horizontalOverflow(page), 0, `${name}: the page is wider than a 390 px phone`);
+  await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}-phone.png`) });
+  await page.getByRole('dialog').getByRole('button', { name: 'Done, I have it' }).scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}-phone-scrolled.png`) });
+  await page.setViewportSize(DESKTOP);
+}
+
 test.serial('an admin turns remote access on, adds a phone and sees its configuration once', async (t) => {
   const { page, problems } = await openPage(t.context.browser);
   await page.goto(`${t.context.server.url}/remote-access`);
-  t.is(await page.title(), 'Remote access · Burrow');
   await page.getByTestId('remote-device-list-empty').waitFor();
+  t.is(await page.title(), 'Remote access · Burrow');
 
   // The WAN address burrowd reports is offered with one click.
   const form = page.getByTestId('remote-access-form');
@@ -159,7 +172,7 @@ test.serial('an admin turns remote access on, adds a phone and sees its configur
   const conf = (await dialog.getByTestId('remote-device-conf').textContent()) ?? '';
   t.regex(conf, /\[Interface\][\s\S]*PrivateKey = [A-Za-z0-9+/]{43}=[\s\S]*\[Peer\]/);
   t.true(conf.includes(`Endpoint = ${WAN_ADDRESS}:51820`), conf);
-  await screenshots(t, page, 'remote-access-config');
+  await dialogScreenshots(t, page, 'remote-access-config');
 
   const [download] = await Promise.all([
     page.waitForEvent('download'),
@@ -169,8 +182,9 @@ test.serial('an admin turns remote access on, adds a phone and sees its configur
   t.is(await readFile((await download.path()) ?? '', 'utf8'), conf, 'the download is exactly the text shown');
 
   await dialog.getByRole('button', { name: 'Done, I have it' }).click();
-  await dialog.waitFor({ state: 'detached' });
-  t.is(await page.getByTestId('remote-device-conf').count(), 0, 'the configuration is gone from the page');
+  // Closed, the dialog leaves the page with the configuration in it.
+  await page.getByTestId('remote-device-conf').waitFor({ state: 'detached' });
+  t.is(await page.locator('dialog').count(), 0);
   const item = page.getByTestId('remote-device');
   await item.waitFor();
   t.is(await item.getByTestId('remote-device-name-shown').textContent(), 'Anna phone');
@@ -200,7 +214,7 @@ test.serial('rekeying shows a new configuration once, and deleting asks first', 
   t.regex((await dialog.textContent()) ?? '', /New keys for “Anna phone”/);
   // Escape closes it like the button.
   await page.keyboard.press('Escape');
-  await dialog.waitFor({ state: 'detached' });
+  await page.getByTestId('remote-device-conf').waitFor({ state: 'detached' });
   const after = (await t.context.api.json<RemoteDeviceBody[]>('GET', '/api/remote-access/devices'))[0];
   t.not(after?.publicKey, before?.publicKey);
 
@@ -239,7 +253,7 @@ test.serial('a LAN device set to direct is asked about first, then warned about 
 
   // Direct: a warning first; keeping it in the tunnel changes nothing.
   await select.selectOption('direct');
-  const question = laptop.getByText(/Let lan-laptop bypass the VPN\?/);
+  const question = laptop.getByRole('group', { name: /Let lan-laptop bypass the VPN\?/ });
   await question.waitFor();
   t.regex((await question.textContent()) ?? '', /kill switch stays on for every other device/);
   await laptop.getByRole('button', { name: 'Keep it in the tunnel' }).click();
