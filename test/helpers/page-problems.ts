@@ -13,7 +13,8 @@ const VIOLATIONS_KEY = '__burrowCspViolations';
 
 /**
  * What the page reads by itself, whatever the person does (the Status page also reads the exit check's setting and
- * the events, the System page its Prometheus tokens and console password, the Backups page its list and settings).
+ * the events, the System page its Prometheus tokens and console password, the Backups page its list and settings;
+ * every page reads the LAN's devices for the "direct" banner, the Remote access page its devices' handshakes).
  */
 const BACKGROUND_POLLS = new Set([
   '/api/system/status',

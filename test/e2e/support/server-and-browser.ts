@@ -1,7 +1,7 @@
 // What every e2e file starts from: the real built server on fresh data, and a Chromium that trusts the
 // server's own CA as a household's devices do once they installed it.
 import anyTest, { type TestFn } from 'ava';
-import { startApiServer, type ApiServer } from '../../helpers/api-server.js';
+import { startApiServer, type ApiServer, type ApiServerOptions } from '../../helpers/api-server.js';
 import { launchChromium, type ChromiumSession } from '../../helpers/chromium.js';
 import { ApiSession, type Credentials } from './api-session.js';
 import { signInThroughPage } from './page-flows.js';
@@ -11,11 +11,15 @@ export interface ServerAndBrowser {
   browser: ChromiumSession;
 }
 
-/** Starts both, then `prepare` (sign-ups, sign-ins); if anything fails, whatever started is stopped again. */
+/**
+ * Starts both, then `prepare` (sign-ups, sign-ins); if anything fails, whatever started is stopped again. `options`
+ * go to the server (e.g. a fake burrowd's socket).
+ */
 export async function startServerAndBrowser<Extra extends object>(
   prepare: (started: ServerAndBrowser) => Promise<Extra>,
+  options: ApiServerOptions = {},
 ): Promise<ServerAndBrowser & Extra> {
-  const server = await startApiServer();
+  const server = await startApiServer(options);
   let browser: ChromiumSession | undefined;
   try {
     browser = await launchChromium({ trustedCaPem: server.caPem });

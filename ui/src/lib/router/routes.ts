@@ -1,6 +1,5 @@
 import type { Component } from 'svelte';
 import BackupsPage from '../../routes/BackupsPage.svelte';
-import DevicesPage from '../../routes/DevicesPage.svelte';
 import NotFoundPage from '../../routes/NotFoundPage.svelte';
 import SetupPage from '../../routes/SetupPage.svelte';
 import SignInPage from '../../routes/SignInPage.svelte';
@@ -46,6 +45,8 @@ export const SIGN_IN_PATH = '/sign-in';
 export const SETUP_PATH = '/setup';
 export const ACCOUNT_PATH = '/account';
 export const TUNNEL_PATH = '/tunnel';
+export const DEVICES_PATH = '/devices';
+export const REMOTE_ACCESS_PATH = '/remote-access';
 /** Where a session lands whose password was reset from the recovery console. */
 export const NEW_PASSWORD_PATH = '/new-password';
 
@@ -58,7 +59,18 @@ export const pages: readonly PageRoute[] = [
     load: separate(() => import('../../routes/TunnelPage.svelte')),
     access: 'signed-in',
   },
-  { path: '/devices', label: 'Devices', load: bundled(DevicesPage), access: 'signed-in' },
+  {
+    path: DEVICES_PATH,
+    label: 'Devices',
+    load: separate(() => import('../../routes/DevicesPage.svelte')),
+    access: 'signed-in',
+  },
+  {
+    path: REMOTE_ACCESS_PATH,
+    label: 'Remote access',
+    load: separate(() => import('../../routes/RemoteAccessPage.svelte')),
+    access: 'signed-in',
+  },
   { path: '/users', label: 'Users', load: separate(() => import('../../routes/UsersPage.svelte')), access: 'admin' },
   {
     path: '/certificates',

@@ -19,7 +19,8 @@ export class Poller<T> {
   readonly #load: () => Promise<T>;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #running = false;
-  #inFlight = false;
+  /** The poll under way, if any. */
+  #inFlight: Promise<void> | undefined;
   #held = false;
 
   constructor(load: () => Promise<T>, intervalMs: number) {
@@ -91,6 +92,15 @@ export class Poller<T> {
     void this.#poll();
   }
 
+  /**
+   * Polls now and settles when that answer is in, so a change is shown with the state it made. A poll already under
+   * way may have started before the change: it is waited for, then another one made.
+   */
+  async reload(): Promise<void> {
+    await this.#inFlight;
+    await this.#poll();
+  }
+
   readonly #onVisibilityChange = (): void => {
     this.paused = document.hidden;
     if (document.hidden) {
@@ -100,12 +110,16 @@ export class Poller<T> {
     }
   };
 
-  async #poll(): Promise<void> {
+  #poll(): Promise<void> {
     if (!this.#running || this.#inFlight) {
-      return;
+      return Promise.resolve();
     }
+    this.#inFlight = this.#pollOnce();
+    return this.#inFlight;
+  }
+
+  async #pollOnce(): Promise<void> {
     this.#cancelTimer();
-    this.#inFlight = true;
     this.loading = true;
     try {
       const data = await this.#load();
@@ -120,7 +134,7 @@ export class Poller<T> {
         this.error = cause instanceof Error ? cause : new Error(String(cause));
       }
     } finally {
-      this.#inFlight = false;
+      this.#inFlight = undefined;
       this.loading = false;
       this.#schedule();
     }
