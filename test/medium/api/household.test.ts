@@ -362,104 +362,101 @@ test("PUT /api/lan that would cut off the admin's own device is a 409 unless con
 });
 
 test('bad input is a 400 naming the field, and nothing changes', async (t) => {
-  await withFakeBurrowd(
-    report({ state: { ...report()['state']!, tunnel: { listenPort: 51999 } } }),
-    async (api) => {
-      const admin = await setupAdmin(api);
-      t.is(
-        (
-          await call(api, '/api/tunnels', {
-            method: 'POST',
-            session: admin,
-            body: { name: 'vpn', config: GOOD_FILES['ipv4 only'] },
-          })
-        ).status,
-        201,
-      );
-      t.is((await enable(api, admin)).status, 200);
-      const phone = (await addDevice(api, admin, { name: 'phone', reach: 'lan' })).body.device;
-      t.is(
-        (
-          await call(api, '/api/devices/3c:22:fb:00:00:09', {
-            method: 'PATCH',
-            session: admin,
-            body: { reservation: '192.168.8.30' },
-          })
-        ).status,
-        200,
-      );
-      const snapshot = async () =>
-        JSON.stringify([
-          (await call(api, '/api/remote-access', { session: admin })).body,
-          (await call(api, '/api/remote-access/devices', { session: admin })).body,
-          (await call(api, '/api/devices', { session: admin })).body,
-          (await call(api, '/api/lan', { session: admin })).body,
-        ]);
-      const before = await snapshot();
-      const cases: Array<[string, string, string, unknown]> = [
-        ['PUT', '/api/remote-access', 'addressV4', { addressV4: '192.168.8.5/24' }],
-        ['PUT', '/api/remote-access', 'addressV4', { addressV4: '10.2.0.1/16' }],
-        ['PUT', '/api/remote-access', 'addressV4', { addressV4: '10.99.0.0/24' }],
-        ['PUT', '/api/remote-access', 'addressV6', { addressV6: '10.0.0.1/24' }],
-        ['PUT', '/api/remote-access', 'listenPort', { listenPort: 51999 }],
-        ['PUT', '/api/remote-access', 'listenPort', { listenPort: 53 }],
-        ['PUT', '/api/remote-access', 'endpointHost', { endpointHost: 'home\u0007.example' }],
-        ['POST', '/api/remote-access/devices', 'publicKey', { name: 'x', reach: 'lan', publicKey: 'not-a-key' }],
-        ['POST', '/api/remote-access/devices', 'publicKey', { name: 'x', reach: 'lan', publicKey: phone.publicKey }],
-        ['POST', '/api/remote-access/devices', 'name', { name: 'evil\nname', reach: 'lan' }],
-        ['POST', '/api/remote-access/devices', 'name', { name: '   ', reach: 'lan' }],
-        [
-          'POST',
-          '/api/remote-access/devices',
-          'expiresAt',
-          { name: 'x', reach: 'lan', expiresAt: '2001-01-01T00:00:00Z' },
-        ],
-        ['PATCH', `/api/remote-access/devices/${phone.id}`, 'name', { name: 'a\u202Eb' }],
-        ['PATCH', '/api/devices/not-a-mac', 'mac', { policy: 'blocked' }],
-        ['PATCH', '/api/devices/01:00:5e:00:00:01', 'mac', { policy: 'blocked' }],
-        ['PATCH', '/api/devices/3c:22:fb:00:00:01', 'reservation', { reservation: '10.0.0.5' }],
-        ['PATCH', '/api/devices/3c:22:fb:00:00:01', 'reservation', { reservation: '192.168.8.1' }],
-        ['PATCH', '/api/devices/3c:22:fb:00:00:01', 'reservation', { reservation: '192.168.8.30' }],
-        ['PATCH', '/api/devices/3c:22:fb:00:00:01', 'name', { name: 'tab\there' }],
-        ['PUT', '/api/lan', 'address', { address: '10.99.0.1/24' }],
-        ['PUT', '/api/lan', 'address', { address: '10.2.0.1/24' }],
-        ['PUT', '/api/lan', 'address', { address: '192.168.7.1/24' }],
-        [
-          'PUT',
-          '/api/lan',
-          'dhcp.rangeStart',
-          { dhcp: { rangeStart: '10.0.0.1', rangeEnd: '192.168.8.20', leaseSeconds: 3600 } },
-        ],
-        ['PUT', '/api/lan', 'domain', { domain: 'no spaces' }],
-      ];
-      const full: Record<string, Record<string, unknown>> = {
-        '/api/remote-access': {
-          enabled: true,
-          listenPort: 51820,
-          addressV4: '10.99.0.1/24',
-          addressV6: 'fd99::1/64',
-          endpointHost: null,
-        },
-        '/api/lan': {
-          address: '192.168.8.1/24',
-          dhcp: { rangeStart: '192.168.8.100', rangeEnd: '192.168.8.250', leaseSeconds: 43200 },
-          domain: 'lan',
-        },
-      };
-      for (const [method, path, field, body] of cases) {
-        const reply = await call<ErrorBody>(api, path, {
-          method,
+  await withFakeBurrowd(report({ state: { ...report()['state']!, tunnel: { listenPort: 51999 } } }), async (api) => {
+    const admin = await setupAdmin(api);
+    t.is(
+      (
+        await call(api, '/api/tunnels', {
+          method: 'POST',
           session: admin,
-          body: { ...(full[path] ?? {}), ...(body as object) },
-        });
-        t.is(reply.status, 400, `${method} ${path} ${JSON.stringify(body)}: ${JSON.stringify(reply.body)}`);
-        t.is(reply.body.code, 'field_invalid', `${path} ${JSON.stringify(body)}`);
-        t.is(reply.body.problems?.[0]?.field, field, `${path} ${JSON.stringify(body)}`);
-        t.true(String(reply.body.message).startsWith(field), String(reply.body.message));
-      }
-      t.is(await snapshot(), before);
-    },
-  );
+          body: { name: 'vpn', config: GOOD_FILES['ipv4 only'] },
+        })
+      ).status,
+      201,
+    );
+    t.is((await enable(api, admin)).status, 200);
+    const phone = (await addDevice(api, admin, { name: 'phone', reach: 'lan' })).body.device;
+    t.is(
+      (
+        await call(api, '/api/devices/3c:22:fb:00:00:09', {
+          method: 'PATCH',
+          session: admin,
+          body: { reservation: '192.168.8.30' },
+        })
+      ).status,
+      200,
+    );
+    const snapshot = async () =>
+      JSON.stringify([
+        (await call(api, '/api/remote-access', { session: admin })).body,
+        (await call(api, '/api/remote-access/devices', { session: admin })).body,
+        (await call(api, '/api/devices', { session: admin })).body,
+        (await call(api, '/api/lan', { session: admin })).body,
+      ]);
+    const before = await snapshot();
+    const cases: Array<[string, string, string, unknown]> = [
+      ['PUT', '/api/remote-access', 'addressV4', { addressV4: '192.168.8.5/24' }],
+      ['PUT', '/api/remote-access', 'addressV4', { addressV4: '10.2.0.1/16' }],
+      ['PUT', '/api/remote-access', 'addressV4', { addressV4: '10.99.0.0/24' }],
+      ['PUT', '/api/remote-access', 'addressV6', { addressV6: '10.0.0.1/24' }],
+      ['PUT', '/api/remote-access', 'listenPort', { listenPort: 51999 }],
+      ['PUT', '/api/remote-access', 'listenPort', { listenPort: 53 }],
+      ['PUT', '/api/remote-access', 'endpointHost', { endpointHost: 'home\u0007.example' }],
+      ['POST', '/api/remote-access/devices', 'publicKey', { name: 'x', reach: 'lan', publicKey: 'not-a-key' }],
+      ['POST', '/api/remote-access/devices', 'publicKey', { name: 'x', reach: 'lan', publicKey: phone.publicKey }],
+      ['POST', '/api/remote-access/devices', 'name', { name: 'evil\nname', reach: 'lan' }],
+      ['POST', '/api/remote-access/devices', 'name', { name: '   ', reach: 'lan' }],
+      [
+        'POST',
+        '/api/remote-access/devices',
+        'expiresAt',
+        { name: 'x', reach: 'lan', expiresAt: '2001-01-01T00:00:00Z' },
+      ],
+      ['PATCH', `/api/remote-access/devices/${phone.id}`, 'name', { name: 'a\u202Eb' }],
+      ['PATCH', '/api/devices/not-a-mac', 'mac', { policy: 'blocked' }],
+      ['PATCH', '/api/devices/01:00:5e:00:00:01', 'mac', { policy: 'blocked' }],
+      ['PATCH', '/api/devices/3c:22:fb:00:00:01', 'reservation', { reservation: '10.0.0.5' }],
+      ['PATCH', '/api/devices/3c:22:fb:00:00:01', 'reservation', { reservation: '192.168.8.1' }],
+      ['PATCH', '/api/devices/3c:22:fb:00:00:01', 'reservation', { reservation: '192.168.8.30' }],
+      ['PATCH', '/api/devices/3c:22:fb:00:00:01', 'name', { name: 'tab\there' }],
+      ['PUT', '/api/lan', 'address', { address: '10.99.0.1/24' }],
+      ['PUT', '/api/lan', 'address', { address: '10.2.0.1/24' }],
+      ['PUT', '/api/lan', 'address', { address: '192.168.7.1/24' }],
+      [
+        'PUT',
+        '/api/lan',
+        'dhcp.rangeStart',
+        { dhcp: { rangeStart: '10.0.0.1', rangeEnd: '192.168.8.20', leaseSeconds: 3600 } },
+      ],
+      ['PUT', '/api/lan', 'domain', { domain: 'no spaces' }],
+    ];
+    const full: Record<string, Record<string, unknown>> = {
+      '/api/remote-access': {
+        enabled: true,
+        listenPort: 51820,
+        addressV4: '10.99.0.1/24',
+        addressV6: 'fd99::1/64',
+        endpointHost: null,
+      },
+      '/api/lan': {
+        address: '192.168.8.1/24',
+        dhcp: { rangeStart: '192.168.8.100', rangeEnd: '192.168.8.250', leaseSeconds: 43200 },
+        domain: 'lan',
+      },
+    };
+    for (const [method, path, field, body] of cases) {
+      const reply = await call<ErrorBody>(api, path, {
+        method,
+        session: admin,
+        body: { ...(full[path] ?? {}), ...(body as object) },
+      });
+      t.is(reply.status, 400, `${method} ${path} ${JSON.stringify(body)}: ${JSON.stringify(reply.body)}`);
+      t.is(reply.body.code, 'field_invalid', `${path} ${JSON.stringify(body)}`);
+      t.is(reply.body.problems?.[0]?.field, field, `${path} ${JSON.stringify(body)}`);
+      t.true(String(reply.body.message).startsWith(field), String(reply.body.message));
+    }
+    t.is(await snapshot(), before);
+  });
 });
 
 test('no GET route returns a stored private or preshared key', async (t) => {
