@@ -211,7 +211,7 @@ async function describePhone(record: LabRecord, loaded: LoadedConf): Promise<str
     })`,
     `  sudo ip netns exec ${ns} wg show    (the handshake, bytes in and out)`,
     `  ${shellHint(ns)}`,
-    'On the Remote access page the device shows its last handshake and endpoint. `lab phone down` turns it off.',
+    'On the Remote access page the device shows its last handshake and endpoint; `sudo node scripts/dist/lab/cli.js phone down` turns it off.',
   ].join('\n');
 }
 

@@ -272,6 +272,7 @@ labTest('`lab phone FILE.conf` loads a device into the phone, which dials the ro
   );
   const loaded = await runCli(['phone', conf, '--record', record.files.record!]);
   t.is(loaded.code, 0, loaded.stderr);
+  t.log(loaded.stdout);
   t.regex(loaded.stdout, new RegExp(`sudo ip netns exec ${phoneNs} ping -c 3 `), 'it says what to try');
   t.regex(loaded.stdout, /curl http:\/\/203\.0\.113\.10\//);
   t.regex(loaded.stdout, /Left out \(never run here\): PostUp/);
