@@ -76,14 +76,28 @@ export const LAN = {
   ipv6Prefix: 'fd08::1/64',
 } as const;
 
+/**
+ * The phone's "mobile network" (TEST-NET-1): a cable from the ISP (the internet namespace) to the phone namespace,
+ * a customer of the same ISP away from home, which dials the router's WAN address for remote access.
+ */
+export const PHONE_LINK = {
+  ipv4Prefix: '192.0.2.0/24',
+  /** The ISP's side, in the internet namespace: the phone's default gateway. */
+  isp: '192.0.2.1',
+  phone: '192.0.2.2',
+  prefixLength: 24,
+} as const;
+
 /** Interface names inside the namespaces (each namespace has its own, so they need not be unique). */
 export const INTERFACES = {
   /** The ISP's side of the WAN link, in the internet namespace. */
   isp: 'isp0',
   /** The router's WAN port. */
   wan: 'wan0',
-  /** Each LAN device's network card. */
+  /** Each LAN device's network card, and the phone's. */
   device: 'eth0',
+  /** The ISP's side of the phone's cable, in the internet namespace. */
+  ispPhone: 'isp-phone',
 } as const;
 
 /** The router's LAN port towards LAN device `index` (1-based): left unconfigured for burrowd to enslave. */

@@ -2,7 +2,7 @@
 import { type LabRecord } from './lab-record.js';
 
 export function describeLab(record: LabRecord): string {
-  const { namespaces, internetHost: web, router } = record;
+  const { namespaces, internetHost: web, router, phone } = record;
   const lanDevices = record.lanDevices.map(
     (device) => `    ${device.namespace.padEnd(28)} ${device.interface} (${device.mac}) ↔ router ${device.routerPort}`,
   );
@@ -23,6 +23,8 @@ export function describeLab(record: LabRecord): string {
     `    tunnel           ${router.tunnelInterface}  ${record.vpnServers.map((server) => `${server.name.toUpperCase()} ${server.client.addresses.ipv4} ${server.client.addresses.ipv6}`).join(', ')}`,
     '  LAN devices',
     ...lanDevices,
+    `  phone     ${phone.namespace}  (on the Internet side, for remote access)`,
+    `    ${phone.interface}             ${phone.address} via ${phone.gateway}  WireGuard ${phone.wireguardInterface} once \`lab phone <file.conf>\` loads a device`,
     `  logs      ${record.files.logDir}`,
     '',
     'A shell on a LAN device:',

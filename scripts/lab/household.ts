@@ -6,6 +6,7 @@
 //   router ──── WAN configured by the lab; LAN ports lan1p/lan2p, the tunnel and the firewall left to burrowd
 //      │ lan1p ↔ eth0, lan2p ↔ eth0
 //   lan1, lan2 ─ LAN devices: a DHCP client running from the start, so they hold a lease once the router serves one
+//   phone ────── on the Internet side (isp-phone ↔ eth0): a device away from home, for remote access (phone.ts)
 //
 // Addresses: address-plan.ts and README.md. The lab describes itself in a record (lab.json) while it runs.
 // stop() removes everything it made, whatever state start() got to; a crashed run is removed by the next start().
@@ -20,6 +21,7 @@ import {
   INTERNET_HOST,
   LAN,
   LAN_DEVICE_COUNT,
+  PHONE_LINK,
   ROUTER_TUNNEL,
   routerLanPort,
   VPN_SERVER,
@@ -39,6 +41,7 @@ import { fixedRunOwner, sweepLeftoverRuns, teardownRun } from './sweep.js';
 import { labUnavailableReason, TOOLS } from './tools.js';
 import { writeProviderConfig } from './provider-config.js';
 import { VpnServer } from './vpn-server.js';
+import { connectPhone } from './phone.js';
 import { generateKeyPair, type KeyPair, writePrivateKeyFile } from './wg-keys.js';
 
 const PROBE_PATH = fileURLToPath(new URL('./probe.js', import.meta.url));
@@ -266,6 +269,8 @@ export class Household {
     await writeNamespaceResolvConf(namespaces.router, [INTERNET_HOST.dns.ipv4]);
     await writeNamespaceResolvConf(namespaces.lan1, [LAN.router]);
     await writeNamespaceResolvConf(namespaces.lan2, [LAN.router]);
+    // The phone asks the Internet DNS, as a phone on a mobile network asks its carrier's.
+    await writeNamespaceResolvConf(namespaces.phone, [INTERNET_HOST.dns.ipv4]);
 
     const context: LabContext = {
       internetNs: namespaces.internet,
@@ -275,6 +280,7 @@ export class Household {
     };
     await connectWan(context);
     await this.connectLanDevices();
+    await connectPhone(namespaces.internet, namespaces.phone);
     await addInternetAddresses(context);
     await startWebServer(context);
     await startInternetDns(context);
@@ -352,7 +358,12 @@ export class Household {
       runId: this.names.runId,
       ownerPid: process.pid,
       startedAt: new Date().toISOString(),
-      namespaces: { internet: namespaces.internet, router: namespaces.router, lan: this.lanNamespaces },
+      namespaces: {
+        internet: namespaces.internet,
+        router: namespaces.router,
+        lan: this.lanNamespaces,
+        phone: namespaces.phone,
+      },
       internetHost: {
         web: INTERNET_HOST.web.ipv4,
         webIpv6: INTERNET_HOST.web.ipv6,
@@ -420,6 +431,13 @@ export class Household {
         mac: deviceMac(index + 1),
         routerPort: routerLanPort(index + 1),
       })),
+      phone: {
+        namespace: namespaces.phone,
+        interface: INTERFACES.device,
+        address: `${PHONE_LINK.phone}/${PHONE_LINK.prefixLength}`,
+        gateway: PHONE_LINK.isp,
+        wireguardInterface: this.names.phoneInterface,
+      },
       files: { runDir: this.runDir, logDir: this.logDir, record: this.recordFile ?? null },
     };
   }

@@ -6,8 +6,11 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 
-/** 2: vpnServers lists both VPN servers and the router's client configuration for each. */
-export const LAB_RECORD_VERSION = 2;
+/**
+ * 2: vpnServers lists both VPN servers and the router's client configuration for each. 3: the phone namespace
+ * (namespaces.phone, phone).
+ */
+export const LAB_RECORD_VERSION = 3;
 export const RECORD_NAME = 'lab.json';
 
 const text = z.string().min(1);
@@ -48,7 +51,7 @@ export const labRecordSchema = z.object({
   /** The process holding the lab (stop() runs when it ends); null once `lab up` has handed it over to the system. */
   ownerPid: z.number().int().positive().nullable(),
   startedAt: text,
-  namespaces: z.object({ internet: text, router: text, lan: z.array(text) }),
+  namespaces: z.object({ internet: text, router: text, lan: z.array(text), phone: text }),
   internetHost: z.object({
     web: text,
     webIpv6: text,
@@ -99,6 +102,16 @@ export const labRecordSchema = z.object({
     privateKeyFile: text,
   }),
   lanDevices: z.array(z.object({ namespace: text, interface: text, mac: text, routerPort: text })),
+  /** A device away from home, on the Internet side, for remote access: `lab phone <file.conf>` loads a .conf. */
+  phone: z.object({
+    namespace: text,
+    interface: text,
+    /** On its cable to the ISP ("the mobile network"). */
+    address: text,
+    gateway: text,
+    /** Its wireguard-go's interface, while `lab phone` has one running. */
+    wireguardInterface: text,
+  }),
   files: z.object({
     runDir: text,
     logDir: text,

@@ -10,14 +10,14 @@ import { type VpnServerName } from './address-plan.js';
 
 export type Naming = 'unique' | 'fixed';
 
-export const ROLES = ['internet', 'router', 'lan1', 'lan2'] as const;
+export const ROLES = ['internet', 'router', 'lan1', 'lan2', 'phone'] as const;
 export type Role = (typeof ROLES)[number];
 
 export const FIXED_RUN_ID = 'fixed';
 
 const UNIQUE_RUN_ID = /^p(\d+)-([0-9a-f]{6})$/;
-const UNIQUE_NAMESPACE = /^burrow-lab-(internet|router|lan1|lan2)-(p\d+-[0-9a-f]{6})$/;
-const FIXED_NAMESPACE = /^burrow-(internet|router|lan1|lan2)$/;
+const UNIQUE_NAMESPACE = /^burrow-lab-(internet|router|lan1|lan2|phone)-(p\d+-[0-9a-f]{6})$/;
+const FIXED_NAMESPACE = /^burrow-(internet|router|lan1|lan2|phone)$/;
 /** mkdtemp appends six characters to the prefix. */
 const RUN_DIR = /^burrow-lab-(p\d+-[0-9a-f]{6}|fixed)-[A-Za-z0-9]{6}$/;
 
@@ -32,6 +32,8 @@ export interface LabNames {
   readonly routerTunnelInterface: string;
   /** burrowd's throwaway engine that checks failed VPN profiles in the background (the board file names it). */
   readonly routerProbeInterface: string;
+  /** The phone's WireGuard interface (its wireguard-go, started by `lab phone`). */
+  readonly phoneInterface: string;
   /** Both VPN servers' interfaces: server A's is vpnInterface. */
   readonly vpnInterfaces: Readonly<Record<VpnServerName, string>>;
   /** mkdtemp prefix (basename) of the run directory. */
@@ -46,10 +48,17 @@ export function namesFor(runId: string): LabNames {
   if (runId === FIXED_RUN_ID) {
     return {
       runId,
-      namespaces: { internet: 'burrow-internet', router: 'burrow-router', lan1: 'burrow-lan1', lan2: 'burrow-lan2' },
+      namespaces: {
+        internet: 'burrow-internet',
+        router: 'burrow-router',
+        lan1: 'burrow-lan1',
+        lan2: 'burrow-lan2',
+        phone: 'burrow-phone',
+      },
       vpnInterface: 'burrow-vpn',
       routerTunnelInterface: 'burrow-tun',
       routerProbeInterface: 'burrow-probe',
+      phoneInterface: 'burrow-phone',
       vpnInterfaces: { a: 'burrow-vpn', b: 'burrow-vpn-b' },
       runDirPrefix: `burrow-lab-${runId}-`,
     };
@@ -67,10 +76,12 @@ export function namesFor(runId: string): LabNames {
       router: namespace('router'),
       lan1: namespace('lan1'),
       lan2: namespace('lan2'),
+      phone: namespace('phone'),
     },
     vpnInterface: `blv${hex}`,
     routerTunnelInterface: `blt${hex}`,
     routerProbeInterface: `blp${hex}`,
+    phoneInterface: `bph${hex}`,
     vpnInterfaces: { a: `blv${hex}`, b: `blv${hex}b` },
     runDirPrefix: `burrow-lab-${runId}-`,
   };

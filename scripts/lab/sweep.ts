@@ -34,6 +34,7 @@ export async function teardownRun(runId: string): Promise<void> {
     ...Object.values(names.vpnInterfaces),
     names.routerTunnelInterface,
     names.routerProbeInterface,
+    names.phoneInterface,
   ]) {
     await attempt(() => rm(join(UAPI_SOCKET_DIR, `${ifname}.sock`), { force: true }));
   }

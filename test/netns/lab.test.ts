@@ -2,7 +2,10 @@
 // configured from labDesiredState, reaches the Internet host from the VPN server's address while a direct request
 // shows the router's WAN address; DNS through the tunnel is answered by the VPN resolver and only through the
 // tunnel; a LAN device gets a lease by DHCP; stop() leaves nothing behind; and a lab whose process was killed is
-// swept by the next start. burrowd is not part of this: where the router's LAN matters, the test plays its part.
+// swept by the next start; `lab phone <file.conf>` loads a device's .conf into the phone on the Internet side, which
+// then completes a handshake with a WireGuard server on the router's WAN address (here a hand-made one standing in
+// for burrowd's remote access), and `lab phone down` ends it. burrowd is not part of this: where the router's LAN
+// matters, the test plays its part.
 import test, { type ExecutionContext } from 'ava';
 import { spawn } from 'node:child_process';
 import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -14,6 +17,7 @@ import { run } from '@burrow/firmware/os/exec';
 import { Household } from '@burrow/scripts/lab/household';
 import { labDesiredState } from '@burrow/scripts/lab/lab-desired-state';
 import { readRecord, type LabRecord } from '@burrow/scripts/lab/lab-record';
+import { generateKeyPair, type KeyPair } from '@burrow/scripts/lab/wg-keys';
 import { isAlive, listNamespaces, pidsIn } from '@burrow/scripts/lab/namespaces';
 import { labUnavailableReason, TOOLS } from '@burrow/scripts/lab/tools';
 
@@ -227,6 +231,86 @@ labTest('a LAN device gets a lease by DHCP from the router (here, a dnsmasq stan
   t.deepEqual(clients, [1, 1], 'one dhclient per device keeps renewing');
 });
 
+labTest('`lab phone FILE.conf` loads a device into the phone, which dials the router WAN address', async (t) => {
+  const { record } = lab();
+  const router = record.namespaces.router;
+  const phoneNs = record.phone.namespace;
+  t.deepEqual(record.phone, {
+    namespace: phoneNs,
+    interface: 'eth0',
+    address: '192.0.2.2/24',
+    gateway: '192.0.2.1',
+    wireguardInterface: record.phone.wireguardInterface,
+  });
+  t.regex(await readFile(join('/etc/netns', phoneNs, 'resolv.conf'), 'utf8'), /^nameserver 203\.0\.113\.53$/m);
+  t.is(await lab().whoami(phoneNs), '192.0.2.2', 'the phone reaches the Internet host over its own cable');
+
+  const server = await startRemoteAccessServer(lab(), await generateKeyPair());
+  const device = await generateKeyPair();
+  await lab().exec(router, [TOOLS.wg, 'set', server.ifname, 'peer', device.publicKey, 'allowed-ips', '10.99.0.2/32']);
+  const hookWitness = join(workDir!, 'post-up-ran');
+  const conf = join(workDir!, 'phone.conf');
+  await writeFile(
+    conf,
+    [
+      '# phone, exported from Burrow',
+      '[Interface]',
+      `PrivateKey = ${device.privateKey}`,
+      'Address = 10.99.0.2/32, fd99::2/128',
+      'DNS = 10.99.0.1, lan',
+      'MTU = 1380',
+      `PostUp = touch ${hookWitness}`,
+      '',
+      '[Peer]',
+      `PublicKey = ${server.keys.publicKey}`,
+      'AllowedIPs = 0.0.0.0/0, ::/0',
+      `Endpoint = ${record.router.wanAddress.split('/')[0]}:51820`,
+      'PersistentKeepalive = 25',
+      '',
+    ].join('\n'),
+    { mode: 0o600 },
+  );
+  const loaded = await runCli(['phone', conf, '--record', record.files.record!]);
+  t.is(loaded.code, 0, loaded.stderr);
+  t.log(loaded.stdout);
+  t.regex(loaded.stdout, new RegExp(`sudo ip netns exec ${phoneNs} ping -c 3 `), 'it says what to try');
+  t.regex(loaded.stdout, /curl http:\/\/203\.0\.113\.10\//);
+  t.regex(loaded.stdout, /Left out \(never run here\): PostUp/);
+  t.false(await exists(hookWitness), 'the PostUp hook was not run');
+
+  const inPhone = (args: readonly string[]) => run([TOOLS.ip, '-n', phoneNs, ...args]);
+  const ifname = record.phone.wireguardInterface;
+  t.regex((await inPhone(['-4', 'address', 'show', 'dev', ifname])).stdout, /inet 10\.99\.0\.2\/32 /);
+  t.regex((await inPhone(['-6', 'address', 'show', 'dev', ifname])).stdout, /inet6 fd99::2\/128 /);
+  t.regex((await inPhone(['link', 'show', 'dev', ifname])).stdout, /mtu 1380 /);
+  const routes = (await inPhone(['-4', 'route', 'show'])).stdout;
+  t.regex(routes, new RegExp(`^0\\.0\\.0\\.0/1 dev ${ifname}`, 'm'), 'the default route into the tunnel, halved');
+  t.regex(routes, new RegExp(`^128\\.0\\.0\\.0/1 dev ${ifname}`, 'm'));
+  t.regex(routes, /^198\.51\.100\.2 via 192\.0\.2\.1 dev eth0/m, 'the endpoint stays on the cable');
+  t.regex((await inPhone(['-6', 'route', 'show'])).stdout, new RegExp(`^::/1 dev ${ifname}`, 'm'));
+
+  const ping = await lab().exec(phoneNs, ['ping', '-n', '-c', '3', '-W', '2', '10.99.0.1'], { okExitCodes: [1] });
+  t.is(ping.code, 0, `the phone reaches the router inside the tunnel:\n${ping.stdout}`);
+  const handshakes = (await lab().exec(phoneNs, [TOOLS.wg, 'show', ifname, 'latest-handshakes'])).stdout;
+  t.regex(handshakes, /\t[1-9]\d*$/m, 'a handshake with the router');
+
+  const noKey = join(workDir!, 'pasted-key.conf');
+  await writeFile(noKey, (await readFile(conf, 'utf8')).replace(/^PrivateKey = .*$/m, '# the device holds it'));
+  const refused = await runCli(['phone', noKey, '--record', record.files.record!]);
+  t.is(refused.code, 1);
+  t.regex(refused.stderr, /no PrivateKey/);
+
+  const down = await runCli(['phone', 'down', '--record', record.files.record!]);
+  t.is(down.code, 0, down.stderr);
+  t.deepEqual(await pidsIn(phoneNs), [], "the phone's wireguard-go has ended");
+  t.is((await inPhone(['link', 'show', 'dev', ifname]).catch(() => ({ stdout: '' }))).stdout, '', 'no interface');
+  t.false(await exists(join(UAPI_SOCKET_DIR, `${ifname}.sock`)), 'no UAPI socket');
+
+  // Loaded again and left running: stop() must take it down with the lab.
+  t.is((await runCli(['phone', conf, '--record', record.files.record!])).code, 0);
+  t.is((await pidsIn(phoneNs)).length, 1, 'wireguard-go runs in the phone after the command returned');
+});
+
 labTest('stop() removes namespaces, programs, /etc/netns entries, sockets, files and the record', async (t) => {
   const current = lab();
   const { record } = current;
@@ -244,7 +328,7 @@ labTest('stop() removes namespaces, programs, /etc/netns entries, sockets, files
   t.deepEqual(pids.filter(isAlive), [], 'every program of the lab has ended');
   t.false(await exists(record.files.runDir), 'the run directory is gone');
   t.false(await exists(record.files.record!), 'the record is gone');
-  for (const ifname of [record.vpnServer.interface, record.router.tunnelInterface]) {
+  for (const ifname of [record.vpnServer.interface, record.router.tunnelInterface, record.phone.wireguardInterface]) {
     t.false(await exists(join(UAPI_SOCKET_DIR, `${ifname}.sock`)), `${ifname}.sock is gone`);
   }
   await current.stop();
@@ -300,6 +384,32 @@ async function startHandMadeClient(current: Household, state: DesiredState): Pro
   return tunnel.interface;
 }
 
+/** The lab CLI as a person runs it; its exit code and output, whatever they are. */
+function runCli(args: readonly string[]) {
+  return run([process.execPath, CLI_PATH, ...args], { okExitCodes: [1, 2], timeoutMs: 30_000 });
+}
+
+/**
+ * A WireGuard server on the router's WAN port 51820 with 10.99.0.1/24, standing in for burrowd's remote access
+ * (wg1): wireguard-go with a name of this run's own (UAPI sockets are host-wide), stopped with the lab.
+ */
+async function startRemoteAccessServer(current: Household, keys: KeyPair): Promise<{ ifname: string; keys: KeyPair }> {
+  const router = current.record.namespaces.router;
+  const ifname = `${current.names.routerTunnelInterface}r`;
+  const daemon = current.startProcess(router, 'remote-access-server', [TOOLS.wireguardGo, '-f', ifname]);
+  const wg = (args: readonly string[], okExitCodes: number[] = []) =>
+    current.exec(router, [TOOLS.wg, ...args], { okExitCodes });
+  await daemon.waitFor('open its UAPI socket', 10_000, async () =>
+    (await wg(['show', ifname], [1])).code === 0 ? true : undefined,
+  );
+  const keyFile = join(current.runDir, 'remote-access-server.key');
+  await writeFile(keyFile, `${keys.privateKey}\n`, { mode: 0o600 });
+  await wg(['set', ifname, 'private-key', keyFile, 'listen-port', '51820']);
+  await run([TOOLS.ip, '-n', router, 'address', 'add', '10.99.0.1/24', 'dev', ifname]);
+  await run([TOOLS.ip, '-n', router, 'link', 'set', 'dev', ifname, 'up']);
+  return { ifname, keys };
+}
+
 async function dhclientsIn(ns: string): Promise<number> {
   let count = 0;
   for (const pid of await pidsIn(ns)) {
@@ -310,7 +420,7 @@ async function dhclientsIn(ns: string): Promise<number> {
 }
 
 function allNamespaces(record: LabRecord): string[] {
-  return [record.namespaces.internet, record.namespaces.router, ...record.namespaces.lan];
+  return [record.namespaces.internet, record.namespaces.router, ...record.namespaces.lan, record.namespaces.phone];
 }
 
 async function exists(path: string): Promise<boolean> {

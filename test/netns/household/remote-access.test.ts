@@ -14,12 +14,6 @@ import { Phone } from './remote-phone.js';
 
 const LISTEN_PORT = 51900;
 const ROUTER_REMOTE = '10.99.0.1';
-/** What the phone routes into its tunnel: the LAN, the router's remote address, the Internet host. */
-const ROUTED = [
-  `${LAN.routerAddress.replace(/\.1\/24$/, '.0/24')}`,
-  `${ROUTER_REMOTE}/32`,
-  `${INTERNET_HOST.web.ipv4}/32`,
-];
 const WHOAMI_URL = `http://${INTERNET_HOST.web.ipv4}:${INTERNET_HOST.webPort}/`;
 const EXPIRY_S = 6;
 
@@ -71,7 +65,7 @@ function withRemote(gateway: Gateway, server: KeyPair, devices: readonly Device[
 /** Configures the phone as `device` and pings the router through wg1: whether a handshake completed. */
 async function dial(phone: Phone, device: Device, server: KeyPair, gateway: Gateway): Promise<boolean> {
   const wan = gateway.record.router.wanAddress.split('/')[0]!;
-  await phone.configure(deviceConf(device, server.publicKey, `${wan}:${LISTEN_PORT}`), ROUTED);
+  await phone.configure(deviceConf(device, server.publicKey, `${wan}:${LISTEN_PORT}`));
   await phone.pings(ROUTER_REMOTE, 3);
   return (await phone.latestHandshake()) !== 0;
 }
