@@ -21,10 +21,11 @@
 //   bytes from a device are counted by its MAC (dev_tx), bytes to it by its address (dev_rx_v4, dev_rx_v6; the
 //   Ethernet destination is not known before the packet is routed), which status maps to the MAC through the
 //   leases and the neighbour table. Sets are dynamic with a counter per element; device-counters.ts reads them.
+import { DIRECT_FWMARK } from '../control/household-state.js';
 import { formatIpPrefix, canonicalPrefix, parseIpPrefix } from '../net/ip.js';
 
-/** Set on a direct device's IPv4 packets in prerouting; the routing rule matches it. Distinct from the engines'. */
-export const DIRECT_FWMARK = 0xd1ec;
+/** Set on a direct device's IPv4 packets in prerouting; the routing rule matches it. The schema keeps engines off it. */
+export { DIRECT_FWMARK };
 /** Elements each counting set holds at most: when full, new devices are not counted (their packets still pass). */
 export const COUNTER_SET_SIZE = 4096;
 /** The dynamic counting sets: their elements change with traffic, so a loaded-table comparison leaves them out. */
