@@ -248,6 +248,10 @@ function refineRemoteAccess(
   if (state.tunnel?.listenPort === remote.listenPort) {
     ctx.addIssue({ code: 'custom', path: ['remoteAccess', 'listenPort'], message: "is the upstream engine's port" });
   }
+  // Each engine's packets are told apart by their mark (routing rule 1001, the kill switch's output rules).
+  if (state.tunnel?.fwmark === remote.fwmark) {
+    ctx.addIssue({ code: 'custom', path: ['remoteAccess', 'fwmark'], message: "is the upstream engine's mark" });
+  }
 }
 
 type LanInput = { address: string; ipv6Prefix?: string | undefined };

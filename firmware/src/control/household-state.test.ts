@@ -132,6 +132,24 @@ test('remote subnets may not overlap the LAN, its IPv6 prefix or the tunnel; the
   t.regex(errors(state({ remoteAccess: { ...REMOTE, interface: 'wan0' } })), /remoteAccess\.interface: names the same/);
 });
 
+test("remote access's mark is its own, and its port none the router serves itself (the WAN would open it)", (t) => {
+  t.regex(
+    errors(state({ remoteAccess: { ...REMOTE, fwmark: 0xca6c } })),
+    /remoteAccess\.fwmark: is the upstream engine's mark/,
+  );
+  t.regex(
+    errors(state({ remoteAccess: { ...REMOTE, fwmark: 0xd1ec } })),
+    /remoteAccess\.fwmark: is the direct devices'/,
+  );
+  for (const listenPort of [53, 67, 68, 123, 546, 547]) {
+    t.regex(
+      errors(state({ remoteAccess: { ...REMOTE, listenPort } })),
+      /remoteAccess\.listenPort: is a port the router/,
+    );
+  }
+  t.true(state({ remoteAccess: { ...REMOTE, fwmark: 0xca6e, listenPort: 443 } }).ok);
+});
+
 test("device keys and addresses are distinct, inside the subnet, never the router's", (t) => {
   const peer = REMOTE.peers[0]!;
   t.regex(

@@ -13,6 +13,13 @@ export const DEFAULT_REMOTE_INTERFACE = 'wg1';
 export const DEFAULT_REMOTE_PORT = 51820;
 /** 51821 in hex: marks the remote-access engine's UDP packets, as DEFAULT_FWMARK does the upstream engine's. */
 export const DEFAULT_REMOTE_FWMARK = 0xca6d;
+/** Set on a direct device's IPv4 packets (lan-device-rules.ts) for the routing rule; no engine may use it. */
+export const DIRECT_FWMARK = 0xd1ec;
+/**
+ * UDP ports the router serves or uses itself (DNS, DHCP, NTP, DHCPv6): the WAN opens the listen port to everyone,
+ * so one of these would open that service to the WAN (or clash with it).
+ */
+export const ROUTER_UDP_PORTS: readonly number[] = [53, 67, 68, 123, 546, 547];
 export const DEFAULT_LAN_DOMAIN = 'lan';
 export const RESERVATIONS_MAX = 256;
 export const POLICIES_MAX = 1024;
@@ -135,6 +142,16 @@ export const remoteAccessSchema = z
     peers: z.array(remotePeerSchema).max(REMOTE_PEERS_MAX),
   })
   .superRefine((remote, ctx) => {
+    if (ROUTER_UDP_PORTS.includes(remote.listenPort)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['listenPort'],
+        message: `is a port the router uses itself (${ROUTER_UDP_PORTS.join(', ')})`,
+      });
+    }
+    if (remote.fwmark === DIRECT_FWMARK) {
+      ctx.addIssue({ code: 'custom', path: ['fwmark'], message: "is the direct devices' mark" });
+    }
     const subnets = remote.addresses.map((address) => parseIpPrefix(address)!);
     subnets.forEach((subnet, index) => {
       if (!isHostOf(subnet) || subnet.cidr > (subnet.family === 4 ? 30 : 126)) {

@@ -75,3 +75,18 @@ test('bytes to an address the device gave up still count for it, through the own
   t.deepEqual(device?.ipv4, ['100.64.8.111']);
   t.is(device?.rxBytes, 700);
 });
+
+test('the owners remembered stay bounded: an address neither seen now nor counted is forgotten', (t) => {
+  const owners = new Map<string, string>();
+  const counted = { tx: new Map<string, number>(), rx: new Map([['fd08::1:0', 700]]) };
+  // A device making up a new IPv6 address a poll, a thousand polls: only what is seen or counted is kept.
+  for (let poll = 0; poll < 1000; poll += 1) {
+    const seen: Neighbour[] = [{ ip: `fd08::1:${poll.toString(16)}`, mac: LAN1, state: 'reachable' }];
+    joinLanDevices([], seen, counted, owners);
+  }
+  t.true(owners.size <= 2, `owners keeps ${owners.size} addresses`);
+  t.is(owners.get('fd08::1:0'), LAN1, 'an address given up that still has bytes keeps its owner');
+  // And those bytes still count for the device when it is seen on another address.
+  const [device] = joinLanDevices([], [{ ip: 'fd08::1:3e8', mac: LAN1, state: 'reachable' }], counted, owners);
+  t.is(device?.rxBytes, 700);
+});

@@ -32,7 +32,8 @@ const MAC = /^[0-9a-f]{2}(?::[0-9a-f]{2}){5}$/;
 
 /**
  * Joins the three sources by MAC, in MAC order. `owners` (address → MAC) remembers who held an address, so bytes
- * counted to an address a device has given up still count for it; it is updated in place with what is seen now.
+ * counted to an address a device has given up still count for it; it is updated in place with what is seen now, and
+ * forgets an address that is neither seen nor counted any more.
  */
 export function joinLanDevices(
   leases: readonly DhcpLease[],
@@ -97,6 +98,15 @@ export function joinLanDevices(
     const mac = owners.get(ip);
     if (mac !== undefined && devices.has(mac)) {
       device(mac).rxBytes += bytes;
+    }
+  }
+  // Only an address seen now or still counted needs its owner: the rest goes, or a device making up addresses (or
+  // just IPv6 privacy addresses, over months) would grow burrowd's memory at every status poll. Both are bounded:
+  // the kernel's tables and the counts (device-counters.ts).
+  const seen = new Set([...devices.values()].flatMap((entry) => [...entry.addresses]));
+  for (const ip of owners.keys()) {
+    if (!seen.has(ip) && !counts.rx.has(ip)) {
+      owners.delete(ip);
     }
   }
   return [...devices.values()]

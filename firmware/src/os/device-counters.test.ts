@@ -1,5 +1,6 @@
 import test from 'ava';
 import { DeviceByteTotals, parseDeviceCounts, readDeviceCounts } from './device-counters.js';
+import { COUNTER_SET_SIZE } from './lan-device-rules.js';
 import { ExecError, type Executor } from './exec.js';
 
 /** `nft -j list table inet burrow` with the counting sets holding these elements (as nft 1.0.6 prints them). */
@@ -85,6 +86,31 @@ test('counts stay cumulative across re-renders: read before each replace, added 
 
   totals.clear();
   t.is(totals.total(parseDeviceCounts(listing({}))).tx.size, 0, 'a factory reset forgets the counts');
+});
+
+test('a flood of made-up MACs and addresses across many re-renders keeps the carried counts bounded', (t) => {
+  const totals = new DeviceByteTotals();
+  const real = '02:b7:64:08:00:01';
+  // Each table's sets fill up with spoofed devices (a few bytes each), then a re-render carries them over.
+  for (let table = 0; table < 5; table += 1) {
+    const tx = new Map<string, number>([[real, 1_000_000]]);
+    const rx = new Map<string, number>([['100.64.8.101', 2_000_000]]);
+    for (let index = 0; index < COUNTER_SET_SIZE; index += 1) {
+      const n = table * COUNTER_SET_SIZE + index;
+      tx.set(
+        `06:00:00:${[n >> 16, (n >> 8) & 0xff, n & 0xff].map((byte) => byte.toString(16).padStart(2, '0')).join(':')}`,
+        60,
+      );
+      rx.set(`fd08::${n.toString(16)}`, 60);
+    }
+    totals.add({ tx, rx });
+  }
+  const now = totals.total({ tx: new Map(), rx: new Map() });
+  t.true(now.tx.size <= COUNTER_SET_SIZE, `tx keeps ${now.tx.size} keys`);
+  t.true(now.rx.size <= 2 * COUNTER_SET_SIZE, `rx keeps ${now.rx.size} keys`);
+  // The busiest devices are the ones kept: the household's, not a flood's few bytes each.
+  t.is(now.tx.get(real), 5_000_000);
+  t.is(now.rx.get('100.64.8.101'), 10_000_000);
 });
 
 test('reading a missing table counts nothing; other nft failures throw', async (t) => {

@@ -2,9 +2,11 @@
 // and kept cumulative across burrowd's own re-renders: every apply replaces `table inet burrow` whole, which starts
 // the sets empty, so the counts read just before a replace are added to a running base once the replace succeeded.
 // The base lives in burrowd's memory: after a burrowd restart the counts start again from 0 (the API treats a
-// decrease as a reset).
+// decrease as a reset). It is bounded like the sets it carries: a LAN device making up MACs or addresses fills the
+// kernel's sets, and without a bound every re-render would carry another set's worth into the base for good; past
+// the bound the keys with the fewest bytes go (a flood's few bytes each), so the household's devices stay.
 import { ExecError, type Executor } from './exec.js';
-import { COUNTER_SETS } from './lan-device-rules.js';
+import { COUNTER_SET_SIZE, COUNTER_SETS } from './lan-device-rules.js';
 import { NFT_PATH } from './nft-apply.js';
 import { TABLE_FAMILY, TABLE_NAME } from './nft-ruleset.js';
 import { formatIp, parseIp } from '../net/ip.js';
@@ -16,6 +18,8 @@ export interface DeviceCounts {
 }
 
 const NFT_TIMEOUT_MS = 15_000;
+/** Keys the base keeps at most: as many as the sets hold (tx one set, rx one per family). */
+const BASE_MAX = { tx: COUNTER_SET_SIZE, rx: 2 * COUNTER_SET_SIZE } as const;
 const MAC = /^[0-9a-f]{2}(?::[0-9a-f]{2}){5}$/;
 
 export const NO_COUNTS: DeviceCounts = { tx: new Map(), rx: new Map() };
@@ -91,6 +95,8 @@ export class DeviceByteTotals {
   add(counts: DeviceCounts): void {
     addInto(this.base.tx, counts.tx);
     addInto(this.base.rx, counts.rx);
+    keepBusiest(this.base.tx, BASE_MAX.tx);
+    keepBusiest(this.base.rx, BASE_MAX.rx);
   }
 
   /** Forgets everything (a factory reset forgets the household's devices). */
@@ -112,6 +118,19 @@ export class DeviceByteTotals {
 function addInto(target: Map<string, number>, counts: ReadonlyMap<string, number>): void {
   for (const [key, bytes] of counts) {
     target.set(key, (target.get(key) ?? 0) + bytes);
+  }
+}
+
+/** Drops the keys with the fewest bytes until at most `max` are left (ties: the greater key goes, so it is stable). */
+function keepBusiest(counts: Map<string, number>, max: number): void {
+  if (counts.size <= max) {
+    return;
+  }
+  const dropped = [...counts]
+    .sort(([keyA, a], [keyB, b]) => b - a || (keyA < keyB ? -1 : keyA > keyB ? 1 : 0))
+    .slice(max);
+  for (const [key] of dropped) {
+    counts.delete(key);
   }
 }
 

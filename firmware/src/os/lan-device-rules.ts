@@ -2,9 +2,10 @@
 // its policy, and held by the kernel while burrowd or the API is down. nft-ruleset.ts places these lines.
 //
 // Policies (state.lan.policies; a device not listed, known or new, goes through the tunnel as everyone does):
-// - blocked (set dev_blocked): the first rule of forward rejects everything it sends, to the Internet, the tunnel,
-//   other LAN devices behind other ports or remote devices; input is unchanged, so it still gets DHCP and DNS, the
-//   web page and ping from the router: it "reaches only the router".
+// - blocked (set dev_blocked): the first rule of forward after the invalid drop (ahead of remote access's rules too)
+//   rejects everything it sends, to the Internet, the tunnel, other LAN devices behind other ports or remote
+//   devices, replies included; input is unchanged, so it still gets DHCP and DNS, the web page and ping from the
+//   router: it "reaches only the router".
 // - direct (set dev_direct): its IPv4 leaves through the WAN in the clear, the admin's explicit exception.
 //   1. prerouting (mangle): its IPv4 packets get DIRECT_FWMARK, before the routing decision.
 //   2. routing (network-targets.ts): a rule ahead of the LAN's sends marked packets to the main table (the WAN).
@@ -13,14 +14,18 @@
 //   Its IPv6 is never marked: it stays on the LAN's rules (through a tunnel that carries IPv6, else rejected), so
 //   a direct device leaks no IPv6 either. Its DNS, like everyone's, is redirected to the router's dnsmasq, which
 //   forwards only through the tunnel: the simplest choice, and no plaintext DNS on the WAN even for it.
+// - A MAC is what the device says it is: a LAN device that copies a direct device's MAC gets its policy (and one
+//   that changes its own escapes `blocked`). That is the known limit of policies by MAC, as in every router that
+//   offers them; nothing else from the LAN reaches the WAN, and a device with a made-up MAC is a new one: tunnel.
 // - Counting (chain count_devices, a forward hook after the filter): only packets the filter accepted get there;
 //   bytes from a device are counted by its MAC (dev_tx), bytes to it by its address (dev_rx_v4, dev_rx_v6; the
 //   Ethernet destination is not known before the packet is routed), which status maps to the MAC through the
 //   leases and the neighbour table. Sets are dynamic with a counter per element; device-counters.ts reads them.
+import { DIRECT_FWMARK } from '../control/household-state.js';
 import { formatIpPrefix, canonicalPrefix, parseIpPrefix } from '../net/ip.js';
 
-/** Set on a direct device's IPv4 packets in prerouting; the routing rule matches it. Distinct from the engines'. */
-export const DIRECT_FWMARK = 0xd1ec;
+/** Set on a direct device's IPv4 packets in prerouting; the routing rule matches it. The schema keeps engines off it. */
+export { DIRECT_FWMARK };
 /** Elements each counting set holds at most: when full, new devices are not counted (their packets still pass). */
 export const COUNTER_SET_SIZE = 4096;
 /** The dynamic counting sets: their elements change with traffic, so a loaded-table comparison leaves them out. */

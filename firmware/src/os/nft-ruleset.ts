@@ -143,6 +143,10 @@ function fullBody(state: DesiredState, resolved: ResolvedEndpoints): string[] {
     ...(context.remote.wg === null ? [] : chain('input_remote', null, remoteInputRules())),
     ...chain('input_wan', null, inputWanRules(context)),
     ...chain('forward', 'type filter hook forward priority filter; policy drop;', [
+      // Before wg1's rules too: a blocked device sends nothing beyond the router, not even replies to a remote
+      // device that opened a connection to it.
+      'ct state invalid drop',
+      ...blockedForwardRules(context.devices),
       ...remoteForwardRules(context.remote),
       ...forwardRules(context),
     ]),
@@ -236,7 +240,7 @@ function inputWanRules({ tunnel, remote }: Context): string[] {
 
 function forwardRules({ state, tunnel, lan, wan, tun, ipv6Through, devices }: Context): string[] {
   const lanSubnet = formatIpPrefix(canonicalPrefix(parseIpPrefix(state.lan.address)!));
-  const rules = ['ct state invalid drop', ...blockedForwardRules(devices)];
+  const rules: string[] = [];
   if (tunnel !== null && tun !== null) {
     rules.push(
       `iifname ${lan} oifname ${tun} tcp flags syn / syn,rst tcp option maxseg size set rt mtu comment "fit TCP to the tunnel MTU"`,

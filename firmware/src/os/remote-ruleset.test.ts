@@ -119,3 +119,15 @@ asRoot('nft accepts and loads the remote-access variants', async (t) => {
     t.is((await applyRuleset(nft, text)).fingerprint, rulesetFingerprint(text));
   }
 });
+
+test('a blocked LAN device sends nothing to remote devices either, not even replies: its reject comes first', (t) => {
+  const base = remoteState();
+  const state = { ...base, lan: { ...base.lan, policies: [{ mac: '02:00:00:00:00:0b', policy: 'blocked' as const }] } };
+  const forward = chainRules(renderRuleset(state, ENDPOINT), 'forward');
+  const blocked = forward.findIndex((rule) => rule.startsWith('iifname "br-lan" ether saddr @dev_blocked'));
+  t.not(blocked, -1);
+  // A remote device may open a connection into the LAN; a blocked device's answer is refused all the same.
+  const reply = forward.findIndex((rule) => rule.startsWith('iifname "br-lan" oifname "wg1" ct state established'));
+  t.true(blocked < reply, 'the blocked reject precedes the LAN-to-wg1 replies');
+  t.is(forward[1], 'ct state invalid drop', 'invalid packets are dropped before any accept, wg1 included');
+});

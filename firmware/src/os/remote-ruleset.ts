@@ -89,7 +89,10 @@ export function remoteOutputWanRules({ remote }: RemoteContext): string[] {
       ];
 }
 
-/** At the top of the forward chain: every rule names wg1 on one side, so the LAN's and the tunnel's are untouched. */
+/**
+ * Near the top of the forward chain, after only the invalid drop and the blocked devices' reject (nft-ruleset.ts):
+ * every rule names wg1 on one side, so the LAN's and the tunnel's are untouched.
+ */
 export function remoteForwardRules({ state, lan, tun, remote, wg }: RemoteContext): string[] {
   if (remote === null || wg === null) {
     return [];
