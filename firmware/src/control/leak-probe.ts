@@ -34,6 +34,11 @@ export const LEAK_PROBE_LINK = 'bleak0';
  * address for as long as the probe runs, and devices that learned it then would lose the router when it goes.
  */
 export const LEAK_PROBE_LINK_MAC = 'fe:ff:ff:ff:ff:fe';
+/**
+ * The MAC of the probe's end, fixed so the router's own probe is never taken for a household device (the Devices
+ * page leaves it out) and a run never leaves a new one in the neighbour table.
+ */
+export const LEAK_PROBE_DEVICE_MAC = 'fe:ff:ff:ff:ff:fd';
 /** The probe's end, inside its namespace. */
 const PROBE_DEVICE = 'eth0';
 const NAMESPACE_PREFIX = 'burrow-leakprobe';
@@ -216,7 +221,7 @@ async function probe(input: LeakProbeInput): Promise<LeakProbeResult> {
     await ip('netns', 'add', namespace);
     await ip(
       ...['link', 'add', LEAK_PROBE_LINK, 'address', LEAK_PROBE_LINK_MAC, 'type', 'veth'],
-      ...['peer', 'name', PROBE_DEVICE, 'netns', namespace],
+      ...['peer', 'name', PROBE_DEVICE, 'address', LEAK_PROBE_DEVICE_MAC, 'netns', namespace],
     );
     // No IPv6 link-local address: the probe sends nothing but its datagrams (and ARP).
     await inside('link', 'set', 'dev', PROBE_DEVICE, 'addrgenmode', 'none');

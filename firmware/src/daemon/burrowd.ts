@@ -204,7 +204,11 @@ async function main(): Promise<void> {
           runLeakProbe({
             executor,
             state: input.state,
-            leased: (await dnsmasq.leases().catch(() => [])).map((lease) => lease.ip),
+            // Reserved addresses are taken too, also while their device is away (it may come back mid-probe).
+            leased: [
+              ...(await dnsmasq.leases().catch(() => [])).map((lease) => lease.ip),
+              ...(input.state?.lan.reservations.map((reservation) => reservation.ipv4) ?? []),
+            ],
           }),
       }),
     planExitCheck: () => {

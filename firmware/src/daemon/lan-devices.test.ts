@@ -1,5 +1,6 @@
 import test from 'ava';
 import { joinLanDevices } from './lan-devices.js';
+import { LEAK_PROBE_DEVICE_MAC, LEAK_PROBE_LINK_MAC } from '../control/leak-probe.js';
 import { type DhcpLease } from '../os/dhcp-leases.js';
 import { type Neighbour } from '../os/lan-neighbours.js';
 
@@ -89,4 +90,17 @@ test('the owners remembered stay bounded: an address neither seen now nor counte
   // And those bytes still count for the device when it is seen on another address.
   const [device] = joinLanDevices([], [{ ip: 'fd08::1:3e8', mac: LAN1, state: 'reachable' }], counted, owners);
   t.is(device?.rxBytes, 700);
+});
+
+test("the router's own leak probe on the LAN bridge is not a household device", (t) => {
+  const probe: Neighbour[] = [
+    { ip: '100.64.8.254', mac: LEAK_PROBE_DEVICE_MAC, state: 'reachable' },
+    { ip: '100.64.8.1', mac: LEAK_PROBE_LINK_MAC, state: 'permanent' },
+    { ip: '100.64.8.101', mac: LAN1, state: 'reachable' },
+  ];
+  const counts = { tx: new Map([[LEAK_PROBE_DEVICE_MAC, 500]]), rx: new Map([['100.64.8.254', 500]]) };
+  t.deepEqual(
+    joinLanDevices([], probe, counts).map((device) => device.mac),
+    [LAN1],
+  );
 });

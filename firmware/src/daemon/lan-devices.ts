@@ -2,6 +2,7 @@
 // bridge's neighbour table, joined by MAC, with the bytes the kernel counted for it (device-counters.ts). Bytes
 // from a device are counted by its MAC; bytes to it by address, which is mapped to the MAC through the leases and
 // the neighbour table, or, for an address the device no longer holds, through the last MAC seen with it.
+import { LEAK_PROBE_DEVICE_MAC, LEAK_PROBE_LINK_MAC } from '../control/leak-probe.js';
 import { type DhcpLease } from '../os/dhcp-leases.js';
 import { addressKey, type DeviceCounts } from '../os/device-counters.js';
 import { type Neighbour, type NeighbourState } from '../os/lan-neighbours.js';
@@ -29,6 +30,8 @@ const NEIGHBOUR_RANK: readonly NeighbourState[] = [
   'failed',
 ];
 const MAC = /^[0-9a-f]{2}(?::[0-9a-f]{2}){5}$/;
+/** The router's own leak probe sits on the LAN bridge for a moment during a self-test: not a household device. */
+const ROUTER_OWN = new Set([LEAK_PROBE_DEVICE_MAC, LEAK_PROBE_LINK_MAC]);
 
 /**
  * Joins the three sources by MAC, in MAC order. `owners` (address → MAC) remembers who held an address, so bytes
@@ -63,7 +66,7 @@ export function joinLanDevices(
   for (const lease of leases) {
     const mac = lease.mac?.toLowerCase();
     const ip = addressKey(lease.ip);
-    if (mac === undefined || !MAC.test(mac) || ip === null) {
+    if (mac === undefined || !MAC.test(mac) || ROUTER_OWN.has(mac) || ip === null) {
       continue;
     }
     const entry = device(mac);
@@ -75,7 +78,12 @@ export function joinLanDevices(
     }
   }
   for (const neighbour of neighbours) {
-    if (neighbour.mac === null || neighbour.state === 'failed' || neighbour.state === 'incomplete') {
+    if (
+      neighbour.mac === null ||
+      ROUTER_OWN.has(neighbour.mac) ||
+      neighbour.state === 'failed' ||
+      neighbour.state === 'incomplete'
+    ) {
       continue;
     }
     const entry = device(neighbour.mac);
