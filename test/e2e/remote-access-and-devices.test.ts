@@ -195,6 +195,20 @@ test.serial('an admin turns remote access on, adds a phone and sees its configur
   const devices = await t.context.api.json<RemoteDeviceBody[]>('GET', '/api/remote-access/devices');
   t.is(devices.length, 1);
   t.false(JSON.stringify(devices).includes(privateKey));
+
+  // Its traffic history, closed until asked for: then the Tunnel page's chart, and the device's own events.
+  t.is(await item.getByTestId('remote-device-history').count(), 0);
+  await item.getByText('Traffic history').click();
+  const history = item.getByTestId('remote-device-history');
+  await history.getByTestId('remote-traffic-totals').filter({ hasText: 'the last hour: 0 B received' }).waitFor();
+  await history.locator('canvas').first().waitFor();
+  await history.getByTestId('remote-traffic-range-day').click();
+  await history.getByTestId('remote-traffic-totals').filter({ hasText: 'the last day' }).waitFor();
+  const event = history.getByTestId('event');
+  await event.first().waitFor();
+  t.deepEqual(await event.evaluateAll((items) => items.map((li) => li.getAttribute('data-kind'))), [
+    'remote_device.added',
+  ]);
   await screenshots(t, page, 'remote-access-device');
   t.deepEqual(await problems.all(), []);
   await page.close();

@@ -1,21 +1,28 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
 export type TrafficResolution = 'minute' | 'hour';
 
 /**
- * Bytes a tunnel profile carried in one bucket: a minute for the last day, an hour for the last month (older
- * minutes are folded into their hour, see TrafficSampleRepository.compact). `bucket` is the bucket's start in epoch
- * seconds, UTC; rx is what came in through the tunnel, tx what went out.
+ * Bytes a tunnel profile or a remote device carried in one bucket: a minute for the last day, an hour for the
+ * last month (older minutes are folded into their hour, see TrafficSampleRepository.flush). Exactly one of
+ * `profileId` and `remoteDeviceId` is set. `bucket` is the bucket's start in epoch seconds, UTC; rx is what came in
+ * (through the tunnel, or from the device), tx what went out.
  */
 @Entity('traffic_sample')
 export class TrafficSampleEntity {
-  @PrimaryColumn({ name: 'profile_id', type: 'integer' })
-  profileId: number;
+  @PrimaryGeneratedColumn({ type: 'integer' })
+  id: number;
 
-  @PrimaryColumn({ type: 'text' })
+  @Column({ name: 'profile_id', type: 'integer', nullable: true })
+  profileId: number | null;
+
+  @Column({ name: 'remote_device_id', type: 'integer', nullable: true })
+  remoteDeviceId: number | null;
+
+  @Column({ type: 'text' })
   resolution: TrafficResolution;
 
-  @PrimaryColumn({ type: 'integer' })
+  @Column({ type: 'integer' })
   bucket: number;
 
   @Column({ name: 'rx_bytes', type: 'integer' })

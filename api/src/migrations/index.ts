@@ -13,6 +13,7 @@ import { AuditOrigin1765700000000 } from './1765700000000-audit-origin.js';
 import { CreateBackups1765600000000 } from './1765600000000-create-backups.js';
 import { PasswordMustChange1765800000000 } from './1765800000000-password-must-change.js';
 import { CreateHouseholdDevices1765900000000 } from './1765900000000-create-household-devices.js';
+import { TrafficSampleSeries1766000000000 } from './1766000000000-traffic-sample-series.js';
 
 export const migrations: Array<new () => MigrationInterface> = [
   CreateSettings1763800000000,
@@ -27,4 +28,5 @@ export const migrations: Array<new () => MigrationInterface> = [
   AuditOrigin1765700000000,
   PasswordMustChange1765800000000,
   CreateHouseholdDevices1765900000000,
+  TrafficSampleSeries1766000000000,
 ];

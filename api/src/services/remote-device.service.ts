@@ -29,7 +29,7 @@ import { LanSettingsService } from './lan-settings.service.js';
 import { RemoteAccessService, serverPublicKey } from './remote-access.service.js';
 import { type StatusReport, StatusHubService } from './status-hub.service.js';
 import { type TrafficHistory } from './traffic-history.service.js';
-import { fillPoints, totalOf, type TrafficRange, trafficWindow } from './traffic-range.js';
+import { type TrafficRange } from './traffic-range.js';
 import { RemoteTrafficService } from './remote-traffic.service.js';
 
 /**
@@ -186,7 +186,6 @@ export class RemoteDeviceService implements OnApplicationBootstrap, OnApplicatio
     if (!(await this.repository.delete(id))) {
       throw notFound();
     }
-    this.counts.forget(id);
     await this.audit.record({ action: 'remote_device.deleted', actor, address: client.address, target: record.name });
     await this.events.record({
       kind: 'remote_device.removed',
@@ -219,9 +218,7 @@ export class RemoteDeviceService implements OnApplicationBootstrap, OnApplicatio
   async traffic(id: number, range: TrafficRange): Promise<TrafficHistory> {
     await this.find(id);
     await this.countTraffic(await this.hub.read());
-    const window = trafficWindow(range, this.clock.now().getTime() / 1000);
-    const points = fillPoints(window, this.counts.samples(id, window.from, window.to));
-    return { range, stepSeconds: window.stepSeconds, points, totals: totalOf(points) };
+    return this.counts.samples(id, range);
   }
 
   private async get(id: number): Promise<RemoteDeviceDto> {

@@ -3,6 +3,7 @@ import {
   type MinuteSample,
   type TrafficRetention,
   TrafficSampleRepository,
+  type TrafficSeries,
 } from '../repositories/traffic-sample.repository.js';
 import { TunnelProfileRepository } from '../repositories/tunnel-profile.repository.js';
 import { Clock } from './clock.js';
@@ -27,13 +28,13 @@ export const MINUTE_RETENTION_SECONDS = 25 * HOUR_SECONDS;
 /** Hours are kept a little longer than the month chart reaches back (30 days), then deleted. */
 export const HOUR_RETENTION_SECONDS = 31 * 24 * HOUR_SECONDS;
 /**
- * The backstop, per profile, whatever the clock did: the minutes of up to 26 hours (folding goes by whole hours)
- * and 31 days of hours are 2304 rows; the newest 2500 are kept.
+ * The backstop, per profile or remote device, whatever the clock did: the minutes of up to 26 hours (folding goes
+ * by whole hours) and 31 days of hours are 2304 rows; the newest 2500 are kept.
  */
-export const ROWS_PER_PROFILE_MAX = 2_500;
+export const ROWS_PER_OWNER_MAX = 2_500;
 /** Rows this far in the future were written under a clock that has since been set back; they would never age. */
 export const FUTURE_SLACK_SECONDS = 24 * HOUR_SECONDS;
-/** Unwritten minutes kept while the database refuses writes (32 profiles for an hour and a half): then the oldest go. */
+/** Unwritten minutes kept while the database refuses writes (32 profiles or devices for an hour and a half): then the oldest go. */
 export const PENDING_MAX = 3_000;
 
 export interface TrafficHistory {
@@ -45,16 +46,17 @@ export interface TrafficHistory {
 }
 
 /**
- * Traffic history per upstream tunnel profile. Every report of the status hub adds what the engine's counters
- * grew by to the carrying profile's current minute, in memory; about once a minute the minutes are added to
- * SQLite and the history ages there (minutes older than a day fold into hours, hours older than a month go, each
- * profile's rows are capped). A chart read adds the minutes not yet written, so it is never a minute behind.
+ * Traffic history per upstream tunnel profile, and per remote device (RemoteTrafficService feeds those through
+ * `add`). Every report of the status hub adds what the engine's counters grew by to the carrying profile's
+ * current minute, in memory; about once a minute the minutes are added to SQLite and the history ages there
+ * (minutes older than a day fold into hours, hours older than a month go, each owner's rows are capped). A chart
+ * read adds the minutes not yet written, so it is never a minute behind.
  */
 @Injectable()
 export class TrafficHistoryService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(TrafficHistoryService.name);
   private readonly counters = new TrafficCounters();
-  /** Minutes counted and not yet written, by `profile minute`. */
+  /** Minutes counted and not yet written, by `series owner minute`. */
   private pending = new Map<string, MinuteSample>();
   /** The write in progress, so a read waits for it instead of seeing its minutes twice or not at all. */
   private writing: Promise<void> = Promise.resolve();
@@ -102,14 +104,22 @@ export class TrafficHistoryService implements OnApplicationBootstrap, BeforeAppl
       return;
     }
     const added = this.counters.observe(counters);
-    if (counters.profileId === null || (added.rxBytes === 0 && added.txBytes === 0)) {
+    if (counters.profileId !== null) {
+      this.add('profile', counters.profileId, added);
+    }
+  }
+
+  /** Adds bytes to the owner's current minute (written at the next flush). */
+  add(series: TrafficSeries, ownerId: number, added: ByteCounts): void {
+    if (added.rxBytes === 0 && added.txBytes === 0) {
       return;
     }
     const bucket = Math.floor(this.clock.now().getTime() / 1000 / MINUTE_SECONDS) * MINUTE_SECONDS;
-    const key = `${counters.profileId} ${bucket}`;
+    const key = pendingKey({ series, ownerId, bucket });
     const sample = this.pending.get(key);
     this.pending.set(key, {
-      profileId: counters.profileId,
+      series,
+      ownerId,
       bucket,
       rxBytes: (sample?.rxBytes ?? 0) + added.rxBytes,
       txBytes: (sample?.txBytes ?? 0) + added.txBytes,
@@ -133,7 +143,7 @@ export class TrafficHistoryService implements OnApplicationBootstrap, BeforeAppl
         // Kept for the next flush (pending minutes add up with those counted since), not lost.
         this.logger.error(`could not write the traffic history: ${String(error)}`);
         for (const sample of batch) {
-          const key = `${sample.profileId} ${sample.bucket}`;
+          const key = pendingKey(sample);
           const newer = this.pending.get(key);
           this.pending.set(key, {
             ...sample,
@@ -153,10 +163,17 @@ export class TrafficHistoryService implements OnApplicationBootstrap, BeforeAppl
     }
     // A report no more than a couple of seconds old, so bytes carried just now are in the answer.
     this.count(await this.hub.read());
+    return this.read('profile', profileId, range);
+  }
+
+  /** An owner's chart for `range` from what is stored and counted so far; the caller has checked the owner. */
+  async read(series: TrafficSeries, ownerId: number, range: TrafficRange): Promise<TrafficHistory> {
     await this.writing;
     const window = trafficWindow(range, this.clock.now().getTime() / 1000);
-    const stored = await this.samples.read(profileId, window.from, window.to);
-    const unwritten = [...this.pending.values()].filter((sample) => sample.profileId === profileId);
+    const stored = await this.samples.read(series, ownerId, window.from, window.to);
+    const unwritten = [...this.pending.values()].filter(
+      (sample) => sample.series === series && sample.ownerId === ownerId,
+    );
     const points = fillPoints(window, [...stored, ...unwritten]);
     return { range, stepSeconds: window.stepSeconds, points, totals: totalOf(points) };
   }
@@ -167,7 +184,11 @@ export class TrafficHistoryService implements OnApplicationBootstrap, BeforeAppl
       foldBefore: Math.floor((now - MINUTE_RETENTION_SECONDS) / HOUR_SECONDS) * HOUR_SECONDS,
       dropBefore: now - HOUR_RETENTION_SECONDS,
       dropAfter: now + FUTURE_SLACK_SECONDS,
-      maxRowsPerProfile: ROWS_PER_PROFILE_MAX,
+      maxRowsPerOwner: ROWS_PER_OWNER_MAX,
     };
   }
+}
+
+function pendingKey(sample: Pick<MinuteSample, 'series' | 'ownerId' | 'bucket'>): string {
+  return `${sample.series} ${sample.ownerId} ${sample.bucket}`;
 }

@@ -92,6 +92,25 @@ test('round trip: a configuration comes back whole on a factory-fresh box, every
         });
         t.is(imported.status, 201);
       }
+      // The household's devices are in the database too: a remote device and a LAN device's policy.
+      const remote = await call(api, '/api/remote-access', {
+        method: 'PUT',
+        session: admin,
+        body: { enabled: true, listenPort: 51820, addressV4: '10.99.0.1/24', addressV6: null, endpointHost: null },
+      });
+      t.is(remote.status, 200, JSON.stringify(remote.body));
+      const phone = await call(api, '/api/remote-access/devices', {
+        method: 'POST',
+        session: admin,
+        body: { name: 'phone', reach: 'lan', publicKey: Buffer.alloc(32, 0x5a).toString('base64') },
+      });
+      t.is(phone.status, 201, JSON.stringify(phone.body));
+      const policy = await call(api, '/api/devices/02:00:00:00:00:0b', {
+        method: 'PATCH',
+        session: admin,
+        body: { policy: 'blocked' },
+      });
+      t.is(policy.status, 200, JSON.stringify(policy.body));
       const security = { idleTimeoutMinutes: 20, absoluteLifetimeHours: 12, requireTotp: false };
       t.is((await call(api, '/api/settings/security', { method: 'PUT', body: security, session: admin })).status, 200);
       const passphrase = await call(api, '/api/backups/settings', {
@@ -171,6 +190,16 @@ test('round trip: a configuration comes back whole on a factory-fresh box, every
     await signIn(api, 'admin', ADMIN_PASSWORD, old!.recoveryCodes[0]);
     await signIn(api, 'vera', VIEWER_PASSWORD);
     t.deepEqual(await tunnelsOf(api, admin), old!.tunnels);
+    const remoteDevices = await call<Array<{ name: string }>>(api, '/api/remote-access/devices', { session: admin });
+    t.deepEqual(
+      remoteDevices.body.map((device) => device.name),
+      ['phone'],
+    );
+    const lanDevices = await call<Array<{ mac: string; policy: string }>>(api, '/api/devices', { session: admin });
+    t.like(
+      lanDevices.body.find((device) => device.mac === '02:00:00:00:00:0b'),
+      { policy: 'blocked' },
+    );
     t.deepEqual((await call(api, '/api/settings/security', { session: admin })).body, old!.security);
     t.like((await call(api, '/api/backups/settings', { session: admin })).body, { passphraseSet: true, retention: 9 });
     const audit = await call<{ events: Array<{ action: string; username: string; target: string }> }>(

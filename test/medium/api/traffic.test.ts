@@ -2,7 +2,7 @@
 // profile without double counting across resets and restarts, minutes fold into hours as they age with their sums
 // kept, rows stay bounded, and the chart route answers every range with zero-filled points and totals.
 import { GOOD_FILES } from '@burrow/api/tunnels/testing/provider-files';
-import { TrafficSampleRepository } from '@burrow/api/repositories/traffic-sample.repository';
+import { TrafficSampleRepository, type TrafficSeries } from '@burrow/api/repositories/traffic-sample.repository';
 import { Clock } from '@burrow/api/services/clock';
 import { StatusHubService } from '@burrow/api/services/status-hub.service';
 import {
@@ -278,9 +278,9 @@ test('samples of a deleted profile go with it; the row cap keeps the newest', as
      VALUES (1, 'a', 'a', 0, 1, '{}', '', ''), (2, 'b', 'b', 1, 1, '{}', '', '')`,
   );
   const samples = new TrafficSampleRepository(database);
-  const minutes = (profileId: number, count: number) =>
-    Array.from({ length: count }, (_, index) => ({ profileId, bucket: index * 60, rxBytes: index, txBytes: 1 }));
-  const retention = { foldBefore: 0, dropBefore: 0, dropAfter: 1e12, maxRowsPerProfile: 100 };
+  const minutes = (ownerId: number, count: number, series: TrafficSeries = 'profile') =>
+    Array.from({ length: count }, (_, index) => ({ series, ownerId, bucket: index * 60, rxBytes: index, txBytes: 1 }));
+  const retention = { foldBefore: 0, dropBefore: 0, dropAfter: 1e12, maxRowsPerOwner: 100 };
   await samples.flush([...minutes(1, 150), ...minutes(2, 50), ...minutes(3, 5)], retention);
   const counts = await database.query<Array<{ profile_id: number; n: number; oldest: number }>>(
     `SELECT profile_id, count(*) AS n, min(bucket) AS oldest FROM traffic_sample GROUP BY profile_id`,
@@ -291,10 +291,146 @@ test('samples of a deleted profile go with it; the row cap keeps the newest', as
   ]);
   // Written twice, a minute adds up.
   await samples.flush(minutes(2, 1), retention);
-  t.deepEqual(await samples.read(2, 0, 60), [{ bucket: 0, rxBytes: 0, txBytes: 2 }]);
+  t.deepEqual(await samples.read('profile', 2, 0, 60), [{ bucket: 0, rxBytes: 0, txBytes: 2 }]);
   // A clock set back leaves rows in the future: they go instead of staying forever.
   await samples.flush([], { ...retention, dropAfter: 100 * 60 });
-  t.is((await samples.read(1, 0, 1e12)).length, 50);
+  t.is((await samples.read('profile', 1, 0, 1e12)).length, 50);
   await database.query('DELETE FROM tunnel_profile WHERE id = 1');
-  t.deepEqual(await samples.read(1, 0, 1e12), []);
+  t.deepEqual(await samples.read('profile', 1, 0, 1e12), []);
+});
+
+test("remote devices' samples share the table, the cap and the folding, apart from the profiles' with the same id", async (t) => {
+  const database = await openMemoryDatabase();
+  t.teardown(() => database.destroy());
+  await database.query(
+    `INSERT INTO tunnel_profile (id, name, name_key, priority, enabled, profile, created_at, updated_at)
+     VALUES (1, 'a', 'a', 0, 1, '{}', '', '')`,
+  );
+  await database.query(
+    `INSERT INTO remote_device (id, name, public_key, preshared_key, address_v4, reach, enabled,
+       keys_generated_on_box, created_at, updated_at)
+     VALUES (1, 'phone', 'k1', 'p1', '10.99.0.2/32', 'lan', 1, 1, '', ''),
+            (2, 'laptop', 'k2', 'p2', '10.99.0.3/32', 'lan', 1, 1, '', '')`,
+  );
+  const samples = new TrafficSampleRepository(database);
+  const minutes = (ownerId: number, count: number, series: TrafficSeries) =>
+    Array.from({ length: count }, (_, index) => ({ series, ownerId, bucket: index * 60, rxBytes: 10, txBytes: 1 }));
+  const retention = { foldBefore: 0, dropBefore: 0, dropAfter: 1e12, maxRowsPerOwner: 100 };
+  // Device 3 was deleted after its bytes were counted: they are dropped, not written.
+  await samples.flush(
+    [
+      ...minutes(1, 10, 'profile'),
+      ...minutes(1, 150, 'remote_device'),
+      ...minutes(2, 100, 'remote_device'),
+      ...minutes(3, 5, 'remote_device'),
+    ],
+    retention,
+  );
+  t.is((await samples.read('profile', 1, 0, 1e12)).length, 10);
+  t.is((await samples.read('remote_device', 1, 0, 1e12)).length, 100);
+  t.is((await samples.read('remote_device', 3, 0, 1e12)).length, 0);
+  // The first hour of device 2 folds into one row with its sums; the profile's minutes fold apart from it.
+  await samples.flush([], { ...retention, foldBefore: 3600 });
+  const device2 = await samples.read('remote_device', 2, 0, 1e12);
+  t.deepEqual(
+    device2.find((row) => row.bucket === 0),
+    { bucket: 0, rxBytes: 600, txBytes: 60 },
+  );
+  t.is(device2.length, 1 + 40);
+  t.deepEqual(await samples.read('profile', 1, 0, 1e12), [{ bucket: 0, rxBytes: 100, txBytes: 10 }]);
+  await database.query('DELETE FROM remote_device WHERE id = 2');
+  t.deepEqual(await samples.read('remote_device', 2, 0, 1e12), []);
+  t.is((await samples.read('remote_device', 1, 0, 1e12)).length, 1 + 90);
+  await t.throwsAsync(
+    database.query(
+      `INSERT INTO traffic_sample (profile_id, remote_device_id, resolution, bucket, rx_bytes, tx_bytes)
+       VALUES (1, 1, 'hour', 7200, 0, 0)`,
+    ),
+    { message: /CHECK constraint/ },
+  );
+});
+
+/** burrowd's report with remote access on and one peer with these counters. */
+function remoteReport(publicKey: string, rxBytes: number, txBytes: number) {
+  return {
+    ...burrowdReport(null, []),
+    state: {
+      lan: {
+        address: '192.168.8.1/24',
+        dhcp: { rangeStart: '192.168.8.100', rangeEnd: '192.168.8.250', leaseSeconds: 43200 },
+        domain: 'lan',
+      },
+    },
+    interfaces: [],
+    lanDevices: [],
+    remoteAccess: {
+      interface: 'wg1',
+      listenPort: 51820,
+      peers: [{ publicKey, endpoint: '198.51.100.7:40000', lastHandshake: null, rxBytes, txBytes }],
+    },
+  };
+}
+
+async function remoteTrafficAfter(api: InProcessApi, fake: FakeBurrowd, session: Session, id: number, status: unknown) {
+  fake.status = status;
+  api.app.get(StatusHubService).invalidate();
+  return call<Traffic>(api, `/api/remote-access/devices/${id}/traffic?range=day`, { session });
+}
+
+test("a remote device's history survives a restart, and goes when the device is deleted", async (t) => {
+  const scratch = await mkdtemp(join(tmpdir(), 'burrow-remote-traffic-'));
+  t.teardown(() => rm(scratch, { recursive: true, force: true }));
+  const dataDir = join(scratch, 'data');
+  const phoneKey = Buffer.alloc(32, 0x5a).toString('base64');
+  await withBurrowd(async (fake) => {
+    // The phone's peer appears once the device exists: its first counters only set the baseline.
+    fake.status = remoteReport(OTHER_KEY, 0, 0);
+    const first = await startInProcessApi({ dataDir, firmwareSocket: fake.socketPath });
+    let id: number;
+    try {
+      const admin = await setupAdmin(first);
+      const enabled = await call(first, '/api/remote-access', {
+        method: 'PUT',
+        session: admin,
+        body: { enabled: true, listenPort: 51820, addressV4: '10.99.0.1/24', addressV6: null, endpointHost: null },
+      });
+      t.is(enabled.status, 200);
+      const created = await call<{ device: { id: number } }>(first, '/api/remote-access/devices', {
+        method: 'POST',
+        session: admin,
+        body: { name: 'phone', reach: 'lan', publicKey: phoneKey },
+      });
+      t.is(created.status, 201);
+      id = created.body.device.id;
+      await remoteTrafficAfter(first, fake, admin, id, remoteReport(phoneKey, 1_000, 100));
+      const before = await remoteTrafficAfter(first, fake, admin, id, remoteReport(phoneKey, 5_000, 900));
+      t.is(before.status, 200);
+      t.deepEqual(before.body.totals, { rxBytes: 4_000, txBytes: 800 });
+      t.is(before.body.stepSeconds, 600);
+    } finally {
+      // Not a minute has passed: only the shutdown writes these bytes.
+      await first.close();
+    }
+    const second = await startInProcessApi({ dataDir, firmwareSocket: fake.socketPath });
+    try {
+      const admin = await signIn(second, 'admin', ADMIN_PASSWORD);
+      const after = await remoteTrafficAfter(second, fake, admin, id, remoteReport(phoneKey, 5_000, 900));
+      t.deepEqual(after.body.totals, { rxBytes: 4_000, txBytes: 800 });
+      const grown = await remoteTrafficAfter(second, fake, admin, id, remoteReport(phoneKey, 5_050, 905));
+      t.deepEqual(grown.body.totals, { rxBytes: 4_050, txBytes: 805 });
+      await second.app.get(TrafficHistoryService).flush();
+      const database = second.app.get(DataSource);
+      const rows = () =>
+        database.query<Array<{ n: number }>>('SELECT count(*) AS n FROM traffic_sample WHERE remote_device_id = ?', [
+          id,
+        ]);
+      t.true((await rows())[0]!.n > 0);
+      const deleted = await call(second, `/api/remote-access/devices/${id}`, { method: 'DELETE', session: admin });
+      t.is(deleted.status, 204);
+      t.deepEqual(await rows(), [{ n: 0 }]);
+      t.is((await call(second, `/api/remote-access/devices/${id}/traffic?range=day`, { session: admin })).status, 404);
+    } finally {
+      await second.close();
+    }
+  });
 });

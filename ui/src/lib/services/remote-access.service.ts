@@ -7,7 +7,11 @@ import type {
   RemoteDevice,
   RemoteDeviceChanges,
   RemoteDeviceCreated,
+  RouterEvent,
+  TrafficRange,
+  TunnelTraffic,
 } from '$lib/api/types';
+import { fetchEvents } from './events.service';
 
 /** The API's limit on a remote device's name (api/src/dtos/remote-access.dto.ts). */
 export const REMOTE_DEVICE_NAME_MAX_LENGTH = 64;
@@ -58,4 +62,27 @@ export async function rekeyRemoteDevice(client: ApiClient, id: number): Promise<
 
 export async function deleteRemoteDevice(client: ApiClient, id: number): Promise<void> {
   await expectOk(client.DELETE('/api/remote-access/devices/{id}', { params: { path: { id } }, ...withDeadline() }));
+}
+
+/** What the device sent and received over the last hour, day or month: the same shape as a profile's chart. */
+export async function fetchRemoteDeviceTraffic(
+  client: ApiClient,
+  id: number,
+  range: TrafficRange,
+): Promise<TunnelTraffic> {
+  return expectData(
+    client.GET('/api/remote-access/devices/{id}/traffic', {
+      params: { path: { id }, query: { range } },
+      ...withDeadline(),
+    }),
+  );
+}
+
+/**
+ * The device's newest events, newest first. The event list has no filter: the router keeps its newest 1,000 and
+ * the newest `scanned` are searched for this device's (they name it by id in their details).
+ */
+export async function fetchRemoteDeviceEvents(client: ApiClient, id: number, scanned = 200): Promise<RouterEvent[]> {
+  const { events } = await fetchEvents(client, scanned);
+  return events.filter((event) => event.kind.startsWith('remote_device.') && event.details['deviceId'] === id);
 }
