@@ -274,6 +274,12 @@ test.serial('a viewer sees the profiles and the state, with no button that would
     t.is(await page.getByTestId('kill-switch-toggle').count(), 0);
     t.is(await page.getByTestId('tunnel-import-form').count(), 0);
     t.is(await page.locator('main input').count(), 0);
+    // The traffic card reads the chosen profile's last hour, which a viewer may see.
+    await page
+      .getByTestId('tunnel-traffic')
+      .getByTestId('traffic-totals')
+      .filter({ hasText: 'the last hour' })
+      .waitFor();
     // The only things to press are the traffic chart's ranges and the download without keys, which viewers may read.
     const buttons = await page.locator('main button').allTextContents();
     t.deepEqual(
