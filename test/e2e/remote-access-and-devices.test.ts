@@ -214,34 +214,50 @@ test.serial('an admin turns remote access on, adds a phone and sees its configur
   await page.close();
 });
 
-test.serial('rekeying shows a new configuration once, and deleting asks first', async (t) => {
-  const { page, problems } = await openPage(t.context.browser);
-  await page.goto(`${t.context.server.url}/remote-access`);
-  const item = page.getByTestId('remote-device');
-  await item.waitFor();
-  const before = (await t.context.api.json<RemoteDeviceBody[]>('GET', '/api/remote-access/devices'))[0];
+test.serial(
+  'rekeying shows a new configuration once, renaming refuses an empty name, and deleting asks first',
+  async (t) => {
+    const { page, problems } = await openPage(t.context.browser);
+    await page.goto(`${t.context.server.url}/remote-access`);
+    const item = page.getByTestId('remote-device');
+    await item.waitFor();
+    const before = (await t.context.api.json<RemoteDeviceBody[]>('GET', '/api/remote-access/devices'))[0];
 
-  await item.getByRole('button', { name: 'Rekey…' }).click();
-  await item.getByRole('button', { name: 'Make new keys' }).click();
-  const dialog = page.getByRole('dialog');
-  await dialog.waitFor();
-  t.regex((await dialog.textContent()) ?? '', /New keys for “Anna phone”/);
-  // Escape closes it like the button.
-  await page.keyboard.press('Escape');
-  await page.getByTestId('remote-device-conf').waitFor({ state: 'detached' });
-  const after = (await t.context.api.json<RemoteDeviceBody[]>('GET', '/api/remote-access/devices'))[0];
-  t.not(after?.publicKey, before?.publicKey);
+    await item.getByRole('button', { name: 'Rekey…' }).click();
+    await item.getByRole('button', { name: 'Make new keys' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.waitFor();
+    t.regex((await dialog.textContent()) ?? '', /New keys for “Anna phone”/);
+    // Escape closes it like the button.
+    await page.keyboard.press('Escape');
+    await page.getByTestId('remote-device-conf').waitFor({ state: 'detached' });
+    const after = (await t.context.api.json<RemoteDeviceBody[]>('GET', '/api/remote-access/devices'))[0];
+    t.not(after?.publicKey, before?.publicKey);
 
-  await item.getByRole('button', { name: 'Delete' }).click();
-  await item.getByRole('button', { name: 'Cancel' }).click();
-  t.is((await t.context.api.json<RemoteDeviceBody[]>('GET', '/api/remote-access/devices')).length, 1);
-  await item.getByRole('button', { name: 'Delete' }).click();
-  await item.getByRole('button', { name: 'Delete for good' }).click();
-  await page.getByTestId('remote-device-list-empty').waitFor();
-  t.deepEqual(await t.context.api.json<RemoteDeviceBody[]>('GET', '/api/remote-access/devices'), []);
-  t.deepEqual(await problems.all(), []);
-  await page.close();
-});
+    // Renaming opens a panel with the cursor in the name: an empty name is refused there, a new one is saved.
+    await item.getByRole('button', { name: 'Rename' }).click();
+    const focused = item.locator('input:focus');
+    await focused.waitFor();
+    t.is(await focused.inputValue(), 'Anna phone');
+    await focused.fill('');
+    await item.getByRole('button', { name: 'Save name' }).click();
+    await item.getByText('Enter a name.').waitFor();
+    await item.getByLabel('New name for Anna phone').fill('Anna tablet');
+    await item.getByRole('button', { name: 'Save name' }).click();
+    await item.getByTestId('remote-device-name-shown').filter({ hasText: 'Anna tablet' }).waitFor();
+    t.is((await t.context.api.json<RemoteDeviceBody[]>('GET', '/api/remote-access/devices'))[0]?.name, 'Anna tablet');
+
+    await item.getByRole('button', { name: 'Delete' }).click();
+    await item.getByRole('button', { name: 'Cancel' }).click();
+    t.is((await t.context.api.json<RemoteDeviceBody[]>('GET', '/api/remote-access/devices')).length, 1);
+    await item.getByRole('button', { name: 'Delete' }).click();
+    await item.getByRole('button', { name: 'Delete for good' }).click();
+    await page.getByTestId('remote-device-list-empty').waitFor();
+    t.deepEqual(await t.context.api.json<RemoteDeviceBody[]>('GET', '/api/remote-access/devices'), []);
+    t.deepEqual(await problems.all(), []);
+    await page.close();
+  },
+);
 
 test.serial('a LAN device set to direct is asked about first, then warned about on every page', async (t) => {
   const { page, problems } = await openPage(t.context.browser);
