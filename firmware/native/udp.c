@@ -14,16 +14,24 @@
  * i * slotSize) and makes ONE call into JavaScript with the count. Sources go
  * into parallel arrays: families[k] (4 or 6), addresses[16k..16k+16) (IPv4 in
  * the first 4 bytes), ports[k]. Batch memory belongs to JavaScript and is
- * reused: valid until the callback returns. Truncated datagrams are dropped.
- * ICMP-born errors (ECONNREFUSED, unreachable...) are skipped, as WireGuard
- * does: they say nothing about the datagrams still queued.
+ * reused: valid until the callback returns. Truncated datagrams are dropped
+ * and counted. ICMP-born errors (ECONNREFUSED, unreachable...) are skipped,
+ * as WireGuard does: they say nothing about the datagrams still queued.
+ *
+ * With GRO (UDP_GRO) the kernel hands over a train of equal datagrams from
+ * one sender as one message in one slot; it is split into its datagrams
+ * there, so the index arrays (offsets, lengths and the three source arrays)
+ * may be longer than the slots are many, up to 64 datagrams per slot.
  *
  * Sending: one sendmmsg() per up to 1024 datagrams, all to one destination.
+ * With GSO (UDP_SEGMENT) each run of equal-sized datagrams (the last may be
+ * shorter; up to 64, 64 KB) goes as one message the kernel segments.
  *
  * JavaScript API (see src/io/bind.udp.ts):
- *   open(port, netnsPath | null) -> { handle, port, dualStack }
+ *   open(port, netnsPath | null, gso, gro) -> { handle, port, dualStack }
  *   start(handle, data, offsets, lengths, slotSize, families, addresses, ports, callback(count, errorCode?))
  *   send(handle, data, offsets, lengths, count, family, address, port) -> datagrams sent
+ *   stats(handle) -> { gso, gro, truncated, receiveBuffer, sendBuffer }
  *   setMark(handle, mark), getMark(handle) -> mark
  *   close(handle)             (io_close_binding)
  *
@@ -55,9 +63,20 @@ static int udp_create(io_handle *h, void *arg, const char **failed) {
   return udp_socket_open(&u->mm, arg, &h->fd, failed);
 }
 
-/* open(port, netnsPath | null) */
+/* A JavaScript boolean argument. */
+static bool udp_arg_bool(napi_env env, napi_value value, const char *what, bool *out) {
+  char message[64];
+  if (napi_get_value_bool(env, value, out) != napi_ok) {
+    snprintf(message, sizeof message, "%s must be a boolean", what);
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", message);
+    return false;
+  }
+  return true;
+}
+
+/* open(port, netnsPath | null, gso, gro): gso and gro say which offloads to use where the kernel has them. */
 static napi_value udp_open(napi_env env, napi_callback_info info) {
-  napi_value argv[2];
+  napi_value argv[4];
   uint32_t port;
   char netns[4096];
   char subject[32];
@@ -65,9 +84,12 @@ static napi_value udp_open(napi_env env, napi_callback_info info) {
   napi_value result;
   napi_value handle;
   napi_value value;
+  bool gso;
+  bool gro;
 
-  if (!io_args(env, info, 2, argv) || !io_arg_uint32(env, argv[0], "port", &port) ||
-      !io_arg_optional_string(env, argv[1], "netns", netns, sizeof netns)) {
+  if (!io_args(env, info, 4, argv) || !io_arg_uint32(env, argv[0], "port", &port) ||
+      !io_arg_optional_string(env, argv[1], "netns", netns, sizeof netns) || !udp_arg_bool(env, argv[2], "gso", &gso) ||
+      !udp_arg_bool(env, argv[3], "gro", &gro)) {
     return NULL;
   }
   if (port > 65535) {
@@ -77,6 +99,8 @@ static napi_value udp_open(napi_env env, napi_callback_info info) {
   if ((u = io_alloc(env, sizeof *u, udp_release, "udp")) == NULL) {
     return NULL;
   }
+  u->mm.gso = gso;
+  u->mm.gro = gro;
   snprintf(subject, sizeof subject, "port %u", port);
   handle = io_open(env, &u->base, netns, subject, udp_create, &port);
   if (handle == NULL) {
@@ -140,14 +164,21 @@ static napi_value udp_start(napi_env env, napi_callback_info info) {
   napi_value argv[9];
   udp_socket *u;
   void *ignored;
+  size_t data_length;
+  size_t offsets_length;
+  size_t lengths_length;
   size_t families_length;
   size_t addresses_length;
   size_t ports_length;
   uint32_t slot_size;
   size_t capacity;
+  size_t room; /* datagrams the index arrays take: with GRO, more than there are slots */
 
   if (!io_args(env, info, 9, argv) || (u = (udp_socket *)io_unwrap(env, argv[0])) == NULL || !io_not_started(env, &u->base) ||
       !io_arg_batch(env, argv + 1, &slot_size, &capacity) ||
+      !io_arg_typed(env, argv[1], napi_uint8_array, "data", &ignored, &data_length) ||
+      !io_arg_typed(env, argv[2], napi_uint32_array, "offsets", &ignored, &offsets_length) ||
+      !io_arg_typed(env, argv[3], napi_uint32_array, "lengths", &ignored, &lengths_length) ||
       !io_arg_typed(env, argv[5], napi_uint8_array, "families", &ignored, &families_length) ||
       !io_arg_typed(env, argv[6], napi_uint8_array, "addresses", &ignored, &addresses_length) ||
       !io_arg_typed(env, argv[7], napi_uint16_array, "ports", &ignored, &ports_length)) {
@@ -157,9 +188,13 @@ static napi_value udp_start(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "slotSize must be positive");
     return NULL;
   }
-  capacity = capacity < families_length ? capacity : families_length;
-  capacity = capacity < addresses_length / 16 ? capacity : addresses_length / 16;
-  capacity = capacity < ports_length ? capacity : ports_length;
+  room = offsets_length < lengths_length ? offsets_length : lengths_length;
+  room = room < families_length ? room : families_length;
+  room = room < addresses_length / 16 ? room : addresses_length / 16;
+  room = room < ports_length ? room : ports_length;
+  room = room < UINT32_MAX ? room : UINT32_MAX;
+  capacity = data_length / slot_size; /* one message per slot */
+  capacity = capacity < room ? capacity : room;
   capacity = capacity < UDP_MAX_MESSAGES ? capacity : UDP_MAX_MESSAGES;
   if (capacity == 0) {
     napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "the batch has no room for a datagram");
@@ -167,7 +202,7 @@ static napi_value udp_start(napi_env env, napi_callback_info info) {
   }
   u->batch.capacity = (uint32_t)capacity;
   u->batch.slot_size = slot_size;
-  if (udp_mmsg_prepare_receive(&u->mm, (uint32_t)capacity, slot_size) != 0) {
+  if (udp_mmsg_prepare_receive(&u->mm, (uint32_t)capacity, (uint32_t)room, slot_size) != 0) {
     io_throw_errno(env, "calloc", "udp batch", ENOMEM);
     return NULL;
   }
@@ -229,6 +264,40 @@ static napi_value udp_send(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* One int socket option, or -1 if the kernel does not say. */
+static int udp_int_option(int fd, int option) {
+  int value = -1;
+  socklen_t length = sizeof value;
+  return getsockopt(fd, SOL_SOCKET, option, &value, &length) == 0 ? value : -1;
+}
+
+/*
+ * stats(handle) -> { gso, gro, truncated, receiveBuffer, sendBuffer }: the
+ * offloads in use now (GSO goes off after an EIO), the messages dropped for
+ * not fitting, and the socket buffers as the kernel holds them.
+ */
+static napi_value udp_stats(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  udp_socket *u;
+  napi_value result;
+  napi_value value;
+  if (!io_args(env, info, 1, argv) || (u = (udp_socket *)io_unwrap(env, argv[0])) == NULL) {
+    return NULL;
+  }
+  IO_NAPI(napi_create_object(env, &result));
+  IO_NAPI(napi_get_boolean(env, u->mm.gso, &value));
+  IO_NAPI(napi_set_named_property(env, result, "gso", value));
+  IO_NAPI(napi_get_boolean(env, u->mm.gro, &value));
+  IO_NAPI(napi_set_named_property(env, result, "gro", value));
+  IO_NAPI(napi_create_double(env, (double)u->mm.truncated, &value));
+  IO_NAPI(napi_set_named_property(env, result, "truncated", value));
+  IO_NAPI(napi_create_int32(env, udp_int_option(u->base.fd, SO_RCVBUF), &value));
+  IO_NAPI(napi_set_named_property(env, result, "receiveBuffer", value));
+  IO_NAPI(napi_create_int32(env, udp_int_option(u->base.fd, SO_SNDBUF), &value));
+  IO_NAPI(napi_set_named_property(env, result, "sendBuffer", value));
+  return result;
+}
+
 /* setMark(handle, mark): SO_MARK for routing rules and nftables; 0 clears. Needs CAP_NET_ADMIN. */
 static napi_value udp_set_mark(napi_env env, napi_callback_info info) {
   napi_value argv[2];
@@ -264,7 +333,8 @@ static napi_value udp_get_mark(napi_env env, napi_callback_info info) {
 
 NAPI_MODULE_INIT() {
   if (!io_export(env, exports, "open", udp_open) || !io_export(env, exports, "start", udp_start) ||
-      !io_export(env, exports, "send", udp_send) || !io_export(env, exports, "setMark", udp_set_mark) ||
+      !io_export(env, exports, "send", udp_send) || !io_export(env, exports, "stats", udp_stats) ||
+      !io_export(env, exports, "setMark", udp_set_mark) ||
       !io_export(env, exports, "getMark", udp_get_mark) || !io_export(env, exports, "close", io_close_binding)) {
     return NULL;
   }

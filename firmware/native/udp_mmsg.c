@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/udp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
@@ -20,6 +21,30 @@ static void udp_grow_buffer(int fd, int force_option, int option) {
   if (setsockopt(fd, SOL_SOCKET, force_option, &size, sizeof size) < 0) {
     setsockopt(fd, SOL_SOCKET, option, &size, sizeof size);
   }
+}
+
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103 /* linux/udp.h, for older C libraries */
+#endif
+#ifndef UDP_GRO
+#define UDP_GRO 104
+#endif
+
+/*
+ * GSO: a kernel that knows UDP_SEGMENT can read it back (wireguard-go probes
+ * the same way). Whether the route can segment shows only on the first send
+ * (EIO), which turns it off there.
+ */
+static bool udp_probe_gso(int fd) {
+  int size = 0;
+  socklen_t length = sizeof size;
+  return getsockopt(fd, IPPROTO_UDP, UDP_SEGMENT, &size, &length) == 0;
+}
+
+/* GRO: the kernel may coalesce a train of datagrams from one sender into one message (split in udp_mmsg_receive). */
+static bool udp_enable_gro(int fd) {
+  int on = 1;
+  return setsockopt(fd, IPPROTO_UDP, UDP_GRO, &on, sizeof on) == 0;
 }
 
 /* The port the kernel gave us (bind to port 0 picks one). */
@@ -72,16 +97,21 @@ int udp_socket_open(udp_mmsg *m, uint32_t *port, int *fd_out, const char **faile
   if ((err = udp_bound_port(fd, port)) != 0) {
     *failed = "getsockname";
   }
+  m->gso = m->gso && udp_probe_gso(fd);
+  m->gro = m->gro && udp_enable_gro(fd);
   return err;
 }
 
-int udp_mmsg_prepare_receive(udp_mmsg *m, uint32_t capacity, uint32_t slot_size) {
+int udp_mmsg_prepare_receive(udp_mmsg *m, uint32_t capacity, uint32_t room, uint32_t slot_size) {
   m->capacity = capacity;
+  m->room = room;
   m->slot_size = slot_size;
   m->recv_messages = calloc(capacity, sizeof *m->recv_messages);
   m->recv_iov = calloc(capacity, sizeof *m->recv_iov);
   m->recv_names = calloc(capacity, sizeof *m->recv_names);
-  return m->recv_messages == NULL || m->recv_iov == NULL || m->recv_names == NULL ? ENOMEM : 0;
+  m->recv_control = calloc(capacity, UDP_CONTROL_SIZE);
+  return m->recv_messages == NULL || m->recv_iov == NULL || m->recv_names == NULL || m->recv_control == NULL ? ENOMEM
+                                                                                                              : 0;
 }
 
 /* Errors a UDP socket reports for ICMP messages about earlier sends: nothing to do with what is queued. */
@@ -123,6 +153,35 @@ static void udp_record_source(const struct sockaddr_in6 *from6, const udp_batch_
   }
 }
 
+/* The segment size of a GRO train (its UDP_GRO cmsg), or 0 for a single datagram. */
+static uint32_t udp_gro_segment(const struct msghdr *header) {
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(header); c != NULL; c = CMSG_NXTHDR((struct msghdr *)header, c)) {
+    if (c->cmsg_level == IPPROTO_UDP && c->cmsg_type == UDP_GRO && c->cmsg_len >= CMSG_LEN(sizeof(int))) {
+      int segment;
+      memcpy(&segment, CMSG_DATA(c), sizeof segment);
+      return segment > 0 ? (uint32_t)segment : 0;
+    }
+  }
+  return 0;
+}
+
+uint32_t udp_split_train(uint32_t offset, uint32_t length, uint32_t segment, uint32_t *offsets, uint32_t *lengths,
+                         uint32_t room) {
+  uint32_t datagrams;
+  if (segment == 0 || segment >= length) {
+    segment = length; /* one datagram, perhaps empty */
+  }
+  datagrams = length == 0 ? 1 : (length + segment - 1) / segment;
+  if (datagrams > room) {
+    return 0;
+  }
+  for (uint32_t k = 0; k < datagrams; k++) {
+    offsets[k] = offset + k * segment;
+    lengths[k] = k + 1 < datagrams ? segment : length - k * segment;
+  }
+  return datagrams;
+}
+
 int udp_mmsg_receive(udp_mmsg *m, int fd, const udp_batch_out *out, uint32_t *count_out, int *received_out) {
   int received = 0;
   int skipped = 0;
@@ -137,6 +196,10 @@ int udp_mmsg_receive(udp_mmsg *m, int fd, const udp_batch_out *out, uint32_t *co
     m->recv_messages[i].msg_hdr.msg_namelen = sizeof m->recv_names[i];
     m->recv_messages[i].msg_hdr.msg_iov = &m->recv_iov[i];
     m->recv_messages[i].msg_hdr.msg_iovlen = 1;
+    if (m->gro) {
+      m->recv_messages[i].msg_hdr.msg_control = m->recv_control + (size_t)i * UDP_CONTROL_SIZE;
+      m->recv_messages[i].msg_hdr.msg_controllen = UDP_CONTROL_SIZE;
+    }
   }
   for (;;) {
     received = recvmmsg(fd, m->recv_messages, m->capacity, MSG_DONTWAIT, NULL);
@@ -155,13 +218,22 @@ int udp_mmsg_receive(udp_mmsg *m, int fd, const udp_batch_out *out, uint32_t *co
   }
 
   for (int i = 0; i < received; i++) {
-    if (m->recv_messages[i].msg_hdr.msg_flags & MSG_TRUNC) {
-      continue; /* larger than a slot: a partial datagram is useless */
+    const struct msghdr *header = &m->recv_messages[i].msg_hdr;
+    uint32_t datagrams;
+    if (header->msg_flags & MSG_TRUNC) {
+      m->truncated++; /* larger than a slot: a partial datagram (or train) is useless */
+      continue;
     }
-    udp_record_source(&m->recv_names[i], out, count);
-    out->offsets[count] = (uint32_t)i * m->slot_size;
-    out->lengths[count] = m->recv_messages[i].msg_len;
-    count++;
+    datagrams = udp_split_train((uint32_t)i * m->slot_size, m->recv_messages[i].msg_len, udp_gro_segment(header),
+                                out->offsets + count, out->lengths + count, m->room - count);
+    if (datagrams == 0) {
+      m->truncated++; /* a train with more datagrams than the index arrays have room left for */
+      continue;
+    }
+    for (uint32_t k = 0; k < datagrams; k++) {
+      udp_record_source(&m->recv_names[i], out, count + k);
+    }
+    count += datagrams;
   }
   if (received > 0) {
     m->error_events = 0;
@@ -215,30 +287,90 @@ int udp_mmsg_prepare_send(udp_mmsg *m) {
   if (m->send_messages == NULL) {
     m->send_messages = calloc(UDP_MAX_MESSAGES, sizeof *m->send_messages);
     m->send_iov = calloc(UDP_MAX_MESSAGES, sizeof *m->send_iov);
+    m->send_control = calloc(UDP_MAX_MESSAGES, UDP_CONTROL_SIZE);
+    m->send_trains = calloc(UDP_MAX_MESSAGES, sizeof *m->send_trains);
   }
-  return m->send_messages == NULL || m->send_iov == NULL ? ENOMEM : 0;
+  return m->send_messages == NULL || m->send_iov == NULL || m->send_control == NULL || m->send_trains == NULL ? ENOMEM
+                                                                                                              : 0;
+}
+
+uint32_t udp_train_length(const uint32_t *lengths, uint32_t first, uint32_t count, uint32_t limit) {
+  uint32_t segment = lengths[first];
+  uint32_t total = segment;
+  uint32_t n = 1;
+  if (segment == 0) {
+    return 1; /* an empty datagram has no segment size */
+  }
+  while (first + n < count && n < limit && n < UDP_MAX_SEGMENTS && lengths[first + n] <= segment &&
+         lengths[first + n] > 0 && total + lengths[first + n] <= UDP_MAX_GSO_PAYLOAD) {
+    total += lengths[first + n];
+    n++;
+    if (lengths[first + n - 1] < segment) {
+      break; /* a shorter datagram ends the train */
+    }
+  }
+  return n;
+}
+
+/*
+ * Fills the send messages for the datagrams from `first` on: one message per
+ * train (or per datagram when `plain`), one iovec per datagram, at most
+ * UDP_MAX_MESSAGES iovecs in all. Returns how many messages it filled.
+ */
+static uint32_t udp_fill_send(udp_mmsg *m, uint8_t *data, const uint32_t *offsets, const uint32_t *lengths,
+                              uint32_t first, uint32_t count, bool plain, const struct sockaddr_in6 *to,
+                              socklen_t to_length) {
+  uint32_t messages = 0;
+  uint32_t iovs = 0;
+  while (first < count && iovs < UDP_MAX_MESSAGES) {
+    struct msghdr *header = &m->send_messages[messages].msg_hdr;
+    uint32_t train = plain ? 1 : udp_train_length(lengths, first, count, UDP_MAX_MESSAGES - iovs);
+    for (uint32_t k = 0; k < train; k++) {
+      m->send_iov[iovs + k].iov_base = data + offsets[first + k];
+      m->send_iov[iovs + k].iov_len = lengths[first + k];
+    }
+    memset(header, 0, sizeof *header);
+    header->msg_name = (void *)to;
+    header->msg_namelen = to_length;
+    header->msg_iov = &m->send_iov[iovs];
+    header->msg_iovlen = train;
+    if (train > 1) {
+      /* The kernel cuts the message's payload every `segment` bytes: exactly our datagrams. */
+      uint16_t segment = (uint16_t)lengths[first];
+      struct cmsghdr *c;
+      header->msg_control = m->send_control + (size_t)messages * UDP_CONTROL_SIZE;
+      header->msg_controllen = CMSG_SPACE(sizeof segment);
+      c = CMSG_FIRSTHDR(header);
+      c->cmsg_level = IPPROTO_UDP;
+      c->cmsg_type = UDP_SEGMENT;
+      c->cmsg_len = CMSG_LEN(sizeof segment);
+      memcpy(CMSG_DATA(c), &segment, sizeof segment);
+    }
+    m->send_trains[messages] = train;
+    messages++;
+    iovs += train;
+    first += train;
+  }
+  return messages;
 }
 
 int udp_mmsg_send(udp_mmsg *m, int fd, uint8_t *data, const uint32_t *offsets, const uint32_t *lengths,
                   uint32_t count, const struct sockaddr_in6 *to, socklen_t to_length, uint32_t *sent_out) {
   uint32_t sent = 0;
+  bool plain = !m->gso;
   int err = 0;
   while (sent < count) {
-    uint32_t chunk = count - sent < UDP_MAX_MESSAGES ? count - sent : UDP_MAX_MESSAGES;
-    int n;
-    for (uint32_t i = 0; i < chunk; i++) {
-      struct msghdr *header = &m->send_messages[i].msg_hdr;
-      m->send_iov[i].iov_base = data + offsets[sent + i];
-      m->send_iov[i].iov_len = lengths[sent + i];
-      memset(header, 0, sizeof *header);
-      header->msg_name = (void *)to;
-      header->msg_namelen = to_length;
-      header->msg_iov = &m->send_iov[i];
-      header->msg_iovlen = 1;
-    }
-    n = sendmmsg(fd, m->send_messages, chunk, MSG_DONTWAIT);
+    uint32_t messages = udp_fill_send(m, data, offsets, lengths, sent, count, plain, to, to_length);
+    int n = sendmmsg(fd, m->send_messages, messages, MSG_DONTWAIT);
     if (n < 0) {
       if (errno == EINTR) {
+        continue;
+      }
+      if ((errno == EIO || errno == EINVAL) && m->send_trains[0] > 1) {
+        /* The first message was a train the kernel would not segment: no GSO on
+         * this path at all (EIO), or not at this size (EINVAL). Again, plainly. */
+        m->gso = m->gso && errno != EIO;
+        plain = true;
         continue;
       }
       if (errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOBUFS) {
@@ -246,7 +378,9 @@ int udp_mmsg_send(udp_mmsg *m, int fd, uint8_t *data, const uint32_t *offsets, c
       }
       break;
     }
-    sent += (uint32_t)n;
+    for (int k = 0; k < n; k++) {
+      sent += m->send_trains[k];
+    }
   }
   *sent_out = sent;
   return err;
@@ -256,11 +390,17 @@ void udp_mmsg_free(udp_mmsg *m) {
   free(m->recv_messages);
   free(m->recv_iov);
   free(m->recv_names);
+  free(m->recv_control);
   free(m->send_messages);
   free(m->send_iov);
+  free(m->send_control);
+  free(m->send_trains);
   m->recv_messages = NULL;
   m->recv_iov = NULL;
   m->recv_names = NULL;
+  m->recv_control = NULL;
   m->send_messages = NULL;
   m->send_iov = NULL;
+  m->send_control = NULL;
+  m->send_trains = NULL;
 }

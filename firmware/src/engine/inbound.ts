@@ -19,7 +19,8 @@ import { keepKeyFreshReceiving, type Outbound } from './outbound.js';
 import { type Peer } from './peer.js';
 
 export class Inbound {
-  private readonly tunWrites = new PacketList(BIND_BATCH_SIZE);
+  /** Grows once to the bind's batch: a GRO batch holds up to 64 datagrams per slot. */
+  private tunWrites = new PacketList(BIND_BATCH_SIZE);
   /** Made once, not per packet: the callback keepKeyFreshReceiving may use. */
   private readonly sendInitiation = (peer: Peer, isRetry: boolean): void =>
     this.handshakes.sendInitiation(peer, isRetry);
@@ -32,6 +33,9 @@ export class Inbound {
 
   /** Steps 1–8 for one UDP batch. */
   onDatagramBatch(batch: DatagramBatch): void {
+    if (this.tunWrites.capacity < batch.count) {
+      this.tunWrites = new PacketList(batch.offsets.length);
+    }
     const writes = this.tunWrites;
     writes.reset(batch.data);
     for (let i = 0; i < batch.count; i++) {

@@ -1,6 +1,8 @@
 /**
  * The kernel UDP socket behind the engine, through the burrow_udp addon: one dual-stack socket
- * (IPv4 peers appear as plain IPv4 endpoints), recvmmsg/sendmmsg batches, SO_MARK.
+ * (IPv4 peers appear as plain IPv4 endpoints), recvmmsg/sendmmsg batches, SO_MARK, and the UDP
+ * offloads where the kernel has them: GSO sends a run of equal-sized datagrams to one peer as one
+ * message, GRO receives a train of them as one, split again before the handler sees the batch.
  *
  * Why one AF_INET6 socket with IPV6_V6ONLY=0 rather than one per family: a single descriptor, poll
  * handle and receive batch for both families, one port that can never be half-taken by someone
@@ -11,7 +13,7 @@ import { BIND_BATCH_SIZE, checkMark, checkPort, type Bind, type DatagramHandler 
 import { DatagramBatch, MAX_DATAGRAM } from './datagrams.js';
 import { type Endpoint } from './endpoint.js';
 import { IoError, native } from './errors.js';
-import { loadUdpAddon, type NativeHandle, type UdpAddon } from './native.js';
+import { loadUdpAddon, type NativeHandle, type UdpAddon, type UdpStats } from './native.js';
 import { type Packets } from './packets.js';
 
 export interface UdpBindOptions {
@@ -21,6 +23,13 @@ export interface UdpBindOptions {
   readonly batchSize?: number;
   /** Largest datagram received; longer ones are dropped. */
   readonly maxDatagram?: number;
+  /** Send trains of equal datagrams with UDP GSO where the kernel takes it. Default true. */
+  readonly gso?: boolean;
+  /**
+   * Receive with UDP GRO where the kernel has it. Default: when a slot holds the largest train
+   * (maxDatagram 65535), since a train larger than a slot is dropped whole.
+   */
+  readonly gro?: boolean;
 }
 
 export class UdpBind implements Bind {
@@ -40,8 +49,9 @@ export class UdpBind implements Bind {
     if (capacity > 1024) {
       throw new RangeError('batchSize is at most 1024 (the kernel limit per recvmmsg)');
     }
-    this.#options = options;
-    this.#batch = new DatagramBatch({ capacity, maxDatagram: options.maxDatagram ?? MAX_DATAGRAM });
+    const maxDatagram = options.maxDatagram ?? MAX_DATAGRAM;
+    this.#options = { ...options, gso: options.gso ?? true, gro: options.gro ?? maxDatagram >= MAX_DATAGRAM };
+    this.#batch = new DatagramBatch({ capacity, maxDatagram, trains: this.#options.gro });
   }
 
   get port(): number | undefined {
@@ -59,7 +69,8 @@ export class UdpBind implements Bind {
       throw new Error(`the bind is already open on port ${this.#port}`);
     }
     const addon = (this.#addon ??= loadUdpAddon());
-    const opened = native(() => addon.open(port, this.#options.netns ?? null));
+    const { netns, gso = true, gro = true } = this.#options;
+    const opened = native(() => addon.open(port, netns ?? null, gso, gro));
     this.#handle = opened.handle;
     this.#port = opened.port;
     this.#dualStack = opened.dualStack;
@@ -96,6 +107,12 @@ export class UdpBind implements Bind {
     return native(() =>
       addon.send(handle, packets.data, packets.offsets, packets.lengths, packets.count, to.family, to.bytes, to.port),
     );
+  }
+
+  /** The offloads in use, datagrams dropped for not fitting a slot, and the socket buffers. */
+  stats(): UdpStats {
+    const { addon, handle } = this.#open('getsockopt');
+    return addon.stats(handle);
   }
 
   setMark(mark: number): void {

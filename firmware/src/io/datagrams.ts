@@ -12,19 +12,27 @@
 import { Endpoint } from './endpoint.js';
 import { PacketBatch } from './packets.js';
 
-/** The largest UDP payload: every datagram fits a slot. */
+/** The largest UDP payload: every datagram fits a slot, and so does every GRO train. */
 export const MAX_DATAGRAM = 65535;
+/** The most datagrams the kernel coalesces into one GRO train (UDP_GRO_CNT_MAX). */
+export const MAX_TRAIN = 64;
 
 export class DatagramBatch extends PacketBatch {
   readonly sourceFamilies: Uint8Array;
   readonly sourceAddresses: Uint8Array;
   readonly sourcePorts: Uint16Array;
 
-  constructor(options: { capacity: number; maxDatagram?: number }) {
-    super({ capacity: options.capacity, maxPacket: options.maxDatagram ?? MAX_DATAGRAM });
-    this.sourceFamilies = new Uint8Array(this.capacity);
-    this.sourceAddresses = new Uint8Array(this.capacity * 16);
-    this.sourcePorts = new Uint16Array(this.capacity);
+  /** `trains`: a slot may hold a GRO train, so there is room for MAX_TRAIN datagrams per slot. */
+  constructor(options: { capacity: number; maxDatagram?: number; trains?: boolean }) {
+    super({
+      capacity: options.capacity,
+      maxPacket: options.maxDatagram ?? MAX_DATAGRAM,
+      packetsPerSlot: options.trains === true ? MAX_TRAIN : 1,
+    });
+    const room = this.offsets.length;
+    this.sourceFamilies = new Uint8Array(room);
+    this.sourceAddresses = new Uint8Array(room * 16);
+    this.sourcePorts = new Uint16Array(room);
   }
 
   /** The sender of datagram i, as a new Endpoint. */

@@ -12,7 +12,7 @@ test('the built addons load once and export their functions', (t) => {
   const tun = loadTunAddon();
   t.is(loadTunAddon(), tun);
   t.deepEqual(Object.keys(tun).sort(), ['close', 'mtu', 'open', 'start', 'write']);
-  t.deepEqual(Object.keys(loadUdpAddon()).sort(), ['close', 'getMark', 'open', 'send', 'setMark', 'start']);
+  t.deepEqual(Object.keys(loadUdpAddon()).sort(), ['close', 'getMark', 'open', 'send', 'setMark', 'start', 'stats']);
   t.deepEqual(Object.keys(loadSockAddon()).sort(), ['peerCredentials', 'sdNotify']);
 });
 
@@ -33,9 +33,10 @@ test('sdNotify refuses an address it cannot send to before making a socket, and 
 
 test('the addons check their arguments before touching the kernel', (t) => {
   const udp = loadUdpAddon();
-  t.throws(() => udp.open(70000, null), { instanceOf: RangeError });
-  t.throws(() => udp.open(0.5, null), { instanceOf: RangeError });
-  const { handle } = udp.open(0, null);
+  t.throws(() => udp.open(70000, null, true, true), { instanceOf: RangeError });
+  t.throws(() => udp.open(0.5, null, true, true), { instanceOf: RangeError });
+  t.throws(() => udp.open(0, null, 1 as unknown as boolean, true), { instanceOf: TypeError, message: /gso/ });
+  const { handle } = udp.open(0, null, true, true);
   t.teardown(() => udp.close(handle));
   const data = new Uint8Array(8);
   const address = Uint8Array.of(127, 0, 0, 1);

@@ -28,8 +28,26 @@ export interface TunAddon {
   close(handle: NativeHandle): void;
 }
 
+/** What a UDP socket's offloads and buffers are now (see native/udp.c). */
+export interface UdpStats {
+  /** Trains of equal datagrams go out as one UDP_SEGMENT send (off after the kernel refused one with EIO). */
+  readonly gso: boolean;
+  /** UDP_GRO is on: trains may arrive coalesced, and are split into their datagrams. */
+  readonly gro: boolean;
+  /** Received messages dropped for being larger than a slot (a datagram or a whole train). */
+  readonly truncated: number;
+  /** SO_RCVBUF and SO_SNDBUF as the kernel holds them (-1 when closed). */
+  readonly receiveBuffer: number;
+  readonly sendBuffer: number;
+}
+
 export interface UdpAddon {
-  open(port: number, netns: string | null): { handle: NativeHandle; port: number; dualStack: boolean };
+  open(
+    port: number,
+    netns: string | null,
+    gso: boolean,
+    gro: boolean,
+  ): { handle: NativeHandle; port: number; dualStack: boolean };
   start(
     handle: NativeHandle,
     data: Uint8Array,
@@ -51,6 +69,7 @@ export interface UdpAddon {
     address: Uint8Array,
     port: number,
   ): number;
+  stats(handle: NativeHandle): UdpStats;
   setMark(handle: NativeHandle, mark: number): void;
   getMark(handle: NativeHandle): number;
   close(handle: NativeHandle): void;

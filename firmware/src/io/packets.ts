@@ -44,6 +44,11 @@ export interface BatchLayout {
   readonly headroom?: number;
   /** Bytes kept free after the largest packet (e.g. for padding and an authentication tag). */
   readonly tailroom?: number;
+  /**
+   * Packets a reader may split one slot into (a UDP GRO train): the index arrays get this many
+   * entries per slot. 1 by default; `append` still fills one slot per packet.
+   */
+  readonly packetsPerSlot?: number;
 }
 
 const SLOT_ALIGNMENT = 16;
@@ -67,12 +72,13 @@ export class PacketBatch implements Packets {
   readonly slotSize: number;
 
   constructor(layout: BatchLayout) {
-    const { capacity, maxPacket, headroom = 0, tailroom = 0 } = layout;
+    const { capacity, maxPacket, headroom = 0, tailroom = 0, packetsPerSlot = 1 } = layout;
     for (const [name, value, min] of [
       ['capacity', capacity, 1],
       ['maxPacket', maxPacket, 1],
       ['headroom', headroom, 0],
       ['tailroom', tailroom, 0],
+      ['packetsPerSlot', packetsPerSlot, 1],
     ] as const) {
       if (!Number.isSafeInteger(value) || value < min) {
         throw new RangeError(`${name} must be an integer >= ${min}, got ${value}`);
@@ -87,8 +93,8 @@ export class PacketBatch implements Packets {
       throw new RangeError('a batch must fit in 4 GiB');
     }
     this.data = new Uint8Array(this.slotSize * capacity);
-    this.offsets = new Uint32Array(capacity);
-    this.lengths = new Uint32Array(capacity);
+    this.offsets = new Uint32Array(capacity * packetsPerSlot);
+    this.lengths = new Uint32Array(capacity * packetsPerSlot);
   }
 
   /** A view of packet i; see packetAt. */
