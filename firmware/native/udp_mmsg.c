@@ -366,9 +366,10 @@ int udp_mmsg_send(udp_mmsg *m, int fd, uint8_t *data, const uint32_t *offsets, c
       if (errno == EINTR) {
         continue;
       }
-      if ((errno == EIO || errno == EINVAL) && m->send_trains[0] > 1) {
+      if ((errno == EIO || errno == EINVAL || errno == EMSGSIZE) && m->send_trains[0] > 1) {
         /* The first message was a train the kernel would not segment: no GSO on
-         * this path at all (EIO), or not at this size (EINVAL). Again, plainly. */
+         * this path at all (EIO), or segments over the route's MTU (EINVAL, or
+         * EMSGSIZE on newer kernels). Again, plainly: those may fragment. */
         m->gso = m->gso && errno != EIO;
         plain = true;
         continue;

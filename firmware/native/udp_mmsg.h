@@ -117,9 +117,9 @@ uint32_t udp_train_length(const uint32_t *lengths, uint32_t first, uint32_t coun
  * Sends `count` datagrams to one destination, one sendmmsg() per up to
  * UDP_MAX_MESSAGES datagrams; with m->gso, each train of equal datagrams
  * goes as one message with a UDP_SEGMENT cmsg. EIO (no GSO on this path)
- * turns GSO off for good and the train goes again plainly; EINVAL on a train
- * (a segment larger than the route's MTU) sends the rest of this call
- * plainly. A full socket buffer (EAGAIN, ENOBUFS) stops early and the rest
+ * turns GSO off for good and the train goes again plainly; EINVAL or
+ * EMSGSIZE on a train (segments over the route's MTU) sends the rest of this
+ * call plainly. A full socket buffer (EAGAIN, ENOBUFS) stops early and the rest
  * count as dropped. *sent gets how many went; returns 0 or errno.
  */
 int udp_mmsg_send(udp_mmsg *m, int fd, uint8_t *data, const uint32_t *offsets, const uint32_t *lengths,
