@@ -10,6 +10,9 @@ import {
 } from './netlink.js';
 import { renderNetworkTargets } from './network-targets.js';
 import { labTargets } from './testing/lab-targets.js';
+import { bridgeAddress } from './network-targets.js';
+
+const BRIDGE_MAC = bridgeAddress('br-lan', '100.64.8.1/24');
 
 const KERNEL_RULES: RuleState[] = [
   { family: 4, priority: 0, table: 255, action: 'lookup', extra: [] },
@@ -90,7 +93,7 @@ const APPLIED: NetworkState = {
 test('a fresh router: links first, then addresses, routes, IPv4 rules, and IPv6 rules in their own batch', (t) => {
   const plan = planNetworkChanges(FRESH, labTargets());
   t.deepEqual(plan.commands, [
-    'link add br-lan type bridge',
+    `link add br-lan address ${BRIDGE_MAC} type bridge`,
     'link set dev br-lan up',
     'link set dev lan0 master br-lan up',
     'link set dev wg0 mtu 1420 up',
@@ -164,7 +167,7 @@ test('an unplugged LAN port waits; the bridge is made without it', (t) => {
   const plan = planNetworkChanges(state, labTargets());
   t.deepEqual(plan.missingInterfaces, ['lan0']);
   t.false(plan.commands.some((command) => command.includes('lan0')));
-  t.true(plan.commands.includes('link add br-lan type bridge'));
+  t.true(plan.commands.includes(`link add br-lan address ${BRIDGE_MAC} type bridge`));
 });
 
 test('table 51820 is owned whole: routes added by hand are deleted, a changed tunnel route is rewritten late', (t) => {
@@ -301,4 +304,15 @@ test('a LAN interface that exists but is no bridge cannot take the ports: refuse
     ),
     'without ports it is used as it is',
   );
+});
+
+test('a bridge whose MAC moved (a port with a lower MAC joined, or an older burrowd made it) gets the pinned one', (t) => {
+  const links = APPLIED.links.map((link) =>
+    link.name === 'br-lan' ? { ...link, address: '02:00:00:00:00:01' } : link,
+  );
+  t.deepEqual(planNetworkChanges({ ...APPLIED, links }, labTargets()).commands, [
+    `link set dev br-lan address ${BRIDGE_MAC}`,
+  ]);
+  const pinned = APPLIED.links.map((link) => (link.name === 'br-lan' ? { ...link, address: BRIDGE_MAC } : link));
+  t.deepEqual(planNetworkChanges({ ...APPLIED, links: pinned }, labTargets()).commands, []);
 });

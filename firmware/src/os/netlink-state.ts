@@ -17,6 +17,8 @@ export interface LinkState {
   readonly mtu: number;
   /** Administratively up. */
   readonly up: boolean;
+  /** The link-layer address (lowercase); null when it has none (a TUN). */
+  readonly address?: string | null;
 }
 
 export interface AddressState {
@@ -154,6 +156,7 @@ function parseLink(link: JsonObject): LinkState {
     kind,
     master: typeof link['master'] === 'string' ? link['master'] : null,
     mtu: typeof link['mtu'] === 'number' ? link['mtu'] : 0,
+    address: typeof link['address'] === 'string' ? link['address'].toLowerCase() : null,
     up: Array.isArray(flags) && flags.includes('UP'),
   };
 }

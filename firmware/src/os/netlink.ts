@@ -153,8 +153,11 @@ function planLinks(targets: NetworkTargets, links: ReadonlyMap<string, LinkState
   if (bridge !== null) {
     const link = links.get(bridge.name);
     if (link === undefined) {
-      commands.push(`link add ${bridge.name} type bridge`);
-    } else if (ports.length > 0 && link.kind !== 'bridge') {
+      commands.push(`link add ${bridge.name} address ${bridge.address} type bridge`);
+    } else if (link.kind === 'bridge' && link.address !== undefined && link.address !== bridge.address) {
+      commands.push(`link set dev ${bridge.name} address ${bridge.address}`);
+    }
+    if (link !== undefined && ports.length > 0 && link.kind !== 'bridge') {
       throw new NetworkApplyError(
         `${bridge.name} exists but is ${link.kind === null ? 'not a bridge' : `a ${link.kind}, not a bridge`}: the LAN ports cannot join it`,
         [],

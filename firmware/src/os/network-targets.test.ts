@@ -2,6 +2,7 @@ import test from 'ava';
 import { isDeepStrictEqual } from 'node:util';
 import { parseDesiredState, type DesiredState, type DesiredStateInput } from '../control/desired-state.js';
 import {
+  bridgeAddress,
   BURROW_TABLE,
   MAIN_TABLE,
   renderNetworkTargets,
@@ -56,7 +57,11 @@ test('no desired state: no Burrow links, addresses, routes or rules, and forward
 
 test('the household: LAN and its resolver through the tunnel, unreachable behind them, DNS rules', (t) => {
   const expected: NetworkTargets = {
-    links: { bridge: { name: 'br-lan' }, ports: ['lan1', 'lan0'], tunnel: { name: 'wg0', mtu: 1420 } },
+    links: {
+      bridge: { name: 'br-lan', address: bridgeAddress('br-lan', '100.64.8.1/24') },
+      ports: ['lan1', 'lan0'],
+      tunnel: { name: 'wg0', mtu: 1420 },
+    },
     addresses: [
       { dev: 'br-lan', family: 4, cidr: '100.64.8.1/24' },
       { dev: 'br-lan', family: 6, cidr: 'fd08::1/64' },
@@ -177,7 +182,11 @@ test('an IPv6-only tunnel routes no IPv4: LAN IPv4 meets the unreachable route',
 
 test('no tunnel: the LAN rules lead to unreachable only; no engine or DNS rules, no tunnel sysctl', (t) => {
   const on = renderNetworkTargets(labState({ tunnel: null }));
-  t.deepEqual(on.links, { bridge: { name: 'br-lan' }, ports: ['lan1', 'lan0'], tunnel: null });
+  t.deepEqual(on.links, {
+    bridge: { name: 'br-lan', address: bridgeAddress('br-lan', '100.64.8.1/24') },
+    ports: ['lan1', 'lan0'],
+    tunnel: null,
+  });
   t.deepEqual(
     on.routes.map((route) => `${route.family} ${route.type}`),
     ['4 unreachable', '6 unreachable'],
@@ -226,7 +235,11 @@ test('names and marks come from the state: another bridge, tunnel, MTU, fwmark a
       { interface: 'tun7', mtu: 1380, fwmark: 0x1234 },
     ),
   );
-  t.deepEqual(targets.links, { bridge: { name: 'br-home' }, ports: [], tunnel: { name: 'tun7', mtu: 1380 } });
+  t.deepEqual(targets.links, {
+    bridge: { name: 'br-home', address: bridgeAddress('br-home', '100.64.8.1/24') },
+    ports: [],
+    tunnel: { name: 'tun7', mtu: 1380 },
+  });
   t.deepEqual(
     targets.addresses.map((address) => `${address.dev} ${address.cidr}`),
     ['br-home 100.64.8.1/24', 'tun7 100.96.0.2/32', 'tun7 fd96::2/128'],
@@ -272,4 +285,12 @@ test("a direct device's marked IPv4 goes to the main table, listed ahead of the 
     renderNetworkTargets(labState()).rules,
     'no direct device, no rule',
   );
+});
+
+test("the LAN bridge's MAC is pinned: unicast, locally administered, the same for the same LAN, another for another", (t) => {
+  const address = bridgeAddress('br-lan', '100.64.8.1/24');
+  t.regex(address, /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/);
+  t.is(parseInt(address.slice(0, 2), 16) & 0x03, 0x02, 'locally administered, not multicast');
+  t.is(bridgeAddress('br-lan', '100.64.8.1/24'), address);
+  t.not(bridgeAddress('br-lan', '192.168.8.1/24'), address);
 });

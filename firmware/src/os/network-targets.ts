@@ -30,6 +30,7 @@
 //   51820 (the LAN's replies to the devices), and what arrives from the devices goes to table 51820 (the tunnel,
 //   or unreachable), never to the main table and its WAN default, except to the LAN (see remote-targets.ts).
 // Everything else the router sends uses the main table (default via the WAN), untouched by Burrow.
+import { createHash } from 'node:crypto';
 import { isInterfaceName, tunnelCarriesIpv6, type DesiredState, type TunnelState } from '../control/desired-state.js';
 import { formatIpPrefix, parseIpPrefix, type IpFamily } from '../net/ip.js';
 import { remoteAddressTargets, remoteLink, remoteRouteTargets, remoteRuleTargets } from './remote-targets.js';
@@ -54,8 +55,12 @@ export const UNREACHABLE_METRIC = 4278198272;
 export const TUNNEL_ROUTE_METRIC: Readonly<Record<IpFamily, number>> = { 4: 0, 6: 1024 };
 
 export interface LinkTargets {
-  /** The LAN bridge: created when missing, brought up. Null without a desired state. */
-  readonly bridge: { readonly name: string } | null;
+  /**
+   * The LAN bridge: created when missing, brought up. Null without a desired state. Its MAC is pinned: a bridge
+   * left to itself takes the lowest of its ports' MACs, so a port joining (a USB adapter plugged in) would change
+   * the router's MAC under every device's ARP cache and cut the LAN off for seconds.
+   */
+  readonly bridge: { readonly name: string; readonly address: string } | null;
   /** Interfaces enslaved to the bridge and brought up; one that does not exist yet waits for it. */
   readonly ports: readonly string[];
   /** The TUN interface the engine creates: given its MTU and brought up once it exists. */
@@ -139,7 +144,7 @@ export function renderNetworkTargets(state: DesiredState | null): NetworkTargets
   const tun = tunnel === null ? null : checkedName(tunnel.interface);
   return {
     links: {
-      bridge: { name: lan },
+      bridge: { name: lan, address: bridgeAddress(lan, state.lan.address) },
       ports: state.lan.ports.map(checkedName),
       tunnel: tunnel === null || tun === null ? null : { name: tun, mtu: tunnel.mtu },
       ...remoteLink(state),
@@ -299,4 +304,14 @@ export function checkedName(name: string): string {
     throw new SyntaxError(`not a valid interface name: ${JSON.stringify(name)}`);
   }
   return name;
+}
+
+/**
+ * The LAN bridge's MAC: locally administered, unicast, derived from the bridge's name and the router's LAN address,
+ * so it stays the same across restarts and reboots (only one router answers for that address on a LAN).
+ */
+export function bridgeAddress(name: string, lanAddress: string): string {
+  const bytes = createHash('sha256').update(`burrow lan bridge ${name} ${lanAddress}`).digest().subarray(0, 6);
+  bytes[0] = (bytes[0]! & 0xfc) | 0x02;
+  return [...bytes].map((byte) => byte.toString(16).padStart(2, '0')).join(':');
 }
