@@ -25,7 +25,7 @@ import { StateStore } from '../control/state-store.js';
 import { Dnsmasq, dnsmasqPaths } from '../os/dnsmasq.js';
 import { SpawnExecutor } from '../os/exec.js';
 import { SystemdNotify } from '../os/systemd-notify.js';
-import { EngineManager } from './engine-manager.js';
+import { EngineManager, endLeftoverEngines } from './engine-manager.js';
 import { Gateway } from './gateway.js';
 import { HealthChecks } from './health-checks.js';
 import { KillSwitchDisarm, parseDisarmParams } from './kill-switch-disarm.js';
@@ -156,6 +156,8 @@ async function main(): Promise<void> {
   await removeLeakProbe(executor).catch((error: unknown) =>
     log.warn(`removing a leftover leak probe failed: ${(error as Error).message}`),
   );
+  // Engines a killed burrowd left running go before the first apply: none may keep an interface or UAPI socket.
+  await endLeftoverEngines(runDir, options.command, log);
   let gateway: Gateway | null = null;
   let settleWatch: SettleWatch | null = null;
   reconciler = new Reconciler(steps, (state) => gateway?.persist(state) ?? Promise.resolve(), log);

@@ -2,12 +2,19 @@
 // works), configured over its UAPI socket. When the engine dies the kernel removes its interface, the kill-switch
 // table keeps blocking LAN traffic by name, the supervisor starts a new engine, and `onRestarted` lets the
 // reconciler apply the whole state again: handshake, routes, traffic, with no user action.
+//
+// An engine outlives a burrowd that was killed (no systemd to end the whole cgroup: the lab, a stray engine). The
+// next burrowd ends it before its own engine starts and before anything is configured: a leftover engine would
+// answer the UAPI socket in place of the new one, take the configuration, then vanish with its interface and the
+// routes the network step had put on it.
+import { readdir, rm } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import { uapiAnswers, uapiSet } from '../control/uapi-client.js';
 import { UapiServer } from '../control/uapi-server.js';
 import { type DeviceChange } from '../engine/device-change.js';
-import { Supervisor } from '../os/supervisor.js';
+import { endLeftover } from '../os/leftover-process.js';
+import { DEFAULT_STOP_GRACE_MS, Supervisor } from '../os/supervisor.js';
 
 export interface EngineManagerOptions {
   /** The engine program and its fixed arguments before `-f IFNAME`, e.g. [node, firmware/bin/burrow-wg]. */
@@ -19,6 +26,42 @@ export interface EngineManagerOptions {
 }
 
 const SOCKET_WAIT_MS = 15_000;
+const PID_FILE = /^engine-(.+)\.pid$/;
+
+function pidFileFor(runDir: string, interfaceName: string): string {
+  return path.join(runDir, `engine-${interfaceName}.pid`);
+}
+
+function engineArgv(command: readonly string[], interfaceName: string): string[] {
+  return [...command, '-f', interfaceName];
+}
+
+/**
+ * Ends every engine an earlier burrowd left running (named by a pid file in `runDir`, running exactly `command`
+ * for its interface), whether or not the state to restore still has that interface; resolves once each is gone
+ * with its TUN. One that survives SIGKILL is logged: the engine manager's start for its name then fails closed.
+ */
+export async function endLeftoverEngines(
+  runDir: string,
+  command: readonly string[],
+  log: { info(message: string): void; warn(message: string): void },
+): Promise<void> {
+  const names = (await readdir(runDir)).flatMap((file) => PID_FILE.exec(file)?.[1] ?? []);
+  await Promise.all(
+    names.map(async (interfaceName) => {
+      const pidFile = pidFileFor(runDir, interfaceName);
+      const name = `engine ${interfaceName}`;
+      try {
+        await endLeftover(name, pidFile, engineArgv(command, interfaceName), DEFAULT_STOP_GRACE_MS, (message) =>
+          log.info(`${name}: ${message}`),
+        );
+        await rm(pidFile, { force: true });
+      } catch (error) {
+        log.warn((error as Error).message);
+      }
+    }),
+  );
+}
 
 export class EngineManager {
   private supervisor: Supervisor | null = null;
@@ -44,7 +87,7 @@ export class EngineManager {
     if (interfaceName !== this.interfaceName) {
       await this.stop();
       if (interfaceName !== null) {
-        this.start(interfaceName);
+        await this.start(interfaceName);
       }
     }
     if (interfaceName !== null && change !== null) {
@@ -59,13 +102,17 @@ export class EngineManager {
     this.interfaceName = null;
   }
 
-  private start(interfaceName: string): void {
+  /**
+   * Resolves once the engine was spawned, after a leftover of the same interface (see the top) is gone: from then
+   * on the UAPI socket can only answer for this engine.
+   */
+  private async start(interfaceName: string): Promise<void> {
     const { command, runDir, log, onRestarted } = this.options;
     this.interfaceName = interfaceName;
     const supervisor = new Supervisor({
       name: `engine ${interfaceName}`,
-      argv: [...command, '-f', interfaceName],
-      pidFile: path.join(runDir, `engine-${interfaceName}.pid`),
+      argv: engineArgv(command, interfaceName),
+      pidFile: pidFileFor(runDir, interfaceName),
       log,
       onStart: async ({ start }) => {
         if (start > 1 && this.supervisor === supervisor) {
@@ -76,7 +123,14 @@ export class EngineManager {
       },
     });
     this.supervisor = supervisor;
-    void supervisor.start();
+    try {
+      await supervisor.start();
+    } catch (error) {
+      // A leftover that survives SIGKILL: no engine, and the next apply tries again.
+      this.supervisor = null;
+      this.interfaceName = null;
+      throw error;
+    }
   }
 
   private async waitForSocket(): Promise<void> {
