@@ -1,0 +1,28 @@
+// What a WireGuard daemon costs, from /proc: CPU time (all its threads) and its peak resident set size.
+import { readFile } from 'node:fs/promises';
+
+/** Kernel clock ticks per second for /proc/PID/stat times; 100 on every Linux port we ship for. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** User + system CPU seconds of a process and all its threads (fields 14 and 15 of /proc/PID/stat). */
+export async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  // The command name (field 2) may contain spaces; the fields after its closing parenthesis do not.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const userTicks = Number(fields[11]);
+  const systemTicks = Number(fields[12]);
+  if (!Number.isFinite(userTicks) || !Number.isFinite(systemTicks)) {
+    throw new Error(`Unreadable /proc/${pid}/stat`);
+  }
+  return (userTicks + systemTicks) / CLOCK_TICKS_PER_SECOND;
+}
+
+/** Peak resident set size in bytes since the process started (VmHWM of /proc/PID/status). */
+export async function peakRssBytes(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kib = /^VmHWM:\s+(\d+) kB$/m.exec(status)?.[1];
+  if (kib === undefined) {
+    throw new Error(`No VmHWM in /proc/${pid}/status`);
+  }
+  return Number(kib) * 1024;
+}
