@@ -2,8 +2,8 @@
 // and a dashed line at the reference pair's figures. Plain SVG text written from the numbers: no chart library.
 import { type PairSummary } from './bench-table.js';
 
-const WIDTH = 760;
-const LABEL_WIDTH = 250;
+const WIDTH = 800;
+const LABEL_WIDTH = 300;
 const VALUE_WIDTH = 70;
 const BAR_HEIGHT = 16;
 const BAR_GAP = 4;
@@ -74,10 +74,11 @@ function legend(left: number, baseline: number): string {
   return item(0, COLOURS.upload, 'local → remote') + item(110, COLOURS.download, 'remote → local');
 }
 
-/** 1, 2 or 5 times a power of ten, at or above `value`. */
+/** A round number at or above `value` (1, 1.2, 1.6, 2, 2.4, 3.2, 4, 6 or 8 times a power of ten: quarters stay round). */
 function niceCeiling(value: number): number {
   const power = 10 ** Math.floor(Math.log10(value));
-  return ([1, 2, 5, 10].map((step) => step * power).find((candidate) => candidate >= value) ?? 10 * power);
+  const steps = [1, 1.2, 1.6, 2, 2.4, 3.2, 4, 6, 8, 10];
+  return steps.map((step) => step * power).find((candidate) => candidate >= value) ?? 10 * power;
 }
 
 function escape(text: string): string {

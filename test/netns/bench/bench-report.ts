@@ -64,7 +64,7 @@ export async function writeReport(report: {
   aeadSeconds: number;
 }): Promise<void> {
   const { settings, conditions, pairs } = report;
-  const caption = `${settings.rounds} × ${settings.seconds} s each way; ${conditions.date}; ${conditions.machine}`;
+  const caption = `${plural(settings.rounds, 'round')} × ${settings.seconds} s each way; ${conditions.date}; ${conditions.machine}`;
   await writeFile(CHART_PATH, renderChart(pairs, caption));
   const problems = pairs.flatMap((pair) => pair.problems.map((problem) => `- ${pair.label}: ${problem}`));
   const text = `# Performance
@@ -90,7 +90,7 @@ Nothing here passes or fails on a number.
 | iperf3 | ${conditions.iperf} |
 | burrow | \`${conditions.commit}\` |
 | load average (1/5/15 min) at start, end | ${conditions.loadAtStart}; ${conditions.loadAtEnd ?? '-'} |
-| settings | ${settings.rounds} rounds × ${settings.seconds} s per measurement, ${settings.pings} idle pings per round |
+| settings | ${plural(settings.rounds, 'round')} × ${settings.seconds} s per measurement, ${settings.pings} idle pings per round |
 
 ${report.versions.map((version) => `- ${version}`).join('\n')}
 
@@ -129,5 +129,17 @@ ${renderMarkdown(report.aead)}
 - On a machine shared with other work the absolute figures move by tens of percent between runs; the ratios of one
   run are steadier than its absolute numbers.
 ${problems.length > 0 ? `\n## Problems in this run\n\n${problems.join('\n')}\n` : ''}`;
-  await writeFile(REPORT_PATH, text);
+  await writeFile(REPORT_PATH, await formatMarkdown(text));
+}
+
+/** The page as the repository's Prettier would write it (`make lint` checks every Markdown file). */
+async function formatMarkdown(text: string): Promise<string> {
+  const prettier = await import('prettier');
+  const config = (await prettier.resolveConfig(REPORT_PATH)) ?? {};
+  // The Svelte plugin is for ui/ and not needed here; loading it from test/ would need its own resolution.
+  return prettier.format(text, { ...config, plugins: [], filepath: REPORT_PATH });
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }

@@ -141,7 +141,7 @@ async function main(): Promise<void> {
       renderText(throughput),
       renderText(cost),
       renderText(aead),
-      `${options.rounds} rounds × ${options.seconds} s; ${versions.join(', ')}; load average ` +
+      `${options.rounds} round(s) × ${options.seconds} s; ${versions.join(', ')}; load average ` +
         `${conditions.loadAtStart} at start, ${conditions.loadAtEnd} at end`,
       ...pairs.flatMap((pair) => pair.problems.map((problem) => `${pair.label}: ${problem}`)),
     ].join('\n\n'),
