@@ -107,7 +107,14 @@ async function fetchInto(work: string): Promise<FetchResult> {
     // The work folder is root's alone; apt's _apt sandbox user could not write there.
     ...['-o', 'APT::Sandbox::User=root', '-o', 'Acquire::Retries=1', '-o', 'Acquire::http::Timeout=30', '--quiet'],
   ];
-  await run(['apt-get', ...privateSources, ...quiet, 'update'], { timeoutMs: APT_TIMEOUT_MS });
+  const update = await run(['apt-get', ...privateSources, ...quiet, 'update'], { timeoutMs: APT_TIMEOUT_MS });
+  // apt-get update exits 0 when a source cannot be reached, and says so on its "Err:"/"W:" lines.
+  if (
+    !(await readdir(join(state, 'lists'))).some((name) => name.endsWith('_Packages') || name.includes('_Packages.'))
+  ) {
+    const reason = `${update.stdout}\n${update.stderr}`.split('\n').find((line) => /^(Err:|W:|E:)/.test(line));
+    return { ok: false, problem: `the mirror could not be reached (offline?): ${reason ?? 'no package list fetched'}` };
+  }
 
   // The private lists first (backports); then the machine's own lists, unchanged, for a release that carries it.
   for (const sources of [privateSources, []]) {
