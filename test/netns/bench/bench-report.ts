@@ -118,9 +118,11 @@ ${renderMarkdown(report.aead)}
   kpps counts the datagrams that arrived.
 - **RTT.** ping local → remote: idle (\`${settings.pings}\` pings 0.1 s apart per round), and loaded (every 0.2 s while
   the single-stream TCP run local → remote goes on); median of the rounds' averages.
-- **CPU s/GB.** User + system CPU seconds of each daemon (all threads, \`/proc/PID/stat\`) over the single-stream
-  TCP runs of both directions, divided by the GB (10⁹ bytes) those runs carried.
-- **Peak RSS.** Each daemon's \`VmHWM\` (\`/proc/PID/status\`) at the end of the run.
+- **CPU s/GB.** User + system CPU seconds of each daemon (all threads, and any process it started;
+  \`/proc/PID/stat\`) over the single-stream TCP runs of both directions, divided by the GB (10⁹ bytes) those runs
+  carried. Kernel work done for the daemon outside its own threads (veth, softirq) is not in it.
+- **Peak RSS.** Each daemon's \`VmHWM\` (\`/proc/PID/status\`; summed over any processes it started) at the end of
+  the run.
 - **AEAD.** ChaCha20-Poly1305 seal and open of ${1420}-byte packets on one core, ${report.aeadSeconds} s each, for every
   implementation in firmware/src/crypto/aead-select.ts.
 - The Debian package 0.0.20231211 reports itself as \`v0.0.20230223\` (\`wireguard-go --version\`): upstream did not
