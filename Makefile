@@ -14,6 +14,8 @@ UI_SOURCES := $(shell find ui/src ui/index.html ui/vite.config.ts ui/public -typ
 help:
 	@echo "make run    install what is missing, build, and start Burrow in a household lab (prints the web page's URL)"
 	@echo "make test   install what is missing, build, lint, and run every test suite"
+	@echo "make bench  (root) tunnel throughput, RTT and cost against two wireguard-go versions; writes docs/performance.md"
+	@echo "            quick run: make bench BENCH_ARGS=\"--rounds 1 --seconds 3\""
 	@echo "make image  (root) build the disk images into out/: x86_64 and rpi-arm64 (docs/builders-guide.md)"
 	@echo "make image-test  (root) build them, then boot each in QEMU and check it (x86_64: and a bare Debian for comparison)"
 
@@ -74,6 +76,7 @@ clean:
 	rm -rf firmware/dist api/dist scripts/dist test/dist ui/dist test-output
 
 # --- benchmarks (root: network namespaces) -----------------------------------
+# BENCH_ARGS go to the bench: --rounds N (3), --seconds N (5), --pings N (20), --no-docs (print only).
 .PHONY: bench
 bench: deps-test build
 	node test/dist/netns/bench/tunnel-bench.js $(BENCH_ARGS)

@@ -1,6 +1,6 @@
 // One WireGuard interface in a namespace, served by a userspace implementation that speaks the UAPI
-// (`wireguard-go -f IF` or our `burrow-wg -f IF`) and configured only with the stock `wg` and `ip`
-// tools, as a person would. The interface name is unique across the whole run because the UAPI
+// (`wireguard-go -f IF`, in either of two Debian versions, or our `burrow-wg -f IF`) and configured only
+// with the stock `wg` and `ip` tools, as a person would. The interface name is unique across the whole run because the UAPI
 // socket directory is shared by every namespace.
 import { randomBytes } from 'node:crypto';
 import { access, constants, readdir, rm, stat } from 'node:fs/promises';
@@ -11,8 +11,23 @@ import { findMissingPrograms, run, runInNamespace } from './netns-exec.js';
 import { type ManagedProcess } from './netns-process.js';
 import { type NetnsLab } from './netns.js';
 import { generateKeyPair } from './wg-keys.js';
+import {
+  installedWireguardGoVersion,
+  NEWER_WIREGUARD_GO_PATH,
+  NEWER_WIREGUARD_GO_VERSION,
+  newerWireguardGo,
+} from './wireguard-go-versions.js';
 
-export type WgImplementationKind = 'burrow' | 'wireguard-go';
+/**
+ * `wireguard-go` is Debian's installed package (bookworm: 0.0.20220316); `wireguard-go-20231211` the newer Debian
+ * package, fetched into a cache on first use (wireguard-go-versions.ts).
+ */
+export type WgImplementationKind = 'burrow' | 'wireguard-go' | 'wireguard-go-20231211';
+export const WG_IMPLEMENTATION_KINDS: readonly WgImplementationKind[] = [
+  'burrow',
+  'wireguard-go',
+  'wireguard-go-20231211',
+];
 
 export interface WgImplementation {
   readonly kind: WgImplementationKind;
@@ -65,8 +80,26 @@ export async function implementationUnavailableReason(kind: WgImplementationKind
       return 'firmware/bin/burrow-wg does not exist yet';
     }
   }
+  if (kind === 'wireguard-go-20231211') {
+    const fetched = await newerWireguardGo();
+    return fetched.ok ? undefined : fetched.problem;
+  }
   const missing = await findMissingPrograms(['wireguard-go']);
   return missing.length === 0 ? undefined : 'wireguard-go is not installed (apt-get install wireguard-go)';
+}
+
+/** A kind with its version for reports, e.g. "wireguard-go 0.0.20220316-1+b4". */
+export async function implementationLabel(kind: WgImplementationKind): Promise<string> {
+  switch (kind) {
+    case 'burrow':
+      return 'burrow';
+    case 'wireguard-go':
+      return `wireguard-go ${(await installedWireguardGoVersion()) ?? '(not installed)'}`;
+    case 'wireguard-go-20231211': {
+      const fetched = await newerWireguardGo();
+      return `wireguard-go ${fetched.ok ? fetched.debianVersion : NEWER_WIREGUARD_GO_VERSION}`;
+    }
+  }
 }
 
 /** A name of at most 15 characters that no other test in this run uses. */
@@ -129,6 +162,8 @@ export function implementationArgv(implementation: WgImplementation, ifname: str
   switch (implementation.kind) {
     case 'wireguard-go':
       return ['wireguard-go', '-f', ifname];
+    case 'wireguard-go-20231211':
+      return [NEWER_WIREGUARD_GO_PATH, '-f', ifname];
     case 'burrow':
       return [process.execPath, BURROW_WG_PATH, '-f', ifname];
   }

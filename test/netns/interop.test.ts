@@ -1,6 +1,8 @@
 // Interoperability of our userspace WireGuard engine (`burrow-wg`, "local") with the reference
 // implementation (`wireguard-go`, "remote"), each in its own network namespace, configured and read
 // only through the stock `wg` and `ip` tools. Every test builds a fresh pair and tears it down again.
+// Every test runs against both references (under-test.ts): Debian's installed wireguard-go and the
+// newer 0.0.20231211 with offloads (GSO/GRO trains on the wire, coalesced TCP on its TUN).
 //
 // BURROW_INTEROP_IMPL=wireguard-go runs the same suite with wireguard-go on both sides, which proves
 // the harness itself (see under-test.ts).
@@ -20,7 +22,7 @@ import {
 import { formatEndpoint, type WgPeer, withoutPrefix } from '../helpers/wg-peer.js';
 import { endpoints, latestHandshakes, peers, transfers } from '../helpers/wg-show.js';
 import { transfer } from './tcp-transfer.js';
-import { netnsTest, REFERENCE, UNDER_TEST } from './under-test.js';
+import { netnsTestAgainst, REFERENCES, UNDER_TEST } from './under-test.js';
 
 const ROAMED_IPV4_UNDERLAY = '192.0.2.3/24';
 const TRANSFER_BYTES = 100 * 1024 * 1024;
@@ -30,25 +32,34 @@ const CONNECT_DEADLINE_S = 10;
 /** How long a ping that must fail keeps trying: covers at least one handshake attempt each way. */
 const FAIL_DEADLINE_S = 3;
 
-/** Declares a serial test on a fresh pair; on failure, the daemons' output is attached to the report. */
+const referenceTests = await Promise.all(
+  REFERENCES.map(async (reference) => ({ reference, netnsTest: await netnsTestAgainst(reference) })),
+);
+
+/**
+ * Declares a serial test on a fresh pair, once per reference; on failure, the daemons' output is
+ * attached to the report.
+ */
 function pairTest(
   title: string,
   body: (t: ExecutionContext, pair: TunnelPair, lab: NetnsLab) => Promise<void>,
   options: Partial<TunnelPairOptions> | (() => Promise<Partial<TunnelPairOptions>>) = {},
 ): void {
-  netnsTest(`${UNDER_TEST.kind} ↔ ${REFERENCE.kind}: ${title}`, async (t) => {
-    const lab = await NetnsLab.create('interop');
-    t.teardown(() => lab.close());
-    const pairOptions = typeof options === 'function' ? await options() : options;
-    const pair = await createTunnelPair(lab, { local: UNDER_TEST, remote: REFERENCE, ...pairOptions });
-    try {
-      await body(t, pair, lab);
-    } catch (error) {
-      t.log(pair.local.process.describeOutput());
-      t.log(pair.remote.process.describeOutput());
-      throw error;
-    }
-  });
+  for (const { reference, netnsTest } of referenceTests) {
+    netnsTest(`${UNDER_TEST.kind} ↔ ${reference.kind}: ${title}`, async (t) => {
+      const lab = await NetnsLab.create('interop');
+      t.teardown(() => lab.close());
+      const pairOptions = typeof options === 'function' ? await options() : options;
+      const pair = await createTunnelPair(lab, { local: UNDER_TEST, remote: reference, ...pairOptions });
+      try {
+        await body(t, pair, lab);
+      } catch (error) {
+        t.log(pair.local.process.describeOutput());
+        t.log(pair.remote.process.describeOutput());
+        throw error;
+      }
+    });
+  }
 }
 
 function assertReplies(t: ExecutionContext, result: PingResult, wanted: number, what: string): void {

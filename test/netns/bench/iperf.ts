@@ -1,19 +1,24 @@
-// iperf3 TCP throughput through a tunnel: a server in one namespace, a JSON-reporting client in the
-// other, and the CPU time the WireGuard daemon on our side used meanwhile.
-import { readFile } from 'node:fs/promises';
+// iperf3 through a tunnel: a server in one namespace, a JSON-reporting client in the other. TCP (one or several
+// streams, either direction) for throughput; UDP with small datagrams and no rate limit for packets per second.
 import { runInNamespace } from '../../helpers/netns-exec.js';
 import { type NetnsLab } from '../../helpers/netns.js';
 
 const IPERF_PORT = 5201;
 const SERVER_START_TIMEOUT_MS = 10_000;
-/** Kernel clock ticks per second for /proc/PID/stat times; 100 on every Linux port we ship for. */
-const CLOCK_TICKS_PER_SECOND = 100;
+/** iperf3's own start-up and the final exchange of results, on top of the measured seconds. */
+const CLIENT_SLACK_MS = 20_000;
 
-export interface Throughput {
+export interface TcpRun {
   readonly mbitPerSecond: number;
+  /** Payload bytes the receiver got. */
+  readonly bytes: number;
   readonly retransmits: number;
-  /** CPU time of the watched daemon over the run, as a percentage of one core. */
-  readonly daemonCpuPercent: number;
+}
+
+export interface UdpRun {
+  /** Datagrams per second that arrived through the tunnel. */
+  readonly packetsPerSecond: number;
+  readonly lostPercent: number;
 }
 
 /** Starts an iperf3 server in `ns` that serves until the lab closes. */
@@ -30,59 +35,79 @@ export async function startIperfServer(lab: NetnsLab, ns: string, bindAddress: s
   await server.waitForOutput(/Server listening/, SERVER_START_TIMEOUT_MS);
 }
 
-/**
- * Runs the client in `clientNs` against `serverAddress` for `seconds`; `reverse` makes the server
- * send. Measures the receiving side's rate and the CPU that `daemonPid` used meanwhile.
- */
-export async function measureThroughput(
+/** TCP from the client in `clientNs` to `serverAddress` (`reverse`: the server sends), `streams` in parallel. */
+export async function runTcp(
   clientNs: string,
   serverAddress: string,
-  seconds: number,
-  reverse: boolean,
-  daemonPid: number,
-): Promise<Throughput> {
-  const argv = ['iperf3', '--client', serverAddress, '--port', String(IPERF_PORT), '--time', String(seconds), '--json'];
-  if (reverse) {
+  options: { seconds: number; reverse: boolean; streams: number },
+): Promise<TcpRun> {
+  const argv = clientArgv(serverAddress, options.seconds);
+  argv.push('--parallel', String(options.streams));
+  if (options.reverse) {
     argv.push('--reverse');
   }
-  const cpuBefore = await cpuSeconds(daemonPid);
-  const started = performance.now();
-  const { stdout } = await runInNamespace(clientNs, argv, { timeoutMs: (seconds + 20) * 1000 });
-  const wallSeconds = (performance.now() - started) / 1000;
-  const cpuUsed = (await cpuSeconds(daemonPid)) - cpuBefore;
+  const report = await runClient(clientNs, argv, options.seconds);
+  const received = report.end?.sum_received;
+  if (typeof received?.bits_per_second !== 'number' || typeof received.bytes !== 'number') {
+    throw new Error('iperf3 printed no end.sum_received');
+  }
+  return {
+    mbitPerSecond: received.bits_per_second / 1e6,
+    bytes: received.bytes,
+    retransmits: report.end?.sum_sent?.retransmits ?? 0,
+  };
+}
 
-  const report = JSON.parse(stdout) as IperfReport;
+/** UDP datagrams of `payloadBytes` as fast as the client can send them (`-b 0`), client → server. */
+export async function runUdpFlood(
+  clientNs: string,
+  serverAddress: string,
+  options: { seconds: number; payloadBytes: number },
+): Promise<UdpRun> {
+  const argv = clientArgv(serverAddress, options.seconds);
+  argv.push('--udp', '--length', String(options.payloadBytes), '--bitrate', '0');
+  const report = await runClient(clientNs, argv, options.seconds);
+  const received = report.end?.sum_received;
+  if (typeof received?.bytes !== 'number' || typeof received.seconds !== 'number' || received.seconds <= 0) {
+    throw new Error('iperf3 printed no end.sum_received');
+  }
+  // Bytes over payload size: iperf3's own "packets" count on the receiving side includes the lost ones.
+  return {
+    packetsPerSecond: received.bytes / options.payloadBytes / received.seconds,
+    lostPercent: received.lost_percent ?? 0,
+  };
+}
+
+function clientArgv(serverAddress: string, seconds: number): string[] {
+  return ['iperf3', '--client', serverAddress, '--port', String(IPERF_PORT), '--time', String(seconds), '--json'];
+}
+
+async function runClient(clientNs: string, argv: readonly string[], seconds: number): Promise<IperfReport> {
+  const { stdout } = await runInNamespace(clientNs, argv, {
+    timeoutMs: seconds * 1000 + CLIENT_SLACK_MS,
+    check: false,
+  });
+  let report: IperfReport;
+  try {
+    report = JSON.parse(stdout) as IperfReport;
+  } catch {
+    throw new Error(`iperf3 printed no JSON: ${stdout.slice(0, 200)}`);
+  }
   if (report.error !== undefined) {
     throw new Error(`iperf3 failed: ${report.error}`);
   }
-  const received = report.end?.sum_received?.bits_per_second;
-  if (typeof received !== 'number') {
-    throw new Error('iperf3 printed no end.sum_received.bits_per_second');
-  }
-  return {
-    mbitPerSecond: received / 1e6,
-    retransmits: report.end?.sum_sent?.retransmits ?? 0,
-    daemonCpuPercent: (100 * cpuUsed) / wallSeconds,
-  };
+  return report;
+}
+
+interface IperfSum {
+  bits_per_second?: number;
+  bytes?: number;
+  seconds?: number;
+  retransmits?: number;
+  lost_percent?: number;
 }
 
 interface IperfReport {
   error?: string;
-  end?: {
-    sum_received?: { bits_per_second?: number };
-    sum_sent?: { retransmits?: number };
-  };
-}
-
-/** User + system CPU seconds of a process (fields 14 and 15 of /proc/PID/stat). */
-async function cpuSeconds(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  // The command name (field 2) may contain spaces; the fields after its closing parenthesis do not.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const userTicks = Number(fields[11]);
-  const systemTicks = Number(fields[12]);
-  if (!Number.isFinite(userTicks) || !Number.isFinite(systemTicks)) {
-    throw new Error(`Unreadable /proc/${pid}/stat`);
-  }
-  return (userTicks + systemTicks) / CLOCK_TICKS_PER_SECOND;
+  end?: { sum_received?: IperfSum; sum_sent?: IperfSum };
 }

@@ -1,0 +1,54 @@
+// The cipher's own limit: seal and open of transport-sized packets per second on each AEAD implementation the
+// engine can use (aead-select.ts), on one core, so the tunnel figures can be read against it.
+import { aeadImplementations } from '@burrow/firmware/crypto/aead-select';
+import { AEAD_KEY_LENGTH, AEAD_TAG_LENGTH, counterNonce } from '@burrow/firmware/crypto/aead';
+import { randomBytes } from 'node:crypto';
+
+/** A full transport packet's payload at the tunnel MTU. */
+export const AEAD_PACKET_BYTES = 1420;
+/** Calls between clock reads: cheap enough not to show, frequent enough to stop on time. */
+const BATCH = 64;
+
+export interface AeadFigures {
+  readonly name: string;
+  readonly sealPerSecond: number;
+  readonly openPerSecond: number;
+}
+
+export function measureAeads(seconds: number): AeadFigures[] {
+  return Object.values(aeadImplementations).map((aead) => {
+    const key = randomBytes(AEAD_KEY_LENGTH);
+    const plaintext = randomBytes(AEAD_PACKET_BYTES);
+    const sealed = new Uint8Array(AEAD_PACKET_BYTES + AEAD_TAG_LENGTH);
+    const opened = new Uint8Array(AEAD_PACKET_BYTES);
+    const nonce = counterNonce(0);
+    const empty = new Uint8Array(0);
+    aead.seal(key, nonce, plaintext, empty, sealed);
+    const sealPerSecond = rate(seconds, () => aead.seal(key, nonce, plaintext, empty, sealed));
+    const openPerSecond = rate(seconds, () => {
+      if (aead.open(key, nonce, sealed, empty, opened) === null) {
+        throw new Error(`${aead.name}: a packet it sealed did not open`);
+      }
+    });
+    return { name: aead.name, sealPerSecond, openPerSecond };
+  });
+}
+
+/** Calls `operation` for about `seconds` (after a short warm-up) and returns calls per second. */
+function rate(seconds: number, operation: () => unknown): number {
+  for (let index = 0; index < 1000; index++) {
+    operation();
+  }
+  const started = performance.now();
+  const deadline = started + seconds * 1000;
+  let calls = 0;
+  let now = started;
+  while (now < deadline) {
+    for (let index = 0; index < BATCH; index++) {
+      operation();
+    }
+    calls += BATCH;
+    now = performance.now();
+  }
+  return calls / ((now - started) / 1000);
+}
