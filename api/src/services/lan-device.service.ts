@@ -12,6 +12,7 @@ import {
 } from '../repositories/lan-device.repository.js';
 import { AuditService } from './audit.service.js';
 import { BackgroundWork } from './background-work.js';
+import { ReportCounting } from './report-counting.js';
 import { type ClientInfo } from './client-info.js';
 import { Clock } from './clock.js';
 import { DesiredStateService } from './desired-state.service.js';
@@ -55,8 +56,7 @@ export class LanDeviceService implements OnApplicationBootstrap, BeforeApplicati
   private loadedKnown = false;
   private countedAt = 0;
   private writing: Promise<void> = Promise.resolve();
-  private unsubscribe: (() => void) | null = null;
-  private timer: NodeJS.Timeout | null = null;
+  private readonly counting: ReportCounting;
 
   constructor(
     private readonly repository: LanDeviceRepository,
@@ -66,26 +66,24 @@ export class LanDeviceService implements OnApplicationBootstrap, BeforeApplicati
     private readonly hub: StatusHubService,
     private readonly clock: Clock,
     private readonly background: BackgroundWork,
-  ) {}
+  ) {
+    this.counting = new ReportCounting(
+      hub,
+      (report) => this.observe(report),
+      () => this.flush(),
+      LAN_FLUSH_INTERVAL_MS,
+    );
+  }
 
   onApplicationBootstrap(): void {
     if (!this.background.runs) {
       return;
     }
-    this.unsubscribe = this.hub.subscribe((report) => this.observe(report), { live: false });
-    this.timer = setInterval(() => void this.flush(), LAN_FLUSH_INTERVAL_MS);
-    this.timer.unref();
+    this.counting.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    // Before the database closes: what was counted since the last write is kept, not lost with the process.
-    this.unsubscribe?.();
-    this.unsubscribe = null;
-    if (this.timer !== null) {
-      clearInterval(this.timer);
-      this.timer = null;
-    }
-    await this.flush();
+    await this.counting.stop();
   }
 
   async list(): Promise<LanDeviceDto[]> {

@@ -20,6 +20,7 @@ import {
   trafficWindow,
 } from './traffic-range.js';
 import { BackgroundWork } from './background-work.js';
+import { ReportCounting } from './report-counting.js';
 
 /** Counted bytes reach the database this often (and when the API stops): the database lives on an SD card. */
 export const FLUSH_INTERVAL_MS = 60_000;
@@ -62,8 +63,7 @@ export class TrafficHistoryService implements OnApplicationBootstrap, BeforeAppl
   private writing: Promise<void> = Promise.resolve();
   /** The newest report counted: the same report reaches this service by subscription and by a chart read. */
   private counted: StatusReport | null = null;
-  private unsubscribe: (() => void) | null = null;
-  private timer: NodeJS.Timeout | null = null;
+  private readonly counting: ReportCounting;
 
   constructor(
     private readonly hub: StatusHubService,
@@ -71,26 +71,25 @@ export class TrafficHistoryService implements OnApplicationBootstrap, BeforeAppl
     private readonly profiles: TunnelProfileRepository,
     private readonly clock: Clock,
     private readonly background: BackgroundWork,
-  ) {}
+  ) {
+    this.counting = new ReportCounting(
+      hub,
+      (report) => this.count(report),
+      () => this.flush(),
+      FLUSH_INTERVAL_MS,
+    );
+  }
 
   onApplicationBootstrap(): void {
     if (!this.background.runs) {
       return;
     }
-    this.unsubscribe = this.hub.subscribe((report) => this.count(report), { live: false });
-    this.timer = setInterval(() => void this.flush(), FLUSH_INTERVAL_MS);
-    this.timer.unref();
+    this.counting.start();
   }
 
   /** Before the database closes (TypeORM closes it on application shutdown): the last minutes are written. */
   async beforeApplicationShutdown(): Promise<void> {
-    this.unsubscribe?.();
-    this.unsubscribe = null;
-    if (this.timer !== null) {
-      clearInterval(this.timer);
-      this.timer = null;
-    }
-    await this.flush();
+    await this.counting.stop();
   }
 
   /** Adds what one report's counters grew by to the carrying profile's current minute. Each report counts once. */
