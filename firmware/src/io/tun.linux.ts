@@ -11,7 +11,7 @@ import { deliverFilledBatch, reportReadError } from './batch-delivery.js';
 import { IoError, native } from './errors.js';
 import { loadTunAddon, type NativeHandle, type TunAddon } from './native.js';
 import { PacketBatch, type Packets } from './packets.js';
-import { type OffloadDrop, splitOffloadedRead, VIRTIO_NET_HDR_LENGTH } from './tso-split.js';
+import { type OffloadDrop, splitOffloadedRead, VIRTIO_NET_HDR_GSO_NONE, VIRTIO_NET_HDR_LENGTH } from './tso-split.js';
 import { TUN_BATCH_SIZE, TUN_HEADROOM, TUN_MAX_PACKET, TUN_TAILROOM, type PacketHandler, type Tun } from './tun.js';
 
 /** Bytes of raw reads (virtio header + packet, packed) per readable event with offloads: ~15 full super-packets. */
@@ -70,6 +70,7 @@ export class LinuxTun implements Tun {
   /** Set when the device has vnet headers: where the addon puts reads before they are split. */
   readonly #reads: OffloadReads | undefined;
   readonly #offloadDrops = new Map<OffloadDrop, number>();
+  #superPackets = 0;
   /** Whether the device hands up TCP super-packets (the kernel took IFF_VNET_HDR and TSO). */
   readonly offloads: boolean;
   /** Why the kernel refused offloads (an errno name), if it was asked and did. */
@@ -171,9 +172,9 @@ export class LinuxTun implements Tun {
     return native(() => this.#addon.write(this.#handle, packets.data, packets.offsets, packets.lengths, packets.count));
   }
 
-  /** Reads dropped because their virtio header or super-packet did not make sense, by reason. */
-  offloadDrops(): Record<string, number> {
-    return Object.fromEntries(this.#offloadDrops);
+  /** With offloads: TCP super-packets split, and reads dropped because their virtio header or packet made no sense. */
+  offloadCounters(): { superPackets: number; drops: Partial<Record<OffloadDrop, number>> } {
+    return { superPackets: this.#superPackets, drops: Object.fromEntries(this.#offloadDrops) };
   }
 
   close(): void {
@@ -195,9 +196,12 @@ export class LinuxTun implements Tun {
     const flush = (): void => deliverFilledBatch(batch, batch.count, this.#handler);
     try {
       for (let i = 0; i < count && !this.#closed; i++) {
-        const dropped = splitOffloadedRead(reads.data, reads.offsets[i]!, reads.lengths[i]!, batch, flush);
+        const offset = reads.offsets[i]!;
+        const dropped = splitOffloadedRead(reads.data, offset, reads.lengths[i]!, batch, flush);
         if (dropped !== undefined) {
           this.#offloadDrops.set(dropped, (this.#offloadDrops.get(dropped) ?? 0) + 1);
+        } else if (reads.data[offset + 1] !== VIRTIO_NET_HDR_GSO_NONE) {
+          this.#superPackets++;
         }
       }
       if (batch.count > 0 && !this.#closed) {
