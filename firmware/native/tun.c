@@ -283,12 +283,17 @@ static napi_value tun_write(napi_env env, napi_callback_info info) {
     return NULL;
   }
   for (uint32_t i = 0; i < packets.count; i++) {
-    /* GSO_NONE, no flags: the engine's packets carry complete checksums. */
-    static const uint8_t no_offload[TUN_VNET_HDR_SIZE];
+    /*
+     * GSO_NONE, no flags: the engine's packets carry complete checksums. hdr_len (host order) is how much
+     * the kernel puts in the skb's linear part: with 0 it would put none there and pull headers later.
+     */
+    uint8_t no_offload[TUN_VNET_HDR_SIZE] = {0};
+    uint16_t linear = packets.lengths[i] > UINT16_MAX ? UINT16_MAX : (uint16_t)packets.lengths[i];
     struct iovec parts[2] = {
-        {.iov_base = (void *)no_offload, .iov_len = sizeof no_offload},
+        {.iov_base = no_offload, .iov_len = sizeof no_offload},
         {.iov_base = packets.data + packets.offsets[i], .iov_len = packets.lengths[i]},
     };
+    memcpy(no_offload + 2, &linear, sizeof linear);
     ssize_t n;
     do {
       n = t->vnet ? writev(t->base.fd, parts, 2) : write(t->base.fd, parts[1].iov_base, parts[1].iov_len);
