@@ -37,6 +37,16 @@ static inline bool io_arg_uint32(napi_env env, napi_value value, const char *wha
   return true;
 }
 
+static inline bool io_arg_bool(napi_env env, napi_value value, const char *what, bool *out) {
+  char message[128];
+  if (napi_get_value_bool(env, value, out) != napi_ok) {
+    snprintf(message, sizeof message, "%s must be a boolean", what);
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", message);
+    return false;
+  }
+  return true;
+}
+
 /* A string that must fit `size` bytes including the terminating NUL. */
 static inline bool io_arg_string(napi_env env, napi_value value, const char *what, char *out, size_t size) {
   size_t length = 0;

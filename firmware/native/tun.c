@@ -10,12 +10,22 @@
  * One batch per event keeps other I/O fair; epoll is level-triggered, so a
  * device with more waiting calls us again on the next loop turn.
  *
+ * Offloads (open(..., offload = true)): the device is asked for IFF_VNET_HDR
+ * and TSO (TUNSETOFFLOAD TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6), so the kernel
+ * hands up TCP super-packets of up to 64 KB behind a 10-byte struct
+ * virtio_net_hdr, one read each, and leaves checksums partial. If the kernel
+ * refuses any of it the device is opened as without offloads (vnetHdr false).
+ * With vnet headers, reads are PACKED: read i goes to the next 16-byte
+ * boundary after read i - 1, while the whole of maxPacket still fits in
+ * `data` (slotSize is then only the alignment unit); JavaScript splits them
+ * (src/io/tso-split.ts) into the engine's batch. Every write gets a header.
+ *
  * Writing: one native call writes a whole packet list (data + offsets +
- * lengths), one write() per packet: a TUN without virtio-net headers has no
- * multi-packet write.
+ * lengths), one write() per packet (writev() behind a zero virtio header when
+ * the device has vnet headers: GSO_NONE, checksum complete).
  *
  * JavaScript API (see src/io/tun.linux.ts):
- *   open(name, netnsPath | null) -> { handle, name, ifindex }
+ *   open(name, netnsPath | null, offload) -> { handle, name, ifindex, vnetHdr }
  *   start(handle, data, offsets, lengths, slotSize, headroom, maxPacket, callback(count, errorCode?))
  *   write(handle, data, offsets, lengths, count) -> packets written
  *   mtu(handle) -> number
@@ -27,6 +37,10 @@
 #include <net/if.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
+
+/* struct virtio_net_hdr (linux/virtio_net.h), the legacy 10 bytes TUNSETVNETHDRSZ is given. */
+#define TUN_VNET_HDR_SIZE 10
 
 typedef struct tun_device {
   io_handle base;    /* must stay first */
@@ -34,12 +48,16 @@ typedef struct tun_device {
   io_batch batch;    /* where reads go */
   uint32_t headroom; /* bytes left free in front of each packet */
   uint32_t max_packet;
+  bool vnet;         /* IFF_VNET_HDR with TSO: every read and write starts with a virtio_net_hdr */
+  size_t data_size;  /* bytes in the batch memory, for packed reads */
 } tun_device;
 
-/* What open() asks for and learns: the name (the kernel's once it has one) and the ifindex. */
+/* What open() asks for and learns: the name (the kernel's once it has one), the ifindex, the offloads. */
 typedef struct tun_identity {
   char name[IFNAMSIZ];
   int ifindex;
+  bool offload; /* asked for */
+  int refused;  /* the errno with which the kernel refused offloads, 0 if it did not */
 } tun_identity;
 
 static void tun_release(io_handle *h) {
@@ -57,6 +75,23 @@ static int tun_current_name(tun_device *t, struct ifreq *ifr) {
   return ioctl(t->base.fd, TUNGETIFF, ifr) < 0 ? errno : 0;
 }
 
+/*
+ * Opens /dev/net/tun as the device named in `ifr` with vnet headers and TSO;
+ * false (descriptor closed, errno kept in *err) if the kernel refuses any step.
+ */
+static bool tun_attach_offloaded(tun_device *t, struct ifreq *ifr, int *err) {
+  int header_size = TUN_VNET_HDR_SIZE;
+  ifr->ifr_flags = IFF_TUN | IFF_NO_PI | IFF_VNET_HDR;
+  if (ioctl(t->base.fd, TUNSETIFF, ifr) == 0 && ioctl(t->base.fd, TUNSETVNETHDRSZ, &header_size) == 0 &&
+      ioctl(t->base.fd, TUNSETOFFLOAD, (unsigned long)(TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6)) == 0) {
+    return true;
+  }
+  *err = errno;
+  close(t->base.fd); /* a TUN takes TUNSETIFF once: start over on a fresh descriptor */
+  t->base.fd = -1;
+  return false;
+}
+
 /* Creates the device where this thread is (io_create_fn); the kernel fills in a "%d" in the name. */
 static int tun_create(io_handle *h, void *arg, const char **failed) {
   tun_device *t = (tun_device *)h;
@@ -68,11 +103,20 @@ static int tun_create(io_handle *h, void *arg, const char **failed) {
     return errno;
   }
   memset(&ifr, 0, sizeof ifr);
-  ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
   memcpy(ifr.ifr_name, id->name, strlen(id->name) + 1);
-  if (ioctl(t->base.fd, TUNSETIFF, &ifr) < 0) {
-    *failed = "TUNSETIFF";
-    return errno;
+  t->vnet = id->offload && tun_attach_offloaded(t, &ifr, &id->refused);
+  if (!t->vnet) {
+    if (t->base.fd < 0 && (t->base.fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC)) < 0) {
+      *failed = "open /dev/net/tun";
+      return errno;
+    }
+    memset(&ifr, 0, sizeof ifr);
+    ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+    memcpy(ifr.ifr_name, id->name, strlen(id->name) + 1);
+    if (ioctl(t->base.fd, TUNSETIFF, &ifr) < 0) {
+      *failed = "TUNSETIFF";
+      return errno;
+    }
   }
   if ((t->control = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0) {
     *failed = "socket";
@@ -88,9 +132,9 @@ static int tun_create(io_handle *h, void *arg, const char **failed) {
   return 0;
 }
 
-/* open(name, netnsPath | null) */
+/* open(name, netnsPath | null, offload) */
 static napi_value tun_open(napi_env env, napi_callback_info info) {
-  napi_value argv[2];
+  napi_value argv[3];
   tun_identity id = {.ifindex = 0};
   char netns[4096];
   tun_device *t;
@@ -98,8 +142,9 @@ static napi_value tun_open(napi_env env, napi_callback_info info) {
   napi_value handle;
   napi_value value;
 
-  if (!io_args(env, info, 2, argv) || !io_arg_string(env, argv[0], "name", id.name, sizeof id.name) ||
+  if (!io_args(env, info, 3, argv) || !io_arg_string(env, argv[0], "name", id.name, sizeof id.name) ||
       !io_arg_optional_string(env, argv[1], "netns", netns, sizeof netns) ||
+      !io_arg_bool(env, argv[2], "offload", &id.offload) ||
       (t = io_alloc(env, sizeof *t, tun_release, "tun")) == NULL) {
     return NULL;
   }
@@ -114,6 +159,14 @@ static napi_value tun_open(napi_env env, napi_callback_info info) {
   IO_NAPI(napi_set_named_property(env, result, "name", value));
   IO_NAPI(napi_create_uint32(env, (uint32_t)id.ifindex, &value));
   IO_NAPI(napi_set_named_property(env, result, "ifindex", value));
+  IO_NAPI(napi_get_boolean(env, t->vnet, &value));
+  IO_NAPI(napi_set_named_property(env, result, "vnetHdr", value));
+  if (id.refused != 0) {
+    char errno_name[64];
+    IO_NAPI(napi_create_string_utf8(env, io_errno_name(id.refused, errno_name, sizeof errno_name), NAPI_AUTO_LENGTH,
+                                    &value));
+    IO_NAPI(napi_set_named_property(env, result, "offloadRefused", value));
+  }
   return result;
 }
 
@@ -126,6 +179,7 @@ static void tun_on_readable(uv_poll_t *poll, int status, int events) {
   uint32_t *offsets;
   uint32_t *lengths;
   uint32_t count = 0;
+  uint32_t offset = t->headroom; /* packed reads: where the next one goes */
   int err = 0;
   bool have_memory;
   (void)events;
@@ -135,8 +189,13 @@ static void tun_on_readable(uv_poll_t *poll, int status, int events) {
   }
   have_memory = io_batch_memory(env, &t->batch, &data, &offsets, &lengths);
   while (count < t->batch.capacity && have_memory) {
-    uint32_t offset = count * t->batch.slot_size + t->headroom;
-    ssize_t n = read(t->base.fd, data + offset, t->max_packet);
+    ssize_t n;
+    if (!t->vnet) {
+      offset = count * t->batch.slot_size + t->headroom;
+    } else if ((uint64_t)offset + t->max_packet > t->data_size) {
+      break;
+    }
+    n = read(t->base.fd, data + offset, t->max_packet);
     if (n < 0) {
       if (errno == EINTR) {
         continue;
@@ -149,6 +208,8 @@ static void tun_on_readable(uv_poll_t *poll, int status, int events) {
     offsets[count] = offset;
     lengths[count] = (uint32_t)n;
     count++;
+    offset = (uint32_t)(((uint64_t)offset + (uint64_t)n + t->batch.slot_size - 1) / t->batch.slot_size * t->batch.slot_size) +
+             t->headroom;
   }
   /* On POLLERR libuv stops the handle and passes UV_EBADF; the read above
    * tells the real reason (EBADFD: the interface was deleted). */
@@ -173,9 +234,22 @@ static napi_value tun_start(napi_env env, napi_callback_info info) {
       !io_arg_uint32(env, argv[6], "maxPacket", &max_packet)) {
     return NULL;
   }
-  if (max_packet == 0 || (uint64_t)headroom + max_packet > slot_size) {
+  if (max_packet == 0 || slot_size == 0 || (!t->vnet && (uint64_t)headroom + max_packet > slot_size)) {
     napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "a slot must hold headroom + maxPacket bytes");
     return NULL;
+  }
+  if (t->vnet) {
+    /* Packed: as many reads as fit, each at a slot_size boundary; only the index arrays bound the count. */
+    void *ignored;
+    size_t offsets_length;
+    size_t lengths_length;
+    io_arg_typed(env, argv[1], napi_uint8_array, "data", &ignored, &t->data_size);
+    io_arg_typed(env, argv[2], napi_uint32_array, "offsets", &ignored, &offsets_length);
+    io_arg_typed(env, argv[3], napi_uint32_array, "lengths", &ignored, &lengths_length);
+    capacity = offsets_length < lengths_length ? offsets_length : lengths_length;
+    if (t->data_size < (uint64_t)headroom + max_packet) {
+      capacity = 0;
+    }
   }
   t->batch.slot_size = slot_size;
   t->batch.capacity = (uint32_t)capacity;
@@ -209,9 +283,20 @@ static napi_value tun_write(napi_env env, napi_callback_info info) {
     return NULL;
   }
   for (uint32_t i = 0; i < packets.count; i++) {
+    /*
+     * GSO_NONE, no flags: the engine's packets carry complete checksums. hdr_len (host order) is how much
+     * the kernel puts in the skb's linear part: with 0 it would put none there and pull headers later.
+     */
+    uint8_t no_offload[TUN_VNET_HDR_SIZE] = {0};
+    uint16_t linear = packets.lengths[i] > UINT16_MAX ? UINT16_MAX : (uint16_t)packets.lengths[i];
+    struct iovec parts[2] = {
+        {.iov_base = no_offload, .iov_len = sizeof no_offload},
+        {.iov_base = packets.data + packets.offsets[i], .iov_len = packets.lengths[i]},
+    };
+    memcpy(no_offload + 2, &linear, sizeof linear);
     ssize_t n;
     do {
-      n = write(t->base.fd, packets.data + packets.offsets[i], packets.lengths[i]);
+      n = t->vnet ? writev(t->base.fd, parts, 2) : write(t->base.fd, parts[1].iov_base, parts[1].iov_len);
     } while (n < 0 && errno == EINTR);
     if (n >= 0) {
       written++;

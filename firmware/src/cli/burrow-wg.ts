@@ -18,7 +18,8 @@ const READY_ENV = 'BURROW_WG_READY_FD';
 const USAGE = `Usage: burrow-wg [-f/--foreground] INTERFACE-NAME
 Creates a WireGuard interface in userspace and serves its configuration socket at
 /var/run/wireguard/INTERFACE-NAME.sock; configure it with wg(8).
-Environment: LOG_LEVEL=silent|error|info|verbose`;
+Environment: LOG_LEVEL=silent|error|info|verbose
+             BURROW_TUN_OFFLOAD=off  never ask the kernel for TCP segmentation offload on the TUN`;
 
 interface Arguments {
   foreground: boolean;
@@ -105,7 +106,10 @@ async function runForeground(name: string): Promise<void> {
   };
 
   try {
-    tun = LinuxTun.open({ name });
+    tun = LinuxTun.open({ name, offload: process.env['BURROW_TUN_OFFLOAD'] !== 'off' });
+    if (tun.offloadRefused !== undefined) {
+      log.info(`the kernel refused TUN offloads (${tun.offloadRefused}): reading one packet at a time`);
+    }
     const bind = new UdpBind();
     device = new Device({ tun, bind, clock: systemClock, log });
     tun.onError((error) => void stop(`the interface went away (${error.message})`, 0));

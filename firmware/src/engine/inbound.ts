@@ -6,7 +6,8 @@
 //   5. Confirmation: the first data on a responder's `next` session makes it current
 //   6. Roaming: the peer's endpoint follows the source of its latest authenticated packet
 //   7. Cryptokey routing: the inner source address must be one of the peer's allowed IPs
-//   8. TUN write: every accepted packet of the batch in one call, trimmed to its IP length
+//   8. TUN write: every accepted packet of the batch in one call, trimmed to its IP length (behind a zero
+//      virtio header when the TUN has offloads: tun.c)
 // Nothing a remote sends may throw out of here: each datagram is handled inside a guard.
 import { type DatagramBatch } from '../io/datagrams.js';
 import { PacketList } from '../io/packets.js';

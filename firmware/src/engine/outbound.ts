@@ -1,5 +1,6 @@
 // Outbound flow, in the order the functions below follow:
-//   1. TUN batch: IP packets with 16 bytes of headroom and 32 of tailroom each (io/tun.ts)
+//   1. TUN batch: IP packets with 16 bytes of headroom and 32 of tailroom each (io/tun.ts); with TUN offloads
+//      the kernel's TCP super-packets were already split into wire-sized segments (io/tso-split.ts)
 //   2. Routing: the destination address picks the peer through the allowed-IPs trie
 //   3. Staging: a peer without a usable session keeps the packet and starts a handshake
 //   4. Nonce assignment and encryption: sealed in place, header written into the headroom

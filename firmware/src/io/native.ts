@@ -12,7 +12,12 @@ export type NativeHandle = { readonly __nativeHandle: unique symbol };
 export type NativeBatchCallback = (count: number, error: string | undefined) => void;
 
 export interface TunAddon {
-  open(name: string, netns: string | null): { handle: NativeHandle; name: string; ifindex: number };
+  /** With `offload`, asks for vnet headers and TSO; `vnetHdr` says if the kernel agreed, `offloadRefused` why not. */
+  open(
+    name: string,
+    netns: string | null,
+    offload: boolean,
+  ): { handle: NativeHandle; name: string; ifindex: number; vnetHdr: boolean; offloadRefused?: string };
   start(
     handle: NativeHandle,
     data: Uint8Array,

@@ -106,6 +106,27 @@ export class PacketBatch implements Packets {
     this.count = 0;
   }
 
+  /**
+   * Where the next packet goes (its slot's start + headroom), for a writer that builds it in place:
+   * write at most maxPacket bytes there, then `commit(length)`. Check `count < capacity` first.
+   */
+  nextOffset(): number {
+    return this.count * this.slotSize + this.headroom;
+  }
+
+  /** Records the packet built at nextOffset() as packet `count`. */
+  commit(length: number): void {
+    if (this.count >= this.capacity) {
+      throw new RangeError(`the batch is full (${this.capacity} packets)`);
+    }
+    if (length > this.maxPacket) {
+      throw new RangeError(`a ${length}-byte packet exceeds the slot's ${this.maxPacket} bytes`);
+    }
+    this.offsets[this.count] = this.nextOffset();
+    this.lengths[this.count] = length;
+    this.count++;
+  }
+
   /** Copies a packet into the next free slot (what the memory twins do instead of read()). */
   append(packet: Uint8Array): void {
     if (this.count >= this.capacity) {

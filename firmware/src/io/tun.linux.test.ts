@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readlinkSync } from 'node:fs';
 import test, { type ExecutionContext } from 'ava';
@@ -6,7 +7,19 @@ import { Endpoint } from './endpoint.js';
 import { IoError } from './errors.js';
 import { PacketList } from './packets.js';
 import { collectDatagrams, collectPackets } from './testing/collect.js';
-import { PROTOCOL_ICMP, PROTOCOL_UDP, ipv4EchoRequest, ipv4Udp, readIpv4, readUdp } from './testing/ip-packets.js';
+import {
+  PROTOCOL_ICMP,
+  PROTOCOL_TCP,
+  PROTOCOL_UDP,
+  TCP_ACK,
+  TCP_SYN,
+  ipv4EchoRequest,
+  ipv4Tcp,
+  ipv4Udp,
+  readIpv4,
+  readTcp,
+  readUdp,
+} from './testing/ip-packets.js';
 import { createTestNetns, ip, kernelTestsUnavailable, testInterfaceName, type TestNetns } from './testing/netns.js';
 import { LinuxTun, checkInterfaceName } from './tun.linux.js';
 import { TUN_HEADROOM, TUN_TAILROOM } from './tun.js';
@@ -213,3 +226,94 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
     new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms)),
   ]);
 }
+
+kernelTest(
+  title('offloads are on where the kernel takes them, and off when not asked for; both pass packets'),
+  async (t) => {
+    const { ns, tun } = await tunInNamespace(t);
+    t.true(tun.offloads, `the kernel refused offloads: ${tun.offloadRefused ?? ''}`);
+    const plain = LinuxTun.open({ name: testInterfaceName(), netns: ns.path, offload: false });
+    t.teardown(() => plain.close());
+    t.false(plain.offloads);
+    t.is(plain.offloadRefused, undefined);
+    await ns.ip('addr', 'add', '10.202.0.1/24', 'dev', plain.name);
+    await ns.ip('link', 'set', plain.name, 'up');
+
+    for (const [device, destination] of [
+      [tun, PEER],
+      [plain, '10.202.0.2'],
+    ] as const) {
+      const sender = socketIn(t, ns);
+      const payload = randomBytes(700);
+      const wanted = collectPackets(device, (packet) => readIpv4(packet)?.protocol === PROTOCOL_UDP);
+      sender.send(PacketList.of([payload]), Endpoint.of(destination, 9999));
+      const [packet] = await wanted.until(1);
+      t.deepEqual(Buffer.from(readUdp(readIpv4(packet!)!.payload).data), payload);
+    }
+  },
+);
+
+kernelTest(
+  title('a TCP stream into an offloading TUN arrives as checksummed, in-order, MSS-sized segments'),
+  async (t) => {
+    const { ns, tun } = await tunInNamespace(t);
+    const port = 5201;
+    const mss = 1200;
+    const tcpPackets = collectPackets(tun, (packet) => readIpv4(packet)?.protocol === PROTOCOL_TCP);
+    const data = randomBytes(60_000); // base64 in argv: under the kernel's 128 KiB per argument
+    // A client in the namespace that connects to PEER (this test plays PEER's TCP) and writes `data`.
+    const client = spawn(
+      'nsenter',
+      [
+        `--net=${ns.path}`,
+        process.execPath,
+        '-e',
+        `const s = require('node:net').connect(${port}, '${PEER}', () => s.write(Buffer.from('${data.toString('base64')}', 'base64')));
+       s.on('error', () => {}); setTimeout(() => process.exit(0), 10000);`,
+      ],
+      { stdio: 'ignore' },
+    );
+    t.teardown(() => client.kill());
+
+    const [syn] = await tcpPackets.until(1);
+    const client4 = readIpv4(syn!)!;
+    const clientSegment = readTcp(client4.payload);
+    t.is(clientSegment.flags & TCP_SYN, TCP_SYN);
+    const serverSequence = 0x10000000;
+    tun.writePackets(
+      PacketList.of([
+        ipv4Tcp({
+          source: PEER,
+          destination: LOCAL,
+          sourcePort: port,
+          destinationPort: clientSegment.sourcePort,
+          sequence: serverSequence,
+          acknowledgement: (clientSegment.sequence + 1) >>> 0,
+          flags: TCP_SYN | TCP_ACK,
+          window: 65535,
+          mss,
+        }),
+      ]),
+    );
+
+    // The first flight (the initial congestion window) without our acknowledgements: at least 10 segments.
+    const items = await tcpPackets.until(1 + 1 + 10); // SYN, the handshake's ACK, then data
+    const segments = items
+      .map((packet) => readIpv4(packet)!)
+      .map((ipv4) => ({ ipv4, tcp: readTcp(ipv4.payload) }))
+      .filter(({ tcp }) => tcp.data.length > 0);
+    t.true(segments.length >= 10);
+    let expected = (clientSegment.sequence + 1) >>> 0;
+    for (const { ipv4, tcp } of segments) {
+      t.true(ipv4.headerChecksumValid);
+      t.true(tcp.checksumValid(ipv4), 'TCP checksum');
+      t.true(tcp.data.length <= mss);
+      t.is(tcp.sequence, expected, 'in order, no gap');
+      expected = (expected + tcp.data.length) >>> 0;
+    }
+    const received = Buffer.concat(segments.map(({ tcp }) => tcp.data));
+    t.deepEqual(received, data.subarray(0, received.length));
+    t.true(tun.offloadCounters().superPackets > 0, 'the kernel handed up at least one super-packet');
+    t.deepEqual(tun.offloadCounters().drops, {});
+  },
+);

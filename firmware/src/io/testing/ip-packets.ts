@@ -1,6 +1,6 @@
 /**
- * Minimal IPv4 packets for tests that talk to a real kernel through a TUN: build UDP datagrams and
- * ICMP echo requests with valid checksums, and read back the fields tests assert on.
+ * Minimal IPv4 packets for tests that talk to a real kernel through a TUN: build UDP datagrams,
+ * ICMP echo requests and TCP segments with valid checksums, and read back the fields tests assert on.
  */
 import { formatIp as formatAddress } from '../../net/ip.js';
 import { parseAddress } from '../endpoint.js';
@@ -9,6 +9,9 @@ const IPV4_HEADER = 20;
 const UDP_HEADER = 8;
 export const PROTOCOL_ICMP = 1;
 export const PROTOCOL_UDP = 17;
+export const PROTOCOL_TCP = 6;
+export const TCP_SYN = 0x02;
+export const TCP_ACK = 0x10;
 
 /** The Internet checksum (RFC 1071) of bytes[start, end). */
 export function internetChecksum(bytes: Uint8Array, start = 0, end = bytes.length): number {
@@ -105,5 +108,63 @@ export function readUdp(segment: Uint8Array): { sourcePort: number; destinationP
     sourcePort: view.getUint16(0),
     destinationPort: view.getUint16(2),
     data: segment.subarray(UDP_HEADER, view.getUint16(4)),
+  };
+}
+
+/** The sum of the IPv4 pseudo-header (RFC 793) and a TCP segment is 0 when its checksum is right. */
+function tcpChecksum(source: Uint8Array, destination: Uint8Array, segment: Uint8Array): number {
+  const pseudo = new Uint8Array(12 + segment.length);
+  pseudo.set(source, 0);
+  pseudo.set(destination, 4);
+  pseudo[9] = PROTOCOL_TCP;
+  new DataView(pseudo.buffer).setUint16(10, segment.length);
+  pseudo.set(segment, 12);
+  return internetChecksum(pseudo);
+}
+
+/** An IPv4 TCP segment without data; `mss` adds the MSS option (as in a SYN). */
+export function ipv4Tcp(options: {
+  source: string;
+  destination: string;
+  sourcePort: number;
+  destinationPort: number;
+  sequence: number;
+  acknowledgement: number;
+  flags: number;
+  window: number;
+  mss?: number;
+}): Uint8Array {
+  const segment = new Uint8Array(options.mss === undefined ? 20 : 24);
+  const view = new DataView(segment.buffer);
+  view.setUint16(0, options.sourcePort);
+  view.setUint16(2, options.destinationPort);
+  view.setUint32(4, options.sequence);
+  view.setUint32(8, options.acknowledgement);
+  segment[12] = (segment.length / 4) << 4;
+  segment[13] = options.flags;
+  view.setUint16(14, options.window);
+  if (options.mss !== undefined) {
+    segment.set([2, 4], 20);
+    view.setUint16(22, options.mss);
+  }
+  view.setUint16(16, tcpChecksum(parseAddress(options.source), parseAddress(options.destination), segment));
+  return ipv4(PROTOCOL_TCP, options.source, options.destination, segment);
+}
+
+/** The fields of a TCP segment (as readIpv4 returns its payload) tests assert on. */
+export function readTcp(segment: Uint8Array): {
+  sourcePort: number;
+  sequence: number;
+  flags: number;
+  data: Uint8Array;
+  checksumValid(ipv4: Ipv4Summary): boolean;
+} {
+  const view = new DataView(segment.buffer, segment.byteOffset, segment.byteLength);
+  return {
+    sourcePort: view.getUint16(0),
+    sequence: view.getUint32(4),
+    flags: segment[13] ?? 0,
+    data: segment.subarray(((segment[12] ?? 0) >> 4) * 4),
+    checksumValid: (ipv4) => tcpChecksum(parseAddress(ipv4.source), parseAddress(ipv4.destination), segment) === 0,
   };
 }
