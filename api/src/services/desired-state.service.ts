@@ -6,7 +6,7 @@ import { LanDeviceRepository } from '../repositories/lan-device.repository.js';
 import { RemoteAccessRepository } from '../repositories/remote-access.repository.js';
 import { type RemoteDeviceRecord, RemoteDeviceRepository } from '../repositories/remote-device.repository.js';
 import { Clock } from './clock.js';
-import { isHostIn } from './household-rules.js';
+import { addressesOf, isExpired, isHostIn } from './household-rules.js';
 import { LanSettingsService } from './lan-settings.service.js';
 import { parseIpPrefix } from '@burrow/firmware/net/ip';
 import { GatewaySettingsService } from './gateway-settings.service.js';
@@ -123,9 +123,9 @@ export class DesiredStateService implements OnApplicationBootstrap, OnApplicatio
           ? {
               listenPort: remote.listenPort,
               privateKey: remote.privateKey,
-              addresses: remote.addressV6 === null ? [remote.addressV4] : [remote.addressV4, remote.addressV6],
+              addresses: addressesOf(remote),
               peers: remoteDevices
-                .filter((device) => device.enabled && !expired(device, this.clock.now()))
+                .filter((device) => device.enabled && !isExpired(device, this.clock.now()))
                 .map((device) => ({
                   id: device.id,
                   publicKey: device.publicKey,
@@ -185,10 +185,6 @@ export class DesiredStateService implements OnApplicationBootstrap, OnApplicatio
     }, RETRY_MS);
     this.retry.unref();
   }
-}
-
-function expired(device: RemoteDeviceRecord, now: Date): boolean {
-  return device.expiresAt !== null && Date.parse(device.expiresAt) <= now.getTime();
 }
 
 /** The device's addresses inside the subnets in force (an IPv6 one only while remote access has IPv6). */

@@ -95,3 +95,13 @@ export function nextFreeHost(subnet: IpPrefix, taken: ReadonlySet<string>): stri
 export function bareAddress(address: string): string {
   return address.split('/')[0]!;
 }
+
+/** Whether something with an expiry (a remote device) has expired at `now`. */
+export function isExpired(item: { readonly expiresAt: string | null }, now: Date): boolean {
+  return item.expiresAt !== null && Date.parse(item.expiresAt) <= now.getTime();
+}
+
+/** The IPv4 address, and the IPv6 one when there is one (remote access and its devices keep both so). */
+export function addressesOf(item: { readonly addressV4: string; readonly addressV6: string | null }): string[] {
+  return item.addressV6 === null ? [item.addressV4] : [item.addressV4, item.addressV6];
+}

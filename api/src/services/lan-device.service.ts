@@ -13,6 +13,7 @@ import {
 import { AuditService } from './audit.service.js';
 import { BackgroundWork } from './background-work.js';
 import { ReportCounting } from './report-counting.js';
+import { grewBy } from './traffic-counters.js';
 import { type ClientInfo } from './client-info.js';
 import { Clock } from './clock.js';
 import { DesiredStateService } from './desired-state.service.js';
@@ -156,13 +157,8 @@ export class LanDeviceService implements OnApplicationBootstrap, BeforeApplicati
     for (const device of devices) {
       seen.add(device.mac);
       const before = this.live.get(device.mac);
-      let addRx = 0;
-      let addTx = 0;
-      if (before !== undefined) {
-        const reset = device.rxBytes < before.report.rxBytes || device.txBytes < before.report.txBytes;
-        addRx = reset ? device.rxBytes : device.rxBytes - before.report.rxBytes;
-        addTx = reset ? device.txBytes : device.txBytes - before.report.txBytes;
-      }
+      const { rxBytes: addRx, txBytes: addTx } =
+        before === undefined ? { rxBytes: 0, txBytes: 0 } : grewBy(before.report, device);
       const activeAt = addRx + addTx > 0 ? now : (before?.activeAt ?? 0);
       const leased = device.leaseExpires !== null && Date.parse(device.leaseExpires) > now;
       const online =

@@ -50,21 +50,21 @@ export class RemoteAccessService {
   ) {}
 
   async get(): Promise<RemoteAccessDto> {
-    const record = (await this.repository.read()) ?? { ...REMOTE_ACCESS_DEFAULTS, privateKey: null };
+    const [record, { raw }] = await Promise.all([this.current(), this.hub.read()]);
     return {
       enabled: record.enabled,
       listenPort: record.listenPort,
       addressV4: record.addressV4,
       addressV6: record.addressV6,
       endpointHost: record.endpointHost,
-      wanAddress: await this.wanAddress(),
+      wanAddress: readWanAddress(raw),
       publicKey: record.privateKey === null ? null : serverPublicKey(record.privateKey),
     };
   }
 
   /** The settings with a server key, made (and saved) now if there is none yet. */
   async withServerKey(): Promise<RemoteAccessRecord & { privateKey: string }> {
-    const record = (await this.repository.read()) ?? { ...REMOTE_ACCESS_DEFAULTS, privateKey: null };
+    const record = await this.current();
     if (record.privateKey !== null) {
       return { ...record, privateKey: record.privateKey };
     }
@@ -73,8 +73,9 @@ export class RemoteAccessService {
     return withKey;
   }
 
-  async wanAddress(): Promise<string | null> {
-    return readWanAddress((await this.hub.read()).raw);
+  /** The saved settings, or the defaults before any were saved. */
+  private async current(): Promise<RemoteAccessRecord> {
+    return (await this.repository.read()) ?? { ...REMOTE_ACCESS_DEFAULTS, privateKey: null };
   }
 
   async update(request: UpdateRemoteAccessDto, actor: UserEntity, client: ClientInfo): Promise<RemoteAccessDto> {
@@ -112,7 +113,7 @@ export class RemoteAccessService {
     if (readUpstreamListenPort(raw) === request.listenPort) {
       throw fieldError('listenPort', 'is the port of the upstream tunnel');
     }
-    const lan = await this.lan.effective();
+    const [lan, profiles] = await Promise.all([this.lan.effective(), this.profiles.list()]);
     for (const [field, address] of [
       ['addressV4', addressV4],
       ['addressV6', addressV6],
@@ -126,7 +127,7 @@ export class RemoteAccessService {
       ) {
         throw fieldError(field, 'overlaps the LAN subnet');
       }
-      for (const profile of await this.profiles.list()) {
+      for (const profile of profiles) {
         if (profile.profile.addresses.some((tunnelAddress) => prefixOverlaps(address, tunnelAddress))) {
           throw fieldError(field, `overlaps the addresses of the tunnel profile ${profile.name}`);
         }

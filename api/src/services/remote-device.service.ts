@@ -14,6 +14,7 @@ import {
   type RemoteDeviceRecord,
   RemoteDeviceRepository,
 } from '../repositories/remote-device.repository.js';
+import { type RemoteAccessRecord } from '../repositories/remote-access.repository.js';
 import { WireGuardKeyRepository } from '../repositories/wireguard-key.repository.js';
 import { confFileName, renderRemoteDeviceConf } from '../tunnels/remote-device-conf.js';
 import { AuditService } from './audit.service.js';
@@ -23,8 +24,8 @@ import { Clock } from './clock.js';
 import { DesiredStateService } from './desired-state.service.js';
 import { DomainError } from './domain-error.js';
 import { EventService } from './event.service.js';
-import { readRemotePeers, type RemotePeerReport } from './household-report.js';
-import { bareAddress, checkName, fieldError, nextFreeHost } from './household-rules.js';
+import { readRemotePeers, readWanAddress, type RemotePeerReport } from './household-report.js';
+import { addressesOf, bareAddress, checkName, fieldError, isExpired, nextFreeHost } from './household-rules.js';
 import { LanSettingsService } from './lan-settings.service.js';
 import { RemoteAccessService, serverPublicKey } from './remote-access.service.js';
 import { type StatusReport, StatusHubService } from './status-hub.service.js';
@@ -137,7 +138,7 @@ export class RemoteDeviceService implements OnApplicationBootstrap, OnApplicatio
       details: { deviceId: id, name },
     });
     this.desiredState.changed();
-    return this.configAnswer(await this.find(id), pair?.privateKey ?? null);
+    return this.configAnswer(await this.find(id), pair?.privateKey ?? null, server);
   }
 
   async update(
@@ -212,12 +213,12 @@ export class RemoteDeviceService implements OnApplicationBootstrap, OnApplicatio
     );
     await this.audit.record({ action: 'remote_device.rekeyed', actor, address: client.address, target: record.name });
     this.desiredState.changed();
-    return this.configAnswer(await this.find(id), pair.privateKey);
+    return this.configAnswer(await this.find(id), pair.privateKey, await this.remoteAccess.withServerKey());
   }
 
   async traffic(id: number, range: TrafficRange): Promise<TrafficHistory> {
     await this.find(id);
-    await this.countTraffic(await this.hub.read());
+    this.countTraffic(await this.hub.read(), await this.repository.list());
     return this.counts.samples(id, range);
   }
 
@@ -226,27 +227,24 @@ export class RemoteDeviceService implements OnApplicationBootstrap, OnApplicatio
     return mapDevice(record, readRemotePeers(raw), this.clock.now());
   }
 
-  private async configAnswer(record: RemoteDeviceRecord, privateKey: string | null): Promise<RemoteDeviceConfigDto> {
-    const [server, lan, wanAddress, { raw }] = await Promise.all([
-      this.remoteAccess.withServerKey(),
-      this.lan.effective(),
-      this.remoteAccess.wanAddress(),
-      this.hub.read(),
-    ]);
-    const remoteSubnets = [server.addressV4, server.addressV6].flatMap((address) =>
-      address === null ? [] : [canonical(address)],
-    );
+  private async configAnswer(
+    record: RemoteDeviceRecord,
+    privateKey: string | null,
+    server: RemoteAccessRecord & { privateKey: string },
+  ): Promise<RemoteDeviceConfigDto> {
+    const [lan, { raw }] = await Promise.all([this.lan.effective(), this.hub.read()]);
+    const remoteSubnets = addressesOf(server).map(canonical);
     const lanSubnets = [lan.address, lan.ipv6Prefix].flatMap((address) =>
       address === null ? [] : [canonical(address)],
     );
     const config = renderRemoteDeviceConf({
       privateKey,
-      addresses: deviceAddresses(record),
-      dns: [server.addressV4, server.addressV6].flatMap((address) => (address === null ? [] : [bareAddress(address)])),
+      addresses: addressesOf(record),
+      dns: addressesOf(server).map(bareAddress),
       serverPublicKey: serverPublicKey(server.privateKey),
       presharedKey: record.presharedKey,
       allowedIps: record.reach === 'internet' ? ['0.0.0.0/0', '::/0'] : [...lanSubnets, ...remoteSubnets],
-      endpointHost: server.endpointHost ?? wanAddress,
+      endpointHost: server.endpointHost ?? readWanAddress(raw),
       listenPort: server.listenPort,
     });
     return {
@@ -274,12 +272,14 @@ export class RemoteDeviceService implements OnApplicationBootstrap, OnApplicatio
 
   /** The first handshake of each device (and of each new key after a rekey) is an event. */
   private async noticeHandshakes(report: StatusReport): Promise<void> {
-    await this.countTraffic(report);
-    const peers = readRemotePeers(report.raw).filter((peer) => peer.lastHandshake !== null);
-    if (peers.length === 0) {
+    if (readRemotePeers(report.raw).length === 0) {
+      // Remote access off, or no device in force: nothing to count or notice, and no read of the table.
       return;
     }
-    for (const record of await this.repository.list()) {
+    const records = await this.repository.list();
+    this.countTraffic(report, records);
+    const peers = readRemotePeers(report.raw).filter((peer) => peer.lastHandshake !== null);
+    for (const record of records) {
       const peer = peers.find((candidate) => candidate.publicKey === record.publicKey);
       if (peer === undefined || record.firstHandshakeAt !== null) {
         continue;
@@ -295,8 +295,7 @@ export class RemoteDeviceService implements OnApplicationBootstrap, OnApplicatio
     }
   }
 
-  private async countTraffic(report: StatusReport): Promise<void> {
-    const devices = await this.repository.list();
+  private countTraffic(report: StatusReport, devices: readonly RemoteDeviceRecord[]): void {
     const ids = new Map(devices.map((device) => [device.publicKey, device.id]));
     this.counts.count(report.at, readRemotePeers(report.raw), ids);
   }
@@ -310,21 +309,13 @@ export class RemoteDeviceService implements OnApplicationBootstrap, OnApplicatio
   }
 }
 
-export function deviceAddresses(record: RemoteDeviceRecord): string[] {
-  return record.addressV6 === null ? [record.addressV4] : [record.addressV4, record.addressV6];
-}
-
-export function isExpired(record: RemoteDeviceRecord, now: Date): boolean {
-  return record.expiresAt !== null && Date.parse(record.expiresAt) <= now.getTime();
-}
-
 function mapDevice(record: RemoteDeviceRecord, peers: RemotePeerReport[], now: Date): RemoteDeviceDto {
   const peer = peers.find((candidate) => candidate.publicKey === record.publicKey);
   return {
     id: record.id,
     name: record.name,
     publicKey: record.publicKey,
-    addresses: deviceAddresses(record),
+    addresses: addressesOf(record),
     reach: record.reach,
     enabled: record.enabled,
     expiresAt: record.expiresAt,

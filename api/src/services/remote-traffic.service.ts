@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { type RemotePeerReport } from './household-report.js';
-import { type ByteCounts } from './traffic-counters.js';
+import { type ByteCounts, grewBy } from './traffic-counters.js';
 import { type TrafficHistory, TrafficHistoryService } from './traffic-history.service.js';
 import { type TrafficRange } from './traffic-range.js';
 
@@ -30,11 +30,7 @@ export class RemoteTrafficService {
       if (before === undefined || id === undefined) {
         continue;
       }
-      const reset = peer.rxBytes < before.rxBytes || peer.txBytes < before.txBytes;
-      this.history.add('remote_device', id, {
-        rxBytes: reset ? peer.rxBytes : peer.rxBytes - before.rxBytes,
-        txBytes: reset ? peer.txBytes : peer.txBytes - before.txBytes,
-      });
+      this.history.add('remote_device', id, grewBy(before, peer));
     }
   }
 

@@ -70,13 +70,21 @@ export class TrafficCounters {
       peers.set(peer.publicKey, { rxBytes: peer.rxBytes, txBytes: peer.txBytes });
       if (previous !== null) {
         const before = restarted ? undefined : previous.peers.get(peer.publicKey);
-        const reset = before === undefined || peer.rxBytes < before.rxBytes || peer.txBytes < before.txBytes;
-        added.rxBytes += reset ? peer.rxBytes : peer.rxBytes - before.rxBytes;
-        added.txBytes += reset ? peer.txBytes : peer.txBytes - before.txBytes;
+        const grown = before === undefined ? peer : grewBy(before, peer);
+        added.rxBytes += grown.rxBytes;
+        added.txBytes += grown.txBytes;
       }
     }
     this.last = { enginePid: counters.enginePid ?? previous?.enginePid ?? null, peers };
     // Without a carrying profile the bytes belong to no one; the baseline still moves on.
     return counters.profileId === null ? { rxBytes: 0, txBytes: 0 } : added;
   }
+}
+
+/** What a pair of counters grew by since `before`; a counter that went down started again, so all of it counts. */
+export function grewBy(before: ByteCounts, now: ByteCounts): ByteCounts {
+  const reset = now.rxBytes < before.rxBytes || now.txBytes < before.txBytes;
+  return reset
+    ? { rxBytes: now.rxBytes, txBytes: now.txBytes }
+    : { rxBytes: now.rxBytes - before.rxBytes, txBytes: now.txBytes - before.txBytes };
 }
