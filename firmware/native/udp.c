@@ -63,17 +63,6 @@ static int udp_create(io_handle *h, void *arg, const char **failed) {
   return udp_socket_open(&u->mm, arg, &h->fd, failed);
 }
 
-/* A JavaScript boolean argument. */
-static bool udp_arg_bool(napi_env env, napi_value value, const char *what, bool *out) {
-  char message[64];
-  if (napi_get_value_bool(env, value, out) != napi_ok) {
-    snprintf(message, sizeof message, "%s must be a boolean", what);
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", message);
-    return false;
-  }
-  return true;
-}
-
 /* open(port, netnsPath | null, gso, gro): gso and gro say which offloads to use where the kernel has them. */
 static napi_value udp_open(napi_env env, napi_callback_info info) {
   napi_value argv[4];
@@ -88,8 +77,8 @@ static napi_value udp_open(napi_env env, napi_callback_info info) {
   bool gro;
 
   if (!io_args(env, info, 4, argv) || !io_arg_uint32(env, argv[0], "port", &port) ||
-      !io_arg_optional_string(env, argv[1], "netns", netns, sizeof netns) || !udp_arg_bool(env, argv[2], "gso", &gso) ||
-      !udp_arg_bool(env, argv[3], "gro", &gro)) {
+      !io_arg_optional_string(env, argv[1], "netns", netns, sizeof netns) || !io_arg_bool(env, argv[2], "gso", &gso) ||
+      !io_arg_bool(env, argv[3], "gro", &gro)) {
     return NULL;
   }
   if (port > 65535) {

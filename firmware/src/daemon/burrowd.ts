@@ -148,7 +148,7 @@ async function main(): Promise<void> {
   const dnsmasq = new Dnsmasq({ paths: dnsmasqPaths(options.dataDir), log: (line) => log.info(line) });
   const steps = new SystemSteps(executor, engine, dnsmasq, (message) => log.warn(message));
   steps.remoteEngine = remoteEngine;
-  steps.onRemoteApplied = (remote) => remoteExpiry.schedule(remote);
+  steps.onRemoteApplied = (remote, appliedAt) => remoteExpiry.schedule(remote, appliedAt);
 
   await steps.closeForwarding();
   log.info('forwarding is blocked until a desired state says otherwise');

@@ -16,11 +16,14 @@ export class RemoteExpiry {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Arms the alarm for the remote access just applied (null: none), replacing the previous one. */
-  schedule(remote: RemoteAccessState | null): void {
+  /**
+   * Arms the alarm for the remote access just applied (null: none) with the devices in force at `appliedAt`,
+   * replacing the previous one. A device that expired since is due at once.
+   */
+  schedule(remote: RemoteAccessState | null, appliedAt: Date = new Date(this.now())): void {
     this.stop();
     const now = this.now();
-    const next = nextRemoteExpiry(remote, new Date(now));
+    const next = nextRemoteExpiry(remote, appliedAt);
     if (next === null) {
       return;
     }

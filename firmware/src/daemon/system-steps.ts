@@ -29,7 +29,7 @@ export class SystemSteps implements ApplySteps {
   /** The remote-access engine (the router as the household's WireGuard server), when burrowd runs one. */
   remoteEngine: EngineManager | null = null;
   /** Told the remote access just given to its engine (null: none), to arm the next expiry. */
-  onRemoteApplied: ((remote: RemoteAccessState | null) => void) | null = null;
+  onRemoteApplied: ((remote: RemoteAccessState | null, appliedAt: Date) => void) | null = null;
   /** The LAN devices' byte counts of the tables this burrowd replaced: each apply starts the kernel's sets anew. */
   readonly deviceBytes = new DeviceByteTotals();
 
@@ -57,7 +57,7 @@ export class SystemSteps implements ApplySteps {
     this.standby = { endpoints: [], resolvers: [] };
     await this.engineManager.apply(null, null);
     await this.remoteEngine?.apply(null, null);
-    this.onRemoteApplied?.(null);
+    this.onRemoteApplied?.(null, new Date());
     await this.dnsmasq.forget();
     this.deviceBytes.clear();
   };
@@ -91,8 +91,11 @@ export class SystemSteps implements ApplySteps {
       }
       return;
     }
-    await this.remoteEngine.apply(remote?.interface ?? null, remote ? remoteEngineChange(remote, new Date()) : null);
-    this.onRemoteApplied?.(remote);
+    // One instant for both: the devices given to the engine and the alarm for the next expiry among them, so a
+    // device expiring while the engine starts still gets its alarm.
+    const appliedAt = new Date();
+    await this.remoteEngine.apply(remote?.interface ?? null, remote ? remoteEngineChange(remote, appliedAt) : null);
+    this.onRemoteApplied?.(remote, appliedAt);
   }
 
   network = async (state: DesiredState): Promise<void> => {
