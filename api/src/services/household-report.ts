@@ -2,6 +2,7 @@
 // WAN's address): each field checked, an entry that does not read left out. burrowd reports no key but public ones.
 import { count, isRecord, list, text } from './report-fields.js';
 import { readRouterInterfaces } from './router-report.js';
+import { isCanonicalMac } from '@burrow/firmware/net/mac';
 
 export interface RemotePeerReport {
   publicKey: string;
@@ -43,7 +44,6 @@ const NEIGHBOUR_STATES = new Set([
   'permanent',
   'noarp',
 ]);
-const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
 
 /** The remote-access engine's peers; empty when remote access is off or burrowd did not say. */
 export function readRemotePeers(raw: unknown): RemotePeerReport[] {
@@ -73,7 +73,7 @@ export function readLanDevices(raw: unknown): LanDeviceReport[] | null {
       return [];
     }
     const mac = device['mac'].toLowerCase().replaceAll('-', ':');
-    if (!MAC.test(mac)) {
+    if (!isCanonicalMac(mac)) {
       return [];
     }
     const neighbour = String(device['neighbour']);

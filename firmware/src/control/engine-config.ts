@@ -4,7 +4,7 @@ import { lookup } from 'node:dns/promises';
 import { decodeKeyBase64 } from '../crypto/keys.js';
 import { type DeviceChange } from '../engine/device-change.js';
 import { Endpoint } from '../io/endpoint.js';
-import { parseIpPrefix } from '../net/ip.js';
+import { type IpPrefix, parseIpPrefix } from '../net/ip.js';
 import { splitEndpoint, type TunnelState } from './desired-state.js';
 
 /** Resolves a host name to one address; injectable so tests need no DNS. */
@@ -44,7 +44,8 @@ export async function resolveEndpoints(
   return { endpoints, problems };
 }
 
-function key(base64: string): Uint8Array {
+/** A key of a validated state, as bytes. */
+export function keyBytes(base64: string): Uint8Array {
   const decoded = decodeKeyBase64(base64);
   if (!decoded.ok) {
     throw new Error(`invalid key in a validated state: ${decoded.reason}`);
@@ -58,28 +59,33 @@ export function engineChange(tunnel: TunnelState | null, resolved: ResolvedEndpo
     return { privateKey: new Uint8Array(32), replacePeers: true, peers: [] };
   }
   return {
-    privateKey: key(tunnel.privateKey),
+    privateKey: keyBytes(tunnel.privateKey),
     listenPort: tunnel.listenPort ?? 0,
     fwmark: tunnel.fwmark,
     replacePeers: true,
     peers: tunnel.peers.map((peer) => {
       const endpoint = resolved?.endpoints.get(peer.publicKey);
       return {
-        publicKey: key(peer.publicKey),
+        publicKey: keyBytes(peer.publicKey),
         remove: false,
         updateOnly: false,
-        presharedKey: peer.presharedKey === undefined ? new Uint8Array(32) : key(peer.presharedKey),
+        presharedKey: peer.presharedKey === undefined ? new Uint8Array(32) : keyBytes(peer.presharedKey),
         ...(endpoint ? { endpoint } : {}),
         persistentKeepaliveInterval: peer.persistentKeepalive ?? 0,
         replaceAllowedIps: true,
-        allowedIps: peer.allowedIps.map((text) => {
-          const prefix = parseIpPrefix(text);
-          if (prefix === null) {
-            throw new Error(`invalid allowed IP in a validated state: ${text}`);
-          }
-          return { prefix, remove: false };
-        }),
+        allowedIps: allowedIpChanges(peer.allowedIps),
       };
     }),
   };
+}
+
+/** A validated state's allowed IPs as the engine's additions. */
+export function allowedIpChanges(texts: readonly string[]): { prefix: IpPrefix; remove: false }[] {
+  return texts.map((text) => {
+    const prefix = parseIpPrefix(text);
+    if (prefix === null) {
+      throw new Error(`invalid allowed IP in a validated state: ${text}`);
+    }
+    return { prefix, remove: false };
+  });
 }

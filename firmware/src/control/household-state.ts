@@ -6,8 +6,26 @@
 // router, `direct` leaves through the WAN in the clear (an admin's explicit exception). A remote device reaches
 // the LAN (`lan`), or the LAN and the Internet through the upstream tunnel only (`internet`); never the WAN.
 import { z } from 'zod';
-import { canonicalPrefix, contains, formatIpPrefix, isHostOf, overlaps, parseIp, parseIpPrefix } from '../net/ip.js';
-import { interfaceAddress, interfaceName, ipv4Address, isHostname, key, port, text } from './state-fields.js';
+import {
+  canonicalPrefix,
+  contains,
+  formatIp,
+  formatIpPrefix,
+  isHostOf,
+  overlaps,
+  parseIp,
+  parseIpPrefix,
+} from '../net/ip.js';
+import {
+  interfaceAddress,
+  interfaceName,
+  ipv4Address,
+  isDnsLabel,
+  isHostname,
+  key,
+  port,
+  text,
+} from './state-fields.js';
 
 export const DEFAULT_REMOTE_INTERFACE = 'wg1';
 export const DEFAULT_REMOTE_PORT = 51820;
@@ -39,7 +57,7 @@ export const macAddress = text((value) => {
 
 /** A name dnsmasq hands out with a reservation: one DNS label. */
 const hostLabel = text((value) =>
-  /^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$/.test(value) ? { value } : { problem: 'must be one DNS label: letters, digits, -' },
+  isDnsLabel(value) ? { value } : { problem: 'must be one DNS label: letters, digits, -' },
 );
 
 const localDomain = text((value) =>
@@ -72,7 +90,7 @@ export function refineLanExtras(
   ctx: z.RefinementCtx,
 ): void {
   const subnet = parseIpPrefix(lan.address)!;
-  const router = formatIpPrefix({ ...subnet, cidr: subnet.family === 4 ? 32 : 128 }).split('/')[0];
+  const router = formatIp(subnet.bytes);
   const macs = new Set<string>();
   const addresses = new Set<string>();
   lan.reservations.forEach((reservation, index) => {

@@ -23,6 +23,7 @@ import { type DesiredState } from './desired-state.js';
 import { type Executor, IP_PATH } from '../os/exec.js';
 import { NFT_PATH } from '../os/nft-apply.js';
 import { formatIp, parseIp, parseIpPrefix } from '../net/ip.js';
+import { readNeighbours } from '../os/lan-neighbours.js';
 
 export const LEAK_PROBE_RULE_PRIORITY = 990;
 export const LEAK_PROBE_TABLE = 'burrow_leakprobe';
@@ -181,11 +182,11 @@ export async function removeLeakProbe(executor: Executor, namespace: string = le
   await executor.run([NFT_PATH, 'delete', 'table', 'inet', LEAK_PROBE_TABLE], absentIsFine);
 }
 
-/** Neighbours the router knows on the LAN: addresses a device may hold without a lease. */
+/** IPv4 neighbours the router knows on the LAN: addresses a device may hold without a lease. */
 async function lanNeighbours(executor: Executor, lan: string): Promise<string[]> {
-  const { stdout } = await executor.run([IP_PATH, '-j', '-4', 'neigh', 'show', 'dev', lan]);
-  const entries = JSON.parse(stdout || '[]') as Array<{ dst?: string }>;
-  return entries.flatMap((entry) => (typeof entry.dst === 'string' ? [entry.dst] : []));
+  return (await readNeighbours(executor, lan)).flatMap((neighbour) =>
+    neighbour.ip.includes(':') ? [] : [neighbour.ip],
+  );
 }
 
 let running: Promise<unknown> = Promise.resolve();

@@ -1,43 +1,28 @@
 // From a desired state's remote access to what its engine (the router as the household's WireGuard server) is told
 // over its UAPI socket: the whole configuration every time, with only the devices in force now. An expired device
 // is not in it, so it can complete no handshake; burrowd applies again at the next expiry instant by itself.
-import { decodeKeyBase64 } from '../crypto/keys.js';
 import { type DeviceChange } from '../engine/device-change.js';
-import { parseIpPrefix } from '../net/ip.js';
+import { allowedIpChanges, keyBytes } from './engine-config.js';
 import { activeRemotePeers, type RemoteAccessState } from './household-state.js';
 
 /** setTimeout's longest delay; a later expiry is looked at again after this long. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 
-function key(base64: string): Uint8Array {
-  const decoded = decodeKeyBase64(base64);
-  if (!decoded.ok) {
-    throw new Error(`invalid key in a validated state: ${decoded.reason}`);
-  }
-  return decoded.value;
-}
-
 /** The complete engine configuration for `remote` at `now`: devices only reach back, so no endpoint, no keepalive. */
 export function remoteEngineChange(remote: RemoteAccessState, now: Date): DeviceChange {
   return {
-    privateKey: key(remote.privateKey),
+    privateKey: keyBytes(remote.privateKey),
     listenPort: remote.listenPort,
     fwmark: remote.fwmark,
     replacePeers: true,
     peers: activeRemotePeers(remote, now).map((peer) => ({
-      publicKey: key(peer.publicKey),
+      publicKey: keyBytes(peer.publicKey),
       remove: false,
       updateOnly: false,
-      presharedKey: peer.presharedKey === undefined ? new Uint8Array(32) : key(peer.presharedKey),
+      presharedKey: peer.presharedKey === undefined ? new Uint8Array(32) : keyBytes(peer.presharedKey),
       persistentKeepaliveInterval: 0,
       replaceAllowedIps: true,
-      allowedIps: peer.allowedIps.map((text) => {
-        const prefix = parseIpPrefix(text);
-        if (prefix === null) {
-          throw new Error(`invalid allowed IP in a validated state: ${text}`);
-        }
-        return { prefix, remove: false };
-      }),
+      allowedIps: allowedIpChanges(peer.allowedIps),
     })),
   };
 }

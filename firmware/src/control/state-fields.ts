@@ -132,6 +132,11 @@ export function joinEndpoint(host: string, portNumber: number): string {
   return host.includes(':') ? `[${host}]:${portNumber}` : `${host}:${portNumber}`;
 }
 
+/** One DNS label: letters, digits and '-', not at either end (a host name dnsmasq hands out). */
+export function isDnsLabel(value: string): boolean {
+  return HOSTNAME_LABEL.test(value);
+}
+
 export function isHostname(host: string): boolean {
   const name = host.endsWith('.') ? host.slice(0, -1) : host;
   // An all-numeric last label would be a malformed IPv4 address, not a name.

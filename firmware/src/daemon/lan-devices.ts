@@ -6,6 +6,7 @@ import { LEAK_PROBE_DEVICE_MAC, LEAK_PROBE_LINK_MAC } from '../control/leak-prob
 import { type DhcpLease } from '../os/dhcp-leases.js';
 import { addressKey, type DeviceCounts } from '../os/device-counters.js';
 import { type Neighbour, type NeighbourState } from '../os/lan-neighbours.js';
+import { isCanonicalMac } from '../net/mac.js';
 
 export interface LanDeviceStatus {
   mac: string;
@@ -29,7 +30,6 @@ const NEIGHBOUR_RANK: readonly NeighbourState[] = [
   'incomplete',
   'failed',
 ];
-const MAC = /^[0-9a-f]{2}(?::[0-9a-f]{2}){5}$/;
 /** The router's own leak probe sits on the LAN bridge for a moment during a self-test: not a household device. */
 const ROUTER_OWN = new Set([LEAK_PROBE_DEVICE_MAC, LEAK_PROBE_LINK_MAC]);
 
@@ -66,7 +66,7 @@ export function joinLanDevices(
   for (const lease of leases) {
     const mac = lease.mac?.toLowerCase();
     const ip = addressKey(lease.ip);
-    if (mac === undefined || !MAC.test(mac) || ROUTER_OWN.has(mac) || ip === null) {
+    if (mac === undefined || !isCanonicalMac(mac) || ROUTER_OWN.has(mac) || ip === null) {
       continue;
     }
     const entry = device(mac);

@@ -1,15 +1,16 @@
 // The kernel's per-device byte counters (lan-device-rules.ts: dynamic sets with a counter per element) read back,
 // and kept cumulative across burrowd's own re-renders: every apply replaces `table inet burrow` whole, which starts
 // the sets empty, so the counts read just before a replace are added to a running base once the replace succeeded.
-// The base lives in burrowd's memory: after a burrowd restart the counts start again from 0 (the API treats a
+// The base lives in burrowd's memory; a new burrowd's first replace reads the table the old one left in the kernel,
+// so the counts go on across a burrowd restart and start again from 0 only when the box does (the API treats a
 // decrease as a reset). It is bounded like the sets it carries: a LAN device making up MACs or addresses fills the
 // kernel's sets, and without a bound every re-render would carry another set's worth into the base for good; past
 // the bound the keys with the fewest bytes go (a flood's few bytes each), so the household's devices stay.
-import { ExecError, type Executor } from './exec.js';
+import { type Executor } from './exec.js';
 import { COUNTER_SET_SIZE, COUNTER_SETS } from './lan-device-rules.js';
-import { NFT_PATH } from './nft-apply.js';
-import { TABLE_FAMILY, TABLE_NAME } from './nft-ruleset.js';
+import { listTable } from './nft-apply.js';
 import { formatIp, parseIp } from '../net/ip.js';
+import { isCanonicalMac } from '../net/mac.js';
 
 /** Bytes per key: tx by MAC ("aa:bb:…"), rx by address (canonical IPv4 or IPv6 text). */
 export interface DeviceCounts {
@@ -17,10 +18,8 @@ export interface DeviceCounts {
   readonly rx: ReadonlyMap<string, number>;
 }
 
-const NFT_TIMEOUT_MS = 15_000;
 /** Keys the base keeps at most: as many as the sets hold (tx one set, rx one per family). */
 const BASE_MAX = { tx: COUNTER_SET_SIZE, rx: 2 * COUNTER_SET_SIZE } as const;
-const MAC = /^[0-9a-f]{2}(?::[0-9a-f]{2}){5}$/;
 
 export const NO_COUNTS: DeviceCounts = { tx: new Map(), rx: new Map() };
 
@@ -62,17 +61,8 @@ export function parseDeviceCounts(json: string): DeviceCounts {
 
 /** What the kernel counts now; nothing when the table is not loaded (`nft` says so), other failures throw. */
 export async function readDeviceCounts(executor: Executor): Promise<DeviceCounts> {
-  try {
-    const { stdout } = await executor.run([NFT_PATH, '-j', 'list', 'table', TABLE_FAMILY, TABLE_NAME], {
-      timeoutMs: NFT_TIMEOUT_MS,
-    });
-    return parseDeviceCounts(stdout);
-  } catch (error) {
-    if (error instanceof ExecError && error.failure === 'exit' && /No such file or directory/.test(error.stderr)) {
-      return NO_COUNTS;
-    }
-    throw error;
-  }
+  const listing = await listTable(executor, ['-j']);
+  return listing === null ? NO_COUNTS : parseDeviceCounts(listing);
 }
 
 /** The counts of earlier tables plus the loaded one's: cumulative while this burrowd runs. */
@@ -136,7 +126,7 @@ function keepBusiest(counts: Map<string, number>, max: number): void {
 
 function macKey(value: string): string | null {
   const mac = value.toLowerCase();
-  return MAC.test(mac) ? mac : null;
+  return isCanonicalMac(mac) ? mac : null;
 }
 
 /** Canonical text, so "fd08::0:1" and "fd08::1" are one key, as the neighbour table writes it. */

@@ -9,6 +9,7 @@
 // "aa:bb:cc:dd:ee:ff"; any other hardware type gets its ARP type first, "20-aa:bb:…".
 import { readFile } from 'node:fs/promises';
 import { formatIp, parseIp } from '../net/ip.js';
+import { isCanonicalMac } from '../net/mac.js';
 
 export interface DhcpLease {
   /** The leased address, IPv4 or IPv6. */
@@ -23,7 +24,6 @@ export interface DhcpLease {
   readonly expires: Date | null;
 }
 
-const ETHERNET_ADDRESS = /^[0-9a-f]{2}(?::[0-9a-f]{2}){5}$/;
 const OTHER_HARDWARE_ADDRESS = /^[0-9a-f]{2}-(?:[0-9a-f]{2}(?::[0-9a-f]{2})*)?$/;
 const IAID = /^T?\d{1,10}$/;
 const HEX_BYTES = /^[0-9a-f]{2}(?::[0-9a-f]{2})*$/;
@@ -71,7 +71,7 @@ function parseLeaseLine(line: string): DhcpLease | null {
     return null;
   }
   let mac: string | null;
-  if (ip.length === 4 && (ETHERNET_ADDRESS.test(owner) || OTHER_HARDWARE_ADDRESS.test(owner))) {
+  if (ip.length === 4 && (isCanonicalMac(owner) || OTHER_HARDWARE_ADDRESS.test(owner))) {
     mac = owner;
   } else if (ip.length === 16 && IAID.test(owner)) {
     mac = null;

@@ -7,6 +7,8 @@
 // not carry IPv6 the advertisements say "not a default router", so devices get ULA addresses but no IPv6 route out.
 import { tunnelCarriesIpv6, type DesiredState } from '../control/desired-state.js';
 import { formatIp, maskAddress, parseIp, parseIpPrefix } from '../net/ip.js';
+import { isDnsLabel } from '../control/state-fields.js';
+import { isCanonicalMac } from '../net/mac.js';
 
 /** The domain LAN devices' names are answered in when the state names none (it has `lan.domain`, default 'lan'). */
 export const LAN_DOMAIN = 'lan';
@@ -129,13 +131,13 @@ function reservationLines(state: DesiredState): string[] {
     '# Address reservations: these devices always get the same IPv4 address (and name, when one is given).',
     ...reservations.map(({ mac, ipv4, hostname }, index) => {
       const field = `lan.reservations[${index}]`;
-      if (!/^[0-9a-f]{2}(?::[0-9a-f]{2}){5}$/.test(mac)) {
+      if (!isCanonicalMac(mac)) {
         throw new Error(`${field}.mac: not a MAC address, got ${describeValue(mac)}`);
       }
       if (parseIp(ipv4)?.length !== 4) {
         throw new Error(`${field}.ipv4: not an IPv4 address, got ${describeValue(ipv4)}`);
       }
-      if (hostname !== undefined && !/^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$/.test(hostname)) {
+      if (hostname !== undefined && !isDnsLabel(hostname)) {
         throw new Error(`${field}.hostname: not one DNS label, got ${describeValue(hostname)}`);
       }
       return `dhcp-host=${[mac, ipv4, ...(hostname === undefined ? [] : [hostname])].join(',')}`;

@@ -23,6 +23,7 @@
 //   leases and the neighbour table. Sets are dynamic with a counter per element; device-counters.ts reads them.
 import { DIRECT_FWMARK } from '../control/household-state.js';
 import { formatIpPrefix, canonicalPrefix, parseIpPrefix } from '../net/ip.js';
+import { isCanonicalMac } from '../net/mac.js';
 
 /** Set on a direct device's IPv4 packets in prerouting; the routing rule matches it. The schema keeps engines off it. */
 export { DIRECT_FWMARK };
@@ -32,8 +33,6 @@ export const COUNTER_SET_SIZE = 4096;
 export const COUNTER_SETS = { tx: 'dev_tx', rxV4: 'dev_rx_v4', rxV6: 'dev_rx_v6' } as const;
 export const BLOCKED_SET = 'dev_blocked';
 export const DIRECT_SET = 'dev_direct';
-
-const MAC = /^[0-9a-f]{2}(?::[0-9a-f]{2}){5}$/;
 
 export interface DevicePolicyInput {
   /** Quoted interface names, as nft-ruleset.ts renders them. */
@@ -138,7 +137,7 @@ function macsWith(input: Pick<DevicePolicyInput, 'policies'>, policy: 'blocked' 
     .filter((entry) => entry.policy === policy)
     .map((entry) => {
       const mac = entry.mac.toLowerCase().replaceAll('-', ':');
-      if (!MAC.test(mac)) {
+      if (!isCanonicalMac(mac)) {
         throw new SyntaxError(`not a MAC address: ${JSON.stringify(entry.mac)}`);
       }
       return mac;

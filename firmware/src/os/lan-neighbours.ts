@@ -4,6 +4,7 @@
 import { type Executor, IP_PATH } from './exec.js';
 import { formatIp, parseIp } from '../net/ip.js';
 import { isInterfaceName } from '../control/desired-state.js';
+import { isCanonicalMac } from '../net/mac.js';
 
 export type NeighbourState =
   'reachable' | 'stale' | 'delay' | 'probe' | 'failed' | 'incomplete' | 'permanent' | 'noarp';
@@ -27,7 +28,6 @@ const STATES: readonly NeighbourState[] = [
   'incomplete',
   'failed',
 ];
-const MAC = /^[0-9a-f]{2}(?::[0-9a-f]{2}){5}$/;
 const NEIGH_TIMEOUT_MS = 5_000;
 
 /** Entries of `ip -j neigh show` output; anything not an entry we understand is skipped. */
@@ -46,7 +46,7 @@ export function parseNeighbours(json: string): Neighbour[] {
     if (bytes === null) {
       continue;
     }
-    const mac = typeof lladdr === 'string' && MAC.test(lladdr.toLowerCase()) ? lladdr.toLowerCase() : null;
+    const mac = typeof lladdr === 'string' && isCanonicalMac(lladdr.toLowerCase()) ? lladdr.toLowerCase() : null;
     const states = Array.isArray(state) ? state.map((item) => String(item).toLowerCase()) : [];
     result.push({ ip: formatIp(bytes), mac, state: STATES.find((known) => states.includes(known)) ?? null });
   }

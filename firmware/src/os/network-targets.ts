@@ -247,7 +247,7 @@ function ruleTargets(lan: string, tunnel: TunnelState | null): RuleTarget[] {
       })),
     );
   }
-  return rules.sort((a, b) => a.priority - b.priority || a.family - b.family);
+  return rules;
 }
 
 /** The direct devices' rule: their marked IPv4 from the LAN is routed by the main table (the WAN). */

@@ -114,7 +114,7 @@ async function runNft(executor: Executor, args: string[], text: string, what: st
 }
 
 /** `nft [flags] list table inet burrow`'s output, or null when the table does not exist. */
-async function listTable(executor: Executor, flags: string[]): Promise<string | null> {
+export async function listTable(executor: Executor, flags: string[]): Promise<string | null> {
   try {
     const { stdout } = await executor.run([NFT_PATH, ...flags, 'list', 'table', TABLE_FAMILY, TABLE_NAME], {
       timeoutMs: NFT_TIMEOUT_MS,

@@ -9,7 +9,7 @@
 //   default while the tunnel is down (kill switch); rules 1012 make it unreachable when that table has no route
 //   (kill switch off, no tunnel): a remote device's packets never reach the main table and its WAN default.
 //   Which devices may go out the tunnel at all (reach `internet`) is the firewall's to decide (nft-ruleset.ts).
-import { type DesiredState } from '../control/desired-state.js';
+import { DEFAULT_TUNNEL_MTU, type DesiredState } from '../control/desired-state.js';
 import { canonicalPrefix, formatIpPrefix, parseIpPrefix, type IpFamily } from '../net/ip.js';
 import {
   type AddressTarget,
@@ -23,8 +23,6 @@ import {
   TUNNEL_ROUTE_METRIC,
 } from './network-targets.js';
 
-/** wg-quick's default MTU: a WireGuard packet in a 1500-byte WAN frame. */
-export const REMOTE_MTU = 1420;
 export const REMOTE_LAN_RULE_PRIORITY = 1010;
 export const REMOTE_TUNNEL_RULE_PRIORITY = 1011;
 export const REMOTE_UNREACHABLE_RULE_PRIORITY = 1012;
@@ -34,7 +32,7 @@ const FAMILIES: readonly IpFamily[] = [4, 6];
 /** The link targets' `remote` entry, spread in: absent when remote access is off. */
 export function remoteLink(state: DesiredState): { remote?: { name: string; mtu: number } } {
   const remote = state.remoteAccess;
-  return remote === null ? {} : { remote: { name: checkedName(remote.interface), mtu: REMOTE_MTU } };
+  return remote === null ? {} : { remote: { name: checkedName(remote.interface), mtu: DEFAULT_TUNNEL_MTU } };
 }
 
 export function remoteAddressTargets(state: DesiredState): AddressTarget[] {
