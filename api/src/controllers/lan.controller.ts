@@ -1,3 +1,4 @@
+import { FIELD_REFUSED } from '../dtos/error.dto.js';
 import { Body, Controller, Get, Param, Patch, Put } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiConflictResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { LanDeviceDto, LanSettingsDto, UpdateLanDeviceDto, UpdateLanDto } from '../dtos/lan.dto.js';
@@ -7,8 +8,6 @@ import { type ClientInfo } from '../services/client-info.js';
 import { LanDeviceService } from '../services/lan-device.service.js';
 import { LanService } from '../services/lan.service.js';
 import { type AuthContext } from '../services/session.service.js';
-
-const FIELD_REFUSED = '`field_invalid`: the message and `problems` name the field; nothing was changed.';
 
 @ApiTags('lan')
 @Controller('api')

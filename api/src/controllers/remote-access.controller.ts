@@ -1,3 +1,4 @@
+import { FIELD_REFUSED } from '../dtos/error.dto.js';
 import {
   Body,
   Controller,
@@ -37,7 +38,6 @@ import { RemoteAccessService } from '../services/remote-access.service.js';
 import { RemoteDeviceService } from '../services/remote-device.service.js';
 import { type AuthContext } from '../services/session.service.js';
 
-const FIELD_REFUSED = '`field_invalid`: the message and `problems` name the field; nothing was changed.';
 const SHOWN_ONCE = 'The .conf and its QR code: the only answer that carries them (with a private key made here).';
 
 @ApiTags('remote-access')

@@ -39,3 +39,6 @@ export class ErrorResponseDto {
   @ApiProperty({ description: 'Also sent as the X-Request-Id header; finds the matching log lines.' })
   requestId: string;
 }
+
+/** The 400 of a route whose service names the refused field (the household's routes). */
+export const FIELD_REFUSED = '`field_invalid`: the message and `problems` name the field; nothing was changed.';

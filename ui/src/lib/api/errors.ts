@@ -121,3 +121,8 @@ export function messageForForm(error: unknown): string {
   }
   return error instanceof Error ? error.message : String(error);
 }
+
+/** The field a refused request names (`problems[0].field`, e.g. "dhcp.rangeStart"); null when it names none. */
+export function refusedField(error: ApiError): string | null {
+  return error.status === 400 ? (error.problems[0]?.field ?? null) : null;
+}

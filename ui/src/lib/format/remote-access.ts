@@ -35,16 +35,3 @@ export function expiryFromDate(date: string): string | null | undefined {
   const end = new Date(Number(match[1]), Number(match[2]) - 1, Number(match[3]), 23, 59, 59);
   return Number.isNaN(end.getTime()) ? undefined : end.toISOString();
 }
-
-/** An ISO expiry as the value of a date field, in the viewer's time zone. */
-export function dateFromExpiry(iso: string | null): string {
-  if (iso === null) {
-    return '';
-  }
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) {
-    return '';
-  }
-  const pad = (value: number) => String(value).padStart(2, '0');
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
-}

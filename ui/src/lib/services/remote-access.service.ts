@@ -16,9 +16,6 @@ import { fetchEvents } from './events.service';
 /** The API's limit on a remote device's name (api/src/dtos/remote-access.dto.ts). */
 export const REMOTE_DEVICE_NAME_MAX_LENGTH = 64;
 
-/** The port devices dial when the admin has not chosen another (WireGuard's usual one). */
-export const DEFAULT_LISTEN_PORT = 51820;
-
 /** Whether the router accepts devices from outside, on which port and addresses, and what they dial. */
 export async function fetchRemoteAccess(client: ApiClient): Promise<RemoteAccess> {
   return expectData(client.GET('/api/remote-access', withDeadline()));
