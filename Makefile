@@ -34,7 +34,7 @@ deps-test:
 
 # --- build ------------------------------------------------------------------
 # npm ci builds the native addons; this rebuilds them when their C sources change afterwards.
-NATIVE_ADDONS := $(addprefix firmware/native/build/Release/,burrow_tun.node burrow_udp.node burrow_sock.node)
+NATIVE_ADDONS := $(addprefix firmware/native/build/Release/,burrow_tun.node burrow_udp.node burrow_sock.node burrow_aead.node)
 $(NATIVE_ADDONS) &: $(NPM_STAMP) $(wildcard firmware/native/*.c firmware/native/*.h) firmware/native/binding.gyp
 	npm run --silent build:native -w @burrow/firmware
 	@touch $(NATIVE_ADDONS)

@@ -1,4 +1,4 @@
-# Burrow's native code: three small N-API addons. `npm install` builds them through
+# Burrow's native code: four small N-API addons. `npm install` builds them through
 # firmware/package.json's install script (`node-gyp rebuild --directory native`), so
 # they land in native/build/Release/, where src/io/native.ts loads them from.
 {
@@ -7,8 +7,9 @@
     "cflags_c": ["-std=gnu11", "-Wall", "-Wextra", "-Werror=implicit-function-declaration"],
   },
   "targets": [
-    {"target_name": "burrow_tun", "sources": ["tun.c"]},
+    {"target_name": "burrow_tun", "sources": ["tun.c", "tun_writer.c", "tun_gro.c"]},
     {"target_name": "burrow_udp", "sources": ["udp.c", "udp_mmsg.c"]},
     {"target_name": "burrow_sock", "sources": ["peercred.c", "sd_notify.c"]},
+    {"target_name": "burrow_aead", "sources": ["aead.c"]},
   ],
 }

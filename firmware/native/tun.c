@@ -21,17 +21,22 @@
  * (src/io/tso-split.ts) into the engine's batch. Every write gets a header.
  *
  * Writing: one native call writes a whole packet list (data + offsets +
- * lengths), one write() per packet (writev() behind a zero virtio header when
- * the device has vnet headers: GSO_NONE, checksum complete).
+ * lengths), one write() per packet, or with vnet headers one writev() per
+ * packet behind a GSO_NONE header, except that runs of TCP segments of one
+ * flow go as one super-packet each (tun_writer.c, tun_gro.c).
  *
  * JavaScript API (see src/io/tun.linux.ts):
  *   open(name, netnsPath | null, offload) -> { handle, name, ifindex, vnetHdr }
  *   start(handle, data, offsets, lengths, slotSize, headroom, maxPacket, callback(count, errorCode?))
  *   write(handle, data, offsets, lengths, count) -> packets written
+ *   writeStats(handle) -> { superPackets, coalesced, coalesceRefused? }
+ *   coalesce(data, offsets, lengths, count) -> { frames, lengths }   (no device: for tests and the fuzzer)
  *   mtu(handle) -> number
  *   close(handle)             (io_close_binding; closing the descriptor removes the interface)
  */
 #include "io_common.h"
+#include "tun_gro.h"
+#include "tun_writer.h"
 
 #include <linux/if_tun.h>
 #include <net/if.h>
@@ -50,6 +55,7 @@ typedef struct tun_device {
   uint32_t max_packet;
   bool vnet;         /* IFF_VNET_HDR with TSO: every read and write starts with a virtio_net_hdr */
   size_t data_size;  /* bytes in the batch memory, for packed reads */
+  tun_writer writer; /* writes, with TCP runs coalesced when the device has vnet headers */
 } tun_device;
 
 /* What open() asks for and learns: the name (the kernel's once it has one), the ifindex, the offloads. */
@@ -105,6 +111,7 @@ static int tun_create(io_handle *h, void *arg, const char **failed) {
   memset(&ifr, 0, sizeof ifr);
   memcpy(ifr.ifr_name, id->name, strlen(id->name) + 1);
   t->vnet = id->offload && tun_attach_offloaded(t, &ifr, &id->refused);
+  t->writer.coalesce = t->vnet;
   if (!t->vnet) {
     if (t->base.fd < 0 && (t->base.fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC)) < 0) {
       *failed = "open /dev/net/tun";
@@ -265,51 +272,139 @@ static napi_value tun_start(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/*
- * write(handle, data, offsets, lengths, count) -> packets written.
- * A packet the kernel refuses as malformed (EINVAL: not IPv4/IPv6) is dropped
- * and the rest still go; EAGAIN/ENOBUFS stop early (the caller counts the
- * remainder as dropped); any other error is thrown.
- */
+/* write(handle, data, offsets, lengths, count) -> packets written (tun_writer.h: what is dropped, what stops). */
 static napi_value tun_write(napi_env env, napi_callback_info info) {
   napi_value argv[5];
   tun_device *t;
   io_packets packets;
-  uint32_t written = 0;
   napi_value result;
 
   if (!io_args(env, info, 5, argv) || (t = (tun_device *)io_unwrap(env, argv[0])) == NULL ||
       !io_arg_packets(env, argv + 1, &packets)) {
     return NULL;
   }
-  for (uint32_t i = 0; i < packets.count; i++) {
-    /*
-     * GSO_NONE, no flags: the engine's packets carry complete checksums. hdr_len (host order) is how much
-     * the kernel puts in the skb's linear part: with 0 it would put none there and pull headers later.
-     */
-    uint8_t no_offload[TUN_VNET_HDR_SIZE] = {0};
-    uint16_t linear = packets.lengths[i] > UINT16_MAX ? UINT16_MAX : (uint16_t)packets.lengths[i];
-    struct iovec parts[2] = {
-        {.iov_base = no_offload, .iov_len = sizeof no_offload},
-        {.iov_base = packets.data + packets.offsets[i], .iov_len = packets.lengths[i]},
-    };
-    memcpy(no_offload + 2, &linear, sizeof linear);
-    ssize_t n;
-    do {
-      n = t->vnet ? writev(t->base.fd, parts, 2) : write(t->base.fd, parts[1].iov_base, parts[1].iov_len);
-    } while (n < 0 && errno == EINTR);
-    if (n >= 0) {
-      written++;
-    } else if (errno == EINVAL) {
-      continue;
-    } else if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
-      break;
-    } else {
-      io_throw_errno(env, "write", "tun", errno);
-      return NULL;
-    }
+  t->writer.fd = t->base.fd;
+  t->writer.vnet = t->vnet;
+  tun_write_result written = tun_writer_write(&t->writer, packets.data, packets.offsets, packets.lengths, packets.count);
+  if (written.error != 0) {
+    io_throw_errno(env, "write", "tun", written.error);
+    return NULL;
   }
-  IO_NAPI(napi_create_uint32(env, written, &result));
+  IO_NAPI(napi_create_uint32(env, written.written, &result));
+  return result;
+}
+
+/* writeStats(handle) -> { superPackets, coalesced, coalesceRefused? }: what receive coalescing did. */
+static napi_value tun_write_stats(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  tun_device *t;
+  napi_value result;
+  napi_value value;
+  char name[32];
+
+  if (!io_args(env, info, 1, argv) || (t = (tun_device *)io_unwrap(env, argv[0])) == NULL) {
+    return NULL;
+  }
+  IO_NAPI(napi_create_object(env, &result));
+  IO_NAPI(napi_create_double(env, (double)t->writer.super_packets, &value));
+  IO_NAPI(napi_set_named_property(env, result, "superPackets", value));
+  IO_NAPI(napi_create_double(env, (double)t->writer.coalesced, &value));
+  IO_NAPI(napi_set_named_property(env, result, "coalesced", value));
+  if (t->writer.coalesce_refused != 0) {
+    IO_NAPI(napi_create_string_utf8(env, io_errno_name(t->writer.coalesce_refused, name, sizeof name),
+                                    NAPI_AUTO_LENGTH, &value));
+    IO_NAPI(napi_set_named_property(env, result, "coalesceRefused", value));
+  }
+  return result;
+}
+
+/* The frames coalesce() collects: each a virtio header and the bytes a write would carry, packed. */
+typedef struct collected_frames {
+  uint8_t *bytes;
+  size_t used, size;
+  uint32_t *lengths;
+  uint32_t count;
+  bool failed;
+} collected_frames;
+
+static bool collect_append(collected_frames *c, const void *bytes, size_t length) {
+  if (c->used + length > c->size) {
+    size_t size = (c->used + length) * 2;
+    uint8_t *grown = realloc(c->bytes, size);
+    if (grown == NULL) {
+      c->failed = true;
+      return false;
+    }
+    c->bytes = grown;
+    c->size = size;
+  }
+  memcpy(c->bytes + c->used, bytes, length);
+  c->used += length;
+  return true;
+}
+
+static bool collect_run(void *context, uint8_t *data, const uint32_t *offsets, const uint32_t *lengths,
+                        const tun_gro_run *run) {
+  collected_frames *c = context;
+  size_t start = c->used;
+  uint8_t vnet[TUN_GRO_VNET_HDR_SIZE] = {0};
+  uint8_t saved[TUN_GRO_SAVED_BYTES];
+  uint32_t headers = (uint32_t)run->ip_header_length + run->tcp_header_length;
+  if (run->count > 1) {
+    tun_gro_finish(data, offsets, run, vnet, saved);
+  }
+  bool ok = collect_append(c, vnet, sizeof vnet);
+  for (uint32_t k = 0; k < run->count && ok; k++) {
+    uint32_t skip = k == 0 ? 0 : headers;
+    ok = collect_append(c, data + offsets[run->indices[k]] + skip, lengths[run->indices[k]] - skip);
+  }
+  c->lengths[c->count++] = (uint32_t)(c->used - start);
+  return ok;
+}
+
+/*
+ * coalesce(data, offsets, lengths, count) -> { frames, lengths }: what write() would hand a device with vnet
+ * headers, as bytes (each frame a virtio header and a packet or super-packet), without a device: for the tests
+ * and the fuzzer. Like write(), it rewrites the first segment of each run in place.
+ */
+static napi_value tun_coalesce(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  io_packets packets;
+  napi_value result;
+  napi_value frames;
+  napi_value lengths;
+  void *bytes;
+
+  if (!io_args(env, info, 4, argv) || !io_arg_packets(env, argv, &packets)) {
+    return NULL;
+  }
+  collected_frames c = {.lengths = calloc(packets.count + 1, sizeof(uint32_t))};
+  if (c.lengths == NULL) {
+    napi_throw_error(env, "ENOMEM", "out of memory");
+    return NULL;
+  }
+  tun_gro_coalesce(packets.data, packets.offsets, packets.lengths, packets.count, collect_run, &c);
+  napi_status status = c.failed ? napi_generic_failure : napi_ok;
+  if (status == napi_ok) {
+    status = napi_create_buffer_copy(env, c.used, c.used > 0 ? (const void *)c.bytes : (const void *)"", &bytes, &frames);
+  }
+  napi_value lengths_buffer;
+  if (status == napi_ok) {
+    status = napi_create_arraybuffer(env, c.count * sizeof(uint32_t), &bytes, &lengths_buffer);
+  }
+  if (status == napi_ok) {
+    memcpy(bytes, c.lengths, c.count * sizeof(uint32_t));
+    status = napi_create_typedarray(env, napi_uint32_array, c.count, lengths_buffer, 0, &lengths);
+  }
+  free(c.bytes);
+  free(c.lengths);
+  if (status != napi_ok) {
+    io_throw_napi_failure(env, "coalesce");
+    return NULL;
+  }
+  IO_NAPI(napi_create_object(env, &result));
+  IO_NAPI(napi_set_named_property(env, result, "frames", frames));
+  IO_NAPI(napi_set_named_property(env, result, "lengths", lengths));
   return result;
 }
 
@@ -339,6 +434,7 @@ static napi_value tun_mtu(napi_env env, napi_callback_info info) {
 NAPI_MODULE_INIT() {
   if (!io_export(env, exports, "open", tun_open) || !io_export(env, exports, "start", tun_start) ||
       !io_export(env, exports, "write", tun_write) || !io_export(env, exports, "mtu", tun_mtu) ||
+      !io_export(env, exports, "writeStats", tun_write_stats) || !io_export(env, exports, "coalesce", tun_coalesce) ||
       !io_export(env, exports, "close", io_close_binding)) {
     return NULL;
   }

@@ -165,8 +165,18 @@ export function implementationArgv(implementation: WgImplementation, ifname: str
     case 'wireguard-go-20231211':
       return [NEWER_WIREGUARD_GO_PATH, '-f', ifname];
     case 'burrow':
-      return [process.execPath, BURROW_WG_PATH, '-f', ifname];
+      return [process.execPath, ...burrowNodeFlags(), BURROW_WG_PATH, '-f', ifname];
   }
+}
+
+/**
+ * Extra Node flags for burrow-wg, e.g. `--cpu-prof --cpu-prof-dir=DIR` from `make bench` with --profile (Node
+ * refuses --cpu-prof in NODE_OPTIONS). Whitespace-separated; empty by default.
+ */
+export const BURROW_NODE_FLAGS_VARIABLE = 'BURROW_WG_NODE_FLAGS';
+
+function burrowNodeFlags(): string[] {
+  return (process.env[BURROW_NODE_FLAGS_VARIABLE] ?? '').split(/\s+/).filter((flag) => flag.length > 0);
 }
 
 /** An endpoint string as `wg` takes and prints it. */

@@ -19,25 +19,35 @@ export interface IpPacketInfo {
 
 /** Reads the version and claimed length of an IP packet; null when it is not a well-formed IPv4 or IPv6 packet. */
 export function ipPacketInfo(packet: Uint8Array): IpPacketInfo | null {
-  if (packet.length < 1) {
-    return null;
+  const length = ipPacketLengthAt(packet, 0, packet.length);
+  return length < 0 ? null : { version: packet[0]! >> 4 === 4 ? 4 : 6, length };
+}
+
+/**
+ * The length the header claims of the IP packet at `data[offset]`, which holds `available` bytes; −1 when it is not
+ * a well-formed IPv4 or IPv6 packet. The version is `data[offset] >> 4`. For the data path: no view, no object.
+ */
+export function ipPacketLengthAt(data: Uint8Array, offset: number, available: number): number {
+  if (available < 1) {
+    return -1;
   }
-  const version = packet[0]! >> 4;
+  const version = data[offset]! >> 4;
   if (version === 4) {
-    if (packet.length < IPV4_HEADER_MIN) {
-      return null;
+    if (available < IPV4_HEADER_MIN) {
+      return -1;
     }
-    const length = (packet[IPV4_TOTAL_LENGTH_OFFSET]! << 8) | packet[IPV4_TOTAL_LENGTH_OFFSET + 1]!;
-    return length >= IPV4_HEADER_MIN && length <= packet.length ? { version: 4, length } : null;
+    const length = (data[offset + IPV4_TOTAL_LENGTH_OFFSET]! << 8) | data[offset + IPV4_TOTAL_LENGTH_OFFSET + 1]!;
+    return length >= IPV4_HEADER_MIN && length <= available ? length : -1;
   }
   if (version === 6) {
-    if (packet.length < IPV6_HEADER) {
-      return null;
+    if (available < IPV6_HEADER) {
+      return -1;
     }
-    const length = IPV6_HEADER + ((packet[IPV6_PAYLOAD_LENGTH_OFFSET]! << 8) | packet[IPV6_PAYLOAD_LENGTH_OFFSET + 1]!);
-    return length <= packet.length ? { version: 6, length } : null;
+    const payload = (data[offset + IPV6_PAYLOAD_LENGTH_OFFSET]! << 8) | data[offset + IPV6_PAYLOAD_LENGTH_OFFSET + 1]!;
+    const length = IPV6_HEADER + payload;
+    return length <= available ? length : -1;
   }
-  return null;
+  return -1;
 }
 
 /** The destination address bytes (a view, not a copy); call only after ipPacketInfo() accepted the packet. */

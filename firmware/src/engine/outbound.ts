@@ -3,9 +3,10 @@
 //      the kernel's TCP super-packets were already split into wire-sized segments (io/tso-split.ts)
 //   2. Routing: the destination address picks the peer through the allowed-IPs trie
 //   3. Staging: a peer without a usable session keeps the packet and starts a handshake
-//   4. Nonce assignment and encryption: sealed in place, header written into the headroom
-//   5. Transmission: one batched send per peer, pointing into the TUN batch itself
-//   6. Timers: data sent, any authenticated packet sent; rekey when the session is old
+//   4. Nonce assignment: the keypair takes a counter and writes the header into the headroom, padding behind
+//   5. Encryption: each peer's messages sealed in place in one native call (crypto/transport-aead.ts)
+//   6. Transmission: one batched send per peer, pointing into the TUN batch itself
+//   7. Timers: data sent, any authenticated packet sent; rekey when the session is old
 import { type PacketBatch, PacketList } from '../io/packets.js';
 import { TUN_BATCH_SIZE } from '../io/tun.js';
 import {
@@ -19,12 +20,19 @@ import { transportMessageLength, TRANSPORT_HEADER_LENGTH } from '../protocol/mes
 import { sendToPeer, type EngineContext } from './context.js';
 import { IPV4_DST_OFFSET, IPV6_DST_OFFSET, ipPacketInfo } from './ip-packet.js';
 import { type Peer } from './peer.js';
+import { type Keypair } from '../protocol/keypair.js';
 
 const REKEY_AFTER_MESSAGES_NUMBER = Number(REKEY_AFTER_MESSAGES);
 
+/** A peer's messages in the current TUN batch and the keypair that numbered them (and must seal them). */
+interface SendList {
+  readonly list: PacketList;
+  keypair: Keypair;
+}
+
 export class Outbound {
-  /** Per-peer lists of sealed messages inside the current TUN batch, reused across batches. */
-  private readonly sendLists = new Map<Peer, PacketList>();
+  /** Per-peer lists of messages inside the current TUN batch, reused across batches, with the keypair they use. */
+  private readonly sendLists = new Map<Peer, SendList>();
   private readonly needsHandshake = new Set<Peer>();
 
   constructor(
@@ -32,7 +40,7 @@ export class Outbound {
     private readonly sendInitiation: (peer: Peer, isRetry: boolean) => void,
   ) {}
 
-  /** Steps 1–6 for one TUN batch. */
+  /** Steps 1–7 for one TUN batch. */
   onTunBatch(batch: PacketBatch): void {
     const { context } = this;
     const now = context.clock.now();
@@ -51,20 +59,17 @@ export class Outbound {
         this.needsHandshake.add(peer);
         continue;
       }
-      const message = data.subarray(offset - TRANSPORT_HEADER_LENGTH, offset + length + batch.tailroom);
-      const sealed = keypair.seal(message, length, now, mtu);
-      if (!sealed.ok) {
+      const start = offset - TRANSPORT_HEADER_LENGTH;
+      const prepared = keypair.prepareSeal(data, start, length, now, mtu, offset + length + batch.tailroom);
+      if (!prepared.ok) {
         this.stage(peer, data.subarray(offset, offset + length));
         this.needsHandshake.add(peer);
         continue;
       }
-      this.listFor(peer, data).push(offset - TRANSPORT_HEADER_LENGTH, sealed.value);
+      this.listFor(peer, keypair, data).push(start, prepared.value);
     }
-    for (const [peer, list] of this.sendLists) {
-      if (list.count > 0) {
-        this.transmit(peer, list, true);
-        list.reset();
-      }
+    for (const [peer, entry] of this.sendLists) {
+      this.sealAndTransmit(peer, entry);
     }
     for (const peer of this.needsHandshake) {
       this.sendStaged(peer);
@@ -89,18 +94,33 @@ export class Outbound {
     return peer;
   }
 
-  private listFor(peer: Peer, data: Uint8Array): PacketList {
-    let list = this.sendLists.get(peer);
-    if (list === undefined) {
-      list = new PacketList(TUN_BATCH_SIZE, data);
-      this.sendLists.set(peer, list);
-    } else if (list.count === 0) {
-      list.reset(data);
+  /** The peer's list for this batch; a peer whose keypair changed mid-batch has what it holds sent first. */
+  private listFor(peer: Peer, keypair: Keypair, data: Uint8Array): PacketList {
+    let entry = this.sendLists.get(peer);
+    if (entry === undefined) {
+      entry = { list: new PacketList(TUN_BATCH_SIZE, data), keypair };
+      this.sendLists.set(peer, entry);
+    } else if (entry.keypair !== keypair) {
+      this.sealAndTransmit(peer, entry);
+      entry.keypair = keypair;
     }
-    return list;
+    if (entry.list.count === 0) {
+      entry.list.reset(data);
+    }
+    return entry.list;
   }
 
-  /** Steps 5–6. */
+  /** Steps 5–7 for one peer's list, which is then empty. */
+  private sealAndTransmit(peer: Peer, entry: SendList): void {
+    if (entry.list.count === 0) {
+      return;
+    }
+    entry.keypair.sealPrepared(entry.list);
+    this.transmit(peer, entry.list, true);
+    entry.list.reset();
+  }
+
+  /** Steps 6–7. */
   private transmit(peer: Peer, list: PacketList, carriesData: boolean): void {
     if (!sendToPeer(this.context, peer, list)) {
       return;
@@ -134,18 +154,19 @@ export class Outbound {
     let carriesData = false;
     for (const [i, packet] of packets.entries()) {
       buffer.set(packet, offset + TRANSPORT_HEADER_LENGTH);
-      const sealed = keypair.seal(buffer.subarray(offset, offset + sizes[i]!), packet.length, now, mtu);
-      if (!sealed.ok) {
+      const prepared = keypair.prepareSeal(buffer, offset, packet.length, now, mtu, offset + sizes[i]!);
+      if (!prepared.ok) {
         // The session ran out under us: keep the rest for the next one.
         peer.staged.push(...packets.slice(i));
         this.sendInitiation(peer, false);
         break;
       }
-      list.push(offset, sealed.value);
+      list.push(offset, prepared.value);
       carriesData ||= packet.length > 0;
       offset += sizes[i]!;
     }
     if (list.count > 0) {
+      keypair.sealPrepared(list);
       this.transmit(peer, list, carriesData);
     }
   }

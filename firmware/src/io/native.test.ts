@@ -1,5 +1,5 @@
 import test from 'ava';
-import { loadAddon, loadSockAddon, loadTunAddon, loadUdpAddon, type TunAddon } from './native.js';
+import { loadAddon, loadAeadAddon, loadSockAddon, loadTunAddon, loadUdpAddon, type TunAddon } from './native.js';
 
 test('a missing addon fails with a message that says how to build it', (t) => {
   const error = t.throws(() => loadAddon<TunAddon>('burrow_missing'));
@@ -11,9 +11,10 @@ test('a missing addon fails with a message that says how to build it', (t) => {
 test('the built addons load once and export their functions', (t) => {
   const tun = loadTunAddon();
   t.is(loadTunAddon(), tun);
-  t.deepEqual(Object.keys(tun).sort(), ['close', 'mtu', 'open', 'start', 'write']);
+  t.deepEqual(Object.keys(tun).sort(), ['close', 'coalesce', 'mtu', 'open', 'start', 'write', 'writeStats']);
   t.deepEqual(Object.keys(loadUdpAddon()).sort(), ['close', 'getMark', 'open', 'send', 'setMark', 'start', 'stats']);
   t.deepEqual(Object.keys(loadSockAddon()).sort(), ['peerCredentials', 'sdNotify']);
+  t.deepEqual(Object.keys(loadAeadAddon()).sort(), ['createKey', 'destroyKey', 'open', 'seal']);
 });
 
 test('sdNotify refuses an address it cannot send to before making a socket, and names the errno after', (t) => {

@@ -28,9 +28,28 @@ export interface TunAddon {
     maxPacket: number,
     callback: NativeBatchCallback,
   ): void;
+  /** Writes the packets; with vnet headers, runs of one TCP flow's segments go as super-packets (tun_gro.c). */
   write(handle: NativeHandle, data: Uint8Array, offsets: Uint32Array, lengths: Uint32Array, count: number): number;
+  /** Super-packets written, the segments inside them, and why the kernel refused them if it did. */
+  writeStats(handle: NativeHandle): TunWriteStats;
+  /**
+   * What write() would hand a device with vnet headers, with no device: each frame a 10-byte virtio header and a
+   * packet or super-packet, packed in `frames`. Rewrites each run's first segment in place, as write() does.
+   */
+  coalesce(
+    data: Uint8Array,
+    offsets: Uint32Array,
+    lengths: Uint32Array,
+    count: number,
+  ): { frames: Uint8Array; lengths: Uint32Array };
   mtu(handle: NativeHandle): number;
   close(handle: NativeHandle): void;
+}
+
+export interface TunWriteStats {
+  readonly superPackets: number;
+  readonly coalesced: number;
+  readonly coalesceRefused?: string;
 }
 
 /** What a UDP socket's offloads and buffers are now (see native/udp.c). */
@@ -86,6 +105,25 @@ export interface SockAddon {
   sdNotify(socketPath: string, message: string): void;
 }
 
+/** burrow_aead (aead.c): a ChaCha20-Poly1305 context per key and direction, over whole batches of messages. */
+export interface AeadAddon {
+  createKey(key: Uint8Array, sealing: boolean): AeadKeyHandle;
+  /** Seals each `[header 16 | body | tag 16]` message in place, the nonce taken from the header's counter. */
+  seal(key: AeadKeyHandle, data: Uint8Array, offsets: Uint32Array, lengths: Uint32Array, count: number): void;
+  /** Opens each message in place; results[i] = 1 if authentic, else 0 and its body zeroed. Returns how many were. */
+  open(
+    key: AeadKeyHandle,
+    data: Uint8Array,
+    offsets: Uint32Array,
+    lengths: Uint32Array,
+    count: number,
+    results: Uint8Array,
+  ): number;
+  destroyKey(key: AeadKeyHandle): void;
+}
+
+export type AeadKeyHandle = { readonly __aeadKey: unique symbol };
+
 const require = createRequire(import.meta.url);
 // From dist/io/native.js (or src/io/native.ts) up to the package root.
 const RELEASE_DIR = new URL('../../native/build/Release/', import.meta.url);
@@ -128,4 +166,8 @@ export function loadUdpAddon(): UdpAddon {
 
 export function loadSockAddon(): SockAddon {
   return loadAddon<SockAddon>('burrow_sock');
+}
+
+export function loadAeadAddon(): AeadAddon {
+  return loadAddon<AeadAddon>('burrow_aead');
 }

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readlinkSync } from 'node:fs';
 import test, { type ExecutionContext } from 'ava';
 import { UdpBind } from './bind.udp.js';
@@ -315,5 +315,61 @@ kernelTest(
     t.deepEqual(received, data.subarray(0, received.length));
     t.true(tun.offloadCounters().superPackets > 0, 'the kernel handed up at least one super-packet');
     t.deepEqual(tun.offloadCounters().drops, {});
+  },
+);
+
+kernelTest(
+  title('a run of TCP segments written to an offloading TUN goes as one super-packet and reaches the socket whole'),
+  async (t) => {
+    const { ns, tun } = await tunInNamespace(t);
+    const port = 5202;
+    const data = randomBytes(30 * 1000);
+    const tcpPackets = collectPackets(tun, (packet) => readIpv4(packet)?.protocol === PROTOCOL_TCP);
+    // A server in the namespace that prints the SHA-256 of the first `data.length` bytes it gets, then exits.
+    const server = spawn(
+      'nsenter',
+      [
+        `--net=${ns.path}`,
+        process.execPath,
+        '-e',
+        `const chunks = []; let n = 0;
+         require('node:net').createServer((s) => s.on('data', (d) => { chunks.push(d); n += d.length;
+           if (n >= ${data.length}) { process.stdout.write(require('node:crypto').createHash('sha256')
+             .update(Buffer.concat(chunks)).digest('hex')); process.exit(0); } })).listen(${port}, '${LOCAL}',
+           () => process.stdout.write('listening\\n'));
+         setTimeout(() => process.exit(1), 10000);`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    t.teardown(() => server.kill());
+    let output = '';
+    server.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    await waitUntil(() => output.includes('listening'));
+
+    const clientPort = 40_001;
+    const sequence = 0x20000000;
+    const base = { source: PEER, destination: LOCAL, sourcePort: clientPort, destinationPort: port, window: 65535 };
+    tun.writePackets(PacketList.of([ipv4Tcp({ ...base, sequence, acknowledgement: 0, flags: TCP_SYN, mss: 1000 })]));
+    const [synAck] = await tcpPackets.until(1);
+    const serverSequence = readTcp(readIpv4(synAck!)!.payload).sequence;
+    const acknowledgement = (serverSequence + 1) >>> 0;
+    tun.writePackets(PacketList.of([ipv4Tcp({ ...base, sequence: sequence + 1, acknowledgement, flags: TCP_ACK })]));
+    const segments = Array.from({ length: 30 }, (_, i) =>
+      ipv4Tcp({
+        ...base,
+        sequence: (sequence + 1 + i * 1000) >>> 0,
+        acknowledgement,
+        flags: TCP_ACK,
+        data: data.subarray(i * 1000, (i + 1) * 1000),
+        id: 0x100 + i,
+      }),
+    );
+    t.is(tun.writePackets(PacketList.of(segments)), 30);
+    await withTimeout(new Promise((resolve) => server.on('exit', resolve)), 10_000);
+    t.is(output.replace('listening\n', ''), createHash('sha256').update(data).digest('hex'));
+    const stats = tun.writeStats();
+    t.true(stats.superPackets >= 1, 'at least one super-packet');
+    t.true(stats.coalesced >= 30, 'the 30 segments went inside super-packets');
+    t.is(stats.coalesceRefused, undefined);
   },
 );

@@ -9,7 +9,7 @@
  */
 import { deliverFilledBatch, reportReadError } from './batch-delivery.js';
 import { IoError, native } from './errors.js';
-import { loadTunAddon, type NativeHandle, type TunAddon } from './native.js';
+import { loadTunAddon, type NativeHandle, type TunAddon, type TunWriteStats } from './native.js';
 import { PacketBatch, type Packets } from './packets.js';
 import { type OffloadDrop, splitOffloadedRead, VIRTIO_NET_HDR_GSO_NONE, VIRTIO_NET_HDR_LENGTH } from './tso-split.js';
 import { TUN_BATCH_SIZE, TUN_HEADROOM, TUN_MAX_PACKET, TUN_TAILROOM, type PacketHandler, type Tun } from './tun.js';
@@ -175,6 +175,11 @@ export class LinuxTun implements Tun {
   /** With offloads: TCP super-packets split, and reads dropped because their virtio header or packet made no sense. */
   offloadCounters(): { superPackets: number; drops: Partial<Record<OffloadDrop, number>> } {
     return { superPackets: this.#superPackets, drops: Object.fromEntries(this.#offloadDrops) };
+  }
+
+  /** Receive coalescing: super-packets written, the segments inside them, why the kernel refused them if it did. */
+  writeStats(): TunWriteStats {
+    return native(() => this.#addon.writeStats(this.#handle));
   }
 
   close(): void {

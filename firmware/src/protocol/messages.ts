@@ -278,17 +278,45 @@ export function buildCookieReply(fields: CookieReplyFields): CookieReplyMessage 
 }
 
 /** Writes the 16-byte transport header at the start of `buffer` (the data path builds transport messages in place). */
+/** Writes a transport header at `offset` (0 by default), byte by byte: the data path makes no view per packet. */
 export function writeTransportHeader(
   buffer: Uint8Array,
   receiver: number,
   counterLow: number,
   counterHigh: number,
+  offset = 0,
 ): void {
-  const data = view(buffer);
-  data.setUint32(0, MESSAGE_TYPE_TRANSPORT, true);
-  data.setUint32(TRANSPORT_OFFSET_RECEIVER, receiver, true);
-  data.setUint32(TRANSPORT_OFFSET_COUNTER, counterLow, true);
-  data.setUint32(TRANSPORT_OFFSET_COUNTER + 4, counterHigh, true);
+  writeUint32LE(buffer, offset, MESSAGE_TYPE_TRANSPORT);
+  writeUint32LE(buffer, offset + TRANSPORT_OFFSET_RECEIVER, receiver);
+  writeUint32LE(buffer, offset + TRANSPORT_OFFSET_COUNTER, counterLow);
+  writeUint32LE(buffer, offset + TRANSPORT_OFFSET_COUNTER + 4, counterHigh);
+}
+
+/**
+ * Whether the datagram at `data[offset, offset + length)` is a transport message of a valid size: the data path's
+ * test, made without parsing (parseMessage would build views for every datagram).
+ */
+export function isTransportAt(data: Uint8Array, offset: number, length: number): boolean {
+  return length >= TRANSPORT_MIN_LENGTH && readUint32LE(data, offset) === MESSAGE_TYPE_TRANSPORT;
+}
+
+/** The receiver index of the transport message at `data[offset]`. */
+export function transportReceiverAt(data: Uint8Array, offset: number): number {
+  return readUint32LE(data, offset + TRANSPORT_OFFSET_RECEIVER);
+}
+
+/** The little-endian 32-bit word at `offset`. */
+export function readUint32LE(buffer: Uint8Array, offset: number): number {
+  return (
+    (buffer[offset]! | (buffer[offset + 1]! << 8) | (buffer[offset + 2]! << 16) | (buffer[offset + 3]! << 24)) >>> 0
+  );
+}
+
+function writeUint32LE(buffer: Uint8Array, offset: number, value: number): void {
+  buffer[offset] = value;
+  buffer[offset + 1] = value >>> 8;
+  buffer[offset + 2] = value >>> 16;
+  buffer[offset + 3] = value >>> 24;
 }
 
 /**

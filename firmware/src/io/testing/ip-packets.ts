@@ -25,12 +25,12 @@ export function internetChecksum(bytes: Uint8Array, start = 0, end = bytes.lengt
   return ~sum & 0xffff;
 }
 
-function ipv4(protocol: number, source: string, destination: string, payload: Uint8Array): Uint8Array {
+function ipv4(protocol: number, source: string, destination: string, payload: Uint8Array, id = 0x1234): Uint8Array {
   const packet = new Uint8Array(IPV4_HEADER + payload.length);
   const view = new DataView(packet.buffer);
   packet[0] = 0x45; // version 4, 5-word header
   view.setUint16(2, packet.length);
-  view.setUint16(4, 0x1234); // identification
+  view.setUint16(4, id); // identification
   view.setUint16(6, 0x4000); // don't fragment
   packet[8] = 64; // TTL
   packet[9] = protocol;
@@ -122,7 +122,7 @@ function tcpChecksum(source: Uint8Array, destination: Uint8Array, segment: Uint8
   return internetChecksum(pseudo);
 }
 
-/** An IPv4 TCP segment without data; `mss` adds the MSS option (as in a SYN). */
+/** An IPv4 TCP segment, by default without data; `mss` adds the MSS option (as in a SYN). */
 export function ipv4Tcp(options: {
   source: string;
   destination: string;
@@ -133,22 +133,26 @@ export function ipv4Tcp(options: {
   flags: number;
   window: number;
   mss?: number;
+  data?: Uint8Array;
+  id?: number; // the IPv4 identification, 0x1234 if not given
 }): Uint8Array {
-  const segment = new Uint8Array(options.mss === undefined ? 20 : 24);
+  const headerLength = options.mss === undefined ? 20 : 24;
+  const segment = new Uint8Array(headerLength + (options.data?.length ?? 0));
   const view = new DataView(segment.buffer);
   view.setUint16(0, options.sourcePort);
   view.setUint16(2, options.destinationPort);
   view.setUint32(4, options.sequence);
   view.setUint32(8, options.acknowledgement);
-  segment[12] = (segment.length / 4) << 4;
+  segment[12] = (headerLength / 4) << 4;
   segment[13] = options.flags;
   view.setUint16(14, options.window);
   if (options.mss !== undefined) {
     segment.set([2, 4], 20);
     view.setUint16(22, options.mss);
   }
+  segment.set(options.data ?? [], headerLength);
   view.setUint16(16, tcpChecksum(parseAddress(options.source), parseAddress(options.destination), segment));
-  return ipv4(PROTOCOL_TCP, options.source, options.destination, segment);
+  return ipv4(PROTOCOL_TCP, options.source, options.destination, segment, options.id);
 }
 
 /** The fields of a TCP segment (as readIpv4 returns its payload) tests assert on. */

@@ -49,6 +49,7 @@ export function tcpSuperPacket(options: {
   sequence?: number;
   tcpOptions?: number; // bytes of TCP options (a multiple of 4)
   payload?: Uint8Array; // random bytes of payloadLength if not given
+  id?: number; // the IPv4 ID of the first segment; 0xfffe if not given
 }): SuperPacket {
   const ipLength = options.version === 4 ? 20 : 40;
   const tcpLength = 20 + (options.tcpOptions ?? 0);
@@ -58,7 +59,7 @@ export function tcpSuperPacket(options: {
   if (options.version === 4) {
     packet[0] = 0x45;
     view.setUint16(2, packet.length);
-    view.setUint16(4, 0xfffe); // the id wraps during the split
+    view.setUint16(4, options.id ?? 0xfffe); // by default the id wraps during the split
     view.setUint16(6, 0x4000);
     packet[8] = 64;
     packet[9] = 6;
