@@ -76,7 +76,8 @@ clean:
 	rm -rf firmware/dist api/dist scripts/dist test/dist ui/dist test-output
 
 # --- benchmarks (root: network namespaces) -----------------------------------
-# BENCH_ARGS go to the bench: --rounds N (3), --seconds N (5), --pings N (20), --no-docs (print only).
+# BENCH_ARGS go to the bench: --rounds N (3), --seconds N (5), --pings N (20), --no-docs (print only),
+# --profile (ours ↔ ours and the reference only, burrow-wg under --cpu-prof: prints where its CPU went).
 .PHONY: bench
 bench: deps-test build
 	node test/dist/netns/bench/tunnel-bench.js $(BENCH_ARGS)

@@ -17,6 +17,7 @@ import {
   NEWER_WIREGUARD_GO_VERSION,
   newerWireguardGo,
 } from './wireguard-go-versions.js';
+import { BURROW_WG_NODE_FLAGS } from '@burrow/firmware/cli/burrow-wg-node-flags';
 
 /**
  * `wireguard-go` is Debian's installed package (bookworm: 0.0.20220316); `wireguard-go-20231211` the newer Debian
@@ -165,7 +166,7 @@ export function implementationArgv(implementation: WgImplementation, ifname: str
     case 'wireguard-go-20231211':
       return [NEWER_WIREGUARD_GO_PATH, '-f', ifname];
     case 'burrow':
-      return [process.execPath, ...burrowNodeFlags(), BURROW_WG_PATH, '-f', ifname];
+      return [process.execPath, ...BURROW_WG_NODE_FLAGS, ...extraNodeFlags(), BURROW_WG_PATH, '-f', ifname];
   }
 }
 
@@ -175,7 +176,7 @@ export function implementationArgv(implementation: WgImplementation, ifname: str
  */
 export const BURROW_NODE_FLAGS_VARIABLE = 'BURROW_WG_NODE_FLAGS';
 
-function burrowNodeFlags(): string[] {
+function extraNodeFlags(): string[] {
   return (process.env[BURROW_NODE_FLAGS_VARIABLE] ?? '').split(/\s+/).filter((flag) => flag.length > 0);
 }
 

@@ -35,6 +35,7 @@ import { RemoteExpiry } from './remote-expiry.js';
 import { collectStatus } from './status.js';
 import { SystemSteps } from './system-steps.js';
 import { handshakeNow } from './tunnel-handshake.js';
+import { BURROW_WG_NODE_FLAGS } from '../cli/burrow-wg-node-flags.js';
 
 const USAGE = `Usage: burrowd [--data-dir DIR] [--socket PATH] [--api-user NAME | --api-uid UID] [--engine PROGRAM]
                [--network FILE]
@@ -91,7 +92,7 @@ function parseOptions() {
   }
   const engine = path.resolve(values.engine);
   // A Node script (our burrow-wg) runs under this Node; anything else (wireguard-go) runs as it is.
-  const command = engine.endsWith('burrow-wg') ? [process.execPath, engine] : [engine];
+  const command = engine.endsWith('burrow-wg') ? [process.execPath, ...BURROW_WG_NODE_FLAGS, engine] : [engine];
   const board = values.network === undefined ? null : readBoard(values.network);
   return {
     dataDir: path.resolve(values['data-dir']),

@@ -9,7 +9,7 @@
  * else, and one SO_MARK. Kernels without IPv6 fall back to an IPv4-only socket by themselves.
  */
 import { deliverFilledBatch, reportReadError } from './batch-delivery.js';
-import { BIND_BATCH_SIZE, checkMark, checkPort, type Bind, type DatagramHandler } from './bind.js';
+import { BIND_BATCH_SIZE, BIND_GRO_BATCH_SIZE, checkMark, checkPort, type Bind, type DatagramHandler } from './bind.js';
 import { DatagramBatch, MAX_DATAGRAM } from './datagrams.js';
 import { type Endpoint } from './endpoint.js';
 import { IoError, native } from './errors.js';
@@ -45,12 +45,13 @@ export class UdpBind implements Bind {
   #errorHandler: ((error: IoError) => void) | undefined;
 
   constructor(options: UdpBindOptions = {}) {
-    const capacity = options.batchSize ?? BIND_BATCH_SIZE;
+    const maxDatagram = options.maxDatagram ?? MAX_DATAGRAM;
+    const gro = options.gro ?? maxDatagram >= MAX_DATAGRAM;
+    const capacity = options.batchSize ?? (gro ? BIND_GRO_BATCH_SIZE : BIND_BATCH_SIZE);
     if (capacity > 1024) {
       throw new RangeError('batchSize is at most 1024 (the kernel limit per recvmmsg)');
     }
-    const maxDatagram = options.maxDatagram ?? MAX_DATAGRAM;
-    this.#options = { ...options, gso: options.gso ?? true, gro: options.gro ?? maxDatagram >= MAX_DATAGRAM };
+    this.#options = { ...options, gso: options.gso ?? true, gro };
     this.#batch = new DatagramBatch({ capacity, maxDatagram, trains: this.#options.gro });
   }
 

@@ -5,7 +5,10 @@
 // tables and writes docs/performance.md and docs/performance.svg. Figures only: nothing passes or fails on a
 // number. Needs root.
 //
-//   node test/dist/netns/bench/tunnel-bench.js [--rounds N] [--seconds N] [--pings N] [--no-docs]
+//   node test/dist/netns/bench/tunnel-bench.js [--rounds N] [--seconds N] [--pings N] [--no-docs] [--profile]
+//
+// --profile runs only ours ↔ ours and the reference, with burrow-wg under --cpu-prof, prints where its CPU went
+// (cpu-profile.ts) and writes no docs.
 //
 // Flow:
 //   1. Check the programs; fetch wireguard-go 0.0.20231211 into build/bench-cache/ if missing.
@@ -14,6 +17,9 @@
 //   4. Read each daemon's peak RSS, close the labs.
 //   5. AEAD micro-benchmark.
 //   6. Medians, tables, report.
+import { mkdir, mkdtemp } from 'node:fs/promises';
+import { join } from 'node:path';
+
 import { findMissingPrograms } from '../../helpers/netns-exec.js';
 import { ping } from '../../helpers/netns-ping.js';
 import { NetnsLab } from '../../helpers/netns.js';
@@ -21,9 +27,11 @@ import { createTunnelPair, type TunnelPair } from '../../helpers/wg-pair.js';
 import {
   implementationLabel,
   implementationUnavailableReason,
+  BURROW_NODE_FLAGS_VARIABLE,
   type WgImplementationKind,
   type WgPeer,
 } from '../../helpers/wg-peer.js';
+import { summarizeProfiles } from './cpu-profile.js';
 import { measureAeads } from './aead-bench.js';
 import {
   type BenchSettings,
@@ -61,6 +69,8 @@ const PAIRS: readonly PairSpec[] = [
   { local: 'burrow', remote: 'wireguard-go-20231211' },
 ];
 const PARALLEL_STREAMS = 4;
+/** Where --profile puts burrow-wg's CPU profiles, a folder per run. */
+const PROFILE_ROOT = 'build/bench-profiles';
 const UDP_PAYLOAD_BYTES = 64;
 const WARM_UP_DEADLINE_S = 10;
 /** Loaded pings start after the TCP stream has ramped up, and stop before it ends. */
@@ -81,6 +91,7 @@ let stopping = false;
 
 interface Options extends BenchSettings {
   readonly writeDocs: boolean;
+  readonly profile: boolean;
 }
 
 async function main(): Promise<void> {
@@ -93,14 +104,18 @@ async function main(): Promise<void> {
     throw new Error(`Missing programs: ${missing.join(', ')} (scripts/install-deps.sh system test)`);
   }
   const conditions = await runConditions();
+  const profileDir = options.profile ? await startProfiling() : undefined;
+  const specs = options.profile
+    ? PAIRS.filter((spec) => spec === REFERENCE_PAIR || (spec.local === 'burrow' && spec.remote === 'burrow'))
+    : PAIRS;
   const labels = new Map<WgImplementationKind, string>();
-  for (const kind of new Set(PAIRS.flatMap((spec) => [spec.local, spec.remote]))) {
+  for (const kind of new Set(specs.flatMap((spec) => [spec.local, spec.remote]))) {
     labels.set(kind, await implementationLabel(kind));
   }
 
   const results: PairResult[] = [];
   const live: LivePair[] = [];
-  for (const spec of PAIRS) {
+  for (const spec of specs) {
     const result = emptyResult(pairLabel(spec, labels), spec === REFERENCE_PAIR);
     results.push(result);
     const pair = await setUp(spec, result);
@@ -146,6 +161,9 @@ async function main(): Promise<void> {
       ...pairs.flatMap((pair) => pair.problems.map((problem) => `${pair.label}: ${problem}`)),
     ].join('\n\n'),
   );
+  if (profileDir !== undefined) {
+    console.log(['', `burrow-wg profiles (${profileDir}):`, ...(await summarizeProfiles(profileDir))].join('\n'));
+  }
   if (options.writeDocs) {
     await writeReport({
       settings: options,
@@ -159,6 +177,14 @@ async function main(): Promise<void> {
     });
     log(`wrote ${REPORT_PATH} and ${CHART_PATH}`);
   }
+}
+
+/** Every burrow-wg started from here on writes a CPU profile into a new folder under build/ when it exits. */
+async function startProfiling(): Promise<string> {
+  await mkdir(PROFILE_ROOT, { recursive: true });
+  const dir = await mkdtemp(join(PROFILE_ROOT, 'run-'));
+  process.env[BURROW_NODE_FLAGS_VARIABLE] = `--cpu-prof --cpu-prof-dir=${dir}`;
+  return dir;
 }
 
 function emptyResult(label: string, isReference: boolean): PairResult {
@@ -304,11 +330,13 @@ async function closeLabs(): Promise<void> {
 function parseOptions(argv: readonly string[]): Options {
   const settings = { rounds: 3, seconds: 5, pings: 20 };
   let writeDocs = true;
-  const usage = `usage: tunnel-bench.js [--rounds 1-50] [--seconds 1-600] [--pings 1-600] [--no-docs]; got ${argv.join(' ')}`;
+  let profile = false;
+  const usage = `usage: tunnel-bench.js [--rounds 1-50] [--seconds 1-600] [--pings 1-600] [--no-docs] [--profile]; got ${argv.join(' ')}`;
   for (let index = 0; index < argv.length; index++) {
     const flag = argv[index];
-    if (flag === '--no-docs') {
+    if (flag === '--no-docs' || flag === '--profile') {
       writeDocs = false;
+      profile ||= flag === '--profile';
       continue;
     }
     const number = Number(argv[++index]);
@@ -321,7 +349,7 @@ function parseOptions(argv: readonly string[]): Options {
     }
     settings[flag.slice(2) as keyof typeof settings] = number;
   }
-  return { ...settings, writeDocs };
+  return { ...settings, writeDocs, profile };
 }
 
 function message(error: unknown): string {
