@@ -7,7 +7,7 @@
     "cflags_c": ["-std=gnu11", "-Wall", "-Wextra", "-Werror=implicit-function-declaration"],
   },
   "targets": [
-    {"target_name": "burrow_tun", "sources": ["tun.c", "tun_writer.c", "tun_gro.c"]},
+    {"target_name": "burrow_tun", "sources": ["tun.c", "tun_writer.c", "tun_gro.c", "tun_tso.c"]},
     {"target_name": "burrow_udp", "sources": ["udp.c", "udp_mmsg.c"]},
     {"target_name": "burrow_sock", "sources": ["peercred.c", "sd_notify.c"]},
     {"target_name": "burrow_aead", "sources": ["aead.c"]},

@@ -18,7 +18,7 @@
  * With vnet headers, reads are PACKED: read i goes to the next 16-byte
  * boundary after read i - 1, while the whole of maxPacket still fits in
  * `data` (slotSize is then only the alignment unit); JavaScript splits them
- * (src/io/tso-split.ts) into the engine's batch. Every write gets a header.
+ * (src/io/tso-split.ts, with tun_tso.c) into the engine's batch. Every write gets a header.
  *
  * Writing: one native call writes a whole packet list (data + offsets +
  * lengths), one write() per packet, or with vnet headers one writev() per
@@ -31,11 +31,13 @@
  *   write(handle, data, offsets, lengths, count) -> packets written
  *   writeStats(handle) -> { superPackets, coalesced, coalesceRefused? }
  *   coalesce(data, offsets, lengths, count) -> { frames, lengths }   (no device: for tests and the fuzzer)
+ *   split(source, start, length, data, offsets, lengths, count, capacity, slotSize, headroom, maxPacket, segment)
  *   mtu(handle) -> number
  *   close(handle)             (io_close_binding; closing the descriptor removes the interface)
  */
 #include "io_common.h"
 #include "tun_gro.h"
+#include "tun_tso.h"
 #include "tun_writer.h"
 
 #include <linux/if_tun.h>
@@ -318,6 +320,54 @@ static napi_value tun_write_stats(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/*
+ * split(source, start, length, data, offsets, lengths, count, capacity, slotSize, headroom, maxPacket, segment)
+ *   -> (next segment << 1 | more), or -(drop reason) (tun_tso.h). Splits one offloaded read into the batch's
+ * slots from `count` on, starting at `segment`; with `more` the batch filled first: empty it and call again.
+ */
+static napi_value tun_split(napi_env env, napi_callback_info info) {
+  napi_value argv[12];
+  void *source;
+  size_t source_length;
+  void *data;
+  size_t data_length;
+  void *offsets;
+  size_t offsets_length;
+  void *lengths;
+  size_t lengths_length;
+  uint32_t start, length, segment;
+  tun_tso_batch out;
+  if (!io_args(env, info, 12, argv) ||
+      !io_arg_typed(env, argv[0], napi_uint8_array, "source", &source, &source_length) ||
+      !io_arg_uint32(env, argv[1], "start", &start) || !io_arg_uint32(env, argv[2], "length", &length) ||
+      !io_arg_typed(env, argv[3], napi_uint8_array, "data", &data, &data_length) ||
+      !io_arg_typed(env, argv[4], napi_uint32_array, "offsets", &offsets, &offsets_length) ||
+      !io_arg_typed(env, argv[5], napi_uint32_array, "lengths", &lengths, &lengths_length) ||
+      !io_arg_uint32(env, argv[6], "count", &out.count) || !io_arg_uint32(env, argv[7], "capacity", &out.capacity) ||
+      !io_arg_uint32(env, argv[8], "slotSize", &out.slot_size) ||
+      !io_arg_uint32(env, argv[9], "headroom", &out.headroom) ||
+      !io_arg_uint32(env, argv[10], "maxPacket", &out.max_packet) ||
+      !io_arg_uint32(env, argv[11], "segment", &segment)) {
+    return NULL;
+  }
+  if ((uint64_t)start + length > source_length || out.count > out.capacity || out.capacity > offsets_length ||
+      out.capacity > lengths_length ||
+      (out.capacity > 0 && (uint64_t)(out.capacity - 1) * out.slot_size + out.headroom + out.max_packet > data_length) ||
+      (uint64_t)out.capacity * out.slot_size > UINT32_MAX || out.headroom + (uint64_t)out.max_packet > out.slot_size) {
+    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "the read or the batch's slots lie outside their arrays");
+    return NULL;
+  }
+  out.data = data;
+  out.offsets = offsets;
+  out.lengths = lengths;
+  bool more = false;
+  tun_tso_drop dropped = tun_tso_split((const uint8_t *)source + start, length, &out, &segment, &more);
+  napi_value result;
+  IO_NAPI(napi_create_double(env, dropped != TUN_TSO_SPLIT ? -(double)dropped : (double)segment * 2 + (more ? 1 : 0),
+                             &result));
+  return result;
+}
+
 /* The frames coalesce() collects: each a virtio header and the bytes a write would carry, packed. */
 typedef struct collected_frames {
   uint8_t *bytes;
@@ -435,6 +485,7 @@ NAPI_MODULE_INIT() {
   if (!io_export(env, exports, "open", tun_open) || !io_export(env, exports, "start", tun_start) ||
       !io_export(env, exports, "write", tun_write) || !io_export(env, exports, "mtu", tun_mtu) ||
       !io_export(env, exports, "writeStats", tun_write_stats) || !io_export(env, exports, "coalesce", tun_coalesce) ||
+      !io_export(env, exports, "split", tun_split) ||
       !io_export(env, exports, "close", io_close_binding)) {
     return NULL;
   }

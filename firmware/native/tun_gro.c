@@ -5,13 +5,10 @@
  *   2. Find its flow's open run; append if it is exactly the run's next segment.
  *   3. Otherwise end that run (emit it) and open a new one, or emit the packet alone.
  *   4. At the end, emit the runs still open, oldest first.
- * Checksums are ones' complement sums of 32-bit words in host order (RFC 1071 §2(B)), folded at the end.
  */
 #include "tun_gro.h"
+#include "tun_checksum.h"
 
-#include <string.h>
-
-#define IPPROTO_TCP_NUMBER 6
 #define IPV4_HEADER 20
 #define IPV6_HEADER 40
 #define TCP_HEADER_MIN 20
@@ -35,50 +32,6 @@ typedef struct tcp_segment {
   uint16_t payload;
   uint32_t seq;
 } tcp_segment;
-
-static uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-static uint32_t be32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
-static void put_be16(uint8_t *p, uint16_t value) {
-  p[0] = (uint8_t)(value >> 8);
-  p[1] = (uint8_t)value;
-}
-
-static uint64_t sum_words(const uint8_t *p, size_t n, uint64_t sum) {
-  uint32_t word;
-  for (; n >= 4; p += 4, n -= 4) {
-    memcpy(&word, p, 4);
-    sum += word;
-  }
-  if (n > 0) {
-    word = 0;
-    memcpy(&word, p, n); /* the odd bytes, zero-padded, at the same byte positions */
-    sum += word;
-  }
-  return sum;
-}
-
-static uint16_t fold(uint64_t sum) {
-  while (sum >> 16) {
-    sum = (sum & 0xffff) + (sum >> 16);
-  }
-  return (uint16_t)sum;
-}
-
-/* The TCP pseudo-header's sum for a segment of `l4_length` bytes (host-order words, like sum_words). */
-static uint64_t pseudo_header_sum(const uint8_t *packet, uint8_t version, uint32_t l4_length) {
-  uint8_t tail[8] = {0};
-  if (version == 4) {
-    tail[1] = IPPROTO_TCP_NUMBER;
-    put_be16(tail + 2, (uint16_t)l4_length);
-    return sum_words(tail, 4, sum_words(packet + 12, 8, 0));
-  }
-  tail[0] = (uint8_t)(l4_length >> 24);
-  tail[1] = (uint8_t)(l4_length >> 16);
-  tail[2] = (uint8_t)(l4_length >> 8);
-  tail[3] = (uint8_t)l4_length;
-  tail[7] = IPPROTO_TCP_NUMBER;
-  return sum_words(tail, 8, sum_words(packet + 8, 32, 0));
-}
 
 /* Step 1: true if the packet may join a run, with what runs need of it. */
 static bool parse_segment(const uint8_t *p, uint32_t length, tcp_segment *s) {
@@ -257,8 +210,7 @@ void tun_gro_finish(uint8_t *data, const uint32_t *offsets, const tun_gro_run *r
   if (run->version == 4) {
     put_be16(first + 2, (uint16_t)run->total);
     first[10] = first[11] = 0;
-    uint16_t check = (uint16_t)~fold(sum_words(first, IPV4_HEADER, 0));
-    memcpy(first + 10, &check, 2);
+    put_checksum(first + 10, sum_words(first, IPV4_HEADER, 0));
   } else {
     put_be16(first + 4, (uint16_t)(run->total - IPV6_HEADER));
   }

@@ -18,7 +18,7 @@ import {
 } from '../protocol/constants.js';
 import { transportMessageLength, TRANSPORT_HEADER_LENGTH } from '../protocol/messages.js';
 import { sendToPeer, type EngineContext } from './context.js';
-import { IPV4_DST_OFFSET, IPV6_DST_OFFSET, ipPacketInfo } from './ip-packet.js';
+import { IPV4_DST_OFFSET, IPV6_DST_OFFSET, ipPacketLengthAt } from './ip-packet.js';
 import { type Peer } from './peer.js';
 import { type Keypair } from '../protocol/keypair.js';
 
@@ -79,13 +79,12 @@ export class Outbound {
 
   /** Step 2: the peer whose allowed IPs hold the packet's destination, or undefined (counted as a drop). */
   private route(data: Uint8Array, offset: number, length: number): Peer | undefined {
-    const info = ipPacketInfo(data.subarray(offset, offset + length));
-    if (info === null) {
+    if (ipPacketLengthAt(data, offset, length) < 0) {
       this.context.drops.add('malformed');
       return undefined;
     }
     const peer =
-      info.version === 4
+      data[offset]! >> 4 === 4
         ? this.context.allowedIps.lookupV4(data, offset + IPV4_DST_OFFSET)
         : this.context.allowedIps.lookupV6(data, offset + IPV6_DST_OFFSET);
     if (peer === undefined) {

@@ -11,7 +11,7 @@ test('a missing addon fails with a message that says how to build it', (t) => {
 test('the built addons load once and export their functions', (t) => {
   const tun = loadTunAddon();
   t.is(loadTunAddon(), tun);
-  t.deepEqual(Object.keys(tun).sort(), ['close', 'coalesce', 'mtu', 'open', 'start', 'write', 'writeStats']);
+  t.deepEqual(Object.keys(tun).sort(), ['close', 'coalesce', 'mtu', 'open', 'split', 'start', 'write', 'writeStats']);
   t.deepEqual(Object.keys(loadUdpAddon()).sort(), ['close', 'getMark', 'open', 'send', 'setMark', 'start', 'stats']);
   t.deepEqual(Object.keys(loadSockAddon()).sort(), ['peerCredentials', 'sdNotify']);
   t.deepEqual(Object.keys(loadAeadAddon()).sort(), ['createKey', 'destroyKey', 'open', 'seal']);

@@ -42,6 +42,24 @@ export interface TunAddon {
     lengths: Uint32Array,
     count: number,
   ): { frames: Uint8Array; lengths: Uint32Array };
+  /**
+   * Splits one offloaded read into a batch's slots (tun_tso.c): returns (next segment × 2 + 1 if the batch filled
+   * first), or −reason when the read is dropped. See io/tso-split.ts.
+   */
+  split(
+    source: Uint8Array,
+    start: number,
+    length: number,
+    data: Uint8Array,
+    offsets: Uint32Array,
+    lengths: Uint32Array,
+    count: number,
+    capacity: number,
+    slotSize: number,
+    headroom: number,
+    maxPacket: number,
+    segment: number,
+  ): number;
   mtu(handle: NativeHandle): number;
   close(handle: NativeHandle): void;
 }

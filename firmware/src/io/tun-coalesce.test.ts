@@ -7,10 +7,9 @@ import test from 'ava';
 import { Prng } from '../engine/testing/prng.js';
 import { loadTunAddon } from './native.js';
 import { copyPackets, PacketBatch, PacketList } from './packets.js';
+import { internetChecksum } from './testing/ip-packets.js';
 import { tcpChecksumValid, tcpSuperPacket } from './testing/super-packets.js';
 import {
-  finishChecksum,
-  onesComplementSum,
   splitOffloadedRead,
   VIRTIO_NET_HDR_F_NEEDS_CSUM,
   VIRTIO_NET_HDR_GSO_NONE,
@@ -73,9 +72,9 @@ function completedChecksumValid(frame: Frame): boolean {
   const view = new DataView(frame.read.buffer, frame.read.byteOffset);
   const csumStart = view.getUint16(6, true);
   const field = csumStart + view.getUint16(8, true);
-  const sum = onesComplementSum(packet, csumStart, packet.length);
-  packet[field] = finishChecksum(sum) >>> 8;
-  packet[field + 1] = finishChecksum(sum) & 0xff;
+  const checksum = internetChecksum(packet, csumStart, packet.length);
+  packet[field] = checksum >>> 8;
+  packet[field + 1] = checksum & 0xff;
   return tcpChecksumValid(packet);
 }
 
