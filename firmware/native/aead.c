@@ -17,7 +17,7 @@
  * place and the tag checked; a message that fails has its body zeroed, so no
  * unauthenticated plaintext is ever left behind.
  *
- * JavaScript API (see src/crypto/aead-native.ts):
+ * JavaScript API (see src/crypto/transport-aead.ts):
  *   createKey(key: Uint8Array(32), sealing: boolean) -> key object
  *   seal(key, data, offsets, lengths, count)                   sealed in place
  *   open(key, data, offsets, lengths, count, results) -> count authentic; results[i] = 1 or 0
@@ -145,8 +145,12 @@ static aead_key *batch_args(napi_env env, napi_value *argv, io_packets *packets,
     return NULL;
   }
   for (uint32_t i = 0; i < packets->count; i++) {
-    if (packets->lengths[i] < MESSAGE_HEADER_LENGTH + AEAD_TAG_LENGTH || packets->lengths[i] > INT32_MAX / 2) {
+    if (packets->lengths[i] < MESSAGE_HEADER_LENGTH + AEAD_TAG_LENGTH) {
       napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "a message is shorter than a header and a tag");
+      return NULL;
+    }
+    if (packets->lengths[i] > INT32_MAX / 2) {
+      napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "a message is longer than 1 GiB");
       return NULL;
     }
   }

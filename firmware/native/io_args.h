@@ -97,6 +97,13 @@ static inline bool io_arg_typed(napi_env env, napi_value value, napi_typedarray_
   return true;
 }
 
+/* Whether two byte ranges share memory. */
+static inline bool io_overlaps(const void *a, size_t a_length, const void *b, size_t b_length) {
+  uintptr_t a_start = (uintptr_t)a;
+  uintptr_t b_start = (uintptr_t)b;
+  return a_length > 0 && b_length > 0 && a_start < b_start + b_length && b_start < a_start + a_length;
+}
+
 /*
  * A packet list as JavaScript passes it for writing: packet i is
  * data[offsets[i] .. offsets[i] + lengths[i]). Checked whole before any I/O,
@@ -124,6 +131,12 @@ static inline bool io_arg_packets(napi_env env, const napi_value *argv, io_packe
   }
   if (out->count > offsets_length || out->count > lengths_length) {
     napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "count exceeds the offsets or lengths array");
+    return false;
+  }
+  /* The callers write into data while they read the list: a list inside data could change under them. */
+  if (io_overlaps(data, data_length, offsets, offsets_length * 4) ||
+      io_overlaps(data, data_length, lengths, lengths_length * 4)) {
+    napi_throw_range_error(env, "ERR_INVALID_ARG_VALUE", "offsets and lengths must not share memory with data");
     return false;
   }
   out->data = data;

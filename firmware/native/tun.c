@@ -357,6 +357,14 @@ static napi_value tun_split(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "the read or the batch's slots lie outside their arrays");
     return NULL;
   }
+  if (io_overlaps(data, data_length, offsets, offsets_length * 4) ||
+      io_overlaps(data, data_length, lengths, lengths_length * 4) ||
+      io_overlaps(source, source_length, offsets, offsets_length * 4) ||
+      io_overlaps(source, source_length, lengths, lengths_length * 4) ||
+      io_overlaps(source, source_length, data, data_length)) {
+    napi_throw_range_error(env, "ERR_INVALID_ARG_VALUE", "the read, the batch and its index arrays must not overlap");
+    return NULL;
+  }
   out.data = data;
   out.offsets = offsets;
   out.lengths = lengths;

@@ -10,6 +10,7 @@ import { UdpBind } from '../io/bind.udp.js';
 import { systemClock } from '../io/clock.js';
 import { checkInterfaceName, LinuxTun } from '../io/tun.linux.js';
 import { stderrLog } from './log.js';
+import { defaultTransportAead } from '../crypto/aead-select.js';
 
 /** The file descriptor a detached child reports readiness on (its parent waits for one line there). */
 const READY_FD = 3;
@@ -125,7 +126,7 @@ async function runForeground(name: string): Promise<void> {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => void stop(signal, 0));
   }
-  log.info(`interface ${tun.name} is up; UAPI at ${uapi.socketPath}`);
+  log.info(`interface ${tun.name} is up; UAPI at ${uapi.socketPath}; transport cipher: ${defaultTransportAead.name}`);
   reportReady('ready\n');
 }
 

@@ -24,9 +24,12 @@ export function aeadByName(name: string): Aead | undefined {
  */
 export const defaultTransportAead: TransportAead = nativeOrLoop();
 
+/** The native batches if the addon loads and its OpenSSL really provides the cipher (a FIPS build would not). */
 function nativeOrLoop(): TransportAead {
   try {
-    return nativeTransportAead();
+    const native = nativeTransportAead();
+    native.sealingKey(new Uint8Array(32)).destroy();
+    return native;
   } catch {
     return loopTransportAead(defaultAead);
   }

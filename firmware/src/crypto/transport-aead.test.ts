@@ -89,6 +89,17 @@ test('native keys refuse misuse with clear errors, and a destroyed key stays dea
   t.throws(() => sealing.seal(short), { instanceOf: RangeError, message: /shorter than a header and a tag/ });
   const outside = { ...messages, offsets: Uint32Array.from([0, messages.data.length]) };
   t.throws(() => sealing.seal(outside), { instanceOf: RangeError, message: /outside/ });
+  // An index array inside the data it indexes could change under the cipher's writes: refused.
+  const shared = new Uint8Array(4096);
+  const aliased = {
+    data: shared,
+    offsets: new Uint32Array(shared.buffer, 0, 2),
+    lengths: new Uint32Array(2),
+    count: 2,
+  };
+  aliased.offsets.set([64, 200]);
+  aliased.lengths.set([100, 100]);
+  t.throws(() => sealing.seal(aliased), { instanceOf: RangeError, message: /must not share memory/ });
   sealing.destroy();
   sealing.destroy();
   t.throws(() => sealing.seal(messages), { message: /destroyed/ });

@@ -151,20 +151,23 @@ export class Inbound {
       this.runResults.fill(0, 0, run.count);
       this.context.log.warn(`could not open a batch: ${(error as Error).stack ?? String(error)}`);
     }
-    const now = this.context.clock.now();
-    for (let k = 0; k < run.count; k++) {
-      const offset = run.offsets[k]!;
-      if (this.runResults[k] !== 1 || !keypair.acceptCounter(batch.data, offset)) {
-        this.context.drops.add('invalid-data');
-        continue;
+    try {
+      const now = this.context.clock.now();
+      for (let k = 0; k < run.count; k++) {
+        const offset = run.offsets[k]!;
+        if (this.runResults[k] !== 1 || !keypair.acceptCounter(batch.data, offset)) {
+          this.context.drops.add('invalid-data');
+          continue;
+        }
+        try {
+          this.onAuthentic(batch, this.runDatagrams[k]!, peer, keypair, offset, run.lengths[k]!, now);
+        } catch (error) {
+          this.dropAfterError(error);
+        }
       }
-      try {
-        this.onAuthentic(batch, this.runDatagrams[k]!, peer, keypair, offset, run.lengths[k]!, now);
-      } catch (error) {
-        this.dropAfterError(error);
-      }
+    } finally {
+      run.reset(batch.data);
     }
-    run.reset(batch.data);
   }
 
   /** Steps 5–7 for one authentic transport message at `batch.data[offset]`, `length` bytes. */

@@ -40,8 +40,30 @@ export class Outbound {
     private readonly sendInitiation: (peer: Peer, isRetry: boolean) => void,
   ) {}
 
-  /** Steps 1–7 for one TUN batch. */
+  /**
+   * Steps 1–7 for one TUN batch. Whatever happens, every list is empty afterwards: a message numbered but not
+   * sealed is dropped, never sent or sealed again later (its counter is spent, and a second seal of the same
+   * bytes with the same nonce would undo the first).
+   */
   onTunBatch(batch: PacketBatch): void {
+    try {
+      this.sealBatch(batch);
+      for (const [peer, entry] of this.sendLists) {
+        this.sealAndTransmit(peer, entry);
+      }
+      for (const peer of this.needsHandshake) {
+        this.sendStaged(peer);
+      }
+    } finally {
+      for (const entry of this.sendLists.values()) {
+        entry.list.reset();
+      }
+      this.needsHandshake.clear();
+    }
+  }
+
+  /** Steps 1–4: each packet routed, then staged or numbered into its peer's list. */
+  private sealBatch(batch: PacketBatch): void {
     const { context } = this;
     const now = context.clock.now();
     const mtu = context.tun.mtu;
@@ -66,15 +88,8 @@ export class Outbound {
         this.needsHandshake.add(peer);
         continue;
       }
-      this.listFor(peer, keypair, data).push(start, prepared.value);
+      this.listFor(peer, keypair, batch).push(start, prepared.value);
     }
-    for (const [peer, entry] of this.sendLists) {
-      this.sealAndTransmit(peer, entry);
-    }
-    for (const peer of this.needsHandshake) {
-      this.sendStaged(peer);
-    }
-    this.needsHandshake.clear();
   }
 
   /** Step 2: the peer whose allowed IPs hold the packet's destination, or undefined (counted as a drop). */
@@ -93,30 +108,36 @@ export class Outbound {
     return peer;
   }
 
-  /** The peer's list for this batch; a peer whose keypair changed mid-batch has what it holds sent first. */
-  private listFor(peer: Peer, keypair: Keypair, data: Uint8Array): PacketList {
+  /**
+   * The peer's list for this batch, with room for the whole batch; a peer whose keypair changed mid-batch has what
+   * it holds sent first.
+   */
+  private listFor(peer: Peer, keypair: Keypair, batch: PacketBatch): PacketList {
     let entry = this.sendLists.get(peer);
-    if (entry === undefined) {
-      entry = { list: new PacketList(TUN_BATCH_SIZE, data), keypair };
+    if (entry === undefined || entry.list.capacity < batch.capacity) {
+      entry = { list: new PacketList(Math.max(TUN_BATCH_SIZE, batch.capacity), batch.data), keypair };
       this.sendLists.set(peer, entry);
     } else if (entry.keypair !== keypair) {
       this.sealAndTransmit(peer, entry);
       entry.keypair = keypair;
     }
     if (entry.list.count === 0) {
-      entry.list.reset(data);
+      entry.list.reset(batch.data);
     }
     return entry.list;
   }
 
-  /** Steps 5–7 for one peer's list, which is then empty. */
+  /** Steps 5–7 for one peer's list, which is then empty, whether or not sealing and sending worked. */
   private sealAndTransmit(peer: Peer, entry: SendList): void {
     if (entry.list.count === 0) {
       return;
     }
-    entry.keypair.sealPrepared(entry.list);
-    this.transmit(peer, entry.list, true);
-    entry.list.reset();
+    try {
+      entry.keypair.sealPrepared(entry.list);
+      this.transmit(peer, entry.list, true);
+    } finally {
+      entry.list.reset();
+    }
   }
 
   /** Steps 6–7. */

@@ -86,7 +86,12 @@ export class Keypair {
   constructor(init: KeypairInit) {
     const transport = init.transport ?? (init.aead ? loopTransportAead(init.aead) : defaultTransportAead);
     this.sealer = transport.sealingKey(init.sendKey);
-    this.opener = transport.openingKey(init.receiveKey);
+    try {
+      this.opener = transport.openingKey(init.receiveKey);
+    } catch (error) {
+      this.sealer.destroy();
+      throw error;
+    }
     this.localIndex = init.localIndex >>> 0;
     this.remoteIndex = init.remoteIndex >>> 0;
     this.isInitiator = init.isInitiator;
@@ -205,21 +210,30 @@ export class Keypair {
     if (out !== undefined && out.length < plaintextLength) {
       return fail(WireGuardError.BufferTooSmall, `need ${plaintextLength} bytes, have ${out.length}`);
     }
-    const target = out === undefined ? message : Uint8Array.from(message);
-    if (this.opener.open(this.one.set(target, 0, target.length), this.oneResult) !== 1) {
+    if (out === undefined) {
+      return this.openInPlace(message, plaintextLength);
+    }
+    const copy = Uint8Array.from(message);
+    try {
+      const opened = this.openInPlace(copy, plaintextLength);
+      if (opened.ok) {
+        out.set(opened.value);
+      }
+      return opened.ok ? ok(out.subarray(0, plaintextLength)) : opened;
+    } finally {
+      copy.fill(0);
+    }
+  }
+
+  private openInPlace(message: Uint8Array, plaintextLength: number): Result<Uint8Array> {
+    if (this.opener.open(this.one.set(message, 0, message.length), this.oneResult) !== 1) {
       return fail(WireGuardError.InvalidAeadTag);
     }
     // Only an authentic counter may move the window.
-    if (!this.acceptCounter(target, 0)) {
+    if (!this.acceptCounter(message, 0)) {
       return fail(WireGuardError.DuplicateCounter);
     }
-    const plaintext = target.subarray(TRANSPORT_HEADER_LENGTH, TRANSPORT_HEADER_LENGTH + plaintextLength);
-    if (out === undefined) {
-      return ok(plaintext);
-    }
-    out.set(plaintext);
-    target.fill(0);
-    return ok(out.subarray(0, plaintextLength));
+    return ok(message.subarray(TRANSPORT_HEADER_LENGTH, TRANSPORT_HEADER_LENGTH + plaintextLength));
   }
 
   /** Wipes both keys; the keypair refuses all further use. */

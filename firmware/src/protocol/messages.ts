@@ -277,8 +277,10 @@ export function buildCookieReply(fields: CookieReplyFields): CookieReplyMessage 
   return cookieReplyView(bytes, data);
 }
 
-/** Writes the 16-byte transport header at the start of `buffer` (the data path builds transport messages in place). */
-/** Writes a transport header at `offset` (0 by default), byte by byte: the data path makes no view per packet. */
+/**
+ * Writes the 16-byte transport header at `offset` (0 by default), byte by byte: the data path builds transport
+ * messages in place and makes no view per packet.
+ */
 export function writeTransportHeader(
   buffer: Uint8Array,
   receiver: number,
