@@ -350,7 +350,8 @@ static napi_value tun_split(napi_env env, napi_callback_info info) {
       !io_arg_uint32(env, argv[11], "segment", &segment)) {
     return NULL;
   }
-  if ((uint64_t)start + length > source_length || out.count > out.capacity || out.capacity > offsets_length ||
+  if ((uint64_t)start + length > source_length || out.capacity == 0 || out.count > out.capacity ||
+      out.capacity > offsets_length ||
       out.capacity > lengths_length ||
       (out.capacity > 0 && (uint64_t)(out.capacity - 1) * out.slot_size + out.headroom + out.max_packet > data_length) ||
       (uint64_t)out.capacity * out.slot_size > UINT32_MAX || out.headroom + (uint64_t)out.max_packet > out.slot_size) {

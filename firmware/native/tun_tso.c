@@ -41,6 +41,9 @@ static void commit(tun_tso_batch *out, uint32_t length) {
 /* gso_type NONE: the packet as it is, its transport checksum completed if the kernel left it partial. */
 static tun_tso_drop pass_one(const uint8_t *read, const uint8_t *packet, uint32_t length, tun_tso_batch *out,
                              uint32_t *segment, bool *more) {
+  if (*segment > 0) {
+    return TUN_TSO_SPLIT; /* already in the batch */
+  }
   bool needs_checksum = (read[0] & VIRTIO_NET_HDR_F_NEEDS_CSUM) != 0;
   uint32_t csum_start = host16(read + 6);
   uint32_t field = csum_start + host16(read + 8);
@@ -101,8 +104,13 @@ static tun_tso_drop split_tcp(const uint8_t *read, const uint8_t *p, uint32_t le
   if (headers > length) {
     return TUN_TSO_SHORT;
   }
+  /* The IP header's length is the read's: anything after it is not payload to segment. */
+  if ((ipv4 && be16(p + 2) != length) || (!ipv4 && (uint32_t)be16(p + 4) + IPV6_HEADER != length)) {
+    return TUN_TSO_MALFORMED;
+  }
   uint32_t payload = length - headers;
-  if (headers + (gso_size < payload ? gso_size : payload) > out->max_packet) {
+  uint32_t largest = headers + (gso_size < payload ? gso_size : payload);
+  if (largest > out->max_packet || largest > UINT16_MAX) { /* an IPv4 total length must hold it */
     return TUN_TSO_TOO_LARGE;
   }
   uint32_t segments = payload == 0 ? 1 : (payload + gso_size - 1) / gso_size;

@@ -68,7 +68,7 @@ static bool write_each(write_state *s, uint8_t *data, const uint32_t *offsets, c
 static bool write_run(void *context, uint8_t *data, const uint32_t *offsets, const uint32_t *lengths,
                       const tun_gro_run *run) {
   write_state *s = context;
-  if (run->count == 1) {
+  if (run->count == 1 || !s->w->coalesce) { /* alone, or the kernel refused a super-packet earlier in this call */
     return write_each(s, data, offsets, lengths, run);
   }
   uint8_t vnet[TUN_GRO_VNET_HDR_SIZE];

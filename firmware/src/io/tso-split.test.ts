@@ -169,6 +169,8 @@ test('malformed virtio headers and super-packets are dropped with a reason, leav
       'offload-short',
     ],
     ['segments larger than a slot', mutate(good, (_, v) => v.setUint16(4, 65535, true)), 'offload-too-large'],
+    ['an IPv4 length other than the read', mutate(good, (_, v) => v.setUint16(10 + 2, 1000)), 'offload-malformed'],
+    ['an IPv6 length other than the read', mutate(goodV6, (_, v) => v.setUint16(10 + 4, 99)), 'offload-malformed'],
     [
       'a checksum place past the end',
       Buffer.concat([

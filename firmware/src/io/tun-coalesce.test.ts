@@ -99,7 +99,12 @@ for (const version of [4, 6] as const) {
 }
 
 test('a run stops at 64 KB, at a short segment and at PSH, and each piece still splits back', (t) => {
-  const first = segments({ version: 4, payloadLength: 100_000, gsoSize: 1448, flags: TCP_ACK, sequence: 1 });
+  // 80 full segments in a row: two TSO reads' worth, the second continuing the first's sequence and IPv4 IDs.
+  const half = { version: 4, payloadLength: 1448 * 40, gsoSize: 1448, flags: TCP_ACK } as const;
+  const first = [
+    ...segments({ ...half, sequence: 1, id: 0 }),
+    ...segments({ ...half, sequence: 1 + 1448 * 40, id: 40 }),
+  ];
   const frames = coalesce(first);
   t.true(frames.length >= 2, 'more than 64 KB is more than one super-packet');
   t.true(frames.every((frame) => frame.packet.length <= 65535));
