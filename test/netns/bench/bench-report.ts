@@ -124,7 +124,8 @@ ${renderMarkdown(report.aead)}
 - **Peak RSS.** Each daemon's \`VmHWM\` (\`/proc/PID/status\`; summed over any processes it started) at the end of
   the run.
 - **AEAD.** ChaCha20-Poly1305 seal and open of ${1420}-byte packets on one core, ${report.aeadSeconds} s each, for every
-  implementation in firmware/src/crypto/aead-select.ts.
+  per-packet implementation in firmware/src/crypto/aead-select.ts, and for the data path's native batches (64
+  messages per call, firmware/src/crypto/transport-aead.ts).
 - The Debian package 0.0.20231211 reports itself as \`v0.0.20230223\` (\`wireguard-go --version\`): upstream did not
   bump its version string for that release. The bench fetches it by itself into \`build/bench-cache/\` with a
   private apt configuration (test/helpers/wireguard-go-versions.ts); the machine's apt sources stay as they are.

@@ -82,7 +82,23 @@ function clientArgv(serverAddress: string, seconds: number): string[] {
   return ['iperf3', '--client', serverAddress, '--port', String(IPERF_PORT), '--time', String(seconds), '--json'];
 }
 
+/**
+ * One iperf3 run; once more after a second if the server was not listening yet (it reopens its socket after each
+ * test, and after a slow pair's test that can take a moment).
+ */
 async function runClient(clientNs: string, argv: readonly string[], seconds: number): Promise<IperfReport> {
+  try {
+    return await runClientOnce(clientNs, argv, seconds);
+  } catch (error) {
+    if (!/Connection refused|server is busy/.test((error as Error).message)) {
+      throw error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    return runClientOnce(clientNs, argv, seconds);
+  }
+}
+
+async function runClientOnce(clientNs: string, argv: readonly string[], seconds: number): Promise<IperfReport> {
   const { stdout } = await runInNamespace(clientNs, argv, {
     timeoutMs: seconds * 1000 + CLIENT_SLACK_MS,
     check: false,
