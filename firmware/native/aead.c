@@ -133,8 +133,15 @@ static bool transform(aead_key *key, uint8_t *message, uint32_t length) {
   return done;
 }
 
-/* The key and packet list both calls take; every message must hold at least a header and a tag. */
-static aead_key *batch_args(napi_env env, napi_value *argv, io_packets *packets, bool sealing) {
+/*
+ * The arguments of seal (5) and open (6): the key, the packet list (every message at least a header and a tag),
+ * and for open the results array left in argv[5].
+ */
+static aead_key *batch_args(napi_env env, napi_callback_info info, napi_value *argv, io_packets *packets,
+                            bool sealing) {
+  if (!io_args(env, info, sealing ? 5 : 6, argv)) {
+    return NULL;
+  }
   aead_key *key = aead_unwrap(env, argv[0], false);
   if (key == NULL || !io_arg_packets(env, argv + 1, packets)) {
     return NULL;
@@ -157,51 +164,44 @@ static aead_key *batch_args(napi_env env, napi_value *argv, io_packets *packets,
   return key;
 }
 
-static napi_value seal(napi_env env, napi_callback_info info) {
-  napi_value argv[5];
-  io_packets packets;
-  if (!io_args(env, info, 5, argv)) {
-    return NULL;
-  }
-  aead_key *key = batch_args(env, argv, &packets, true);
-  if (key == NULL) {
-    return NULL;
-  }
-  for (uint32_t i = 0; i < packets.count; i++) {
-    if (!transform(key, packets.data + packets.offsets[i], packets.lengths[i])) {
-      napi_throw_error(env, "ERR_CRYPTO_OPERATION_FAILED", "OpenSSL failed to seal a message");
-      return NULL;
-    }
-  }
-  return NULL;
-}
-
-static napi_value open_messages(napi_env env, napi_callback_info info) {
+/* seal(key, data, offsets, lengths, count) and open(..., results) -> authentic count: one loop for both. */
+static napi_value run_batch(napi_env env, napi_callback_info info, bool sealing) {
   napi_value argv[6];
   io_packets packets;
-  void *results;
-  size_t results_length;
-  if (!io_args(env, info, 6, argv)) {
+  void *results = NULL;
+  size_t results_length = 0;
+  aead_key *key = batch_args(env, info, argv, &packets, sealing);
+  if (key == NULL ||
+      (!sealing && !io_arg_typed(env, argv[5], napi_uint8_array, "results", &results, &results_length))) {
     return NULL;
   }
-  aead_key *key = batch_args(env, argv, &packets, false);
-  if (key == NULL || !io_arg_typed(env, argv[5], napi_uint8_array, "results", &results, &results_length)) {
-    return NULL;
-  }
-  if (results_length < packets.count) {
+  if (!sealing && results_length < packets.count) {
     napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "results is shorter than count");
     return NULL;
   }
   uint32_t authentic = 0;
   for (uint32_t i = 0; i < packets.count; i++) {
     bool ok = transform(key, packets.data + packets.offsets[i], packets.lengths[i]);
-    ((uint8_t *)results)[i] = ok ? 1 : 0;
+    if (sealing && !ok) {
+      napi_throw_error(env, "ERR_CRYPTO_OPERATION_FAILED", "OpenSSL failed to seal a message");
+      return NULL;
+    }
+    if (!sealing) {
+      ((uint8_t *)results)[i] = ok ? 1 : 0;
+    }
     authentic += ok ? 1 : 0;
+  }
+  if (sealing) {
+    return NULL;
   }
   napi_value value;
   IO_NAPI(napi_create_uint32(env, authentic, &value));
   return value;
 }
+
+static napi_value seal(napi_env env, napi_callback_info info) { return run_batch(env, info, true); }
+
+static napi_value open_messages(napi_env env, napi_callback_info info) { return run_batch(env, info, false); }
 
 static napi_value destroy_key(napi_env env, napi_callback_info info) {
   napi_value argv[1];

@@ -77,6 +77,18 @@ static inline void io_throw_napi_failure(napi_env env, const char *call) {
     }                                                                                                                  \
   } while (0)
 
+/* Sets object[name] to a number or a boolean; false after a failed napi_* call (throw with io_throw_napi_failure). */
+static inline bool io_set_number(napi_env env, napi_value object, const char *name, double number) {
+  napi_value value;
+  return napi_create_double(env, number, &value) == napi_ok &&
+         napi_set_named_property(env, object, name, value) == napi_ok;
+}
+
+static inline bool io_set_bool(napi_env env, napi_value object, const char *name, bool flag) {
+  napi_value value;
+  return napi_get_boolean(env, flag, &value) == napi_ok && napi_set_named_property(env, object, name, value) == napi_ok;
+}
+
 /* Adds a function property to the addon's exports. */
 static inline bool io_export(napi_env env, napi_value exports, const char *name, napi_callback fn) {
   napi_value value;

@@ -307,11 +307,12 @@ static napi_value tun_write_stats(napi_env env, napi_callback_info info) {
   if (!io_args(env, info, 1, argv) || (t = (tun_device *)io_unwrap(env, argv[0])) == NULL) {
     return NULL;
   }
-  IO_NAPI(napi_create_object(env, &result));
-  IO_NAPI(napi_create_double(env, (double)t->writer.super_packets, &value));
-  IO_NAPI(napi_set_named_property(env, result, "superPackets", value));
-  IO_NAPI(napi_create_double(env, (double)t->writer.coalesced, &value));
-  IO_NAPI(napi_set_named_property(env, result, "coalesced", value));
+  if (napi_create_object(env, &result) != napi_ok ||
+      !io_set_number(env, result, "superPackets", (double)t->writer.super_packets) ||
+      !io_set_number(env, result, "coalesced", (double)t->writer.coalesced)) {
+    io_throw_napi_failure(env, "writeStats");
+    return NULL;
+  }
   if (t->writer.coalesce_refused != 0) {
     IO_NAPI(napi_create_string_utf8(env, io_errno_name(t->writer.coalesce_refused, name, sizeof name),
                                     NAPI_AUTO_LENGTH, &value));

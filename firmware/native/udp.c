@@ -269,21 +269,16 @@ static napi_value udp_stats(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   udp_socket *u;
   napi_value result;
-  napi_value value;
   if (!io_args(env, info, 1, argv) || (u = (udp_socket *)io_unwrap(env, argv[0])) == NULL) {
     return NULL;
   }
-  IO_NAPI(napi_create_object(env, &result));
-  IO_NAPI(napi_get_boolean(env, u->mm.gso, &value));
-  IO_NAPI(napi_set_named_property(env, result, "gso", value));
-  IO_NAPI(napi_get_boolean(env, u->mm.gro, &value));
-  IO_NAPI(napi_set_named_property(env, result, "gro", value));
-  IO_NAPI(napi_create_double(env, (double)u->mm.truncated, &value));
-  IO_NAPI(napi_set_named_property(env, result, "truncated", value));
-  IO_NAPI(napi_create_int32(env, udp_int_option(u->base.fd, SO_RCVBUF), &value));
-  IO_NAPI(napi_set_named_property(env, result, "receiveBuffer", value));
-  IO_NAPI(napi_create_int32(env, udp_int_option(u->base.fd, SO_SNDBUF), &value));
-  IO_NAPI(napi_set_named_property(env, result, "sendBuffer", value));
+  if (napi_create_object(env, &result) != napi_ok || !io_set_bool(env, result, "gso", u->mm.gso) ||
+      !io_set_bool(env, result, "gro", u->mm.gro) || !io_set_number(env, result, "truncated", (double)u->mm.truncated) ||
+      !io_set_number(env, result, "receiveBuffer", udp_int_option(u->base.fd, SO_RCVBUF)) ||
+      !io_set_number(env, result, "sendBuffer", udp_int_option(u->base.fd, SO_SNDBUF))) {
+    io_throw_napi_failure(env, "stats");
+    return NULL;
+  }
   return result;
 }
 
